@@ -1,0 +1,25 @@
+"""Exceptions of the judge. A fault of the judge is raised, never stored as a candidate's score."""
+
+
+class JudgeError(Exception):
+    """Base of every error the judge raises on purpose; its message is meant for people."""
+
+
+class ProblemNotFound(JudgeError):
+    """No problem with that slug or directory exists."""
+
+
+class InvalidProblem(JudgeError):
+    """A problem package does not follow the package format."""
+
+
+class InvalidSubmission(JudgeError):
+    """A submission cannot be graded at all (missing, too large, not text)."""
+
+
+class SandboxUnavailable(JudgeError):
+    """The requested sandbox backend cannot run on this machine."""
+
+
+class SandboxFault(JudgeError):
+    """The sandbox itself failed (not the submission): the grade must be retried, not scored."""

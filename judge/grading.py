@@ -1,0 +1,118 @@
+"""Grading one submission, top to bottom: load problem, prepare workspace, run in sandbox, collect, score."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from judge.bank import ProblemBank
+from judge.errors import InvalidSubmission
+from judge.harness import isolation
+from judge.harness.events import CheckEvent
+from judge.harness.isolation import CandidatePolicy
+from judge.harness.session import RunnerConfig
+from judge.problem import Kind, Problem
+from judge.quiz import grade_quiz, parse_answers
+from judge.result import CheckResult, GradeResult, Outcome
+from judge.sandbox.base import Sandbox, SandboxJob
+from judge.scoring import check_results, score
+from judge.settings import Settings
+from judge.workspace import Workspace, prepare_workspace
+
+#: Time the runner needs beyond the candidate's run limit: its own start, torch imports, references.
+RUNNER_GRACE_S = 30.0
+
+CheckCallback = Callable[[CheckResult], None]
+
+
+def grade_submission(
+    problem_ref: str,
+    source: bytes,
+    settings: Settings,
+    sandbox: Sandbox,
+    on_check: CheckCallback | None = None,
+) -> GradeResult:
+    """Grade one submission file's bytes against a problem (slug or directory)."""
+    problem = ProblemBank(settings.problems_dirs).get(problem_ref)
+    text = decode_source(source, settings)
+    if problem.spec.kind is Kind.QUIZ:
+        return grade_answers(problem, text)
+    uid = isolation.pick_run_uid() if sandbox.drops_privileges else None
+    workspace = prepare_workspace(problem, source, uid)
+    try:
+        job = build_job(problem, workspace, settings, uid)
+        run = sandbox.run(job, _forward(problem, on_check))
+    finally:
+        workspace.remove()
+    results = check_results(problem.check_specs, run.events, run.timed_out)
+    return score(problem, results, memory_hit=any(e.limit == "memory" for e in run.events))
+
+
+def decode_source(source: bytes, settings: Settings) -> str:
+    """The submission as text; InvalidSubmission when it is too large or not UTF-8."""
+    if len(source) > settings.max_source_bytes:
+        raise InvalidSubmission(f"submission is {len(source)} bytes; the limit is {settings.max_source_bytes}")
+    try:
+        return source.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidSubmission(f"submission is not UTF-8 text (byte {exc.start})") from exc
+
+
+def grade_answers(problem: Problem, text: str) -> GradeResult:
+    """Quiz problems need no sandbox: the answers are data, graded against the hidden key."""
+    try:
+        answers = parse_answers(text)
+    except InvalidSubmission as exc:
+        results = [
+            CheckResult(id=c.id, category=c.category, outcome=Outcome.ERROR, points=0, max_points=c.points, message=str(exc)[:300])
+            for c in problem.check_specs
+        ]
+        return score(problem, results)
+    return score(problem, grade_quiz(problem.quiz, answers))
+
+
+def build_job(problem: Problem, workspace: Workspace, settings: Settings, uid: int | None) -> SandboxJob:
+    """The runner's configuration for this submission, limits clamped to the server's maxima."""
+    limits = problem.spec.limits.clamped(
+        max_check_timeout_s=settings.max_check_timeout_s,
+        max_wall_timeout_s=settings.max_wall_timeout_s,
+        max_memory_mb=settings.max_memory_mb,
+    )
+    hidden = [str(p) for p in ProblemBank(settings.problems_dirs).hidden_paths()]
+    hidden += [str(problem.root.parent), str(workspace.trusted_dir)]
+    if settings.data_dir.exists():
+        hidden.append(str(settings.data_dir.resolve()))
+    policy = CandidatePolicy(
+        uid=uid,
+        hide_paths=sorted(set(hidden)),
+        memory_mb=limits.memory_mb,
+        pids=settings.candidate_pids,
+        open_files=settings.candidate_open_files,
+        file_size_mb=settings.candidate_file_size_mb,
+        cpu_s=int(limits.run_timeout_s) + 5,
+    )
+    config = RunnerConfig(
+        checks_dir=str(workspace.checks_dir),
+        ini_path=str(workspace.ini_path),
+        probes_path=str(workspace.probes_path),
+        candidate_dir=str(workspace.candidate_dir),
+        entrypoint=problem.spec.entrypoint,
+        check_ids=[c.id for c in problem.check_specs],
+        check_timeout_s=limits.check_timeout_s,
+        run_timeout_s=limits.run_timeout_s,
+        policy=policy,
+        output_cap_bytes=settings.output_cap_bytes,
+    )
+    return SandboxJob(workspace=workspace, config=config, wall_timeout_s=limits.run_timeout_s + RUNNER_GRACE_S)
+
+
+def _forward(problem: Problem, on_check: CheckCallback | None) -> Callable[[CheckEvent], None] | None:
+    if on_check is None:
+        return None
+    specs = {c.id: c for c in problem.check_specs}
+
+    def forward(event: CheckEvent) -> None:
+        spec = specs.get(event.id)
+        if spec is not None:
+            on_check(check_results([spec], [event], timed_out=False)[0])
+
+    return forward

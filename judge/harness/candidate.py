@@ -1,0 +1,113 @@
+"""The candidate process: `python -I -m judge.harness.candidate POLICY_JSON`.
+
+It isolates itself first (isolation.enter), then serves requests from the trusted runner on fd 3,
+answering on fd 4: load the problem's probes and the submission, then run `probe(solution, *args)`
+and send back plain data. It holds no check, reference or expected value: whatever it answers is
+verified on the trusted side.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+import types
+
+
+from judge.harness.isolation import CandidatePolicy, enter
+
+REQUEST_FD = 3
+REPLY_FD = 4
+SOLUTION_MODULE = "solution"
+
+
+def describe(exc: BaseException, entrypoint: str) -> dict:
+    """A short description of an exception raised by candidate code: type, message, and where."""
+    where = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if os.path.basename(frame.filename) == entrypoint:
+            where = f"{entrypoint}:{frame.lineno}"
+    return {"type": type(exc).__name__, "message": str(exc)[:500], "where": where}
+
+
+class Server:
+    """Answers the runner's requests one at a time."""
+
+    def __init__(self, requests, replies) -> None:
+        self.requests = requests
+        self.replies = replies
+        self.probes: types.ModuleType | None = None
+        self.solution: types.ModuleType | None = None
+        self.entrypoint = ""
+
+    def serve(self) -> None:
+        """Loop until the runner closes the channel."""
+        from judge.harness import wire
+
+        while True:
+            try:
+                request = wire.read_message(self.requests)
+            except EOFError:
+                return
+            reply = self.handle(request)
+            try:
+                wire.write_message(self.replies, reply)
+            except Exception as exc:  # noqa: BLE001 - candidate objects may raise anything while encoded
+                wire.write_message(self.replies, {"ok": False, "error": {"type": "UnsupportedValue", "message": f"the probe returned {exc}", "where": ""}})
+
+    def handle(self, request: dict) -> dict:
+        """Run one request; candidate exceptions, SystemExit included, become error replies."""
+        from judge.harness import wire
+
+        try:
+            if request["op"] == "init":
+                self.entrypoint = request["entrypoint"]
+                self.probes = self._load_probes(request["probes"])
+                self.solution = self._load_solution(self.entrypoint)
+                return {"ok": True}
+            if request["op"] == "call":
+                import torch
+
+                torch.manual_seed(request["seed"])
+                torch.set_num_threads(1)
+                probe = getattr(self.probes, request["probe"])
+                value = probe(self.solution, *request["args"])
+                return {"ok": True, "value": value}
+            return {"ok": False, "error": {"type": "ProtocolError", "message": "unknown op", "where": ""}}
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from candidate code too
+            return {"ok": False, "error": describe(exc, self.entrypoint)}
+
+    @staticmethod
+    def _load_probes(source: str) -> types.ModuleType:
+        module = types.ModuleType("probes")
+        exec(compile(source, "probes.py", "exec"), module.__dict__)
+        return module
+
+    @staticmethod
+    def _load_solution(entrypoint: str) -> types.ModuleType:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location(SOLUTION_MODULE, os.path.join(os.getcwd(), entrypoint))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[SOLUTION_MODULE] = module
+        spec.loader.exec_module(module)
+        return module
+
+
+def main() -> None:
+    """Isolate, then serve."""
+    enter(CandidatePolicy.model_validate_json(sys.argv[1]))
+    import torch
+
+    torch.set_num_threads(1)
+    from judge.harness import wire
+
+    requests = os.fdopen(REQUEST_FD, "rb")
+    replies = os.fdopen(REPLY_FD, "wb")
+    # Until this message the runner knows no candidate byte has run: a failure before it is the judge's.
+    wire.write_message(replies, {"ready": True})
+    Server(requests, replies).serve()
+
+
+if __name__ == "__main__":
+    main()

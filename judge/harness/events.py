@@ -1,0 +1,41 @@
+"""Events the trusted runner streams to the host, one JSON line each, validated on arrival."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from judge.result import Outcome
+
+MAX_EVENT_BYTES = 16 * 1024
+
+
+class CheckEvent(BaseModel):
+    """One check finished."""
+
+    type: Literal["check"] = "check"
+    id: str = Field(max_length=64)
+    outcome: Outcome
+    message: str = Field(default="", max_length=400)
+    duration_s: float = Field(ge=0)
+    limit: Literal["memory", "time"] | None = Field(default=None, description="A resource limit this check hit.")
+
+
+class FaultEvent(BaseModel):
+    """The harness itself failed: a fault of the judge, never charged to the candidate."""
+
+    type: Literal["fault"] = "fault"
+    message: str = Field(max_length=2000)
+
+
+class DoneEvent(BaseModel):
+    """The runner finished every check."""
+
+    type: Literal["done"] = "done"
+
+
+class EventEnvelope(BaseModel):
+    """Parses any one event line."""
+
+    event: Annotated[CheckEvent | FaultEvent | DoneEvent, Field(discriminator="type")]

@@ -1,0 +1,186 @@
+"""Isolation of the candidate process: what it may see, use and outlive.
+
+`enter` runs first thing in the candidate process, before any candidate byte is read. Where the
+judge runs as root it joins the run's cgroups, takes private network and mount namespaces (hiding
+the problem bank and the judge's own state behind empty read-only tmpfs), sets rlimits and drops to
+a uid used by this run alone; the trusted side can then kill everything that uid ever started.
+Without root only rlimits apply: the process backend then isolates nothing beyond a separate process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import stat
+import sys
+import time
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 1 << 18
+PR_SET_NO_NEW_PRIVS = 38
+FIRST_RUN_UID = 200_000
+RUN_UID_SPAN = 1_000_000
+
+
+class CandidatePolicy(BaseModel):
+    """Everything the candidate process must apply to itself before loading candidate code."""
+
+    uid: int | None = Field(default=None, description="Run-private uid to drop to; None when not root.")
+    isolate_network: bool = True
+    hide_paths: list[str] = Field(default_factory=list)
+    cgroup_procs: list[str] = Field(default_factory=list, description="cgroup.procs files to join.")
+    memory_mb: int
+    memory_by_cgroup: bool = False
+    pids: int = 64
+    open_files: int = 256
+    file_size_mb: int = 64
+    cpu_s: int = 600
+
+
+def is_root() -> bool:
+    """Whether this process can switch uids and create namespaces."""
+    return os.geteuid() == 0
+
+
+def pick_run_uid() -> int:
+    """A uid no account and no other run uses, so that killing 'all of this uid' is exact."""
+    while True:
+        uid = FIRST_RUN_UID + int.from_bytes(os.urandom(4), "big") % RUN_UID_SPAN
+        if not processes_of_uid(uid):
+            return uid
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def enter(policy: CandidatePolicy) -> None:
+    """Apply the policy to the current process; raises if any part of it cannot be applied."""
+    pid = str(os.getpid())
+    for procs in policy.cgroup_procs:
+        Path(procs).write_text(pid)
+    libc = _libc()
+    if policy.uid is not None:
+        flags = CLONE_NEWNS | (CLONE_NEWNET if policy.isolate_network else 0)
+        _check(libc.unshare(flags), "unshare")
+        _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+        _expose_interpreter(libc)
+        for path in policy.hide_paths:
+            if os.path.isdir(path):
+                _check(
+                    libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k,mode=0555"),
+                    f"hide {path}",
+                )
+    limits = {
+        resource.RLIMIT_CORE: 0,
+        resource.RLIMIT_NOFILE: policy.open_files,
+        resource.RLIMIT_FSIZE: policy.file_size_mb << 20,
+        resource.RLIMIT_CPU: policy.cpu_s,
+        resource.RLIMIT_NPROC: policy.pids,
+    }
+    if not policy.memory_by_cgroup:
+        # RLIMIT_AS breaks torch's import; RLIMIT_DATA bounds heap and anonymous mappings without that.
+        limits[resource.RLIMIT_DATA] = policy.memory_mb << 20
+    for which, value in limits.items():
+        if which == resource.RLIMIT_NPROC and policy.uid is None:
+            continue  # per-uid: without a run-private uid it would count the user's other processes
+        resource.setrlimit(which, (value, value))
+    if policy.uid is not None:
+        os.setgroups([])
+        os.setgid(policy.uid)
+        os.setuid(policy.uid)
+    _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+
+
+def _runtime_paths() -> list[Path]:
+    """Directories the candidate's Python needs: the interpreter's prefixes and the judge package."""
+    import judge
+
+    package_parent = Path(judge.__file__).resolve().parent.parent
+    return [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package_parent]
+
+
+def _blocker(path: Path) -> Path | None:
+    """The highest ancestor of `path` that other users cannot traverse, if any."""
+    for ancestor in reversed(path.parents):
+        if ancestor != Path("/") and not os.stat(ancestor).st_mode & stat.S_IXOTH:
+            return ancestor
+    return None
+
+
+def _expose_interpreter(libc: ctypes.CDLL) -> None:
+    """Make the interpreter reachable for the run uid when it lives under a private directory (/root).
+
+    The private directory is covered by an empty tmpfs in this mount namespace and only the needed
+    directories are bound back into it: the run uid can import Python, and sees nothing else there.
+    """
+    needed: list[Path] = []
+    for path in _runtime_paths():
+        if _blocker(path) is not None and not any(path.is_relative_to(p) for p in needed):
+            needed = [p for p in needed if not p.is_relative_to(path)] + [path]
+    # Open every directory before covering anything: once covered, the originals are out of reach.
+    handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in needed}
+    try:
+        for blocker in sorted({_blocker(path) for path in needed}):
+            _check(libc.mount(b"tmpfs", str(blocker).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=0711"), f"cover {blocker}")
+        for path, handle in handles.items():
+            os.makedirs(path, exist_ok=True)
+            _check(libc.mount(f"/proc/self/fd/{handle}".encode(), str(path).encode(), None, MS_BIND | MS_REC, None), f"expose {path}")
+    finally:
+        for handle in handles.values():
+            os.close(handle)
+
+
+def processes_of_uid(uid: int) -> list[int]:
+    """Pids of every process whose real uid is `uid`."""
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status", "rb") as status:
+                for line in status:
+                    if line.startswith(b"State:") and line.split()[1] == b"Z":
+                        break  # a zombie holds no resources; its parent reaps it
+                    if line.startswith(b"Uid:"):
+                        if int(line.split()[1]) == uid:
+                            pids.append(int(entry.name))
+                        break
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+def kill_uid(uid: int, timeout_s: float = 10.0) -> None:
+    """SIGKILL every process of a run-private uid, repeating until none is left (fork bombs race)."""
+    deadline = time.monotonic() + timeout_s
+    while processes_of_uid(uid):
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the forked child only
+            try:
+                os.setgid(uid)
+                os.setuid(uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"processes of uid {uid} survive SIGKILL")
+        time.sleep(0.01)

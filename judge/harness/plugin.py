@@ -1,0 +1,96 @@
+"""The pytest plugin of the trusted runner: the `candidate` fixture and one event per check.
+
+Outcomes come from how each test function ended in this (trusted) process; nothing the candidate
+process says is taken as an outcome. Messages are the checks' own assertion messages (assertion
+rewriting is off, so no expected value is ever rendered into one).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+import torch
+
+from judge.harness.events import CheckEvent, FaultEvent
+from judge.harness.session import CandidateFault, CandidateSession, SandboxSetupError
+from judge.result import Outcome, cap_message
+
+
+def check_id_of(item: pytest.Item) -> str:
+    """`test_encode_shapes` -> `encode_shapes`."""
+    return item.name.removeprefix("test_")
+
+
+class HarnessPlugin:
+    """Registered explicitly with pytest.main(plugins=[...]); the only plugin besides pytest's own."""
+
+    def __init__(self, session: CandidateSession, expected: list[str], emit: Callable[[CheckEvent | FaultEvent], None]) -> None:
+        self.session = session
+        self.expected = set(expected)
+        self.emit = emit
+        self.fault: FaultEvent | None = None
+        self._failure: dict[str, CheckEvent] = {}
+        self._started: dict[str, float] = {}
+
+    @pytest.fixture
+    def candidate(self) -> CandidateSession:
+        """The candidate process, with this check's clock started."""
+        self.session.begin_check()
+        return self.session
+
+    @pytest.fixture(autouse=True)
+    def _deterministic(self) -> None:
+        torch.manual_seed(0)
+        torch.set_num_threads(1)
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item], config: pytest.Config) -> None:
+        """Run only the checks the problem declares."""
+        selected = [item for item in items if check_id_of(item) in self.expected]
+        deselected = [item for item in items if check_id_of(item) not in self.expected]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        """Turn the outcome of each phase into at most one event per check."""
+        outcome = yield
+        report = outcome.get_result()
+        check_id = check_id_of(item)
+        self._started.setdefault(check_id, time.monotonic())
+        if call.excinfo is not None and isinstance(call.excinfo.value, SandboxSetupError):
+            # The judge failed, not the submission: no check of this run may be scored.
+            self.fault = FaultEvent(message=str(call.excinfo.value)[:2000])
+            self.emit(self.fault)
+            item.session.shouldstop = "sandbox fault"
+            return
+        if self.fault is not None:
+            return
+        if report.failed or report.skipped:
+            self._failure.setdefault(check_id, self._event_for(check_id, call, report))
+        if call.when == "teardown":
+            duration = time.monotonic() - self._started[check_id]
+            event = self._failure.get(check_id) or CheckEvent(id=check_id, outcome=Outcome.PASSED, duration_s=duration)
+            event.duration_s = duration
+            self.emit(event)
+
+    def _event_for(self, check_id: str, call: pytest.CallInfo, report: pytest.TestReport) -> CheckEvent:
+        if report.skipped:
+            return CheckEvent(id=check_id, outcome=Outcome.FAILED, message="check was skipped", duration_s=0)
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(exc, CandidateFault):
+            if exc.kind == "timeout":
+                return CheckEvent(id=check_id, outcome=Outcome.TIMEOUT, message=cap_message(exc.message), duration_s=0, limit="time")
+            limit = "memory" if exc.kind == "memory" else None
+            return CheckEvent(id=check_id, outcome=Outcome.ERROR, message=cap_message(exc.message), duration_s=0, limit=limit)
+        if isinstance(exc, AssertionError):
+            return CheckEvent(id=check_id, outcome=Outcome.FAILED, message=cap_message(str(exc) or "check failed"), duration_s=0)
+        name = type(exc).__name__ if exc is not None else "error"
+        return CheckEvent(
+            id=check_id,
+            outcome=Outcome.FAILED,
+            message=f"the submission's output could not be checked ({name})",
+            duration_s=0,
+        )

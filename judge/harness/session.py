@@ -1,0 +1,294 @@
+"""The trusted side's handle on the candidate process: start it, call probes with deadlines, kill it.
+
+Every answer is decoded strictly (wire.decode). A crash, a timeout or garbage on the channel becomes a
+CandidateFault for the check that caused it; the process is then killed (all of its run-private uid)
+and a fresh one is started for the next check.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from judge.harness import cgroup, isolation, wire
+from judge.harness.isolation import CandidatePolicy
+
+FaultKind = Literal["error", "timeout", "memory", "crash", "protocol"]
+READY_TIMEOUT_S = 120.0
+MAX_STARTS = 12
+ALLOCATION_FAILURES = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")
+
+
+class RunnerConfig(BaseModel):
+    """What the host tells the trusted runner about one run (a JSON file in the trusted directory)."""
+
+    checks_dir: str
+    ini_path: str
+    probes_path: str
+    candidate_dir: str
+    entrypoint: str
+    check_ids: list[str]
+    check_timeout_s: float = Field(gt=0)
+    run_timeout_s: float = Field(gt=0)
+    policy: CandidatePolicy
+    use_cgroup: bool = True
+    output_cap_bytes: int = 64 * 1024
+    seed: int = 0
+
+
+class CandidateFault(Exception):
+    """The candidate failed to answer a probe; `kind` says how, `message` is safe to show."""
+
+    def __init__(self, kind: FaultKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class SandboxSetupError(Exception):
+    """The candidate process could not be isolated or started: a fault of the judge."""
+
+
+class OutputLog:
+    """Keeps the first `cap` bytes of the candidate's stdout and stderr; drains and drops the rest."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.data = bytearray()
+        self.total = 0
+        self._lock = threading.Lock()
+
+    def drain(self, stream) -> None:
+        """Read a stream to its end (run in a thread)."""
+        while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+            with self._lock:
+                self.total += len(chunk)
+                room = self.cap - len(self.data)
+                if room > 0:
+                    self.data += chunk[:room]
+
+    def text(self) -> str:
+        """What was kept, decoded leniently, with a note if output was cut."""
+        with self._lock:
+            text = self.data.decode("utf-8", "replace")
+            return text + (f"\n[output cut: {self.total} bytes in all]" if self.total > self.cap else "")
+
+
+class CandidateSession:
+    """One submission's candidate process, restarted after a crash or timeout."""
+
+    def __init__(self, config: RunnerConfig) -> None:
+        self.config = config
+        self.log = OutputLog(config.output_cap_bytes)
+        self.run_deadline = time.monotonic() + config.run_timeout_s
+        self.check_deadline = self.run_deadline
+        self.starts = 0
+        self.broken: CandidateFault | None = None
+        self.memory_hit = False
+        self._process: subprocess.Popen | None = None
+        self._cgroup: cgroup.RunCgroup | None = None
+        self._requests = None
+        self._replies_fd = -1
+        self._buffer = b""
+        with open(config.probes_path, encoding="utf-8") as probes:
+            self.probes_source = probes.read()
+
+    # -- public -------------------------------------------------------------------------------
+
+    def begin_check(self) -> None:
+        """Start the per-check clock."""
+        self.check_deadline = min(time.monotonic() + self.config.check_timeout_s, self.run_deadline)
+
+    def call(self, probe: str, *args: Any, seed: int | None = None) -> Any:
+        """Run probes.<probe>(solution, *args) in the candidate process; return its decoded answer."""
+        if self.broken is not None:
+            raise self.broken
+        if time.monotonic() >= self.run_deadline:
+            raise CandidateFault("timeout", "the run's time limit was reached")
+        if self._process is None:
+            self._start()
+        request = {"op": "call", "probe": probe, "args": args, "seed": self.config.seed if seed is None else seed}
+        reply = self._exchange(request, self.check_deadline, during=f"probe {probe}")
+        if not reply.get("ok"):
+            raise self._fault_from_error(reply.get("error"))
+        return reply.get("value")
+
+    def close(self) -> None:
+        """Kill the candidate process and everything it started."""
+        self._kill()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self.starts >= MAX_STARTS:
+            self.broken = CandidateFault("crash", "the submission's process kept dying; no further restarts")
+            raise self.broken
+        self.starts += 1
+        policy = self.config.policy.model_copy()
+        if self.config.use_cgroup and isolation.is_root():
+            # A fresh cgroup per process, so an OOM kill is attributed to the check that caused it.
+            self._cgroup = cgroup.create(f"judge-run-{policy.uid}-{self.starts}", policy.memory_mb)
+        if self._cgroup is not None:
+            policy.cgroup_procs = [self._cgroup.procs_file]
+            policy.memory_by_cgroup = True
+        req_read, req_write = os.pipe()
+        rep_read, rep_write = os.pipe()
+        os.set_inheritable(req_read, True)
+        os.set_inheritable(rep_write, True)
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": self.config.candidate_dir,
+            "TMPDIR": os.path.join(self.config.candidate_dir, "tmp"),
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "LANG": "C.UTF-8",
+        }
+        # fds 3 and 4 of the child: dup the pipe ends there in a tiny shim, so no preexec_fn is needed.
+        shim = (
+            "import os,sys,runpy;"
+            f"r=os.dup({req_read});w=os.dup({rep_write});os.dup2(r,3);os.dup2(w,4);"
+            f"[os.close(fd) for fd in {{r,w,{req_read},{rep_write}}} - {{3,4}}];"
+            "sys.argv=['candidate',sys.argv[1]];runpy.run_module('judge.harness.candidate',run_name='__main__')"
+        )
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-c", shim, policy.model_dump_json()],
+            cwd=self.config.candidate_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(req_read, rep_write),
+            start_new_session=True,
+        )
+        os.close(req_read)
+        os.close(rep_write)
+        self._requests = os.fdopen(req_write, "wb")
+        self._replies_fd = rep_read
+        self._buffer = b""
+        threading.Thread(target=self.log.drain, args=(self._process.stdout,), daemon=True).start()
+        try:
+            ready = self._read_message(time.monotonic() + READY_TIMEOUT_S)
+        except CandidateFault as fault:
+            self._kill()
+            raise SandboxSetupError(f"the candidate process failed to start: {fault.message}\n{self.log.text()[-2000:]}") from fault
+        if ready != {"ready": True}:
+            raise SandboxSetupError("the candidate process sent an unexpected greeting")
+        # Importing the submission is not charged to a check but has a check's time limit.
+        init = {"op": "init", "probes": self.probes_source, "entrypoint": self.config.entrypoint}
+        try:
+            reply = self._exchange(init, min(time.monotonic() + self.config.check_timeout_s, self.run_deadline), during="import")
+        except CandidateFault as fault:
+            self.broken = CandidateFault(fault.kind, f"importing the submission: {fault.message}")
+            raise self.broken from fault
+        if not reply.get("ok"):
+            fault = self._fault_from_error(reply.get("error"))
+            self.broken = CandidateFault(fault.kind, f"importing the submission failed: {fault.message}")
+            self._kill()
+            raise self.broken
+
+    def _kill(self) -> bool:
+        """Kill the process and all it started; True when it had been killed for memory."""
+        process, self._process = self._process, None
+        if process is None:
+            return False
+        uid = self.config.policy.uid
+        if uid is not None:
+            isolation.kill_uid(uid)
+        else:
+            try:
+                os.killpg(process.pid, 9)
+            except ProcessLookupError:
+                pass
+        process.wait()
+        oom = False
+        if self._cgroup is not None:
+            oom = self._cgroup.oom_killed()
+            self._cgroup.remove()
+            self._cgroup = None
+        self.memory_hit |= oom
+        if self._requests is not None:
+            try:
+                self._requests.close()
+            except OSError:
+                pass
+        os.close(self._replies_fd)
+        self._requests, self._replies_fd = None, -1
+        return oom
+
+    # -- messaging ----------------------------------------------------------------------------
+
+    def _exchange(self, request: dict, deadline: float, during: str) -> dict:
+        try:
+            self._requests.write(wire.frame(wire.encode(request)))
+            self._requests.flush()
+        except (BrokenPipeError, OSError):
+            raise self._died(during) from None
+        reply = self._read_message(deadline, during)
+        if not isinstance(reply, dict):
+            self._kill()
+            raise CandidateFault("protocol", "the submission's process sent a malformed answer")
+        return reply
+
+    def _read_message(self, deadline: float, during: str = "start") -> Any:
+        header = self._read_exactly(4, deadline, during)
+        (length,) = struct.unpack(">I", header)
+        if length > wire.MAX_FRAME_BYTES:
+            self._kill()
+            raise CandidateFault("protocol", f"the submission's answer exceeds {wire.MAX_FRAME_BYTES >> 20} MiB")
+        payload = self._read_exactly(length, deadline, during)
+        try:
+            return wire.decode(payload)
+        except wire.WireError as exc:
+            self._kill()
+            raise CandidateFault("protocol", f"the submission's answer could not be decoded ({exc})") from None
+
+    def _read_exactly(self, n: int, deadline: float, during: str) -> bytes:
+        while len(self._buffer) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._kill()
+                scope = "run" if deadline >= self.run_deadline else "check"
+                raise CandidateFault("timeout", f"time limit of the {scope} exceeded during {during}")
+            ready, _, _ = select.select([self._replies_fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(self._replies_fd, max(n - len(self._buffer), 65536))
+            if not chunk:
+                raise self._died(during)
+            self._buffer += chunk
+        data, self._buffer = self._buffer[:n], self._buffer[n:]
+        return data
+
+    def _died(self, during: str) -> CandidateFault:
+        process = self._process
+        code = process.poll() if process is not None else None
+        if process is not None and code is None:
+            try:
+                code = process.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                code = None
+        if self._kill():
+            return CandidateFault("memory", f"memory limit of {self.config.policy.memory_mb} MB exceeded during {during}")
+        how = f"exited with code {code}" if code is not None and code >= 0 else f"was killed by signal {-code}" if code else "died"
+        return CandidateFault("crash", f"the submission's process {how} during {during}")
+
+    def _fault_from_error(self, error: Any) -> CandidateFault:
+        if not isinstance(error, dict):
+            return CandidateFault("protocol", "the submission's process sent a malformed error")
+        kind, message = str(error.get("type", "Error"))[:80], str(error.get("message", ""))[:300]
+        where = str(error.get("where", ""))[:120]
+        text = f"{kind}: {message}" + (f" (at {where})" if where else "")
+        if kind == "MemoryError" or any(marker in message for marker in ALLOCATION_FAILURES):
+            self.memory_hit = True
+            return CandidateFault("memory", f"memory limit of {self.config.policy.memory_mb} MB exceeded: {text}")
+        return CandidateFault("error", text)

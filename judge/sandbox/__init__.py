@@ -1,0 +1,1 @@
+"""Sandbox backends: where the trusted runner and the candidate process run."""

@@ -1,0 +1,61 @@
+"""`judge problems validate`: a problem package is only as good as its checks' power to tell apart."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from judge.grading import grade_submission
+from judge.problem import Problem
+from judge.result import GradeResult
+from judge.sandbox.base import Sandbox
+from judge.settings import Settings
+
+
+@dataclass
+class ValidationReport:
+    """Human-readable findings and whether every rule held."""
+
+    slug: str
+    ok: bool = True
+    lines: list[str] = field(default_factory=list)
+
+    def require(self, condition: bool, good: str, bad: str) -> None:
+        """Record one rule's outcome."""
+        self.ok &= condition
+        self.lines.append(f"  [green]ok[/]   {good}" if condition else f"  [red]FAIL[/] {bad}")
+
+
+def validate_problem(problem: Problem, settings: Settings, sandbox: Sandbox) -> ValidationReport:
+    """Grade the reference (twice), the starter and every mutant, and check the rules."""
+    report = ValidationReport(problem.slug, lines=[f"[bold]{problem.slug}[/]"])
+    ref = str(problem.root)
+
+    def timed(path) -> tuple[GradeResult, float]:
+        start = time.monotonic()
+        result = grade_submission(ref, path.read_bytes(), settings, sandbox)
+        return result, time.monotonic() - start
+
+    first, seconds = timed(problem.solution_path)
+    failed = [c.id for c in first.checks if c.points < c.max_points]
+    report.require(
+        first.score == first.max_score,
+        f"reference: {first.score:g}/{first.max_score:g} in {seconds:.1f} s",
+        f"reference scores {first.score:g}/{first.max_score:g}; failing: {', '.join(f'{c.id} ({c.message})' for c in first.checks if c.id in failed)}",
+    )
+    limit = problem.spec.limits.run_timeout_s
+    report.require(seconds <= limit, f"reference within the run limit ({seconds:.1f} s <= {limit:g} s)", f"reference took {seconds:.1f} s, over the {limit:g} s run limit")
+    second, _ = timed(problem.solution_path)
+    report.require(second == first, "two runs of the reference give identical results", "two runs of the reference differ")
+    starter, _ = timed(problem.starter_path)
+    report.require(starter.score == 0, "starter scores 0", f"starter scores {starter.score:g}")
+    report.require(bool(problem.mutants), f"{len(problem.mutants)} mutants", "no mutants")
+    for mutant in problem.mutants:
+        result, _ = timed(mutant)
+        lost = [c.id for c in result.checks if c.points < c.max_points]
+        report.require(
+            bool(lost),
+            f"mutant {mutant.stem}: {result.score:g}/{result.max_score:g}, caught by {', '.join(lost)}",
+            f"mutant {mutant.stem} gets full marks",
+        )
+    return report

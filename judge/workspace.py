@@ -1,0 +1,72 @@
+"""The per-submission workspace: a trusted directory for the checks and a directory for the candidate.
+
+    <root>/            0711, owned by the judge
+      trusted/         0700: checks (hidden and public), probes.py, pytest.ini, config.json
+      candidate/       0700, owned by the run's uid: the submission file and tmp/
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from judge.problem import Problem
+
+PYTEST_INI = "[pytest]\naddopts =\n"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths of one submission's workspace."""
+
+    root: Path
+    trusted_dir: Path
+    candidate_dir: Path
+    checks_dir: Path
+    ini_path: Path
+    probes_path: Path
+    config_path: Path
+
+    def remove(self) -> None:
+        """Delete the workspace without following any link the candidate planted."""
+        assert shutil.rmtree.avoids_symlink_attacks
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def prepare_workspace(problem: Problem, source: bytes, candidate_uid: int | None, parent: Path | None = None) -> Workspace:
+    """Lay out a fresh workspace for one submission of `problem`."""
+    root = Path(tempfile.mkdtemp(prefix="judge-", dir=parent))
+    os.chmod(root, 0o711)
+    trusted = root / "trusted"
+    candidate = root / "candidate"
+    checks = trusted / "checks"
+    trusted.mkdir(mode=0o700)
+    checks.mkdir(mode=0o700)
+    for folder in (problem.hidden_checks_dir, problem.public_checks_dir):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.py")):
+                shutil.copyfile(path, checks / path.name)
+    workspace = Workspace(
+        root=root,
+        trusted_dir=trusted,
+        candidate_dir=candidate,
+        checks_dir=checks,
+        ini_path=trusted / "pytest.ini",
+        probes_path=trusted / "probes.py",
+        config_path=trusted / "config.json",
+    )
+    shutil.copyfile(problem.probes_path, workspace.probes_path)
+    workspace.ini_path.write_text(PYTEST_INI)
+    candidate.mkdir(mode=0o700)
+    (candidate / "tmp").mkdir(mode=0o700)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    fd = os.open(candidate / problem.spec.entrypoint, flags, 0o644)
+    with os.fdopen(fd, "wb") as out:
+        out.write(source)
+    if candidate_uid is not None:
+        for path in (candidate, candidate / "tmp", candidate / problem.spec.entrypoint):
+            os.chown(path, candidate_uid, candidate_uid, follow_symlinks=False)
+    return workspace

@@ -1,0 +1,36 @@
+"""Shared fixtures: settings on the repository's problem bank, and a one-call grader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from judge.grading import grade_submission
+from judge.result import GradeResult
+from judge.sandbox.process import ProcessSandbox
+from judge.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+PROBLEMS = REPO / "problems"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings on the repository's problems, with a throwaway data directory."""
+    return Settings(problems_dirs=[PROBLEMS], data_dir=tmp_path_factory.mktemp("judge-data"))
+
+
+@pytest.fixture(scope="session")
+def grade(settings: Settings):
+    """grade(problem, source_or_path) -> GradeResult, on the process sandbox."""
+    sandbox = ProcessSandbox(settings.output_cap_bytes)
+
+    def run(problem: str, submission: str | bytes | Path) -> GradeResult:
+        if isinstance(submission, Path):
+            submission = submission.read_bytes()
+        if isinstance(submission, str):
+            submission = submission.encode()
+        return grade_submission(problem, submission, settings, sandbox)
+
+    return run

@@ -1,7 +1,7 @@
 """The candidate process: `python -I -m judge.harness.candidate POLICY_JSON`.
 
-It isolates itself first (isolation.enter), then serves requests from the trusted runner on fd 3,
-answering on fd 4: load the problem's probes and the submission, then run `probe(solution, *args)`
+It isolates itself first (isolation.enter), then serves requests from the trusted runner on its
+stdin, answering on its stdout (candidate prints are moved to stderr): load the problem's probes and the submission, then run `probe(solution, *args)`
 and send back plain data. It holds no check, reference or expected value: whatever it answers is
 verified on the trusted side.
 """
@@ -16,8 +16,6 @@ import types
 
 from judge.harness.isolation import CandidatePolicy, enter
 
-REQUEST_FD = 3
-REPLY_FD = 4
 SOLUTION_MODULE = "solution"
 
 
@@ -102,8 +100,13 @@ def main() -> None:
     torch.set_num_threads(1)
     from judge.harness import wire
 
-    requests = os.fdopen(REQUEST_FD, "rb")
-    replies = os.fdopen(REPLY_FD, "wb")
+    # Keep the channel on private fds; candidate code's stdin is empty and its stdout goes to stderr.
+    requests = os.fdopen(os.dup(0), "rb")
+    replies = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
     # Until this message the runner knows no candidate byte has run: a failure before it is the judge's.
     wire.write_message(replies, {"ready": True})
     Server(requests, replies).serve()

@@ -11,15 +11,15 @@ import os
 import select
 import struct
 import subprocess
-import sys
 import threading
 import time
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from judge.harness import cgroup, isolation, wire
+from judge.harness import wire
 from judge.harness.isolation import CandidatePolicy
+from judge.harness.launcher import LaunchedCandidate, LauncherSpec, LocalLauncherSpec, launcher_for
 
 FaultKind = Literal["error", "timeout", "memory", "crash", "protocol"]
 READY_TIMEOUT_S = 120.0
@@ -39,7 +39,7 @@ class RunnerConfig(BaseModel):
     check_timeout_s: float = Field(gt=0)
     run_timeout_s: float = Field(gt=0)
     policy: CandidatePolicy
-    use_cgroup: bool = True
+    launcher: LauncherSpec = Field(default_factory=LocalLauncherSpec)
     output_cap_bytes: int = 64 * 1024
     seed: int = 0
 
@@ -93,8 +93,8 @@ class CandidateSession:
         self.starts = 0
         self.broken: CandidateFault | None = None
         self.memory_hit = False
+        self._candidate: LaunchedCandidate | None = None
         self._process: subprocess.Popen | None = None
-        self._cgroup: cgroup.RunCgroup | None = None
         self._requests = None
         self._replies_fd = -1
         self._buffer = b""
@@ -132,50 +132,12 @@ class CandidateSession:
             self.broken = CandidateFault("crash", "the submission's process kept dying; no further restarts")
             raise self.broken
         self.starts += 1
-        policy = self.config.policy.model_copy()
-        if self.config.use_cgroup and isolation.is_root():
-            # A fresh cgroup per process, so an OOM kill is attributed to the check that caused it.
-            self._cgroup = cgroup.create(f"judge-run-{policy.uid}-{self.starts}", policy.memory_mb)
-        if self._cgroup is not None:
-            policy.cgroup_procs = [self._cgroup.procs_file]
-            policy.memory_by_cgroup = True
-        req_read, req_write = os.pipe()
-        rep_read, rep_write = os.pipe()
-        os.set_inheritable(req_read, True)
-        os.set_inheritable(rep_write, True)
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": self.config.candidate_dir,
-            "TMPDIR": os.path.join(self.config.candidate_dir, "tmp"),
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONUNBUFFERED": "1",
-            "LANG": "C.UTF-8",
-        }
-        # fds 3 and 4 of the child: dup the pipe ends there in a tiny shim, so no preexec_fn is needed.
-        shim = (
-            "import os,sys,runpy;"
-            f"r=os.dup({req_read});w=os.dup({rep_write});os.dup2(r,3);os.dup2(w,4);"
-            f"[os.close(fd) for fd in {{r,w,{req_read},{rep_write}}} - {{3,4}}];"
-            "sys.argv=['candidate',sys.argv[1]];runpy.run_module('judge.harness.candidate',run_name='__main__')"
-        )
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-c", shim, policy.model_dump_json()],
-            cwd=self.config.candidate_dir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            pass_fds=(req_read, rep_write),
-            start_new_session=True,
-        )
-        os.close(req_read)
-        os.close(rep_write)
-        self._requests = os.fdopen(req_write, "wb")
-        self._replies_fd = rep_read
+        self._candidate = launcher_for(self.config).launch(self.config, self.starts)
+        self._process = self._candidate.process
+        self._requests = self._process.stdin
+        self._replies_fd = self._process.stdout.fileno()
         self._buffer = b""
-        threading.Thread(target=self.log.drain, args=(self._process.stdout,), daemon=True).start()
+        threading.Thread(target=self.log.drain, args=(self._process.stderr,), daemon=True).start()
         try:
             ready = self._read_message(time.monotonic() + READY_TIMEOUT_S)
         except CandidateFault as fault:
@@ -198,30 +160,11 @@ class CandidateSession:
 
     def _kill(self) -> bool:
         """Kill the process and all it started; True when it had been killed for memory."""
-        process, self._process = self._process, None
-        if process is None:
+        candidate, self._candidate, self._process = self._candidate, None, None
+        if candidate is None:
             return False
-        uid = self.config.policy.uid
-        if uid is not None:
-            isolation.kill_uid(uid)
-        else:
-            try:
-                os.killpg(process.pid, 9)
-            except ProcessLookupError:
-                pass
-        process.wait()
-        oom = False
-        if self._cgroup is not None:
-            oom = self._cgroup.oom_killed()
-            self._cgroup.remove()
-            self._cgroup = None
+        oom = candidate.terminate()
         self.memory_hit |= oom
-        if self._requests is not None:
-            try:
-                self._requests.close()
-            except OSError:
-                pass
-        os.close(self._replies_fd)
         self._requests, self._replies_fd = None, -1
         return oom
 

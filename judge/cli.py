@@ -27,7 +27,7 @@ app = typer.Typer(help="Grade generative-AI coding problems in PyTorch.", no_arg
 problems_app = typer.Typer(help="List, show and validate problems.", no_args_is_help=True)
 app.add_typer(problems_app, name="problems")
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 OUTCOME_STYLE = {Outcome.PASSED: "green", Outcome.FAILED: "red", Outcome.ERROR: "magenta", Outcome.TIMEOUT: "yellow"}
 

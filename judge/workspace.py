@@ -2,7 +2,8 @@
 
     <root>/            0711, owned by the judge
       trusted/         0700: checks (hidden and public), probes.py, pytest.ini, config.json
-      candidate/       0700, owned by the run's uid: the submission file and tmp/
+      candidate/       0755: the submission file, readable but not writable by the run's uid;
+                       tmp/ for scratch when no run uid isolates the candidate (a private tmpfs does then)
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Workspace:
 
 
 def prepare_workspace(problem: Problem, source: bytes, candidate_uid: int | None, parent: Path | None = None) -> Workspace:
-    """Lay out a fresh workspace for one submission of `problem`."""
+    """Lay out a fresh workspace for one submission of `problem` (candidate_uid: the run uid, if any)."""
     root = Path(tempfile.mkdtemp(prefix="judge-", dir=parent))
     os.chmod(root, 0o711)
     trusted = root / "trusted"
@@ -60,13 +61,12 @@ def prepare_workspace(problem: Problem, source: bytes, candidate_uid: int | None
     )
     shutil.copyfile(problem.probes_path, workspace.probes_path)
     workspace.ini_path.write_text(PYTEST_INI)
-    candidate.mkdir(mode=0o700)
-    (candidate / "tmp").mkdir(mode=0o700)
+    candidate.mkdir(mode=0o755)
+    os.chmod(candidate, 0o755)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     fd = os.open(candidate / problem.spec.entrypoint, flags, 0o644)
     with os.fdopen(fd, "wb") as out:
         out.write(source)
-    if candidate_uid is not None:
-        for path in (candidate, candidate / "tmp", candidate / problem.spec.entrypoint):
-            os.chown(path, candidate_uid, candidate_uid, follow_symlinks=False)
+    if candidate_uid is None:
+        (candidate / "tmp").mkdir(mode=0o700)
     return workspace

@@ -83,12 +83,13 @@ class Server:
 
     @staticmethod
     def _load_solution(entrypoint: str) -> types.ModuleType:
-        import importlib.util
-
-        spec = importlib.util.spec_from_file_location(SOLUTION_MODULE, os.path.join(os.getcwd(), entrypoint))
-        module = importlib.util.module_from_spec(spec)
+        # Opened relative to the work dir: its absolute path may be covered by the private /tmp.
+        with open(entrypoint, "rb") as source_file:
+            source = source_file.read()
+        module = types.ModuleType(SOLUTION_MODULE)
+        module.__file__ = entrypoint
         sys.modules[SOLUTION_MODULE] = module
-        spec.loader.exec_module(module)
+        exec(compile(source, entrypoint, "exec"), module.__dict__)
         return module
 
 

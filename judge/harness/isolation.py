@@ -29,6 +29,7 @@ MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
+SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 FIRST_RUN_UID = 200_000
 RUN_UID_SPAN = 1_000_000
 
@@ -46,6 +47,7 @@ class CandidatePolicy(BaseModel):
     open_files: int = 256
     file_size_mb: int = 64
     cpu_s: int = 600
+    scratch_mb: int = Field(default=256, description="Size of the private /tmp (a tmpfs) when isolated.")
 
 
 def is_root() -> bool:
@@ -82,6 +84,12 @@ def enter(policy: CandidatePolicy) -> None:
         _check(libc.unshare(flags), "unshare")
         _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
         _expose_interpreter(libc)
+        # World-writable host directories become private tmpfs: nothing written there outlives the run
+        # or reaches the host's disk. The candidate's cwd (its work dir) stays reachable as ".".
+        options = f"size={policy.scratch_mb}m,mode=1777".encode()
+        for path in SHARED_WRITABLE:
+            if os.path.isdir(path):
+                _check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"private {path}")
         for path in policy.hide_paths:
             if os.path.isdir(path):
                 _check(

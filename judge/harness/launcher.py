@@ -113,7 +113,9 @@ class LocalLauncher(Launcher):
         if group is not None:
             policy.cgroup_procs = [group.procs_file]
             policy.memory_by_cgroup = True
-        env = dict(CANDIDATE_ENV, HOME=config.candidate_dir, TMPDIR=os.path.join(config.candidate_dir, "tmp"))
+        # Isolated (root): /tmp is a private size-limited tmpfs; otherwise the workspace's own tmp/.
+        scratch = "/tmp" if policy.uid is not None else os.path.join(config.candidate_dir, "tmp")
+        env = dict(CANDIDATE_ENV, HOME=scratch, TMPDIR=scratch)
         argv = [sys.executable, "-I", "-m", "judge.harness.candidate", policy.model_dump_json()]
         return LocalCandidate(popen_candidate(argv, config.candidate_dir, env), policy.uid, group)
 

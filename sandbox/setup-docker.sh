@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Make this machine able to run the judge's sandboxes: a Docker engine, debootstrap (for the offline
+# image build) and bubblewrap (the fallback backend). Idempotent: every step is skipped when done.
+#
+#   sudo sandbox/setup-docker.sh        # then: judge sandbox build --offline && judge sandbox doctor
+#
+# Environment: DOCKERD_LOG (default /var/log/dockerd.log), DOCKER_WAIT_S (default 60).
+set -euo pipefail
+
+DOCKERD_LOG="${DOCKERD_LOG:-/var/log/dockerd.log}"
+DOCKER_WAIT_S="${DOCKER_WAIT_S:-60}"
+SOCKET=/var/run/docker.sock
+
+log() { printf '[setup-docker] %s\n' "$*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+    log "must run as root (installs packages and starts dockerd)"
+    exit 1
+fi
+
+# 1. Packages. dockerd may be missing even where a docker CLI is installed (a static client alone).
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+    log "docker.io, debootstrap and bubblewrap already installed"
+fi
+
+engine_up() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+wait_for_engine() {
+    local waited=0
+    while ! { [ -S "$SOCKET" ] && engine_up; }; do
+        if [ -n "${DOCKERD_PID:-}" ] && ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+            return 1  # dockerd exited: its storage driver (or something else) failed
+        fi
+        if [ "$waited" -ge "$DOCKER_WAIT_S" ]; then
+            return 1
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+}
+
+start_dockerd() {
+    # $1: extra dockerd arguments. setsid + nohup: the engine outlives this script and its terminal.
+    log "starting dockerd $*(log: $DOCKERD_LOG)"
+    setsid nohup dockerd "$@" >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    DOCKERD_PID=$!
+}
+
+# 2. The engine.
+if engine_up; then
+    log "docker engine already running: $(docker version --format '{{.Server.Version}} ({{.Server.Os}})')"
+else
+    start_dockerd
+    if ! wait_for_engine; then
+        # overlay2 fails on some hosts (overlay on overlay, old kernels): vfs always works, only slower.
+        log "dockerd did not come up with its default storage driver; retrying with vfs"
+        kill "$DOCKERD_PID" 2>/dev/null || true
+        wait "$DOCKERD_PID" 2>/dev/null || true
+        rm -f /var/run/docker.pid
+        start_dockerd --storage-driver vfs
+        if ! wait_for_engine; then
+            log "dockerd failed to start; last lines of $DOCKERD_LOG:"
+            tail -n 20 "$DOCKERD_LOG" >&2
+            exit 1
+        fi
+    fi
+fi
+
+# 3. A smoke test of the storage driver: a container must be creatable from an imported image.
+driver="$(docker info --format '{{.Driver}}')"
+log "docker engine ready: $(docker version --format '{{.Server.Version}}'), storage driver $driver"

@@ -126,7 +126,8 @@ def problems_show(slug: Annotated[str, typer.Argument(help="The problem's slug."
     if problem.quiz is not None:
         for number, question in enumerate(problem.quiz.questions, 1):
             kind = "choose one" if question.kind == "single" else "choose all that apply"
-            console.print(f"\n[bold]{number}. {question.id}[/] ({kind}, {question.points:g} pt)\n{question.prompt}", highlight=False)
+            console.print(f"\n[bold]{number}. {question.id}[/] ({kind}, {question.points:g} pt)", highlight=False)
+            console.print(question.prompt, highlight=False, markup=False)
             for label, option in zip(question.labels, question.options):
                 console.print(f"   {label}) {option}", highlight=False, markup=False)
     console.print(f"\n[bold]{problem.starter_path.name}[/] (submit as {problem.spec.entrypoint}):")

@@ -97,9 +97,11 @@ def parse_answers(text: str) -> Answers:
         return Answers.model_validate(json.loads(text))
     except json.JSONDecodeError as exc:
         raise InvalidSubmission(f"answers file is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+    except RecursionError as exc:
+        raise InvalidSubmission("answers file is nested too deeply") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = ".".join(str(p) for p in first["loc"] if p not in ("str", "list[str]")) or "top level"
         raise InvalidSubmission(f'answers file must look like {{"answers": {{"q1": "b"}}}}: {where}: {first["msg"]}') from exc
 
 

@@ -45,13 +45,25 @@ class HarnessPlugin:
         torch.manual_seed(0)
         torch.set_num_threads(1)
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A check module that fails to import is the problem's fault, never the candidate's."""
+        if report.failed and self.fault is None:
+            self._raise_fault(f"collecting the checks failed in {report.nodeid or 'the checks directory'}")
+
     def pytest_collection_modifyitems(self, items: list[pytest.Item], config: pytest.Config) -> None:
-        """Run only the checks the problem declares."""
+        """Run only the checks the problem declares; all of them must exist before anything runs."""
         selected = [item for item in items if check_id_of(item) in self.expected]
         deselected = [item for item in items if check_id_of(item) not in self.expected]
         if deselected:
             config.hook.pytest_deselected(items=deselected)
-        items[:] = selected
+        missing = self.expected - {check_id_of(item) for item in selected}
+        if missing and self.fault is None:
+            self._raise_fault(f"declared checks not found: {', '.join(sorted(missing))}")
+        items[:] = [] if self.fault is not None else selected
+
+    def _raise_fault(self, message: str) -> None:
+        self.fault = FaultEvent(message=message[:2000])
+        self.emit(self.fault)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -62,8 +74,7 @@ class HarnessPlugin:
         self._started.setdefault(check_id, time.monotonic())
         if call.excinfo is not None and isinstance(call.excinfo.value, SandboxSetupError):
             # The judge failed, not the submission: no check of this run may be scored.
-            self.fault = FaultEvent(message=str(call.excinfo.value)[:2000])
-            self.emit(self.fault)
+            self._raise_fault(str(call.excinfo.value))
             item.session.shouldstop = "sandbox fault"
             return
         if self.fault is not None:

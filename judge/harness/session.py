@@ -114,7 +114,10 @@ class CandidateSession:
         if time.monotonic() >= self.run_deadline:
             raise CandidateFault("timeout", "the run's time limit was reached")
         if self._process is None:
+            started = time.monotonic()
             self._start()
+            # Starting a fresh process (interpreter, torch, the submission's import) is not this check's time.
+            self.check_deadline = min(self.check_deadline + (time.monotonic() - started), self.run_deadline)
         request = {"op": "call", "probe": probe, "args": args, "seed": self.config.seed if seed is None else seed}
         reply = self._exchange(request, self.check_deadline, during=f"probe {probe}")
         if not reply.get("ok"):

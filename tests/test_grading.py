@@ -1,0 +1,130 @@
+"""The grading pipeline end to end on the process backend, with a small fast problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from judge.errors import InvalidSubmission, SandboxFault
+from judge.grading import build_job, grade_submission
+from judge.harness.isolation import CandidatePolicy
+from judge.problem import load_problem
+from judge.result import Outcome, Verdict
+from judge.sandbox.process import ProcessSandbox
+from judge.settings import Settings
+from judge.workspace import prepare_workspace
+from tests.problem_factory import SOLUTION, make_problem
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """grade(source, **problem_overrides) on a fresh tiny-add problem."""
+    settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path / "data")
+    sandbox = ProcessSandbox()
+
+    def run(source: str, **overrides):
+        directory = make_problem(tmp_path, **overrides)
+        return grade_submission(str(directory), source.encode(), settings, sandbox)
+
+    return run
+
+
+def outcomes(result):
+    return {c.id: c.outcome for c in result.checks}
+
+
+def test_reference_is_accepted_and_callback_sees_each_check(tmp_path):
+    directory = make_problem(tmp_path)
+    settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path / "data")
+    seen = []
+    result = grade_submission("tiny-add", SOLUTION.encode(), settings, ProcessSandbox(), on_check=seen.append)
+    assert result.verdict is Verdict.ACCEPTED and result.score == result.max_score == 4
+    assert sorted(c.id for c in seen) == ["adds", "adds_broadcast", "shape"]
+    assert directory.exists()
+
+
+def test_wrong_values_fail_with_a_message_that_quotes_no_expected_value(tiny):
+    result = tiny("def add(a, b):\n    return a * 1000 + b\n")
+    assert result.verdict is Verdict.PARTIAL
+    failed = [c for c in result.checks if c.outcome is Outcome.FAILED]
+    assert {c.id for c in failed} == {"adds", "adds_broadcast"}
+    assert all("differs from the reference" in c.message for c in failed)
+    assert all("1000" not in c.message and "tensor(" not in c.message for c in failed)
+
+
+def test_import_error_is_a_runtime_error_for_every_check(tiny):
+    result = tiny("def add(a, b):\n    return (\n")
+    assert result.verdict is Verdict.RUNTIME_ERROR
+    assert all(c.outcome is Outcome.ERROR and "SyntaxError" in c.message for c in result.checks)
+
+
+def test_exception_names_type_message_and_line(tiny):
+    result = tiny("def add(a, b):\n    raise ValueError('boom')\n")
+    assert result.checks[0].message == "ValueError: boom (at solution.py:2)"
+
+
+def test_a_check_that_times_out_does_not_sink_the_others(tiny):
+    source = "import time\ndef add(a, b):\n    if a.dim() == 2:\n        time.sleep(60)\n    return a + b\n"
+    result = tiny(source, check_timeout_s=3)
+    assert outcomes(result) == {"adds": Outcome.PASSED, "adds_broadcast": Outcome.TIMEOUT, "shape": Outcome.PASSED}
+    assert result.verdict is Verdict.TIME_LIMIT and result.score == 3
+
+
+def test_a_crash_in_one_check_restarts_the_process_for_the_next(tiny):
+    source = "import os\ndef add(a, b):\n    if a.dim() == 2:\n        os._exit(0)\n    return a + b\n"
+    result = tiny(source)
+    assert outcomes(result) == {"adds": Outcome.PASSED, "adds_broadcast": Outcome.ERROR, "shape": Outcome.PASSED}
+    broadcast = next(c for c in result.checks if c.id == "adds_broadcast")
+    assert "exited with code 0" in broadcast.message
+
+
+def test_garbage_on_the_channel_is_the_submissions_fault(tiny):
+    source = (
+        "import os\n"
+        "def add(a, b):\n"
+        "    for fd in range(3, 12):\n"
+        "        try:\n"
+        "            os.write(fd, b'\\x00\\x00\\x00\\x05{{{{{')\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    return a + b\n"
+    )
+    result = tiny(source)
+    assert result.score == 0
+    assert all(c.outcome is Outcome.ERROR for c in result.checks)
+
+
+def test_run_time_limit_ends_the_run(tiny):
+    source = "import time\ndef add(a, b):\n    time.sleep(60)\n"
+    result = tiny(source, check_timeout_s=4, run_timeout_s=6)
+    assert result.verdict is Verdict.TIME_LIMIT and result.score == 0
+    assert all(c.outcome is Outcome.TIMEOUT for c in result.checks)
+
+
+def test_broken_checks_are_a_fault_of_the_judge_not_a_score(tiny):
+    with pytest.raises(SandboxFault, match="collecting the checks failed"):
+        tiny(SOLUTION, **{"checks/test_add.py": "import not_a_module\ndef test_adds_broadcast(candidate): pass\ndef test_shape(candidate): pass\n"})
+
+
+def test_submissions_must_be_utf8_and_small(tmp_path):
+    make_problem(tmp_path)
+    settings = Settings(problems_dirs=[tmp_path], max_source_bytes=100)
+    with pytest.raises(InvalidSubmission, match="not UTF-8"):
+        grade_submission("tiny-add", b"\xff\xfe", settings, ProcessSandbox())
+    with pytest.raises(InvalidSubmission, match="limit is 100"):
+        grade_submission("tiny-add", b"#" * 101, settings, ProcessSandbox())
+
+
+def test_job_clamps_limits_and_hides_the_bank(tmp_path):
+    directory = make_problem(tmp_path, check_timeout_s=50, run_timeout_s=500)
+    settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path, max_check_timeout_s=7, max_wall_timeout_s=30, max_memory_mb=300)
+    problem = load_problem(directory)
+    workspace = prepare_workspace(problem, b"", None)
+    try:
+        job = build_job(problem, workspace, settings, uid=None)
+    finally:
+        workspace.remove()
+    assert job.config.check_timeout_s == 7 and job.config.run_timeout_s == 30
+    assert isinstance(job.config.policy, CandidatePolicy) and job.config.policy.memory_mb == 300
+    assert str(tmp_path.resolve()) in job.config.policy.hide_paths
+    assert str(workspace.trusted_dir) in job.config.policy.hide_paths
+    assert job.config.check_ids == ["adds", "adds_broadcast", "shape"]

@@ -1,0 +1,34 @@
+"""`judge problems validate --all`, as a test: every problem in the bank tells its mutants from its reference."""
+
+import re
+
+import pytest
+
+from judge.bank import ProblemBank
+from judge.sandbox.process import ProcessSandbox
+from judge.validation import validate_problem
+from tests.conftest import PROBLEMS
+
+SLUGS = sorted(ProblemBank([PROBLEMS]).directories())
+SEED_PROBLEMS = {"lstm-text-generation", "dcgan-mnist", "vae-mnist", "audio-vae", "aigc-concepts"}
+
+
+def test_the_seed_problems_are_in_the_bank():
+    assert SEED_PROBLEMS <= set(SLUGS)
+
+
+def test_seed_code_problems_have_at_least_five_mutants_and_two_alternatives():
+    bank = ProblemBank([PROBLEMS])
+    for slug in SEED_PROBLEMS - {"aigc-concepts"}:
+        problem = bank.get(slug)
+        assert len(problem.mutants) >= 5, slug
+        alternatives = list((PROBLEMS.parent / "tests/problems/alternatives" / slug.replace("-", "_")).glob("alt_*.py"))
+        assert len(alternatives) >= 2, slug
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slug", SLUGS)
+def test_problem_validates(slug, settings):
+    report = validate_problem(ProblemBank([PROBLEMS]).get(slug), settings, ProcessSandbox())
+    plain = [re.sub(r"\[/?[a-z ]+\]", "", line) for line in report.lines]
+    assert report.ok, "\n".join(plain)

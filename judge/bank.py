@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from judge.errors import InvalidProblem, ProblemNotFound
+from judge.errors import ProblemNotFound
 from judge.problem import Problem, load_problem
 
 
@@ -45,5 +45,3 @@ class ProblemBank:
         """Directories candidate code must not see."""
         return [root for root in self.roots if root.is_dir()]
 
-
-__all__ = ["ProblemBank", "InvalidProblem", "ProblemNotFound"]

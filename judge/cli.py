@@ -17,7 +17,7 @@ from judge.bank import ProblemBank
 from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxUnavailable
 from judge.grading import grade_submission
 from judge.result import CheckResult, GradeResult, Outcome
-from judge.sandbox.select import choose_sandbox
+from judge.sandbox.select import choose_sandbox, isolation_warning
 from judge.settings import Settings
 
 EXIT_BAD_INPUT = 2
@@ -26,6 +26,8 @@ EXIT_JUDGE_FAULT = 3
 app = typer.Typer(help="Grade generative-AI coding problems in PyTorch.", no_args_is_help=True, add_completion=False)
 problems_app = typer.Typer(help="List, show and validate problems.", no_args_is_help=True)
 app.add_typer(problems_app, name="problems")
+sandbox_app = typer.Typer(help="Build the runner image, check and clean up the sandbox backends.", no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -36,6 +38,13 @@ def fail(message: str, code: int) -> typer.Exit:
     """Print one line to stderr and return the Exit to raise."""
     errors.print(f"error: {message.splitlines()[0] if message else 'failed'}", markup=False, highlight=False)
     return typer.Exit(code)
+
+
+def warn_if_unisolated(backend) -> None:
+    """Say so on stderr when the chosen backend isolates nothing (the process backend without root)."""
+    warning = isolation_warning(backend)
+    if warning:
+        errors.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)
 
 
 def exit_code_for(exc: JudgeError) -> int:
@@ -72,6 +81,7 @@ def grade(
         raise fail(f"cannot read {submission}: {exc.strerror}", EXIT_BAD_INPUT) from None
     try:
         backend = choose_sandbox(settings, sandbox)
+        warn_if_unisolated(backend)
         if json_output:
             result = grade_submission(problem, source, settings, backend)
         else:
@@ -80,9 +90,16 @@ def grade(
         raise fail(str(exc), exit_code_for(exc)) from None
     if json_output:
         sys.stdout.write(result.model_dump_json() + "\n")
-    else:
-        console.print(checks_table(f"{result.problem}", result.checks))
-        console.print(f"verdict: [bold]{result.verdict.value}[/]   score: [bold]{result.score:g}/{result.max_score:g}[/]")
+        return
+    console.print(checks_table(f"{result.problem}", result.checks))
+    console.print(f"verdict: [bold]{result.verdict.value}[/]   score: [bold]{result.score:g}/{result.max_score:g}[/]")
+    quiz = ProblemBank(settings.problems_dirs).get(problem).quiz
+    if quiz is not None:
+        # Explanations are shown after grading, never with the questions.
+        console.print("\n[bold]Explanations[/]")
+        for question in quiz.questions:
+            console.print(f"[bold]{question.id}[/] ({', '.join(question.answer)}): ", end="", highlight=False)
+            console.print(question.explanation, highlight=False, markup=False)
 
 
 def _grade_live(problem: str, source: bytes, settings: Settings, backend) -> GradeResult:
@@ -149,6 +166,7 @@ def problems_validate(
     bank = ProblemBank(settings.problems_dirs)
     try:
         backend = choose_sandbox(settings, sandbox)
+        warn_if_unisolated(backend)
         refs = sorted(bank.directories()) if all_problems else [slug]
         failures = 0
         for ref in refs:
@@ -160,3 +178,165 @@ def problems_validate(
         raise fail(str(exc), exit_code_for(exc)) from None
     if failures:
         raise fail(f"{failures} problem(s) failed validation", 1)
+
+
+@sandbox_app.command("build")
+def sandbox_build(
+    offline: Annotated[bool, typer.Option("--offline", help="No image registry: debootstrap the base, install wheels from a host-made wheelhouse.")] = False,
+    rebuild_base: Annotated[bool, typer.Option("--rebuild-base", help="With --offline: remake the debootstrapped base image too.")] = False,
+) -> None:
+    """Build the runner image (sandbox/Dockerfile) that candidate containers run."""
+    from judge.sandbox.image import build_image
+
+    settings = Settings()
+    try:
+        report = build_image(settings, offline=offline, rebuild_base=rebuild_base, log=lambda line: errors.print(line, markup=False, highlight=False))
+    except JudgeError as exc:
+        raise fail(str(exc), EXIT_JUDGE_FAULT) from None
+    console.print(f"built [bold]{report.image}[/] from {report.base} in {report.seconds:.0f} s ({report.size_bytes / 2**20:.0f} MiB)")
+
+
+@sandbox_app.command("doctor")
+def sandbox_doctor(
+    quick: Annotated[bool, typer.Option("--quick", help="Only the availability checks; start no candidate process.")] = False,
+) -> None:
+    """Say which sandbox backends work on this machine, and why not the others. Exits 1 if only process works."""
+    from judge.sandbox.doctor import auto_choice, diagnose
+
+    settings = Settings()
+    reports = diagnose(settings, smoke=not quick)
+    table = Table(title="sandbox backends")
+    for column in ("backend", "works", "why"):
+        table.add_column(column, overflow="fold")
+    for r in reports:
+        detail = "\n".join([r.detail, *r.notes])
+        table.add_row(r.name, "[green]yes[/]" if r.ok else "[red]no[/]", detail)
+    console.print(table)
+    chosen = auto_choice(reports)
+    console.print(f"auto picks: [bold]{chosen}[/]" + (f" (settings choose {settings.sandbox})" if settings.sandbox != "auto" else ""))
+    if chosen == "process":
+        raise typer.Exit(1)
+
+
+@sandbox_app.command("reap")
+def sandbox_reap() -> None:
+    """Remove candidate containers left behind by a judge that died."""
+    from judge.sandbox import reaper
+    from judge.sandbox.docker import STALE_MARGIN_S, docker_cli
+
+    settings = Settings()
+    removed = reaper.reap(docker_cli(settings), stale_after_s=settings.max_wall_timeout_s + STALE_MARGIN_S)
+    console.print(f"removed {len(removed)} leftover container(s)")
+
+
+keys_app = typer.Typer(help="Create, list and revoke the service's API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _service_sessions(settings: Settings):
+    """Sessions on the service's database, migrated to the current schema."""
+    from judge.storage.db import make_engine, migrate, session_factory
+
+    engine = make_engine(settings)
+    migrate(engine)
+    return session_factory(engine)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on (default: settings.host).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port to listen on (default: settings.port).")] = None,
+) -> None:
+    """Run the HTTP service. Embedded defaults: SQLite under the data dir and in-process grading threads.
+
+    On first start with no admin key, one is created and printed once."""
+    import uvicorn
+
+    from judge.api.app import create_app
+    from judge.storage import keys
+    from judge.storage.models import Role
+
+    settings = Settings()
+    if host is not None or port is not None:
+        settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
+    sessions = _service_sessions(settings)
+    with sessions() as session:
+        if not keys.has_admin(session):
+            new = keys.create_key(session, Role.ADMIN, "bootstrap admin (judge serve)")
+            console.print(f"created an admin API key; it is shown only this once:\n  [bold]{new.secret}[/]", highlight=False)
+    try:
+        backend = choose_sandbox(settings) if settings.queue == "embedded" else None
+    except SandboxUnavailable as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    if backend is not None:
+        warn_if_unisolated(backend)
+    application = create_app(settings, sandbox_factory=(lambda _s: backend) if backend is not None else choose_sandbox)
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(
+        f"judge serving on {base} ({settings.queue} queue); API docs at {base}/api/v1/docs\n"
+        f"submit with:\n  curl -H 'Authorization: Bearer <key>' -F problem=vae-mnist -F file=@solution.py {base}/api/v1/submissions",
+        highlight=False,
+        soft_wrap=True,
+    )
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def worker(
+    hostname: Annotated[Optional[str], typer.Option(help="The Celery worker's node name (default: judge-<host>-<pid>@<host>).")] = None,
+) -> None:
+    """Run a Celery worker grading submissions from Redis (settings.queue = celery, settings.redis_url)."""
+    from judge.queue.celery_app import run_worker
+    from judge.storage.packages import with_uploads
+
+    settings = with_uploads(Settings())
+    try:
+        warn_if_unisolated(choose_sandbox(settings))
+    except SandboxUnavailable as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    run_worker(settings, choose_sandbox, hostname=hostname)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="admin, team or candidate.")],
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")] = "",
+) -> None:
+    """Create an API key and print it; it is shown only this once."""
+    from judge.storage import keys
+    from judge.storage.models import Role
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise fail(f"unknown role {role!r} (choose from admin, team, candidate)", EXIT_BAD_INPUT) from None
+    with _service_sessions(Settings())() as session:
+        new = keys.create_key(session, chosen, name or f"{chosen.value} key")
+    errors.print(f"created {chosen.value} key {new.row.id}; it is shown only this once:", highlight=False)
+    sys.stdout.write(new.secret + "\n")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (ids, roles and names; never the secrets)."""
+    from judge.storage import keys
+
+    table = Table()
+    for column in ("id", "role", "name", "created", "revoked"):
+        table.add_column(column)
+    with _service_sessions(Settings())() as session:
+        for row in keys.list_keys(session):
+            revoked = row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else ""
+            table.add_row(row.id, row.role, row.name, row.created_at.isoformat(timespec="seconds"), revoked)
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `judge keys list`).")]) -> None:
+    """Revoke an API key; requests with it get 401 from then on."""
+    from judge.storage import keys
+
+    with _service_sessions(Settings())() as session:
+        if not keys.revoke_key(session, key_id):
+            raise fail(f"no live key {key_id!r}", EXIT_BAD_INPUT)
+    console.print(f"revoked {key_id}")

@@ -98,3 +98,19 @@ def test_validate_reports_an_uncaught_mutant(cli, tmp_path):
     assert result.exit_code == 1
     assert "mutant subtracts gets full marks" in result.stdout
     assert "reference: 4/4" in result.stdout and "starter scores 0" in result.stdout
+
+
+def test_quiz_grading_shows_explanations_after_the_table(tmp_path, monkeypatch):
+    from judge.bank import ProblemBank
+    from tests.conftest import PROBLEMS
+
+    monkeypatch.setenv("JUDGE_PROBLEMS_DIRS", json.dumps([str(PROBLEMS)]))
+    quiz = ProblemBank([PROBLEMS]).get("aigc-concepts").quiz
+    path = write(tmp_path, '{"answers": {}}', "answers.json")
+    shown = CliRunner().invoke(app, ["grade", "aigc-concepts", path])
+    assert shown.exit_code == 0 and "verdict: wrong_answer" in shown.stdout
+    flat = " ".join(shown.stdout.split())
+    assert shown.stdout.index("Explanations") > shown.stdout.index("verdict:")
+    assert " ".join(quiz.questions[0].explanation.split())[:60] in flat
+    as_json = CliRunner().invoke(app, ["grade", "aigc-concepts", path, "--json"])
+    assert "Explanations" not in as_json.stdout and len(as_json.stdout.strip().splitlines()) == 1

@@ -55,8 +55,6 @@ class Server:
 
     def handle(self, request: dict) -> dict:
         """Run one request; candidate exceptions, SystemExit included, become error replies."""
-        from judge.harness import wire
-
         try:
             if request["op"] == "init":
                 self.entrypoint = request["entrypoint"]

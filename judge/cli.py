@@ -229,6 +229,9 @@ def sandbox_reap() -> None:
     console.print(f"removed {len(removed)} leftover container(s)")
 
 
+#: Open event streams and long polls get this long to finish when `judge serve` is stopped.
+GRACEFUL_SHUTDOWN_S = 5
+
 keys_app = typer.Typer(help="Create, list and revoke the service's API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
@@ -250,12 +253,15 @@ def serve(
     """Run the HTTP service. Embedded defaults: SQLite under the data dir and in-process grading threads.
 
     On first start with no admin key, one is created and printed once."""
+    import logging
+
     import uvicorn
 
     from judge.api.app import create_app
     from judge.storage import keys
     from judge.storage.models import Role
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
     if host is not None or port is not None:
         settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
@@ -278,7 +284,7 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
 
 
 @app.command()

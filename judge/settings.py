@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_PROBLEMS_DIR = Path(__file__).resolve().parent.parent / "problems"
@@ -38,3 +38,81 @@ class Settings(BaseSettings):
     candidate_pids: int = Field(default=64, gt=0, description="Processes and threads the candidate may run.")
     candidate_open_files: int = Field(default=256, gt=0)
     candidate_file_size_mb: int = Field(default=64, gt=0)
+
+    # The HTTP service, its storage and queue (judge/api, judge/storage, judge/queue).
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the service's database; None: the SQLite file data_dir/judge.db.",
+    )
+    uploaded_problems_dir: Path | None = Field(
+        default=None,
+        description="Where problems uploaded over POST /problems live (the bank includes it); None: data_dir/problems.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `judge serve` listens on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port `judge serve` listens on.")
+    queue: Literal["embedded", "celery"] = Field(
+        default="embedded",
+        description="embedded: `judge serve` grades in-process; celery: `judge worker` processes grade over Redis.",
+    )
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", description="The Celery broker, when queue is celery.")
+    workers: int = Field(default=1, ge=1, le=64, description="Grades run at once: embedded threads, or each worker's concurrency.")
+    queue_limit: int = Field(default=200, ge=1, description="Queued submissions beyond which POST /submissions answers 503.")
+    queue_retry_after_s: int = Field(default=30, ge=1, description="Retry-After of a 503 when the queue is full.")
+    max_attempts: int = Field(default=3, ge=1, le=20, description="Grading attempts of one submission before internal_error.")
+    retry_backoff_s: float = Field(default=5.0, ge=0, description="Delay before regrading after a sandbox fault, doubled per attempt.")
+    heartbeat_interval_s: float = Field(default=5.0, gt=0, description="How often a grading worker marks its submission alive.")
+    heartbeat_timeout_s: float = Field(
+        default=30.0, gt=0, description="A running submission whose heartbeat is older than this belongs to a dead worker."
+    )
+    celery_visibility_timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds before Redis redelivers an unacknowledged grade; None: longer than the longest grade.",
+    )
+    celery_restore_interval_s: int = Field(default=10, ge=1, description="How often workers look for abandoned messages.")
+    poll_interval_s: float = Field(default=0.5, gt=0, description="How often long-polls and event streams look for news.")
+    max_wait_s: float = Field(default=60.0, ge=0, description="Longest ?wait= of GET /submissions/{id}.")
+    stream_max_s: float = Field(default=900.0, gt=0, description="Longest an event stream stays open.")
+    rate_limit_per_minute: int = Field(default=120, ge=1, description="Requests per API key per minute (per API process).")
+    rate_limit_burst: int = Field(default=30, ge=1, description="Requests an API key may send at once.")
+    max_package_bytes: int = Field(default=16 * 2**20, gt=0, description="Largest problem package upload (compressed).")
+    max_package_unpacked_bytes: int = Field(default=64 * 2**20, gt=0, description="Largest problem package once unpacked.")
+    max_package_files: int = Field(default=500, gt=0, description="Most files in one problem package.")
+    callback_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key signing result callbacks; None: submissions cannot ask for callbacks."
+    )
+    callback_max_attempts: int = Field(default=6, ge=1, le=20, description="Deliveries of one callback before giving up.")
+    callback_backoff_s: float = Field(default=2.0, ge=0, description="Delay before the second delivery, doubled after each.")
+    callback_timeout_s: float = Field(default=10.0, gt=0, description="How long one callback POST may take.")
+    test_postgres_url: str | None = Field(default=None, description="PostgreSQL the integration tests use (scripts/services.sh).")
+    test_redis_url: str | None = Field(default=None, description="Redis the integration tests use (scripts/services.sh).")
+
+    # Sandbox backends (judge/sandbox/docker.py, bwrap.py).
+    docker_image: str = Field(default="judge-sandbox:latest", description="The runner image candidate containers run.")
+    docker_base_image: str = Field(default="python:3.11-slim", description="BASE_IMAGE of an online `judge sandbox build`.")
+    docker_offline_base_image: str = Field(
+        default="judge-sandbox-base:bookworm",
+        description="The debootstrapped base `judge sandbox build --offline` imports and builds on.",
+    )
+    docker_host: str | None = Field(default=None, description="Docker engine address (docker -H); None: the CLI's default.")
+    docker_cpus: float = Field(default=1.0, gt=0, description="CPU quota of each candidate container, in CPUs.")
+    bwrap_path: str = Field(default="bwrap", description="The bubblewrap executable.")
+    require_docker: bool = Field(default=False, description="Tests needing Docker fail instead of skipping without it.")
+    ci: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("JUDGE_CI", "CI"),
+        description="Running in CI (the CI variable is 'true'): a missing Docker engine fails the tests needing it.",
+    )
+
+    @field_validator("ci", mode="before")
+    @classmethod
+    def _ci_flag(cls, value: object) -> object:
+        """CI services set CI to 'true' (or '1'); any other text means not CI rather than an error."""
+        if isinstance(value, str):
+            return value.strip().lower() in ("true", "1", "yes")
+        return value
+
+    @property
+    def docker_required(self) -> bool:
+        """Whether a missing Docker engine is an error (CI, or asked for) rather than a reason to skip."""
+        return self.require_docker or self.ci

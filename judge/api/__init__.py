@@ -1,0 +1,1 @@
+"""The judge's HTTP service (FastAPI): submissions, problems, health and metrics under /api/v1."""

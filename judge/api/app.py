@@ -1,0 +1,117 @@
+"""The FastAPI application: state built once from Settings, routes under /api/v1, errors as problem+json."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from judge.api import errors
+from judge.api.auth import RateLimiter
+from judge.api.deps import ServiceState
+from judge.api.errors import PayloadTooLarge, problem_response
+from judge.api.metrics import registry
+from judge.api.routes import health, problems, submissions
+from judge.api.schemas import API_PREFIX
+from judge.queue.dispatch import Redispatcher, make_dispatcher, recover
+from judge.sandbox.base import Sandbox
+from judge.sandbox.select import choose_sandbox
+from judge.settings import Settings
+from judge.storage.db import make_engine, migrate, session_factory
+from judge.storage.packages import with_uploads
+
+log = logging.getLogger(__name__)
+#: How often the API re-queues submissions the broker refused.
+REDISPATCH_INTERVAL_S = 10.0
+#: Multipart and JSON encoding overhead allowed above the largest payload.
+BODY_OVERHEAD_BYTES = 1 << 20
+
+DESCRIPTION = """\
+Grades PyTorch generative-AI problems. Submit a solution, then poll it (`?wait=` long-polls) or stream
+its checks as server-sent events. Authenticate every call under /api/v1 with an API key:
+`Authorization: Bearer <key>` (or `X-API-Key`). Errors are application/problem+json.
+"""
+
+
+class BodyLimit:
+    """Refuses request bodies over `limit` bytes with 413, by Content-Length or as they stream in."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the declared length, then count what arrives."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            response = problem_response(413, f"the request body is {int(declared)} bytes; the limit is {self.limit}")
+            await response(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise PayloadTooLarge(f"the request body is over the {self.limit}-byte limit")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox] = choose_sandbox) -> FastAPI:
+    """The service on `settings` (the bank plus uploaded problems); grades with `sandbox_factory`'s sandbox."""
+    settings = with_uploads(settings)
+    engine = make_engine(settings)
+    sessions = session_factory(engine)
+    state = ServiceState(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        dispatcher=make_dispatcher(settings, sessions, sandbox_factory),
+        sandbox_factory=sandbox_factory,
+        limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        registry=registry(sessions),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        migrate(engine)
+        state.dispatcher.start()
+        recovered = recover(state.dispatcher, sessions)
+        if recovered:
+            log.info("re-queued %d unfinished submissions and callbacks", recovered)
+        redispatcher = Redispatcher(state.dispatcher, sessions, REDISPATCH_INTERVAL_S)
+        redispatcher.start()
+        try:
+            yield
+        finally:
+            redispatcher.stopped.set()
+            state.dispatcher.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="judge",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.judge = state
+    errors.install(app)
+    app.include_router(submissions.router, prefix=API_PREFIX)
+    app.include_router(problems.router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    limit = max(settings.max_package_bytes, 8 * settings.max_source_bytes) + BODY_OVERHEAD_BYTES
+    app.add_middleware(BodyLimit, limit=limit)
+    return app

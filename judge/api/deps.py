@@ -1,0 +1,98 @@
+"""FastAPI dependencies: the service's state, a database session per request, and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client.registry import CollectorRegistry
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from judge.api.auth import Caller, RateLimiter
+from judge.api.errors import Forbidden, RateLimited, Unauthorized
+from judge.queue.dispatch import Dispatcher
+from judge.sandbox.base import Sandbox
+from judge.settings import Settings
+from judge.storage import keys
+from judge.storage.models import Role
+
+
+@dataclass
+class ServiceState:
+    """Everything the routes share, built once by create_app."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    dispatcher: Dispatcher
+    sandbox_factory: Callable[[Settings], Sandbox]
+    limiter: RateLimiter
+    registry: CollectorRegistry
+    _sandbox: Sandbox | None = field(default=None, repr=False)
+
+    def sandbox(self) -> Sandbox:
+        """The sandbox this process validates uploaded problems with, made on first use."""
+        if self._sandbox is None:
+            self._sandbox = self.sandbox_factory(self.settings)
+        return self._sandbox
+
+
+def get_state(request: Request) -> ServiceState:
+    """The service state of the app handling the request."""
+    return request.app.state.judge
+
+
+State = Annotated[ServiceState, Depends(get_state)]
+
+
+def get_session(state: State) -> Iterator[Session]:
+    """A database session for one request, closed after it."""
+    with state.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API key, as an alternative to Bearer.")
+
+
+def get_caller(
+    state: State,
+    session: DbSession,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    header: Annotated[str | None, Security(_header)],
+) -> Caller:
+    """The authenticated caller, within its rate limit; 401 without a valid key, 429 over the limit."""
+    presented = bearer.credentials if bearer is not None else header
+    if not presented:
+        raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+    row = keys.authenticate(session, presented)
+    if row is None:
+        raise Unauthorized("the API key is not valid (unknown, malformed or revoked)")
+    wait = state.limiter.take(row.id)
+    if wait:
+        raise RateLimited(f"rate limit of {state.settings.rate_limit_per_minute} requests a minute exceeded; retry in {wait} s", wait)
+    return Caller(key_id=row.id, role=Role(row.role), name=row.name)
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def require(*roles: Role) -> Callable[[Caller], Caller]:
+    """A dependency admitting only callers with one of `roles` (403 otherwise)."""
+
+    def check(caller: CurrentCaller) -> Caller:
+        if caller.role not in roles:
+            allowed = " or ".join(r.value for r in roles)
+            raise Forbidden(f"only {allowed} keys may do this; this key's role is {caller.role.value}")
+        return caller
+
+    return check
+
+
+TeamCaller = Annotated[Caller, Depends(require(Role.ADMIN, Role.TEAM))]

@@ -1,0 +1,122 @@
+"""/problems: the bank (statement, starter, limits, public checks) and uploading packages (teams)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, File, Path, Response, UploadFile
+from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from judge.api.deps import CurrentCaller, State, TeamCaller
+from judge.api.errors import PayloadTooLarge
+from judge.api.schemas import ProblemAccepted, ProblemDetail, ProblemDetails, ProblemSummary
+from judge.bank import ProblemBank
+from judge.errors import InvalidProblem
+from judge.problem import SLUG_PATTERN, Kind, Problem, load_problem
+from judge.settings import Settings
+from judge.storage.packages import accept_package
+
+router = APIRouter(prefix="/problems", tags=["problems"])
+log = logging.getLogger(__name__)
+
+ERRORS = {
+    401: {"model": ProblemDetails, "description": "No valid API key."},
+    429: {"model": ProblemDetails, "description": "Over the key's rate limit; see Retry-After."},
+}
+NOT_FOUND = {404: {"model": ProblemDetails, "description": "Unknown problem."}}
+Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="The problem's slug.")]
+
+
+def _problems(settings: Settings) -> list[Problem]:
+    """Every loadable problem; a broken package is logged and left out rather than hiding the rest."""
+    found = []
+    for slug, directory in ProblemBank(settings.problems_dirs).directories().items():
+        try:
+            found.append(load_problem(directory))
+        except InvalidProblem as exc:
+            log.warning("problem %s left out: %s", slug, exc)
+    return found
+
+
+def _problem(settings: Settings, slug: str) -> Problem:
+    return ProblemBank(settings.problems_dirs).get(slug)
+
+
+@router.get("", response_model=list[ProblemSummary], summary="List problems", description="Every problem in the bank, by slug.", responses=ERRORS)
+def list_problems(state: State, _caller: CurrentCaller) -> list[ProblemSummary]:
+    """The bank's problems."""
+    return [ProblemSummary.of(p) for p in _problems(state.settings)]
+
+
+@router.get(
+    "/{slug}",
+    response_model=ProblemDetail,
+    summary="A problem's statement, starter, limits and public checks",
+    description="Everything a candidate may see; never hidden checks' source, the reference or mutants.",
+    responses={**ERRORS, **NOT_FOUND},
+)
+def get_problem(slug: Slug, state: State, _caller: CurrentCaller) -> ProblemDetail:
+    """One problem's public detail."""
+    return ProblemDetail.of(_problem(state.settings, slug))
+
+
+@router.get(
+    "/{slug}/starter",
+    response_class=PlainTextResponse,
+    summary="Download a problem's starter file",
+    description="The stub to start from (Python, or JSON for a quiz), as an attachment named like the file to submit.",
+    responses={**ERRORS, **NOT_FOUND, 200: {"content": {"text/x-python": {}, "application/json": {}}, "description": "The starter file."}},
+)
+def get_starter(slug: Slug, state: State, _caller: CurrentCaller) -> Response:
+    """The starter file."""
+    problem = _problem(state.settings, slug)
+    media = "application/json" if problem.spec.kind is Kind.QUIZ else "text/x-python; charset=utf-8"
+    disposition = f'attachment; filename="{problem.spec.entrypoint}"'
+    return Response(problem.starter(), media_type=media, headers={"Content-Disposition": disposition})
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ProblemAccepted,
+    summary="Upload a problem package (team and admin keys)",
+    description=(
+        "A zip or tar (optionally gzip/bz2/xz) archive of one problem package, with problem.toml at its top "
+        "level or in a single top-level directory. It is unpacked safely (links, absolute paths and `..` are "
+        "rejected; size and file-count caps apply) and accepted only if it validates like "
+        "`judge problems validate`: the reference scores full marks twice identically, the starter 0, and "
+        "every mutant loses a check. Validation grades several times, so the answer can take minutes. "
+        "201 for a new problem, 200 when it replaced an earlier upload of the same slug."
+    ),
+    responses={
+        **ERRORS,
+        200: {"model": ProblemAccepted, "description": "Replaced an earlier upload."},
+        403: {"model": ProblemDetails, "description": "A candidate key."},
+        409: {"model": ProblemDetails, "description": "The slug is a built-in problem."},
+        413: {"model": ProblemDetails, "description": "Over the package size or file-count caps."},
+        422: {"model": ProblemDetails, "description": "Not a safe archive, not a valid package, or failed validation."},
+    },
+)
+async def upload_problem(
+    response: Response,
+    state: State,
+    _caller: TeamCaller,
+    package: Annotated[UploadFile, File(description="The zip or tar archive.")],
+) -> ProblemAccepted:
+    """Validate and install an uploaded problem package."""
+    settings = state.settings
+    data = await package.read(settings.max_package_bytes + 1)
+    if len(data) > settings.max_package_bytes:
+        raise PayloadTooLarge(f"the package is over the {settings.max_package_bytes}-byte limit")
+    sandbox = await run_in_threadpool(state.sandbox)
+    accepted = await run_in_threadpool(accept_package, data, settings, sandbox)
+    if accepted.replaced:
+        response.status_code = 200
+    return ProblemAccepted(
+        slug=accepted.problem.slug,
+        replaced=accepted.replaced,
+        validation=accepted.report,
+        problem=ProblemSummary.of(accepted.problem),
+    )

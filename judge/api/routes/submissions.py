@@ -1,0 +1,238 @@
+"""/submissions: submit, read (optionally long-polling), list, and stream check events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from judge.api import intake
+from judge.api.auth import Caller
+from judge.api.deps import CurrentCaller, DbSession, ServiceState, State
+from judge.api.errors import NotFound, Unprocessable, UnsupportedMediaType
+from judge.api.schemas import ProblemDetails, SubmissionAccepted, SubmissionCreate, SubmissionPage, SubmissionView, links
+from judge.storage import submissions
+from judge.storage.models import Submission
+from judge.storage.submissions import FINISHED
+
+router = APIRouter(prefix="/submissions", tags=["submissions"])
+
+ERRORS = {
+    401: {"model": ProblemDetails, "description": "No valid API key."},
+    429: {"model": ProblemDetails, "description": "Over the key's rate limit; see Retry-After."},
+}
+NOT_FOUND = {404: {"model": ProblemDetails, "description": "No such submission, or not this key's."}}
+KEEPALIVE_S = 15.0
+
+MULTIPART_SCHEMA = {
+    "type": "object",
+    "required": ["problem", "file"],
+    "properties": {
+        "problem": {"type": "string", "description": "The problem's slug."},
+        "file": {"type": "string", "format": "binary", "description": "The submission file."},
+        "callback_url": {"type": "string", "format": "uri", "description": "Where to POST the result (team and admin keys)."},
+    },
+}
+
+
+async def _read_submission(request: Request) -> SubmissionCreate | tuple[str, bytes, str | None]:
+    """The body as JSON (SubmissionCreate) or multipart (problem, file bytes, callback_url)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            return SubmissionCreate.model_validate_json(await request.body())
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            raise Unprocessable(f"invalid submission: {where}: {first['msg']}") from None
+    if content_type == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=10)
+        upload, problem, callback = form.get("file"), form.get("problem"), form.get("callback_url")
+        if upload is None or isinstance(upload, str):
+            raise Unprocessable("invalid submission: file: a submission file is required")
+        if not isinstance(problem, str) or not problem:
+            raise Unprocessable("invalid submission: problem: a problem slug is required")
+        if callback is not None and not isinstance(callback, str):
+            raise Unprocessable("invalid submission: callback_url: must be text")
+        if callback:
+            try:
+                SubmissionCreate(problem=problem, source="", callback_url=callback)
+            except ValidationError:
+                raise Unprocessable("invalid submission: callback_url: not a valid http(s) URL") from None
+        return problem, await upload.read(), callback or None
+    raise UnsupportedMediaType("send the submission as application/json or multipart/form-data")
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=SubmissionAccepted,
+    summary="Submit a solution for grading",
+    description=(
+        "Stores the submission (committed before the answer) and queues it. The answer is 202 with the "
+        "submission's id and a Location to poll. Send JSON `{problem, source, callback_url?}` or "
+        "multipart/form-data with `problem`, `file` and optional `callback_url`. With an `Idempotency-Key` "
+        "header, repeating the same request returns the first submission instead of a new one."
+    ),
+    responses={
+        **ERRORS,
+        403: {"model": ProblemDetails, "description": "callback_url with a candidate key."},
+        404: {"model": ProblemDetails, "description": "Unknown problem."},
+        409: {"model": ProblemDetails, "description": "Idempotency-Key reused for a different request."},
+        413: {"model": ProblemDetails, "description": "Submission over the size limit."},
+        415: {"model": ProblemDetails, "description": "Neither JSON nor multipart."},
+        422: {"model": ProblemDetails, "description": "Invalid body, or a source that is not UTF-8."},
+        503: {"model": ProblemDetails, "description": "The queue is full; see Retry-After."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/SubmissionCreate"}},
+                "multipart/form-data": {"schema": MULTIPART_SCHEMA},
+            },
+        }
+    },
+)
+async def create_submission(
+    request: Request,
+    response: Response,
+    state: State,
+    caller: CurrentCaller,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", description="Makes retrying this request safe: same key, same submission.")
+    ] = None,
+) -> SubmissionAccepted:
+    """Submit a solution; 202 with its id and Location."""
+    body = await _read_submission(request)
+    if isinstance(body, SubmissionCreate):
+        problem, source, callback = body.problem, body.source.encode("utf-8"), str(body.callback_url) if body.callback_url else None
+    else:
+        problem, source, callback = body
+    row, created = await run_in_threadpool(
+        intake.accept, state, caller, problem=problem, source=source, callback_url=callback, idempotency_key=idempotency_key
+    )
+    response.headers["Location"] = links(row.id).self
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return SubmissionAccepted(id=row.id, status=row.status, problem=row.problem, created_at=row.created_at, links=links(row.id))
+
+
+def _visible(row: Submission | None, caller: Caller, submission_id: str) -> Submission:
+    if row is None or not (caller.sees_all or row.owner_key_id == caller.key_id):
+        raise NotFound(f"no submission {submission_id!r}")
+    return row
+
+
+def _load(state: ServiceState, caller: Caller, submission_id: str) -> Submission:
+    with state.sessions() as session:
+        return _visible(submissions.get(session, submission_id), caller, submission_id)
+
+
+@router.get(
+    "",
+    response_model=SubmissionPage,
+    summary="List submissions",
+    description="Newest first. A candidate key sees only its own submissions; team and admin keys see all.",
+    responses=ERRORS,
+)
+def list_submissions(
+    session: DbSession,
+    caller: CurrentCaller,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size.")] = 50,
+    offset: Annotated[int, Query(ge=0, description="Submissions to skip.")] = 0,
+) -> SubmissionPage:
+    """A page of submissions."""
+    rows = submissions.list_recent(session, None if caller.sees_all else caller.key_id, limit, offset)
+    return SubmissionPage(items=[SubmissionView.of(r) for r in rows], limit=limit, offset=offset)
+
+
+@router.get(
+    "/{submission_id}",
+    response_model=SubmissionView,
+    summary="A submission's status and result",
+    description=(
+        "Status is queued, running, completed or failed; once completed, the result holds every check. "
+        "With `?wait=S` the answer waits up to S seconds (capped by the server) for the submission to finish."
+    ),
+    responses={**ERRORS, **NOT_FOUND},
+)
+async def get_submission(
+    submission_id: str,
+    state: State,
+    caller: CurrentCaller,
+    wait: Annotated[float, Query(ge=0, description="Seconds to wait for the submission to finish (long poll).")] = 0,
+) -> SubmissionView:
+    """One submission, optionally waiting for it to finish."""
+    deadline = time.monotonic() + min(wait, state.settings.max_wait_s)
+    while True:
+        row = await run_in_threadpool(_load, state, caller, submission_id)
+        if row.status in FINISHED or time.monotonic() >= deadline:
+            return SubmissionView.of(row)
+        await asyncio.sleep(min(state.settings.poll_interval_s, max(0.0, deadline - time.monotonic())))
+
+
+def _sse(event: str, data: str, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {data}\n\n"
+
+
+async def _events(state: ServiceState, caller: Caller, submission_id: str, after_id: int) -> AsyncIterator[str]:
+    settings = state.settings
+    deadline = time.monotonic() + settings.stream_max_s
+    last_sent = time.monotonic()
+
+    def poll() -> tuple[Submission, list]:
+        with state.sessions() as session:
+            row = _visible(submissions.get(session, submission_id), caller, submission_id)
+            return row, submissions.checks_after(session, submission_id, after_id)
+
+    while time.monotonic() < deadline:
+        row, checks = await run_in_threadpool(poll)
+        for check in checks:
+            after_id = check.id
+            payload = {"attempt": check.attempt, **submissions.check_of(check).model_dump(mode="json")}
+            yield _sse("check", json.dumps(payload), check.id)
+            last_sent = time.monotonic()
+        if row.status in FINISHED:
+            yield _sse("result", SubmissionView.of(row).model_dump_json())
+            return
+        if time.monotonic() - last_sent >= KEEPALIVE_S:
+            yield ": keep-alive\n\n"
+            last_sent = time.monotonic()
+        await asyncio.sleep(settings.poll_interval_s)
+    yield _sse("timeout", json.dumps({"detail": "the stream's time is up; reconnect with Last-Event-ID"}))
+
+
+@router.get(
+    "/{submission_id}/events",
+    summary="Stream a submission's checks as server-sent events",
+    description=(
+        "text/event-stream: one `check` event per finished check (data: the check's result and the "
+        "grading attempt; id: a cursor), then one `result` event with the submission as GET returns it, "
+        "and the stream ends. Reconnect with `Last-Event-ID` to resume after the last event received. "
+        "A regraded submission (after a worker died) streams its checks again, with the new attempt number."
+    ),
+    response_class=StreamingResponse,
+    responses={**ERRORS, **NOT_FOUND, 200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."}},
+)
+async def submission_events(
+    submission_id: str,
+    state: State,
+    caller: CurrentCaller,
+    last_event_id: Annotated[int, Header(alias="Last-Event-ID", description="Resume after this event id.")] = 0,
+) -> StreamingResponse:
+    """Server-sent events of one submission."""
+    await run_in_threadpool(_load, state, caller, submission_id)
+    return StreamingResponse(
+        _events(state, caller, submission_id, last_event_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,138 @@
+"""The scale-out queue: Celery over Redis, with `judge worker` processes grading.
+
+At least once: a message is acknowledged only after its job ran (task_acks_late) and is requeued when
+the worker process running it dies (task_reject_on_worker_lost); a worker reserves one message at a
+time (prefetch 1); Redis redelivers a message nobody acknowledged within the visibility timeout,
+which is longer than the longest grade. Redelivery is harmless (jobs are idempotent per submission)
+and bounded (the attempt counter in the row, see storage.submissions.claim).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from celery import Celery, Task
+
+from judge.grading import RUNNER_GRACE_S
+from judge.queue import jobs
+from judge.queue.jobs import Grader
+from judge.sandbox.base import Sandbox
+from judge.settings import Settings
+
+GRADE_TASK = "judge.grade"
+CALLBACK_TASK = "judge.callback"
+#: Beyond a run's wall limit and the runner's grace, time to prepare the workspace and store results.
+BOOKKEEPING_S = 60.0
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TimeLimits:
+    """Celery's soft and hard task limits and Redis' visibility timeout, in seconds."""
+
+    soft_s: float
+    hard_s: float
+    visibility_s: float
+
+
+def time_limits(settings: Settings) -> TimeLimits:
+    """Limits derived from the longest grade the settings allow: a grade is killed at its wall limit,
+    so soft > longest grade, hard > soft, and by default visibility > hard."""
+    longest = settings.max_wall_timeout_s + RUNNER_GRACE_S
+    soft = longest + BOOKKEEPING_S
+    hard = soft + 30.0
+    visibility = settings.celery_visibility_timeout_s or hard + 60.0
+    return TimeLimits(soft_s=soft, hard_s=hard, visibility_s=visibility)
+
+
+def create_celery(settings: Settings) -> Celery:
+    """A Celery app on settings.redis_url configured for at-least-once grading."""
+    limits = time_limits(settings)
+    app = Celery("judge", broker=settings.redis_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=limits.soft_s,
+        task_time_limit=limits.hard_s,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        task_default_queue="judge",
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": limits.visibility_s,
+            "unacked_restore_interval": settings.celery_restore_interval_s,
+            "unacked_restore_throttle": 1,
+            "socket_timeout": 10,
+            "socket_connect_timeout": 5,
+        },
+        worker_send_task_events=False,
+    )
+    return app
+
+
+def register_tasks(app: Celery, grader: Callable[[], Grader]) -> None:
+    """The grade and callback tasks; `grader()` gives this worker process's Grader."""
+
+    @app.task(name=GRADE_TASK, bind=True, max_retries=None)
+    def grade(self: Task, submission_id: str) -> None:
+        """Grade one submission (idempotent); run again later when asked to."""
+        step = jobs.grade(grader(), submission_id)
+        if step.callback_due:
+            app.send_task(CALLBACK_TASK, args=[submission_id])
+        if step.retry_in is not None:
+            raise self.retry(countdown=step.retry_in)
+
+    @app.task(name=CALLBACK_TASK, bind=True, max_retries=None)
+    def callback(self: Task, submission_id: str) -> None:
+        """Deliver one submission's result to its callback_url, retried with backoff."""
+        retry_in = jobs.deliver_callback(grader(), submission_id)
+        if retry_in is not None:
+            raise self.retry(countdown=retry_in)
+
+
+def process_grader(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox]) -> Callable[[], Grader]:
+    """A Grader per worker process, made on first use after the fork (engines must not cross a fork)."""
+    from judge.storage.db import make_engine, session_factory
+
+    made: dict[int, Grader] = {}
+
+    def get() -> Grader:
+        pid = os.getpid()
+        if pid not in made:
+            made.clear()
+            made[pid] = Grader(settings, session_factory(make_engine(settings)), sandbox_factory(settings))
+        return made[pid]
+
+    return get
+
+
+def run_worker(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox], *, hostname: str | None = None) -> None:
+    """Run a Celery worker in this process until it is stopped (settings.workers grades at once)."""
+    from judge.storage.db import make_engine, migrate
+
+    engine = make_engine(settings)
+    migrate(engine)
+    engine.dispose()
+    app = create_celery(settings)
+    register_tasks(app, process_grader(settings, sandbox_factory))
+    name = hostname or f"judge-{socket.gethostname()}-{os.getpid()}@%h"
+    app.worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={settings.workers}",
+            "--pool=prefork",
+            f"--hostname={name}",
+            "--queues=judge",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )

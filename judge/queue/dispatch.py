@@ -1,0 +1,178 @@
+"""Handing submissions to the queue, whichever it is, and recovering what a crash left behind."""
+
+from __future__ import annotations
+
+import abc
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from judge.errors import JudgeError
+from judge.queue.embedded import CALLBACK, GRADE, EmbeddedPool
+from judge.queue.jobs import Grader
+from judge.sandbox.base import Sandbox
+from judge.settings import Settings
+from judge.storage import submissions
+from judge.storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class QueueUnavailable(JudgeError):
+    """The queue did not take the job (its broker is down); the submission stays queued in the database."""
+
+
+class Dispatcher(abc.ABC):
+    """Where the API sends grade and callback jobs."""
+
+    @abc.abstractmethod
+    def start(self) -> None:
+        """Start whatever runs in this process."""
+
+    @abc.abstractmethod
+    def stop(self) -> None:
+        """Stop it."""
+
+    @abc.abstractmethod
+    def enqueue_grade(self, submission_id: str) -> None:
+        """Queue grading one submission; QueueUnavailable when the queue is down."""
+
+    @abc.abstractmethod
+    def enqueue_callback(self, submission_id: str) -> None:
+        """Queue delivering one submission's result; QueueUnavailable when the queue is down."""
+
+    @abc.abstractmethod
+    def problem(self) -> str | None:
+        """Why the queue cannot take work right now, or None when it can."""
+
+
+class EmbeddedDispatcher(Dispatcher):
+    """Grades in this process's thread pool."""
+
+    def __init__(self, grader: Grader, workers: int) -> None:
+        self.pool = EmbeddedPool(grader, workers)
+
+    def start(self) -> None:
+        """Start the grading threads."""
+        self.pool.start()
+
+    def stop(self) -> None:
+        """Stop the grading threads."""
+        self.pool.stop()
+
+    def enqueue_grade(self, submission_id: str) -> None:
+        """Schedule the grade in-process."""
+        self.pool.submit(GRADE, submission_id)
+
+    def enqueue_callback(self, submission_id: str) -> None:
+        """Schedule the callback in-process."""
+        self.pool.submit(CALLBACK, submission_id)
+
+    def problem(self) -> str | None:
+        """Not ready when a grading thread died."""
+        return None if self.pool.alive() else "the embedded grading threads are not running"
+
+
+class CeleryDispatcher(Dispatcher):
+    """Sends tasks to Celery workers over Redis."""
+
+    def __init__(self, settings: Settings) -> None:
+        from judge.queue.celery_app import create_celery
+
+        self.settings = settings
+        self.app = create_celery(settings)
+
+    def start(self) -> None:
+        """Nothing runs in the API process."""
+
+    def stop(self) -> None:
+        """Close the broker connections."""
+        self.app.close()
+
+    def _send(self, task: str, submission_id: str) -> None:
+        try:
+            self.app.send_task(task, args=[submission_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5})
+        except Exception as exc:  # kombu raises OperationalError and friends when Redis is down
+            raise QueueUnavailable(f"the queue's broker did not answer: {type(exc).__name__}") from exc
+
+    def enqueue_grade(self, submission_id: str) -> None:
+        """Send the grade task."""
+        from judge.queue.celery_app import GRADE_TASK
+
+        self._send(GRADE_TASK, submission_id)
+
+    def enqueue_callback(self, submission_id: str) -> None:
+        """Send the callback task."""
+        from judge.queue.celery_app import CALLBACK_TASK
+
+        self._send(CALLBACK_TASK, submission_id)
+
+    def problem(self) -> str | None:
+        """Not ready when Redis does not answer a ping."""
+        import redis
+
+        try:
+            redis.Redis.from_url(self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2).ping()
+        except redis.RedisError as exc:
+            return f"the queue's broker does not answer ({type(exc).__name__})"
+        return None
+
+
+def make_dispatcher(settings: Settings, sessions: sessionmaker[Session], sandbox_factory: Callable[[Settings], Sandbox]) -> Dispatcher:
+    """The dispatcher settings.queue names; the embedded one grades with a sandbox made here."""
+    if settings.queue == "celery":
+        return CeleryDispatcher(settings)
+    return EmbeddedDispatcher(Grader(settings, sessions, sandbox_factory(settings)), settings.workers)
+
+
+def dispatch(dispatcher: Dispatcher, sessions: sessionmaker[Session], submission_id: str) -> bool:
+    """Queue one stored submission and record that the queue took it; False when the queue is down
+    (the submission stays queued, and the redispatch loop tries again)."""
+    try:
+        dispatcher.enqueue_grade(submission_id)
+    except QueueUnavailable as exc:
+        log.warning("submission %s not dispatched: %s", submission_id, exc)
+        return False
+    with sessions() as session:
+        submissions.mark_dispatched(session, submission_id)
+    return True
+
+
+def recover(dispatcher: Dispatcher, sessions: sessionmaker[Session]) -> int:
+    """Re-queue every submission a crash left queued or running, and every owed callback.
+    A duplicate of a live grade is harmless: the grader that holds it keeps it. Returns how many."""
+    with sessions() as session:
+        unfinished = submissions.unfinished(session)
+        callbacks = submissions.pending_callbacks(session)
+    for submission_id in unfinished:
+        dispatch(dispatcher, sessions, submission_id)
+    for submission_id in callbacks:
+        try:
+            dispatcher.enqueue_callback(submission_id)
+        except QueueUnavailable as exc:
+            log.warning("callback of %s not queued: %s", submission_id, exc)
+    return len(unfinished) + len(callbacks)
+
+
+class Redispatcher(threading.Thread):
+    """Every `interval_s`, queues submissions the queue never took (its broker was down then)."""
+
+    def __init__(self, dispatcher: Dispatcher, sessions: sessionmaker[Session], interval_s: float) -> None:
+        super().__init__(daemon=True, name="judge-redispatch")
+        self.dispatcher, self.sessions, self.interval_s = dispatcher, sessions, interval_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        """Loop until stopped."""
+        while not self.stopped.wait(self.interval_s):
+            try:
+                with self.sessions() as session:
+                    waiting = submissions.undispatched(session, created_before=utcnow() - timedelta(seconds=self.interval_s))
+                for submission_id in waiting:
+                    if not dispatch(self.dispatcher, self.sessions, submission_id):
+                        break
+            except Exception:
+                log.exception("redispatch failed; trying again in %g s", self.interval_s)

@@ -1,0 +1,99 @@
+"""The embedded queue: a pool of grading threads inside `judge serve`, no other process needed.
+
+Threads are enough: a grade spends its time waiting on the sandbox's processes. The database is the
+durable queue; this pool only holds ids, and start-up recovery refills it after a crash.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from judge.queue import jobs
+from judge.queue.jobs import Grader
+
+log = logging.getLogger(__name__)
+
+GRADE = "grade"
+CALLBACK = "callback"
+
+
+class EmbeddedPool:
+    """`workers` threads running jobs in due-time order; jobs that ask to run again are re-scheduled."""
+
+    def __init__(self, grader: Grader, workers: int) -> None:
+        self.grader = grader
+        self.workers = workers
+        self._heap: list[tuple[float, int, str, str]] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._threads: list[threading.Thread] = []
+        self._handlers: dict[str, Callable[[str], None]] = {GRADE: self._grade, CALLBACK: self._callback}
+
+    def start(self) -> None:
+        """Start the worker threads."""
+        for number in range(self.workers):
+            thread = threading.Thread(target=self._loop, name=f"judge-worker-{number}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop taking jobs; wait a little for running ones (unfinished grades are recovered at start-up)."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def submit(self, kind: str, submission_id: str, delay_s: float = 0.0) -> None:
+        """Schedule one job to run after `delay_s` seconds."""
+        with self._wake:
+            heapq.heappush(self._heap, (time.monotonic() + delay_s, next(self._order), kind, submission_id))
+            self._wake.notify()
+
+    def waiting(self) -> int:
+        """Jobs scheduled and not yet started."""
+        with self._wake:
+            return len(self._heap)
+
+    def alive(self) -> bool:
+        """Whether every worker thread is running."""
+        return bool(self._threads) and all(t.is_alive() for t in self._threads)
+
+    def _next(self) -> tuple[str, str] | None:
+        with self._wake:
+            while not self._stopping:
+                if self._heap and self._heap[0][0] <= time.monotonic():
+                    _, _, kind, submission_id = heapq.heappop(self._heap)
+                    return kind, submission_id
+                timeout = self._heap[0][0] - time.monotonic() if self._heap else None
+                self._wake.wait(timeout)
+            return None
+
+    def _loop(self) -> None:
+        while (job := self._next()) is not None:
+            kind, submission_id = job
+            try:
+                self._handlers[kind](submission_id)
+            except Exception:
+                # Only the database failing gets here; the row stays queued/running and is recovered.
+                log.exception("%s job for %s failed; retrying later", kind, submission_id)
+                self.submit(kind, submission_id, self.grader.settings.heartbeat_timeout_s)
+
+    def _grade(self, submission_id: str) -> None:
+        step = jobs.grade(self.grader, submission_id)
+        if step.callback_due:
+            self.submit(CALLBACK, submission_id)
+        if step.retry_in is not None:
+            self.submit(GRADE, submission_id, step.retry_in)
+
+    def _callback(self, submission_id: str) -> None:
+        retry_in = jobs.deliver_callback(self.grader, submission_id)
+        if retry_in is not None:
+            self.submit(CALLBACK, submission_id, retry_in)

@@ -1,0 +1,151 @@
+"""The two jobs a worker runs, whichever queue delivered them: grade a submission, deliver a callback.
+
+Delivery is at least once; a job is idempotent, keyed by submission id (see storage.submissions.claim).
+A job returns None when it is done, or the seconds after which it must run again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from judge.errors import InvalidProblem, InvalidSubmission, ProblemNotFound, SandboxFault
+from judge.grading import grade_submission
+from judge.result import CheckResult, Verdict
+from judge.sandbox.base import Sandbox
+from judge.settings import Settings
+from judge.storage import submissions
+from judge.storage.models import CallbackState
+from judge.storage.submissions import ClaimState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Grader:
+    """Everything a worker needs to run jobs: settings (with uploads), sessions and a sandbox."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    sandbox: Sandbox
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+
+@dataclass(frozen=True)
+class GradeStep:
+    """What became of one grade job: run again after `retry_in` seconds, and/or a callback is owed."""
+
+    retry_in: float | None = None
+    callback_due: bool = False
+
+
+class _Heartbeat(threading.Thread):
+    """Marks the attempt alive every heartbeat_interval_s while it grades."""
+
+    def __init__(self, grader: Grader, submission_id: str, attempt: int) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{submission_id[:8]}")
+        self.grader, self.submission_id, self.attempt = grader, submission_id, attempt
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        """Beat until stopped."""
+        while not self.stopped.wait(self.grader.settings.heartbeat_interval_s):
+            try:
+                with self.grader.sessions() as session:
+                    submissions.heartbeat(session, self.submission_id, self.attempt)
+            except Exception:  # a missed beat is retried at the next interval
+                log.exception("heartbeat of %s failed", self.submission_id)
+
+
+def grade(grader: Grader, submission_id: str) -> GradeStep:
+    """Grade one submission once: claim it, grade it while beating, store the outcome."""
+    settings = grader.settings
+    with grader.sessions() as session:
+        claim = submissions.claim(
+            session,
+            submission_id,
+            worker=grader.worker,
+            max_attempts=settings.max_attempts,
+            heartbeat_timeout_s=settings.heartbeat_timeout_s,
+        )
+    if claim.state is ClaimState.BUSY:
+        # Another grader holds it; if that grader is dead its heartbeat goes stale, then we take over.
+        return GradeStep(retry_in=settings.heartbeat_timeout_s)
+    if claim.state is ClaimState.EXHAUSTED:
+        with grader.sessions() as session:
+            submissions.mark_exhausted_callback(session, submission_id)
+        return GradeStep(callback_due=True)
+    if claim.state is not ClaimState.CLAIMED:
+        return GradeStep()
+    return _grade_claimed(grader, submission_id, claim)
+
+
+def _grade_claimed(grader: Grader, submission_id: str, claim: submissions.Claim) -> GradeStep:
+    settings, attempt = grader.settings, claim.attempt
+
+    def on_check(check: CheckResult) -> None:
+        with grader.sessions() as session:
+            submissions.record_check(session, submission_id, attempt, check)
+
+    beat = _Heartbeat(grader, submission_id, attempt)
+    beat.start()
+    started = time.monotonic()
+    try:
+        result = grade_submission(claim.problem, claim.source, settings, grader.sandbox, on_check=on_check)
+    except (InvalidSubmission, ProblemNotFound, InvalidProblem) as exc:
+        # The input cannot be graded at all (say, its problem was removed): retrying cannot help.
+        with grader.sessions() as session:
+            submissions.fail(session, submission_id, attempt, str(exc), verdict=None)
+        return GradeStep(callback_due=True)
+    except Exception as exc:  # SandboxFault, or any other fault of the judge: never the candidate's score
+        return _judge_fault(grader, submission_id, attempt, exc)
+    finally:
+        beat.stopped.set()
+        beat.join()
+    with grader.sessions() as session:
+        stored = submissions.complete(session, submission_id, attempt, result, time.monotonic() - started)
+    if not stored:
+        log.warning("grade of %s attempt %d finished after losing its claim; result dropped", submission_id, attempt)
+    return GradeStep(callback_due=stored)
+
+
+def _judge_fault(grader: Grader, submission_id: str, attempt: int, exc: Exception) -> GradeStep:
+    settings = grader.settings
+    kind = "sandbox fault" if isinstance(exc, SandboxFault) else f"judge fault ({type(exc).__name__})"
+    message = f"{kind}: {str(exc).splitlines()[0] if str(exc) else 'no message'}"
+    log.error("grading %s attempt %d: %s", submission_id, attempt, message, exc_info=not isinstance(exc, SandboxFault))
+    with grader.sessions() as session:
+        if attempt >= settings.max_attempts:
+            submissions.fail(session, submission_id, attempt, f"gave up after {attempt} attempts; last: {message}", Verdict.INTERNAL_ERROR)
+            return GradeStep(callback_due=True)
+        submissions.release(session, submission_id, attempt, message)
+    return GradeStep(retry_in=settings.retry_backoff_s * 2 ** (attempt - 1))
+
+
+def deliver_callback(grader: Grader, submission_id: str) -> float | None:
+    """POST the result to the submission's callback_url once; seconds until the next try, or None."""
+    from judge.queue import callbacks
+
+    settings = grader.settings
+    with grader.sessions() as session:
+        row = submissions.get(session, submission_id)
+        if row is None or row.callback_state != CallbackState.PENDING.value or not row.callback_url:
+            return None
+        body = callbacks.payload(row)
+        url = row.callback_url
+    error = callbacks.post(url, body, settings, attempt=row.callback_attempts + 1, delivery_id=submission_id)
+    with grader.sessions() as session:
+        attempts = submissions.callback_attempted(
+            session, submission_id, delivered=error is None, error=error, max_attempts=settings.callback_max_attempts
+        )
+    if error is None or attempts >= settings.callback_max_attempts:
+        if error is not None:
+            log.warning("callback of %s failed for good after %d tries: %s", submission_id, attempts, error)
+        return None
+    return settings.callback_backoff_s * 2 ** (attempts - 1)

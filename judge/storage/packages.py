@@ -1,0 +1,222 @@
+"""Problem packages uploaded by teams: unpacked safely, validated like `judge problems validate`,
+then moved into the settings-named directory of uploaded problems, which the bank includes."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import threading
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from judge.bank import ProblemBank
+from judge.errors import InvalidProblem, JudgeError
+from judge.problem import SLUG_PATTERN, Problem, load_problem
+from judge.sandbox.base import Sandbox
+from judge.settings import Settings
+from judge.validation import validate_problem
+
+_install_lock = threading.Lock()
+_MARKUP = re.compile(r"\[/?[a-z ]*\]")
+
+
+class PackageTooLarge(InvalidProblem):
+    """A package over the size or file-count caps."""
+
+
+class ProblemConflict(JudgeError):
+    """An upload would replace a problem that did not come from an upload."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A package that passed validation and is now in the bank."""
+
+    problem: Problem
+    replaced: bool
+    report: list[str]
+
+
+def uploads_dir(settings: Settings) -> Path:
+    """The directory of uploaded problems: settings.uploaded_problems_dir, or data_dir/problems."""
+    return (settings.uploaded_problems_dir or settings.data_dir / "problems").resolve()
+
+
+def with_uploads(settings: Settings) -> Settings:
+    """The settings the service grades with: the configured bank plus the uploaded problems, last
+    (a built-in problem wins a slug clash)."""
+    uploads = uploads_dir(settings)
+    uploads.mkdir(parents=True, exist_ok=True)
+    dirs = [Path(d).resolve() for d in settings.problems_dirs]
+    if uploads in dirs:
+        return settings
+    return settings.model_copy(update={"problems_dirs": [*dirs, uploads]})
+
+
+def _member_path(name: str) -> PurePosixPath:
+    """A member's relative path; InvalidProblem for absolute paths, `..` and other tricks."""
+    if "\\" in name or "\x00" in name:
+        raise InvalidProblem(f"package member {name!r}: backslashes and NUL are not allowed in names")
+    path = PurePosixPath(name)
+    if path.is_absolute() or re.match(r"^[A-Za-z]:", name):
+        raise InvalidProblem(f"package member {name!r} has an absolute path")
+    if any(part == ".." for part in path.parts):
+        raise InvalidProblem(f"package member {name!r} leaves the package (..)")
+    parts = [p for p in path.parts if p not in ("", ".")]
+    if not parts:
+        raise InvalidProblem(f"package member {name!r} has an empty path")
+    return PurePosixPath(*parts)
+
+
+class _Writer:
+    """Writes members under `dest`, counting files and bytes against the caps."""
+
+    def __init__(self, dest: Path, settings: Settings) -> None:
+        self.dest = dest
+        self.max_files = settings.max_package_files
+        self.max_bytes = settings.max_package_unpacked_bytes
+        self.files = 0
+        self.bytes = 0
+
+    def directory(self, rel: PurePosixPath) -> None:
+        """Make one member directory."""
+        (self.dest / rel).mkdir(parents=True, exist_ok=True)
+
+    def file(self, rel: PurePosixPath, stream: io.BufferedIOBase) -> None:
+        """Write one member file from `stream`, within the caps."""
+        self.files += 1
+        if self.files > self.max_files:
+            raise PackageTooLarge(f"the package has more than {self.max_files} files")
+        target = self.dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL|O_NOFOLLOW: a duplicate member cannot overwrite a file or write through a link.
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as out:
+            # Count what is actually written: the sizes in archive headers can lie.
+            while chunk := stream.read(65536):
+                self.bytes += len(chunk)
+                if self.bytes > self.max_bytes:
+                    raise PackageTooLarge(f"the package unpacks to more than {self.max_bytes} bytes")
+                out.write(chunk)
+
+
+def extract_package(data: bytes, dest: Path, settings: Settings) -> None:
+    """Unpack a zip or tar (optionally compressed) archive into the empty directory `dest`.
+
+    Rejects links, devices, absolute paths and `..` (InvalidProblem), and archives over the size or
+    file-count caps (PackageTooLarge).
+    """
+    if len(data) > settings.max_package_bytes:
+        raise PackageTooLarge(f"the package is {len(data)} bytes; the limit is {settings.max_package_bytes}")
+    writer = _Writer(dest, settings)
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        _extract_zip(data, writer)
+        return
+    try:
+        archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
+    except tarfile.TarError as exc:
+        raise InvalidProblem("the package is neither a zip nor a tar archive") from exc
+    with archive:
+        try:
+            for member in archive:
+                rel = _member_path(member.name)
+                if member.isdir():
+                    writer.directory(rel)
+                elif member.isfile():
+                    writer.file(rel, archive.extractfile(member))
+                else:
+                    raise InvalidProblem(f"package member {member.name!r} is not a regular file or directory (links are not allowed)")
+        except tarfile.TarError as exc:
+            raise InvalidProblem(f"the tar archive is corrupt: {exc}") from exc
+
+
+def _extract_zip(data: bytes, writer: _Writer) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                rel = _member_path(info.filename)
+                mode = info.external_attr >> 16
+                # Unix file type bits in the external attributes: 0o120000 is a symbolic link.
+                if mode and (mode & 0o170000) not in (0, 0o100000, 0o040000):
+                    raise InvalidProblem(f"package member {info.filename!r} is not a regular file or directory (links are not allowed)")
+                if info.is_dir():
+                    writer.directory(rel)
+                else:
+                    with archive.open(info) as stream:
+                        writer.file(rel, stream)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+        raise InvalidProblem(f"the zip archive is corrupt: {exc}") from exc
+
+
+def _package_root(unpacked: Path) -> Path:
+    """The directory holding problem.toml: the archive's top level or its single top-level directory."""
+    if (unpacked / "problem.toml").is_file():
+        return unpacked
+    children = [p for p in unpacked.iterdir()]
+    if len(children) == 1 and children[0].is_dir() and (children[0] / "problem.toml").is_file():
+        return children[0]
+    raise InvalidProblem("the package has no problem.toml at its top level or in its single top-level directory")
+
+
+def _declared_slug(root: Path) -> str:
+    try:
+        slug = tomllib.loads((root / "problem.toml").read_text(encoding="utf-8")).get("slug")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidProblem(f"problem.toml: {exc}") from exc
+    if not isinstance(slug, str) or not re.fullmatch(SLUG_PATTERN, slug):
+        raise InvalidProblem("problem.toml: slug must be lowercase letters, digits and dashes (2-63 characters)")
+    return slug
+
+
+def accept_package(data: bytes, settings: Settings, sandbox: Sandbox) -> Accepted:
+    """Unpack, validate (reference full marks, starter 0, every mutant caught, runs identical) and
+    install one problem package. `settings` are the service's (with_uploads). An upload may replace
+    an earlier upload of the same slug, never a built-in problem (ProblemConflict)."""
+    uploads = uploads_dir(settings)
+    staging_parent = uploads.with_name(uploads.name + ".staging")
+    staging_parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="upload-", dir=staging_parent))
+    try:
+        unpacked = staging / "unpacked"
+        unpacked.mkdir()
+        extract_package(data, unpacked, settings)
+        root = _package_root(unpacked)
+        slug = _declared_slug(root)
+        builtin = ProblemBank([d for d in settings.problems_dirs if Path(d).resolve() != uploads]).directories()
+        if slug in builtin:
+            raise ProblemConflict(f"problem {slug!r} is built in; an upload cannot replace it")
+        candidate_root = staging / "pkg" / slug
+        candidate_root.parent.mkdir()
+        root.rename(candidate_root)
+        try:
+            problem = load_problem(candidate_root)
+        except InvalidProblem as exc:
+            # Name files relative to the package, not by the server's staging path.
+            raise InvalidProblem(str(exc).replace(f"{candidate_root.parent}/", "")) from None
+        # The staging area is hidden from candidate code like every bank directory.
+        validating = settings.model_copy(update={"problems_dirs": [*settings.problems_dirs, staging_parent]})
+        report = validate_problem(problem, validating, sandbox)
+        lines = [_MARKUP.sub("", line).strip() for line in report.lines]
+        if not report.ok:
+            failures = "; ".join(line.removeprefix("FAIL").strip() for line in lines if line.startswith("FAIL"))
+            raise InvalidProblem(f"problem {slug!r} failed validation: {failures}")
+        replaced = _install(candidate_root, uploads / slug, staging)
+        return Accepted(problem=load_problem(uploads / slug), replaced=replaced, report=lines)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _install(source: Path, target: Path, staging: Path) -> bool:
+    """Move the validated package into place; an earlier upload is swapped out, not merged."""
+    with _install_lock:
+        replaced = target.exists()
+        if replaced:
+            target.rename(staging / "previous")
+        source.rename(target)
+        return replaced

@@ -1,0 +1,302 @@
+"""Submissions in the database: creating them, and the state changes of grading them.
+
+Every change a grader makes is a conditional UPDATE on (id, attempts), so two deliveries of the same
+submission never both grade it, and a grader that lost its claim cannot overwrite a newer attempt.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from judge.result import CheckResult, GradeResult, Verdict
+from judge.storage.models import CallbackState, Submission, SubmissionCheck, SubmissionStatus, utcnow
+
+FINISHED = (SubmissionStatus.COMPLETED.value, SubmissionStatus.FAILED.value)
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    """What a client asked to grade."""
+
+    problem: str
+    source: bytes
+    owner_key_id: str | None = None
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+    callback_url: str | None = None
+
+
+def create(session: Session, new: NewSubmission) -> tuple[Submission, bool]:
+    """Store and commit a queued submission; with an idempotency key already used by the same
+    owner, the earlier submission instead. Returns (row, created)."""
+    if new.idempotency_key is not None:
+        earlier = find_by_idempotency_key(session, new.owner_key_id, new.idempotency_key)
+        if earlier is not None:
+            return earlier, False
+    row = Submission(
+        id=uuid.uuid4().hex,
+        problem=new.problem,
+        source=new.source,
+        status=SubmissionStatus.QUEUED.value,
+        attempts=0,
+        owner_key_id=new.owner_key_id,
+        idempotency_key=new.idempotency_key,
+        request_hash=new.request_hash,
+        callback_url=new.callback_url,
+        callback_attempts=0,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Two requests with one idempotency key raced; the other committed first.
+        session.rollback()
+        earlier = find_by_idempotency_key(session, new.owner_key_id, new.idempotency_key) if new.idempotency_key else None
+        if earlier is None:
+            raise
+        return earlier, False
+    return row, True
+
+
+def find_by_idempotency_key(session: Session, owner_key_id: str | None, key: str) -> Submission | None:
+    """The owner's submission made with this idempotency key, if any."""
+    query = select(Submission).where(Submission.owner_key_id == owner_key_id, Submission.idempotency_key == key)
+    return session.scalar(query)
+
+
+def get(session: Session, submission_id: str) -> Submission | None:
+    """One submission by id, freshly read."""
+    session.expire_all()
+    return session.get(Submission, submission_id)
+
+
+def list_recent(session: Session, owner_key_id: str | None, limit: int, offset: int) -> list[Submission]:
+    """Newest first; only `owner_key_id`'s when given."""
+    query = select(Submission).order_by(Submission.created_at.desc(), Submission.id).limit(limit).offset(offset)
+    if owner_key_id is not None:
+        query = query.where(Submission.owner_key_id == owner_key_id)
+    return list(session.scalars(query))
+
+
+def queue_depth(session: Session) -> int:
+    """Submissions waiting to be graded."""
+    return session.scalar(select(func.count()).where(Submission.status == SubmissionStatus.QUEUED.value)) or 0
+
+
+def mark_dispatched(session: Session, submission_id: str) -> None:
+    """Record that the queue accepted this submission."""
+    session.execute(update(Submission).where(Submission.id == submission_id).values(dispatched_at=utcnow()))
+    session.commit()
+
+
+def undispatched(session: Session, created_before: datetime | None = None) -> list[str]:
+    """Queued submissions the queue never accepted (its broker was down when they came), made
+    before `created_before` when given (younger ones may be being dispatched right now)."""
+    query = select(Submission.id).where(Submission.status == SubmissionStatus.QUEUED.value, Submission.dispatched_at.is_(None))
+    if created_before is not None:
+        query = query.where(Submission.created_at < created_before)
+    return list(session.scalars(query.order_by(Submission.created_at)))
+
+
+def unfinished(session: Session) -> list[str]:
+    """Queued and running submissions, oldest first: what a crash may have left behind."""
+    query = select(Submission.id).where(Submission.status.in_([SubmissionStatus.QUEUED.value, SubmissionStatus.RUNNING.value]))
+    return list(session.scalars(query.order_by(Submission.created_at)))
+
+
+class ClaimState(StrEnum):
+    """The answer to a grader asking for a submission."""
+
+    CLAIMED = "claimed"  # grade it now, as attempt `attempt`
+    FINISHED = "finished"  # already completed or failed: nothing to do
+    BUSY = "busy"  # another grader holds it and is alive: look again later
+    EXHAUSTED = "exhausted"  # every attempt was used up: now failed as internal_error
+    MISSING = "missing"  # no such submission
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A grader's claim on a submission."""
+
+    state: ClaimState
+    attempt: int = 0
+    problem: str = ""
+    source: bytes = b""
+
+
+def claim(session: Session, submission_id: str, *, worker: str, max_attempts: int, heartbeat_timeout_s: float) -> Claim:
+    """Take a submission for grading unless it is finished or a live grader holds it.
+
+    A running submission whose heartbeat is older than `heartbeat_timeout_s` lost its grader (the
+    worker died): it is taken over as a new attempt. After `max_attempts` it fails as internal_error.
+    """
+    row = get(session, submission_id)
+    if row is None:
+        return Claim(ClaimState.MISSING)
+    if row.status in FINISHED:
+        return Claim(ClaimState.FINISHED)
+    now = utcnow()
+    if row.status == SubmissionStatus.RUNNING.value and row.heartbeat_at and row.heartbeat_at > now - timedelta(seconds=heartbeat_timeout_s):
+        return Claim(ClaimState.BUSY)
+    # Read everything before the UPDATE: it refreshes `row` in the session.
+    seen, problem, source = row.attempts, row.problem, row.source
+    guard = (Submission.id == submission_id, Submission.attempts == seen, Submission.status == row.status)
+    if seen >= max_attempts:
+        message = f"grading failed {seen} times (its worker died or the sandbox failed); giving up"
+        done = session.execute(update(Submission).where(*guard).values(**_failed_values(message, now)))
+        session.commit()
+        return Claim(ClaimState.EXHAUSTED if done.rowcount == 1 else ClaimState.BUSY)
+    taken = session.execute(
+        update(Submission)
+        .where(*guard)
+        .values(status=SubmissionStatus.RUNNING.value, attempts=seen + 1, started_at=now, heartbeat_at=now, worker=worker)
+    )
+    session.commit()
+    if taken.rowcount != 1:
+        return Claim(ClaimState.BUSY)
+    return Claim(ClaimState.CLAIMED, attempt=seen + 1, problem=problem, source=source)
+
+
+def _held(submission_id: str, attempt: int) -> tuple:
+    return (
+        Submission.id == submission_id,
+        Submission.attempts == attempt,
+        Submission.status == SubmissionStatus.RUNNING.value,
+    )
+
+
+def _failed_values(message: str, now: datetime) -> dict:
+    return {
+        "status": SubmissionStatus.FAILED.value,
+        "verdict": Verdict.INTERNAL_ERROR.value,
+        "error": message,
+        "finished_at": now,
+    }
+
+
+def heartbeat(session: Session, submission_id: str, attempt: int) -> bool:
+    """Mark the attempt alive; False when it no longer holds the submission."""
+    done = session.execute(update(Submission).where(*_held(submission_id, attempt)).values(heartbeat_at=utcnow()))
+    session.commit()
+    return done.rowcount == 1
+
+
+def record_check(session: Session, submission_id: str, attempt: int, check: CheckResult) -> None:
+    """Keep one finished check of an attempt, for event streams."""
+    session.add(SubmissionCheck(submission_id=submission_id, attempt=attempt, payload=check.model_dump_json(), created_at=utcnow()))
+    session.commit()
+
+
+def checks_after(session: Session, submission_id: str, after_id: int) -> list[SubmissionCheck]:
+    """The submission's check events with an id above `after_id`, in order."""
+    query = (
+        select(SubmissionCheck)
+        .where(SubmissionCheck.submission_id == submission_id, SubmissionCheck.id > after_id)
+        .order_by(SubmissionCheck.id)
+    )
+    return list(session.scalars(query))
+
+
+def _finish_callback(row_has_callback: bool) -> dict:
+    return {"callback_state": CallbackState.PENDING.value} if row_has_callback else {}
+
+
+def complete(session: Session, submission_id: str, attempt: int, result: GradeResult, seconds: float) -> bool:
+    """Store the result of the attempt; False when the attempt no longer held the submission."""
+    row = get(session, submission_id)
+    values = {
+        "status": SubmissionStatus.COMPLETED.value,
+        "verdict": result.verdict.value,
+        "score": result.score,
+        "max_score": result.max_score,
+        "result": result.model_dump_json(),
+        "grading_seconds": seconds,
+        "finished_at": utcnow(),
+        **_finish_callback(row is not None and row.callback_url is not None),
+    }
+    done = session.execute(update(Submission).where(*_held(submission_id, attempt)).values(**values))
+    session.commit()
+    return done.rowcount == 1
+
+
+def fail(session: Session, submission_id: str, attempt: int, message: str, verdict: Verdict | None) -> bool:
+    """End the attempt's submission as failed: a judge fault (verdict internal_error) or ungradable input."""
+    row = get(session, submission_id)
+    values = {**_failed_values(message, utcnow()), "verdict": verdict.value if verdict else None}
+    values.update(_finish_callback(row is not None and row.callback_url is not None))
+    done = session.execute(update(Submission).where(*_held(submission_id, attempt)).values(**values))
+    session.commit()
+    return done.rowcount == 1
+
+
+def release(session: Session, submission_id: str, attempt: int, message: str) -> bool:
+    """Put the attempt's submission back in the queue to be regraded (after a fault of the judge)."""
+    done = session.execute(
+        update(Submission).where(*_held(submission_id, attempt)).values(status=SubmissionStatus.QUEUED.value, heartbeat_at=None, error=message)
+    )
+    session.commit()
+    return done.rowcount == 1
+
+
+def mark_exhausted_callback(session: Session, submission_id: str) -> None:
+    """A submission that ran out of attempts still owes its callback."""
+    session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.callback_url.is_not(None), Submission.callback_state.is_(None))
+        .values(callback_state=CallbackState.PENDING.value)
+    )
+    session.commit()
+
+
+def pending_callbacks(session: Session) -> list[str]:
+    """Submissions whose result still has to be delivered."""
+    query = select(Submission.id).where(Submission.callback_state == CallbackState.PENDING.value)
+    return list(session.scalars(query.order_by(Submission.finished_at)))
+
+
+def callback_attempted(session: Session, submission_id: str, *, delivered: bool, error: str | None, max_attempts: int) -> int:
+    """Record one delivery; the number of deliveries so far. Gives up (failed) after `max_attempts`."""
+    row = get(session, submission_id)
+    attempts = row.callback_attempts + 1
+    if delivered:
+        state = CallbackState.DELIVERED
+    else:
+        state = CallbackState.FAILED if attempts >= max_attempts else CallbackState.PENDING
+    row.callback_attempts = attempts
+    row.callback_state = state.value
+    row.callback_error = error
+    session.commit()
+    return attempts
+
+
+def result_of(row: Submission) -> GradeResult | None:
+    """The stored GradeResult of a completed submission."""
+    return GradeResult.model_validate_json(row.result) if row.result else None
+
+
+def check_of(row: SubmissionCheck) -> CheckResult:
+    """The stored CheckResult of one check event."""
+    return CheckResult.model_validate(json.loads(row.payload))
+
+
+def counts_by_verdict(session: Session) -> dict[tuple[str, str], int]:
+    """(status, verdict or '') -> number of submissions."""
+    query = select(Submission.status, Submission.verdict, func.count()).group_by(Submission.status, Submission.verdict)
+    return {(status, verdict or ""): count for status, verdict, count in session.execute(query)}
+
+
+def grading_seconds_histogram(session: Session, bounds: list[float]) -> tuple[list[int], int, float]:
+    """Cumulative counts of completed grades at or under each bound, the total count and the sum of seconds."""
+    columns = [func.sum(case((Submission.grading_seconds <= bound, 1), else_=0)) for bound in bounds]
+    query = select(*columns, func.count(Submission.grading_seconds), func.sum(Submission.grading_seconds))
+    row = session.execute(query.where(Submission.grading_seconds.is_not(None))).one()
+    return [int(v or 0) for v in row[: len(bounds)]], int(row[len(bounds)] or 0), float(row[len(bounds) + 1] or 0.0)

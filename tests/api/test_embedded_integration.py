@@ -16,7 +16,7 @@ import pytest
 
 from judge.problem import load_problem
 from tests.api.support import ServiceProcess, free_port, judge_command, service_env, wait_finished, wait_for, wait_healthy
-from tests.api.test_problems import loadable_slugs
+from tests.api.test_problems import SEED_SLUGS
 from tests.conftest import PROBLEMS
 
 pytestmark = pytest.mark.integration
@@ -62,7 +62,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def reference_submissions(server) -> dict[str, str]:
     """Every loadable problem's reference, submitted at once."""
-    return {slug: server.submit(slug, load_problem(PROBLEMS / slug).solution_path.read_bytes()) for slug in loadable_slugs()}
+    return {slug: server.submit(slug, load_problem(PROBLEMS / slug).solution_path.read_bytes()) for slug in SEED_SLUGS}
 
 
 def test_serve_prints_where_to_send_a_submission(server):
@@ -72,7 +72,7 @@ def test_serve_prints_where_to_send_a_submission(server):
     assert (Path(server.env["JUDGE_DATA_DIR"]) / "judge.db").is_file(), "the default database is a SQLite file in the data dir"
 
 
-@pytest.mark.parametrize("slug", loadable_slugs())
+@pytest.mark.parametrize("slug", SEED_SLUGS)
 def test_reference_completes_with_full_marks(server, reference_submissions, slug):
     done = wait_finished(server.client, reference_submissions[slug], GRADE_TIMEOUT_S)
     assert done["status"] == "completed", f"{done}\n{server.process.log()[-3000:]}"

@@ -28,7 +28,7 @@ from tests.api.support import (
     wait_for,
     wait_healthy,
 )
-from tests.api.test_problems import loadable_slugs
+from tests.api.test_problems import SEED_SLUGS
 from tests.conftest import PROBLEMS
 
 pytestmark = pytest.mark.integration
@@ -114,10 +114,10 @@ def stack(tmp_path_factory):
 @pytest.fixture(scope="module")
 def reference_submissions(stack) -> dict[str, str]:
     """Every loadable problem's reference, submitted at once so that both workers grade."""
-    return {slug: stack.submit(slug, load_problem(PROBLEMS / slug).solution_path.read_bytes()) for slug in loadable_slugs()}
+    return {slug: stack.submit(slug, load_problem(PROBLEMS / slug).solution_path.read_bytes()) for slug in SEED_SLUGS}
 
 
-@pytest.mark.parametrize("slug", loadable_slugs())
+@pytest.mark.parametrize("slug", SEED_SLUGS)
 def test_reference_completes_with_full_marks(stack, reference_submissions, slug):
     done = wait_finished(stack.client, reference_submissions[slug], GRADE_TIMEOUT_S)
     assert done["status"] == "completed", f"{done}\n{stack.logs()}"

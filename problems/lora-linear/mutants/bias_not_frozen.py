@@ -1,0 +1,38 @@
+"""Mutant: only base.weight is frozen; base.bias keeps requires_grad True and drifts during training."""
+
+import math
+
+import torch
+from torch import nn
+
+
+class LoRALinear(nn.Module):
+    """y = base(x) + (alpha / rank) * x @ A.T @ B.T, with base frozen, A [rank, in] random and B [out, rank] zero."""
+
+    def __init__(self, base: nn.Linear, rank: int, alpha: float):
+        """Wrap `base` (kept as a frozen submodule) and add the low-rank factors."""
+        super().__init__()
+        self.base = base
+        self.rank = rank
+        self.alpha = alpha
+        self.scaling = alpha / rank
+        self.base.weight.requires_grad_(False)
+        weight = base.weight
+        self.lora_A = nn.Parameter(torch.empty(rank, base.in_features, dtype=weight.dtype, device=weight.device))
+        # A random (as nn.Linear initialises its weight), B zero: the update B @ A starts at exactly 0.
+        nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, rank, dtype=weight.dtype, device=weight.device))
+
+    def forward(self, x):
+        """The frozen layer's output plus the scaled low-rank path; x is [..., in_features]."""
+        return self.base(x) + self.scaling * ((x @ self.lora_A.T) @ self.lora_B.T)
+
+    @torch.no_grad()
+    def merge(self) -> nn.Linear:
+        """A new plain nn.Linear with weight W + scaling * B @ A and the base's bias; self is left unchanged."""
+        base = self.base
+        merged = nn.Linear(base.in_features, base.out_features, bias=base.bias is not None, dtype=base.weight.dtype, device=base.weight.device)
+        merged.weight.copy_(base.weight + self.scaling * (self.lora_B @ self.lora_A))
+        if base.bias is not None:
+            merged.bias.copy_(base.bias)
+        return merged

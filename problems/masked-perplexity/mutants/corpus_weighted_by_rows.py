@@ -1,0 +1,42 @@
+"""Mutant: corpus perplexity averages the rows' mean NLLs (every row weighs the same), not every token."""
+
+import math
+
+import torch
+
+
+def token_nll(logits, targets, pad_id):
+    """-log p(target) in nats for every position [B, T]; exactly 0 where targets == pad_id."""
+    real = targets != pad_id
+    # Padded positions may hold any logits (even NaN) and any target id (even -100): neutralise both
+    # before the log-softmax, and select with where() (0 * NaN would still be NaN).
+    safe_logits = torch.where(real.unsqueeze(-1), logits, torch.zeros_like(logits))
+    safe_targets = torch.where(real, targets, torch.zeros_like(targets))
+    log_probs = torch.log_softmax(safe_logits, dim=-1)  # stable, unlike log(softmax(...))
+    nll = -log_probs.gather(-1, safe_targets.unsqueeze(-1)).squeeze(-1)
+    return torch.where(real, nll, torch.zeros_like(nll))
+
+
+def sequence_perplexity(logits, targets, pad_id):
+    """exp(mean NLL over the real tokens of each row) [B]; NaN for a row with no real token."""
+    nll = token_nll(logits, targets, pad_id)
+    count = (targets != pad_id).sum(dim=1)
+    # 0 / 0 = NaN for an all-padding row, as the statement asks.
+    return torch.exp(nll.sum(dim=1) / count)
+
+
+def _corpus_mean_nll(logits, targets, pad_id):
+    """Total NLL over every real token of the batch divided by their number (NaN when there are none)."""
+    nll = token_nll(logits, targets, pad_id)
+    return nll.sum() / (targets != pad_id).sum()
+
+
+def corpus_perplexity(logits, targets, pad_id):
+    """exp(total NLL / total real tokens): every real token weighs the same, whatever its row's length."""
+    row_means = torch.log(sequence_perplexity(logits, targets, pad_id))
+    return torch.exp(row_means[~torch.isnan(row_means)].mean())
+
+
+def bits_per_token(logits, targets, pad_id):
+    """Mean NLL over the real tokens in bits (log base 2)."""
+    return _corpus_mean_nll(logits, targets, pad_id) / math.log(2.0)

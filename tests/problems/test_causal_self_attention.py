@@ -1,0 +1,20 @@
+"""causal-self-attention: alternative correct solutions get full marks; the checks are fair to any
+implementation that keeps the four named projections."""
+
+from pathlib import Path
+
+import pytest
+
+ALTERNATIVES = sorted((Path(__file__).parent / "alternatives" / "causal_self_attention").glob("alt_*.py"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ALTERNATIVES, ids=lambda p: p.stem)
+def test_alternative_solution_gets_full_marks(grade, path):
+    result = grade("causal-self-attention", path)
+    assert result.score == result.max_score, [(c.id, c.message) for c in result.checks if c.points < c.max_points]
+    assert result.verdict == "accepted"
+
+
+def test_there_are_at_least_two_alternatives():
+    assert len(ALTERNATIVES) >= 2

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from judge.errors import SandboxUnavailable
 from judge.grading import grade_submission
 from judge.harness import isolation
 from judge.result import GradeResult
@@ -13,14 +14,22 @@ from judge.sandbox.select import choose_sandbox
 from judge.settings import Settings
 from tests.conftest import PROBLEMS
 
-BACKENDS = ["process"]
+BACKENDS = ["process", "bwrap", "docker"]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
-    """The sandbox backend under attack."""
+    """The sandbox backend under attack; skipped where it cannot run (docker fails instead in CI)."""
     if request.param == "process" and os.geteuid() != 0:
         pytest.skip("the process backend isolates nothing without root")
+    if request.param in ("bwrap", "docker"):
+        settings = Settings()
+        try:
+            choose_sandbox(settings, request.param)
+        except SandboxUnavailable as exc:
+            if request.param == "docker" and settings.docker_required:
+                pytest.fail(f"Docker is required here (CI) but unavailable: {exc}")
+            pytest.skip(str(exc))
     return request.param
 
 

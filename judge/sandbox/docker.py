@@ -1,0 +1,172 @@
+"""The docker backend: the trusted runner on the host, each candidate process in its own container.
+
+The runner only runs our checks, so it stays a host process (as with the process backend); every
+candidate process it starts is a `docker run -i` of the runner image (harness.launcher.DockerLauncher)
+with no network, no capabilities, a read-only root, memory/CPU/pids/file limits, tmpfs scratch and
+the submission's work dir mounted read-only. The host removes the run's containers when the run
+ends, at the wall-clock limit included; leftovers of a judge that died are reaped at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+from dataclasses import dataclass
+
+from judge.errors import SandboxUnavailable
+from judge.harness.launcher import DockerLauncherSpec
+from judge.sandbox import reaper
+from judge.sandbox.base import EventSink, SandboxJob, SandboxRun
+from judge.sandbox.image import CANDIDATE_UID, CANDIDATE_UID_LABEL, DIGEST_LABEL, harness_digest
+from judge.sandbox.process import ProcessSandbox
+from judge.settings import Settings
+
+#: A container may outlive the runner's wall limit by this much before the in-container SIGKILL.
+LIFETIME_MARGIN_S = 60.0
+#: Leftover containers older than the longest possible run plus this are reaped whoever owns them.
+STALE_MARGIN_S = 600.0
+PROBE_TIMEOUT_S = 15.0
+
+
+def docker_cli(settings: Settings) -> list[str]:
+    """The docker command and its global options."""
+    return ["docker", *(["--host", settings.docker_host] if settings.docker_host else [])]
+
+
+def pin_endpoint(docker: list[str]) -> list[str]:
+    """The CLI with the engine address made explicit.
+
+    The runner's docker clients run with a bare environment (no HOME, so no CLI contexts): naming
+    the engine the host-side checks talked to keeps both on the same engine.
+    """
+    if "--host" in docker:
+        return docker
+    out = _call(docker, "context", "inspect", "--format", "{{.Endpoints.docker.Host}}")
+    host = out.stdout.strip()
+    return [*docker, "--host", host] if out.returncode == 0 and host else docker
+
+
+def _call(docker: list[str], *args: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run([*docker, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
+    except FileNotFoundError:
+        return subprocess.CompletedProcess(args, 127, "", f"{docker[0]}: command not found")
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, 124, "", f"no answer from the engine in {PROBE_TIMEOUT_S:g} s")
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    """Whether a Docker engine answers, and what it is."""
+
+    ok: bool
+    detail: str
+    version: str = ""
+    storage_driver: str = ""
+    cgroup_version: str = ""
+    swap_limit: bool = False
+
+
+def engine_status(docker: list[str]) -> EngineStatus:
+    """Ask the engine for its version and set-up; ok=False with the reason when it does not answer."""
+    info = _call(docker, "info", "--format", "{{json .}}")
+    if info.returncode != 0:
+        return EngineStatus(False, _first_line(info.stderr) or f"docker info exited with {info.returncode}")
+    try:
+        data = json.loads(info.stdout)
+    except json.JSONDecodeError:
+        return EngineStatus(False, "docker info printed something that is not JSON")
+    if data.get("ServerErrors") or not data.get("ServerVersion"):
+        return EngineStatus(False, "; ".join(data.get("ServerErrors") or ["no Docker engine answers"]))
+    return EngineStatus(
+        True,
+        f"engine {data['ServerVersion']}, storage driver {data.get('Driver', '?')}, cgroup v{data.get('CgroupVersion', '?')}",
+        version=data["ServerVersion"],
+        storage_driver=data.get("Driver", ""),
+        cgroup_version=str(data.get("CgroupVersion", "")),
+        swap_limit=bool(data.get("SwapLimit")),
+    )
+
+
+@dataclass(frozen=True)
+class ImageStatus:
+    """Whether the runner image exists and was built from this judge's harness code."""
+
+    ok: bool
+    detail: str
+    candidate_uid: int = CANDIDATE_UID
+
+
+def image_status(docker: list[str], image: str) -> ImageStatus:
+    """Inspect the runner image; ok=False when it is missing or built from other harness code."""
+    out = _call(docker, "image", "inspect", "--format", "{{json .Config.Labels}}", image)
+    if out.returncode != 0:
+        return ImageStatus(False, f"the image {image} does not exist: run `judge sandbox build` (or `--offline`)")
+    try:
+        labels = json.loads(out.stdout) or {}
+    except json.JSONDecodeError:
+        labels = {}
+    built_from = labels.get(DIGEST_LABEL)
+    if built_from != harness_digest():
+        return ImageStatus(False, f"the image {image} holds other harness code than this judge: rebuild it with `judge sandbox build`")
+    uid = labels.get(CANDIDATE_UID_LABEL, str(CANDIDATE_UID))
+    if not uid.isdigit() or int(uid) == 0:
+        return ImageStatus(False, f"the image {image} names no unprivileged candidate user")
+    return ImageStatus(True, f"image {image} up to date with this judge's harness", int(uid))
+
+
+class DockerSandbox(ProcessSandbox):
+    """The runner as a host process; each candidate process in a locked-down container."""
+
+    name = "docker"
+
+    def __init__(self, settings: Settings, reap: bool = True) -> None:
+        """Check the engine and the image (SandboxUnavailable if either is missing), then reap leftovers."""
+        super().__init__(settings.output_cap_bytes)
+        self.settings = settings
+        self.docker = pin_endpoint(docker_cli(settings))
+        engine = engine_status(self.docker)
+        if not engine.ok:
+            raise SandboxUnavailable(f"docker: {engine.detail}")
+        image = image_status(self.docker, settings.docker_image)
+        if not image.ok:
+            raise SandboxUnavailable(f"docker: {image.detail}")
+        self.candidate_uid = image.candidate_uid
+        self.owner = reaper.owner_token()
+        if reap:
+            reaper.reap(self.docker, stale_after_s=settings.max_wall_timeout_s + STALE_MARGIN_S)
+
+    @property
+    def drops_privileges(self) -> bool:
+        """False: the container user is unprivileged already; no host run uid is involved."""
+        return False
+
+    def prepare(self, job: SandboxJob, run_id: str) -> SandboxJob:
+        """The job with the docker launcher: containers labelled with this run and this judge process."""
+        spec = DockerLauncherSpec(
+            docker=self.docker,
+            image=self.settings.docker_image,
+            run_id=run_id,
+            labels={reaper.OWNER_LABEL: self.owner},
+            cpus=self.settings.docker_cpus,
+            user=f"{self.candidate_uid}:{self.candidate_uid}",
+            lifetime_s=job.wall_timeout_s + LIFETIME_MARGIN_S,
+        )
+        policy = job.config.policy.model_copy(update={"uid": None, "hide_paths": [], "cgroup_procs": [], "memory_by_cgroup": True})
+        config = job.config.model_copy(update={"launcher": spec, "policy": policy})
+        return job.model_copy(update={"config": config})
+
+    def run(self, job: SandboxJob, on_event: EventSink | None = None) -> SandboxRun:
+        """Run the job; whatever happens, the run's containers are gone afterwards."""
+        run_id = secrets.token_hex(8)
+        try:
+            return super().run(self.prepare(job, run_id), on_event)
+        finally:
+            # The runner is dead by now (ProcessSandbox.run kills it): no container can start after this.
+            reaper.remove_run(self.docker, run_id)
+

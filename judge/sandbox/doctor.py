@@ -1,0 +1,166 @@
+"""`judge sandbox doctor`: which backends work on this machine, and why not the others.
+
+Each backend is judged by starting a real candidate process in it (the full run policy, the
+candidate harness greeting the host) unless `smoke` is off, in which case only the cheap
+availability checks that `auto` uses are made.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import struct
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from judge.errors import SandboxUnavailable
+from judge.harness import cgroup, isolation, wire
+from judge.harness.isolation import CandidatePolicy
+from judge.harness.launcher import launcher_for
+from judge.harness.session import RunnerConfig
+from judge.sandbox.base import Sandbox, SandboxJob
+from judge.settings import Settings
+
+GREETING_TIMEOUT_S = 120.0
+
+
+@dataclass
+class BackendReport:
+    """One backend's verdict on this machine."""
+
+    name: str
+    ok: bool
+    detail: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _memory_cgroup_note() -> str:
+    probe = cgroup.create(f"judge-doctor-{os.getpid()}", 64)
+    if probe is None:
+        return "memory limit: RLIMIT_DATA (no writable memory cgroup here)"
+    probe.remove()
+    return f"memory limit: a cgroup v{probe.version} per candidate process"
+
+
+def smoke_test(sandbox: Sandbox, settings: Settings) -> tuple[bool, str]:
+    """Start one candidate process the way `sandbox` runs them and wait for its greeting."""
+    from judge.sandbox.bwrap import BwrapSandbox
+    from judge.sandbox.docker import DockerSandbox
+
+    with tempfile.TemporaryDirectory(prefix="judge-doctor-") as root:
+        os.chmod(root, 0o755)
+        policy = CandidatePolicy(
+            uid=isolation.pick_run_uid() if sandbox.drops_privileges else None,
+            memory_mb=min(1024, settings.max_memory_mb),
+            pids=settings.candidate_pids,
+            open_files=settings.candidate_open_files,
+            file_size_mb=settings.candidate_file_size_mb,
+            cpu_s=60,
+        )
+        config = RunnerConfig(
+            checks_dir=root, ini_path=root, probes_path=root, candidate_dir=root, entrypoint="solution.py",
+            check_ids=[], check_timeout_s=60, run_timeout_s=60, policy=policy,
+        )
+        job = SandboxJob.model_construct(workspace=None, config=config, wall_timeout_s=90)
+        if isinstance(sandbox, DockerSandbox):
+            job = sandbox.prepare(job, f"doctor{os.getpid()}")
+        elif isinstance(sandbox, BwrapSandbox):
+            job = sandbox.prepare(job)
+        start = time.monotonic()
+        candidate = launcher_for(job.config).launch(job.config, 1)
+        try:
+            greeting, why = _read_greeting(candidate.process)
+        finally:
+            candidate.terminate()
+            if policy.uid is not None:
+                isolation.kill_uid(policy.uid)
+        if greeting != {"ready": True}:
+            return False, f"a candidate process did not start: {why}"
+        return True, f"a candidate process started and greeted in {time.monotonic() - start:.1f} s"
+
+
+def _read_greeting(process) -> tuple[object, str]:
+    deadline = time.monotonic() + GREETING_TIMEOUT_S
+    fd = process.stdout.fileno()
+    data = b""
+    while True:
+        if len(data) >= 4:
+            (length,) = struct.unpack(">I", data[:4])
+            if length > 4096:
+                return None, "an oversized greeting"
+            if len(data) >= 4 + length:
+                try:
+                    return wire.decode(data[4 : 4 + length]), ""
+                except wire.WireError as exc:
+                    return None, f"a malformed greeting ({exc})"
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None, f"no greeting in {GREETING_TIMEOUT_S:g} s"
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                process.wait()
+                err = process.stderr.read().decode("utf-8", "replace").strip().splitlines()
+                return None, f"it exited with code {process.returncode}" + (f": {err[-1][:300]}" if err else "")
+            data += chunk
+
+
+def diagnose(settings: Settings, smoke: bool = True) -> list[BackendReport]:
+    """A report per backend, in the order `auto` prefers them."""
+    from judge.sandbox.bwrap import BwrapSandbox
+    from judge.sandbox.docker import DockerSandbox, docker_cli, engine_status
+    from judge.sandbox.process import ProcessSandbox
+
+    reports = []
+    engine = engine_status(docker_cli(settings))
+    docker = BackendReport("docker", False, "")
+    try:
+        sandbox = DockerSandbox(settings)
+        docker.ok, docker.detail = True, "engine reachable, image up to date"
+        if smoke:
+            docker.ok, docker.detail = smoke_test(sandbox, settings)
+        docker.notes.append(engine.detail)
+        if not engine.swap_limit:
+            docker.notes.append("the kernel cannot limit swap: --memory-swap is ignored (no swap is configured here)" if _no_swap() else "the kernel cannot limit swap: candidates may use swap beyond --memory")
+    except SandboxUnavailable as exc:
+        docker.detail = str(exc).removeprefix("docker: ")
+    reports.append(docker)
+
+    bwrap = BackendReport("bwrap", False, "")
+    try:
+        sandbox = BwrapSandbox(settings)
+        bwrap.ok, bwrap.detail = True, "a trial sandbox starts"
+        if smoke:
+            bwrap.ok, bwrap.detail = smoke_test(sandbox, settings)
+        bwrap.notes.append(_memory_cgroup_note())
+        bwrap.notes.append("as root: no user namespace, the candidate drops to a run-private uid" if isolation.is_root() else "without root: a user namespace; no per-uid process limit")
+    except SandboxUnavailable as exc:
+        bwrap.detail = str(exc).removeprefix("bwrap: ")
+    reports.append(bwrap)
+
+    process = BackendReport("process", True, "always available")
+    if isolation.is_root():
+        process.notes.append("as root: run-private uid, network and mount namespaces, " + _memory_cgroup_note())
+    else:
+        from judge.sandbox.process import WARNING
+
+        process.notes.append(WARNING)
+    if smoke:
+        process.ok, process.detail = smoke_test(ProcessSandbox(settings.output_cap_bytes), settings)
+    reports.append(process)
+    return reports
+
+
+def _no_swap() -> bool:
+    try:
+        with open("/proc/swaps", encoding="ascii") as swaps:
+            return len(swaps.read().splitlines()) <= 1
+    except OSError:
+        return False
+
+
+def auto_choice(reports: list[BackendReport]) -> str:
+    """The backend `auto` picks given these reports."""
+    return next(r.name for r in reports if r.ok)

@@ -83,13 +83,7 @@ def enter(policy: CandidatePolicy) -> None:
         flags = CLONE_NEWNS | (CLONE_NEWNET if policy.isolate_network else 0)
         _check(libc.unshare(flags), "unshare")
         _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
-        _expose_interpreter(libc)
-        # World-writable host directories become private tmpfs: nothing written there outlives the run
-        # or reaches the host's disk. The candidate's cwd (its work dir) stays reachable as ".".
-        options = f"size={policy.scratch_mb}m,mode=1777".encode()
-        for path in SHARED_WRITABLE:
-            if os.path.isdir(path):
-                _check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"private {path}")
+        _cover_shared_directories(libc, policy.scratch_mb)
         for path in policy.hide_paths:
             if os.path.isdir(path):
                 _check(
@@ -133,27 +127,45 @@ def _blocker(path: Path) -> Path | None:
     return None
 
 
-def _expose_interpreter(libc: ctypes.CDLL) -> None:
-    """Make the interpreter reachable for the run uid when it lives under a private directory (/root).
+def _cover_shared_directories(libc: ctypes.CDLL, scratch_mb: int) -> None:
+    """Cover what the run uid must not share, keeping the interpreter and the judge package reachable.
 
-    The private directory is covered by an empty tmpfs in this mount namespace and only the needed
-    directories are bound back into it: the run uid can import Python, and sees nothing else there.
+    Private directories above the interpreter (such as /root) get an empty tmpfs, and world-writable
+    ones (/tmp, ...) a private size-limited tmpfs: nothing written there outlives the run or reaches
+    the host's disk. Runtime directories that a cover hid (an interpreter under /root, a checkout
+    under /tmp) are then bound back at their own paths, so the run uid can import Python and nothing
+    else there. The candidate's cwd (its work dir) stays reachable as ".".
     """
     needed: list[Path] = []
     for path in _runtime_paths():
-        if _blocker(path) is not None and not any(path.is_relative_to(p) for p in needed):
+        if not any(path.is_relative_to(p) for p in needed):
             needed = [p for p in needed if not p.is_relative_to(path)] + [path]
     # Open every directory before covering anything: once covered, the originals are out of reach.
     handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in needed}
     try:
-        for blocker in sorted({_blocker(path) for path in needed}):
+        for blocker in sorted({b for b in map(_blocker, needed) if b is not None}):
             _check(libc.mount(b"tmpfs", str(blocker).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=0711"), f"cover {blocker}")
+        options = f"size={scratch_mb}m,mode=1777".encode()
+        for path in SHARED_WRITABLE:
+            if os.path.isdir(path):
+                _check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"private {path}")
         for path, handle in handles.items():
+            if _same_directory(path, handle):
+                continue
             os.makedirs(path, exist_ok=True)
             _check(libc.mount(f"/proc/self/fd/{handle}".encode(), str(path).encode(), None, MS_BIND | MS_REC, None), f"expose {path}")
     finally:
         for handle in handles.values():
             os.close(handle)
+
+
+def _same_directory(path: Path, handle: int) -> bool:
+    """Whether `path` still leads to the directory `handle` was opened on."""
+    try:
+        seen, original = os.stat(path), os.fstat(handle)
+    except OSError:
+        return False
+    return (seen.st_dev, seen.st_ino) == (original.st_dev, original.st_ino)
 
 
 def processes_of_uid(uid: int) -> list[int]:

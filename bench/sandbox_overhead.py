@@ -22,17 +22,15 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from judge.bank import ProblemBank
+from judge.errors import SandboxUnavailable
+from judge.grading import grade_submission
+from judge.problem import Kind
+from judge.sandbox.doctor import smoke_test
+from judge.sandbox.select import choose_sandbox
+from judge.settings import Settings
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from judge.bank import ProblemBank  # noqa: E402
-from judge.errors import SandboxUnavailable  # noqa: E402
-from judge.grading import grade_submission  # noqa: E402
-from judge.problem import Kind  # noqa: E402
-from judge.sandbox.doctor import smoke_test  # noqa: E402
-from judge.sandbox.select import choose_sandbox  # noqa: E402
-from judge.settings import Settings  # noqa: E402
-
 SEED_PROBLEMS = ["vae-mnist", "lstm-text-generation", "dcgan-mnist", "audio-vae"]
 
 
@@ -88,7 +86,7 @@ def main() -> int:
         order = names[round_number % len(names) :] + names[: round_number % len(names)]
         for name in order:
             t = time.monotonic()
-            ok, detail = smoke_test(sandboxes[name], settings)
+            ok, _ = smoke_test(sandboxes[name], settings)
             if ok:
                 starts[name].append(time.monotonic() - t)
         for problem in problems:

@@ -18,7 +18,12 @@ from judge.errors import SandboxUnavailable
 from judge.harness.launcher import DockerLauncherSpec
 from judge.sandbox import reaper
 from judge.sandbox.base import EventSink, SandboxJob, SandboxRun
-from judge.sandbox.image import CANDIDATE_UID, CANDIDATE_UID_LABEL, DIGEST_LABEL, harness_digest
+from judge.sandbox.image import (
+    CANDIDATE_UID,
+    CANDIDATE_UID_LABEL,
+    DIGEST_LABEL,
+    harness_digest,
+)
 from judge.sandbox.process import ProcessSandbox
 from judge.settings import Settings
 

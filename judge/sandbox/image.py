@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -284,11 +285,21 @@ def build_judge_wheel(root: Path, dest: Path, log: Log) -> Path:
             if (root / name).is_file():
                 shutil.copy2(root / name, src / name)
         shutil.copytree(root / "judge", src / "judge", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(dest), str(src)], log, "building the judge wheel")
+        # The build backend already installed will do (no index needed) when it is recent enough.
+        isolation = ["--no-build-isolation"] if _setuptools_at_least(68) else []
+        _run([sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "--wheel-dir", str(dest), str(src)], log, "building the judge wheel")
     wheels = sorted(dest.glob("judge-*.whl"))
     if len(wheels) != 1:
         raise ImageBuildError(f"pip wheel made {len(wheels)} judge wheels")
     return wheels[0]
+
+
+def _setuptools_at_least(major: int) -> bool:
+    """Whether this interpreter has setuptools of at least that major version (the judge's build backend)."""
+    try:
+        return int(importlib.metadata.version("setuptools").split(".")[0]) >= major
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return False
 
 
 def third_party_imports() -> set[str]:

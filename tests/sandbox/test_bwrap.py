@@ -86,3 +86,29 @@ def test_reference_gets_full_marks_like_the_process_backend(bwrap_sandbox, grade
     local = grade("vae-mnist", source)
     assert in_bwrap.score == in_bwrap.max_score
     assert [(c.id, c.outcome, c.points) for c in in_bwrap.checks] == [(c.id, c.outcome, c.points) for c in local.checks]
+
+
+HOG = '''
+def hog(solution, megabytes):
+    chunks = []
+    for _ in range(megabytes):
+        chunks.append(bytearray(1 << 20))
+    return len(chunks)
+'''
+
+
+@pytest.mark.slow
+def test_without_a_cgroup_memory_is_limited_by_rlimit_data(bwrap_sandbox, prepared):
+    """Where cgroups are not writable, RLIMIT_DATA bounds the heap (and torch still imports)."""
+    from judge.harness.session import CandidateFault, CandidateSession
+
+    run = prepared(bwrap_sandbox, HOG, memory_mb=600)
+    config = run.config.model_copy(update={"launcher": run.config.launcher.model_copy(update={"use_cgroup": False})})
+    session = CandidateSession(config)
+    try:
+        assert session.call("hog", 50) == 50
+        with pytest.raises(CandidateFault) as fault:
+            session.call("hog", 2000)
+    finally:
+        session.close()
+    assert fault.value.kind == "memory", fault.value.message

@@ -7,7 +7,6 @@ or write. Parametrized over bwrap and docker.
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 

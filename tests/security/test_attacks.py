@@ -20,7 +20,8 @@ FAILED = {Verdict.RUNTIME_ERROR, Verdict.WRONG_ANSWER}
 EXPECTED: dict[str, set[Verdict]] = {
     "exit_zero_at_import": {Verdict.RUNTIME_ERROR},
     "os_exit_at_import": {Verdict.RUNTIME_ERROR},
-    "os_exit_in_every_call": {Verdict.RUNTIME_ERROR},
+    # Each exit costs a fresh process; on a loaded machine the restarts can outlast the run's limit.
+    "os_exit_in_every_call": {Verdict.RUNTIME_ERROR, Verdict.TIME_LIMIT},
     "always_equal": FAILED,
     "pytest_report_rewrite": {Verdict.RUNTIME_ERROR},
     "monkeypatch_asserts": FAILED,

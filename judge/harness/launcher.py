@@ -282,6 +282,8 @@ def bwrap_argv(spec: BwrapLauncherSpec, policy, candidate_dir: str) -> list[str]
         # capabilities it needs for that are all it keeps, and it loses them with the uid switch.
         argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
         argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    # The private /tmp comes first: a runtime directory under /tmp (a checkout, a venv) is bound on top.
+    argv += ["--perms", "1777", "--size", str(policy.scratch_mb << 20), "--tmpfs", "/tmp"]
     # bwrap makes missing parents of a mount point private (0700); the run uid must traverse them.
     parents = sorted({str(p) for path in spec.ro_binds for p in _parents(path)})
     for parent in parents:
@@ -293,7 +295,6 @@ def bwrap_argv(spec: BwrapLauncherSpec, policy, candidate_dir: str) -> list[str]
     for path in spec.hide:
         argv += ["--perms", "0555", "--size", "4096", "--tmpfs", path]
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--perms", "1777", "--size", str(policy.scratch_mb << 20), "--tmpfs", "/tmp"]
     argv += ["--ro-bind", candidate_dir, spec.workdir, "--chdir", spec.workdir]
     argv += ["--remount-ro", "/"]
     argv += ["--", spec.python, "-I", "-m", "judge.harness.candidate", policy.model_dump_json()]

@@ -33,6 +33,9 @@ def sandbox_or_skip(name: str, settings: Settings) -> Sandbox:
     except SandboxUnavailable as exc:
         if name == "docker" and settings.docker_required:
             pytest.fail(f"Docker is required here (CI or JUDGE_REQUIRE_DOCKER) but unavailable: {exc}")
+        if settings.ci:
+            # CI installs bubblewrap: a backend that cannot start there is a bug, not a machine limit.
+            pytest.fail(f"{name} is unavailable in CI: {exc}")
         pytest.skip(str(exc))
 
 

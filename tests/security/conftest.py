@@ -27,8 +27,8 @@ def backend(request: pytest.FixtureRequest) -> str:
         try:
             choose_sandbox(settings, request.param)
         except SandboxUnavailable as exc:
-            if request.param == "docker" and settings.docker_required:
-                pytest.fail(f"Docker is required here (CI) but unavailable: {exc}")
+            if (request.param == "docker" and settings.docker_required) or settings.ci:
+                pytest.fail(f"{request.param} is required in CI but unavailable: {exc}")
             pytest.skip(str(exc))
     return request.param
 

@@ -1,0 +1,315 @@
+"""Offline batch grading: every candidate's file in a directory or .zip, graded in parallel, one report.
+
+Layout of the directory (or of the archive's root; a single wrapping folder is looked through):
+- one file per candidate, named after the candidate with the problem's entrypoint extension
+  (`alice.py`, `bob.py`; `.json` for quizzes): the candidate is the file's stem;
+- or one sub-directory per candidate holding the problem's entrypoint file (`alice/solution.py`):
+  the candidate is the directory's name, and only the entrypoint file is graded.
+Hidden entries, other files and symbolic links are skipped. Archives are read in memory, never
+extracted: no member can be written anywhere, and each read stops at the submission size limit.
+"""
+
+from __future__ import annotations
+
+import stat
+import time
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path, PurePosixPath
+
+from pydantic import BaseModel, Field
+
+from judge.errors import InvalidSubmission, SandboxFault
+from judge.grading import decode_source, grade_submission
+from judge.integrity import IntegrityFlag, flag_source
+from judge.problem import Problem
+from judge.result import GradeResult, Outcome, Verdict
+from judge.sandbox.base import Sandbox
+from judge.settings import Settings
+from judge.similarity import LineRange, SimilarPair, similar_pairs
+
+#: Names that archivers and desktops add beside real files.
+JUNK_NAMES = ("__MACOSX", "Thumbs.db", "desktop.ini")
+
+
+class InvalidBatch(InvalidSubmission):
+    """A directory or archive of submissions that cannot be graded as a batch (bad input, exit 2)."""
+
+
+class Submission(BaseModel):
+    """One candidate's file, as found in the batch."""
+
+    candidate: str
+    origin: str = Field(description="Where the file was found, relative to the batch (for messages).")
+    source: bytes
+
+
+class SimilarMatch(BaseModel):
+    """Another candidate whose submission is flagged as similar to this one."""
+
+    candidate: str
+    score: float
+    lines: list[LineRange] = Field(default_factory=list, description="Where in this candidate's file the shared code is.")
+
+    def __str__(self) -> str:
+        return f"{self.candidate} ({self.score:.2f})"
+
+
+class CandidateReport(BaseModel):
+    """One row of a batch report: a candidate's grade, integrity flags and similar submissions."""
+
+    candidate: str
+    file: str
+    score: float | None = Field(description="None only when the judge failed to grade the file (verdict internal_error).")
+    max_score: float
+    verdict: Verdict | None = Field(description="None when the file could not be graded at all (see error).")
+    error: str = ""
+    time_s: float = Field(description="Wall-clock seconds spent grading this file, retries included.")
+    checks: dict[str, Outcome] = Field(default_factory=dict)
+    flags: list[IntegrityFlag] = Field(default_factory=list)
+    similar: list[SimilarMatch] = Field(default_factory=list)
+
+
+class BatchReport(BaseModel):
+    """The whole batch: one row per candidate (sorted by name) and every flagged similar pair."""
+
+    problem: str
+    similarity_threshold: float
+    candidates: list[CandidateReport]
+    similar_pairs: list[SimilarPair]
+
+    @property
+    def judge_failed(self) -> bool:
+        """Whether any file was left ungraded by a fault of the judge (the run should exit non-zero)."""
+        return any(c.verdict is Verdict.INTERNAL_ERROR for c in self.candidates)
+
+
+ReportCallback = Callable[[CandidateReport], None]
+
+
+def is_batch(path: Path) -> bool:
+    """Whether a submission path names a batch (a directory, or a .zip file) rather than one file."""
+    return path.is_dir() or (path.suffix.lower() == ".zip" and path.is_file())
+
+
+def collect_submissions(path: Path, entrypoint: str, settings: Settings) -> list[Submission]:
+    """Every candidate's submission in a directory or .zip, sorted by candidate; InvalidBatch if none or ambiguous."""
+    found = _read_zip(path, entrypoint, settings) if path.is_file() else _read_directory(path, entrypoint, settings)
+    if not found:
+        extension = PurePosixPath(entrypoint).suffix
+        raise InvalidBatch(
+            f"no submissions in {path}: expected one *{extension} file per candidate, or one directory per candidate holding {entrypoint}"
+        )
+    by_candidate: dict[str, Submission] = {}
+    for submission in found:
+        clash = by_candidate.get(submission.candidate)
+        if clash is not None:
+            raise InvalidBatch(f"two submissions for candidate {submission.candidate!r}: {clash.origin} and {submission.origin}")
+        by_candidate[submission.candidate] = submission
+    if len(by_candidate) > settings.batch_max_submissions:
+        raise InvalidBatch(f"{path} holds {len(by_candidate)} submissions; the limit is {settings.batch_max_submissions}")
+    return [by_candidate[name] for name in sorted(by_candidate)]
+
+
+def _skipped(name: str) -> bool:
+    return name.startswith(".") or name in JUNK_NAMES
+
+
+def _read_directory(root: Path, entrypoint: str, settings: Settings) -> list[Submission]:
+    extension = PurePosixPath(entrypoint).suffix
+    found = []
+    try:
+        entries = sorted(root.iterdir())
+    except OSError as exc:
+        raise InvalidBatch(f"cannot read {root}: {exc.strerror}") from None
+    for entry in entries:
+        # Links could point anywhere on the host; a batch is the files that are really in it.
+        if _skipped(entry.name) or entry.is_symlink():
+            continue
+        if entry.is_file() and entry.suffix == extension:
+            found.append(Submission(candidate=entry.stem, origin=entry.name, source=_read_capped(entry, settings)))
+        elif entry.is_dir():
+            file = entry / entrypoint
+            if file.is_file() and not file.is_symlink():
+                found.append(Submission(candidate=entry.name, origin=f"{entry.name}/{entrypoint}", source=_read_capped(file, settings)))
+    return found
+
+
+def _read_capped(path: Path, settings: Settings) -> bytes:
+    # One byte over the limit is enough for grading to refuse the file with its size.
+    try:
+        with path.open("rb") as f:
+            return f.read(settings.max_source_bytes + 1)
+    except OSError as exc:
+        raise InvalidBatch(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _read_zip(path: Path, entrypoint: str, settings: Settings) -> list[Submission]:
+    size = path.stat().st_size
+    if size > settings.batch_max_archive_bytes:
+        raise InvalidBatch(f"{path} is {size} bytes; the limit for an archive of submissions is {settings.batch_max_archive_bytes}")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidBatch(f"{path} is not a readable zip archive ({exc})") from None
+    with archive:
+        members = {}
+        for info in archive.infolist():
+            parts = _safe_parts(info)
+            if parts is not None:
+                members[parts] = info
+        prefix = _wrapper(list(members), entrypoint)
+        extension = PurePosixPath(entrypoint).suffix
+        found = []
+        for parts, info in sorted(members.items()):
+            inner = parts[len(prefix) :] if parts[: len(prefix)] == prefix else None
+            if inner is None:
+                continue
+            if len(inner) == 1 and PurePosixPath(inner[0]).suffix == extension:
+                candidate = PurePosixPath(inner[0]).stem
+            elif len(inner) == 2 and inner[1] == entrypoint:
+                candidate = inner[0]
+            else:
+                continue
+            try:
+                with archive.open(info) as f:
+                    source = f.read(settings.max_source_bytes + 1)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+                raise InvalidBatch(f"cannot read {'/'.join(parts)} from {path} ({exc})") from None
+            found.append(Submission(candidate=candidate, origin="/".join(parts), source=source))
+    return found
+
+
+def _safe_parts(info: zipfile.ZipInfo) -> tuple[str, ...] | None:
+    """The member's path components, or None for anything not to be read: folders, links, encrypted or unsafe names."""
+    if info.is_dir() or info.flag_bits & 0x1:
+        return None
+    # Unix archivers store the file type in the high bits; zero means no type recorded (Windows, zipfile.writestr).
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    if kind and kind != stat.S_IFREG:
+        return None
+    name = info.filename.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return None
+    parts = tuple(p for p in name.split("/") if p not in ("", "."))
+    if not parts or ".." in parts or any(_skipped(p) for p in parts):
+        return None
+    return parts
+
+
+def _wrapper(paths: list[tuple[str, ...]], entrypoint: str) -> tuple[str, ...]:
+    """The folder every member sits in when an archive wraps the batch in one (zip of `submissions/`)."""
+    prefix: tuple[str, ...] = ()
+    while paths and all(len(p) > len(prefix) + 1 for p in paths):
+        top = {p[len(prefix)] for p in paths}
+        # A single folder holding the entrypoint itself is one candidate's, not a wrapper.
+        if len(top) != 1 or any(len(p) == len(prefix) + 2 and p[-1] == entrypoint for p in paths):
+            break
+        prefix += (top.pop(),)
+    return prefix
+
+
+def grade_batch(
+    problem_ref: str,
+    problem: Problem,
+    submissions: list[Submission],
+    settings: Settings,
+    sandbox: Sandbox,
+    jobs: int,
+    threshold: float,
+    on_report: ReportCallback | None = None,
+) -> BatchReport:
+    """Grade every submission, `jobs` at a time, then flag integrity and similarity; rows sorted by candidate."""
+    python = problem.spec.entrypoint.endswith(".py")
+    reports: dict[str, CandidateReport] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
+    try:
+        futures = [pool.submit(grade_one, problem_ref, problem, s, settings, sandbox) for s in submissions]
+        for future in as_completed(futures):
+            report = future.result()
+            reports[report.candidate] = report
+            if on_report is not None:
+                on_report(report)
+    finally:
+        # On Ctrl-C, submissions not yet started are dropped rather than graded before the command exits.
+        pool.shutdown(wait=True, cancel_futures=True)
+    pairs: list[SimilarPair] = []
+    if python:
+        texts = {}
+        for s in submissions:
+            try:
+                texts[s.candidate] = decode_source(s.source, settings)
+            except InvalidSubmission:
+                continue
+        pairs = similar_pairs(texts, problem.starter(), threshold)
+        for pair in pairs:
+            reports[pair.a].similar.append(SimilarMatch(candidate=pair.b, score=pair.score, lines=pair.a_lines))
+            reports[pair.b].similar.append(SimilarMatch(candidate=pair.a, score=pair.score, lines=pair.b_lines))
+    return BatchReport(
+        problem=problem.slug,
+        similarity_threshold=threshold,
+        candidates=[reports[name] for name in sorted(reports)],
+        similar_pairs=pairs,
+    )
+
+
+def grade_one(problem_ref: str, problem: Problem, submission: Submission, settings: Settings, sandbox: Sandbox) -> CandidateReport:
+    """One candidate's row. A fault of the submission is its result; a sandbox fault is retried, then reported as internal_error."""
+    started = time.perf_counter()
+    try:
+        decode_source(submission.source, settings)
+    except InvalidSubmission as exc:
+        return _ungraded(problem, submission, settings, None, str(exc), time.perf_counter() - started)
+    delay, attempt = settings.retry_backoff_s, 0
+    while True:
+        attempt += 1
+        try:
+            result = grade_submission(problem_ref, submission.source, settings, sandbox)
+            return report_row(problem, submission, result, settings, time.perf_counter() - started)
+        except SandboxFault as exc:
+            if attempt == settings.max_attempts:
+                error = f"the judge failed {attempt} times: {exc}"
+                return _ungraded(problem, submission, settings, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started)
+            time.sleep(delay)
+            delay *= 2
+        except Exception as exc:  # noqa: BLE001 - a bug grading one file must not lose the others' results
+            error = f"the judge failed: {type(exc).__name__}: {exc}"
+            return _ungraded(problem, submission, settings, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started)
+
+
+def report_row(problem: Problem, submission: Submission, result: GradeResult, settings: Settings, time_s: float) -> CandidateReport:
+    """The report row of a graded submission, with its integrity flags."""
+    return CandidateReport(
+        candidate=submission.candidate,
+        file=submission.origin,
+        score=result.score,
+        max_score=result.max_score,
+        verdict=result.verdict,
+        time_s=round(time_s, 3),
+        checks={check.id: check.outcome for check in result.checks},
+        flags=_flags(problem, submission, settings),
+    )
+
+
+def _ungraded(problem: Problem, submission: Submission, settings: Settings, verdict: Verdict | None, error: str, time_s: float) -> CandidateReport:
+    # A file the judge could not grade scores nothing it could be ranked by; one it failed on has no score at all.
+    return CandidateReport(
+        candidate=submission.candidate,
+        file=submission.origin,
+        score=None if verdict is Verdict.INTERNAL_ERROR else 0.0,
+        max_score=problem.max_score,
+        verdict=verdict,
+        error=error,
+        time_s=round(time_s, 3),
+        flags=_flags(problem, submission, settings),
+    )
+
+
+def _flags(problem: Problem, submission: Submission, settings: Settings) -> list[IntegrityFlag]:
+    if not problem.spec.entrypoint.endswith(".py"):
+        return []
+    try:
+        return flag_source(decode_source(submission.source, settings))
+    except InvalidSubmission:
+        return []

@@ -1,0 +1,123 @@
+"""Similarity between candidates' submissions to one problem: winnowed fingerprints, as MOSS does.
+
+The fingerprinting is copydetect's: code is tokenised and names, strings and comments are normalised
+away (so renaming variables or reformatting changes nothing), k-grams of the token text are hashed and
+winnowed. Fingerprints of the problem's starter are removed from every submission first, so code every
+candidate was given never makes two candidates look alike.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from itertools import combinations
+
+from pydantic import BaseModel, Field
+
+#: k-gram length in normalised characters: shorter shared runs are noise (copydetect's default).
+NOISE_CHARS = 25
+#: Any shared run this long is guaranteed to be found; equal to NOISE_CHARS, every k-gram is kept.
+GUARANTEE_CHARS = 25
+#: Pairs sharing fewer normalised characters than this are never flagged, however small the files.
+MIN_SHARED_CHARS = 2 * NOISE_CHARS
+
+
+class LineRange(BaseModel):
+    """Lines `start` to `end` (1-based, inclusive) of one submission."""
+
+    start: int = Field(ge=1)
+    end: int = Field(ge=1)
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}" if self.end != self.start else str(self.start)
+
+
+class SimilarPair(BaseModel):
+    """Two submissions that share more code than independent work plausibly would."""
+
+    a: str
+    b: str
+    score: float = Field(ge=0, le=1, description="The larger of a_fraction and b_fraction.")
+    a_fraction: float = Field(ge=0, le=1, description="Share of a's own (non-starter) code also found in b.")
+    b_fraction: float = Field(ge=0, le=1, description="Share of b's own (non-starter) code also found in a.")
+    shared_chars: int = Field(ge=0, description="Normalised characters of a that b shares.")
+    a_lines: list[LineRange] = Field(default_factory=list, description="Where in a the shared code is.")
+    b_lines: list[LineRange] = Field(default_factory=list, description="Where in b the shared code is.")
+
+    def __str__(self) -> str:
+        return f"{self.a}~{self.b} {self.score:.2f}"
+
+    def other(self, label: str) -> str:
+        """The label of the submission paired with `label`."""
+        return self.b if label == self.a else self.a
+
+
+def similar_pairs(sources: Mapping[str, str], starter: str, threshold: float) -> list[SimilarPair]:
+    """Every pair of submissions whose similarity is at least `threshold`, most similar first.
+
+    `sources` maps a label (candidate, submission id) to the submission's Python source; `starter` is
+    the code all candidates were given, excluded from the fingerprints."""
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"similarity threshold must lie in [0, 1], not {threshold}")
+    pairs = [p for p in all_pairs(sources, starter) if p.score >= threshold and p.shared_chars >= MIN_SHARED_CHARS]
+    return sorted(pairs, key=lambda p: (-p.score, p.a, p.b))
+
+
+def all_pairs(sources: Mapping[str, str], starter: str) -> list[SimilarPair]:
+    """The similarity of every pair of submissions (labels in sorted order within a pair), unfiltered."""
+    # copydetect pulls in matplotlib at import; only code that compares pays for it.
+    from copydetect import CodeFingerprint, compare_files
+
+    boilerplate = CodeFingerprint("starter.py", NOISE_CHARS, 1, fp=io.StringIO(starter), language="python").hashes
+    prints = {
+        label: CodeFingerprint(
+            f"{label}.py", NOISE_CHARS, GUARANTEE_CHARS - NOISE_CHARS + 1, list(boilerplate), fp=io.StringIO(text), language="python"
+        )
+        for label, text in sorted(sources.items())
+    }
+    pairs = []
+    for a, b in combinations(sorted(prints), 2):
+        shared, (a_fraction, b_fraction), (a_slices, b_slices) = compare_files(prints[a], prints[b])
+        a_fraction, b_fraction = min(float(a_fraction), 1.0), min(float(b_fraction), 1.0)
+        pairs.append(
+            SimilarPair(
+                a=a,
+                b=b,
+                score=max(a_fraction, b_fraction),
+                a_fraction=a_fraction,
+                b_fraction=b_fraction,
+                shared_chars=int(shared),
+                a_lines=_line_ranges(sources[a], a_slices),
+                b_lines=_line_ranges(sources[b], b_slices),
+            )
+        )
+    return pairs
+
+
+def _line_ranges(text: str, slices) -> list[LineRange]:
+    """Character slices (copydetect's 2xN array of starts and ends) as merged 1-based line ranges."""
+    if len(slices) == 0 or len(slices[0]) == 0:
+        return []
+    starts_of_lines = [0]
+    for index, char in enumerate(text):
+        if char == "\n":
+            starts_of_lines.append(index + 1)
+
+    def line_of(offset: int) -> int:
+        low, high = 0, len(starts_of_lines) - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if starts_of_lines[middle] <= offset:
+                low = middle
+            else:
+                high = middle - 1
+        return low + 1
+
+    ranges: list[LineRange] = []
+    for start, end in sorted(zip(slices[0], slices[1])):
+        first, last = line_of(int(start)), line_of(max(int(start), int(end) - 1))
+        if ranges and first <= ranges[-1].end + 1:
+            ranges[-1].end = max(ranges[-1].end, last)
+        else:
+            ranges.append(LineRange(start=first, end=last))
+    return ranges

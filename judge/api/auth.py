@@ -17,6 +17,7 @@ class Caller:
     key_id: str
     role: Role
     name: str
+    team: str | None = None  # the team of a team or admin key; None for candidate keys
 
     @property
     def sees_all(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -14,11 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from judge.api.auth import Caller, RateLimiter
 from judge.api.errors import Forbidden, RateLimited, Unauthorized
-from judge.queue.dispatch import Dispatcher
+from judge.assessments.banks import Viewer
+from judge.queue.dispatch import Dispatcher, dispatch
 from judge.sandbox.base import Sandbox
 from judge.settings import Settings
 from judge.storage import keys
-from judge.storage.models import Role
+from judge.storage.models import Role, utcnow
 
 
 @dataclass
@@ -32,7 +34,13 @@ class ServiceState:
     sandbox_factory: Callable[[Settings], Sandbox]
     limiter: RateLimiter
     registry: CollectorRegistry
+    #: What time it is; tests of assessment clocks replace it instead of sleeping.
+    clock: Callable[[], datetime] = utcnow
     _sandbox: Sandbox | None = field(default=None, repr=False)
+
+    def enqueue(self, submission_id: str) -> None:
+        """Queue grading one committed submission; a broker that is down leaves it for the redispatcher."""
+        dispatch(self.dispatcher, self.sessions, submission_id)
 
     def sandbox(self) -> Sandbox:
         """The sandbox this process validates uploaded problems with, made on first use."""
@@ -77,7 +85,7 @@ def get_caller(
     wait = state.limiter.take(row.id)
     if wait:
         raise RateLimited(f"rate limit of {state.settings.rate_limit_per_minute} requests a minute exceeded; retry in {wait} s", wait)
-    return Caller(key_id=row.id, role=Role(row.role), name=row.name)
+    return Caller(key_id=row.id, role=Role(row.role), name=row.name, team=keys.team_of(row))
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
@@ -96,3 +104,8 @@ def require(*roles: Role) -> Callable[[Caller], Caller]:
 
 
 TeamCaller = Annotated[Caller, Depends(require(Role.ADMIN, Role.TEAM))]
+
+
+def viewer_of(caller: Caller) -> Viewer:
+    """Whose problems and assessments the caller sees: its team's; an admin's, every team's."""
+    return Viewer(team=caller.team, admin=caller.role is Role.ADMIN)

@@ -6,9 +6,9 @@ import hashlib
 import re
 
 from judge.api.auth import Caller
-from judge.api.deps import ServiceState
+from judge.api.deps import ServiceState, viewer_of
 from judge.api.errors import Conflict, Forbidden, PayloadTooLarge, ServiceUnavailable, Unprocessable
-from judge.bank import ProblemBank
+from judge.assessments import banks
 from judge.errors import ProblemNotFound
 from judge.grading import decode_source
 from judge.problem import SLUG_PATTERN
@@ -45,7 +45,9 @@ def accept(
     decode_source(source, settings)
     if not re.fullmatch(SLUG_PATTERN, problem):
         raise Unprocessable("problem: must be a problem slug (lowercase letters, digits and dashes)")
-    if problem not in ProblemBank(settings.problems_dirs).directories():
+    with state.sessions() as session:
+        visible = banks.visible_directories(session, settings, viewer_of(caller))
+    if problem not in visible:
         raise ProblemNotFound(f"no problem {problem!r}; GET /api/v1/problems lists them")
     if callback_url is not None:
         if caller.role is Role.CANDIDATE:

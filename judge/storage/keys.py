@@ -34,11 +34,12 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_key(session: Session, role: Role, name: str) -> NewKey:
-    """Make, store and commit a key of `role`; the returned secret is never stored."""
+def create_key(session: Session, role: Role, name: str, team: str | None = None) -> NewKey:
+    """Make, store and commit a key of `role` (of `team`: keys of one team share its assessments and
+    private problems); the returned secret is never stored."""
     key_id = secrets.token_hex(6)
     secret = f"{PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
-    row = ApiKey(id=key_id, name=name, role=role.value, key_hash=hash_key(secret), created_at=utcnow())
+    row = ApiKey(id=key_id, name=name, role=role.value, key_hash=hash_key(secret), created_at=utcnow(), team=team)
     session.add(row)
     session.commit()
     return NewKey(row=row, secret=secret)
@@ -54,6 +55,13 @@ def authenticate(session: Session, presented: str) -> ApiKey | None:
     if row is None or not matches or row.revoked_at is not None:
         return None
     return row
+
+
+def team_of(row: ApiKey) -> str | None:
+    """The team a key acts for: its team, or for a team or admin key without one, itself; None for candidates."""
+    if row.role == Role.CANDIDATE.value:
+        return None
+    return row.team or row.id
 
 
 def list_keys(session: Session) -> list[ApiKey]:

@@ -76,6 +76,9 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    team: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, doc="The team a team key belongs to; None: the key is a team of its own (its id)."
+    )
 
 
 class Submission(Base):
@@ -123,4 +126,137 @@ class SubmissionCheck(Base):
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
     attempt: Mapped[int] = mapped_column(Integer)
     payload: Mapped[str] = mapped_column(Text, doc="The CheckResult as JSON.")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FeedbackLevel(StrEnum):
+    """What a candidate sees of hidden checks while an assessment runs."""
+
+    FULL = "full"  # every check, its outcome, points and message; quiz explanations
+    CHECK_NAMES = "check_names"  # each check's id, outcome and points; no messages or explanations
+    SCORE_ONLY = "score_only"  # the submission's score, nothing per check
+
+
+class ScoringPolicy(StrEnum):
+    """Which of a candidate's attempts at a problem counts."""
+
+    BEST = "best"
+    LAST = "last"
+
+
+class Assessment(Base):
+    """A team's timed set of problems that invited candidates take."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (Index("ix_assessments_team_created", "team", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_s: Mapped[int] = mapped_column(Integer)
+    max_attempts: Mapped[int] = mapped_column(Integer, doc="Submissions allowed per problem and candidate.")
+    feedback: Mapped[str] = mapped_column(String(16))
+    scoring: Mapped[str] = mapped_column(String(16))
+    created_by_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AssessmentProblem(Base):
+    """One problem of an assessment and the points it is worth there."""
+
+    __tablename__ = "assessment_problems"
+    __table_args__ = (UniqueConstraint("assessment_id", "problem", name="uq_assessment_problems_problem"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    problem: Mapped[str] = mapped_column(String(64))
+    points: Mapped[float] = mapped_column(Float)
+
+
+class Invitation(Base):
+    """One candidate's invitation: a token (only its SHA-256 kept) and that candidate's clock."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    candidate_name: Mapped[str] = mapped_column(String(200))
+    candidate_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    deadline_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, doc="When the candidate's time ends: start + duration, or the window's close if sooner."
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, doc="When the candidate ended early.")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AssessmentEntry(Base):
+    """One attempt of a candidate at a problem of an assessment: accepted in time, never lost."""
+
+    __tablename__ = "assessment_entries"
+    __table_args__ = (
+        UniqueConstraint("invitation_id", "problem", "number", name="uq_assessment_entries_attempt"),
+        Index("ix_assessment_entries_assessment", "assessment_id", "problem"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    problem: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer, doc="1 for the first attempt at this problem, 2 for the next, ...")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EntryGrading(Base):
+    """One grading of an entry's source: round 0 when it came in, round N for the Nth rejudge."""
+
+    __tablename__ = "entry_gradings"
+    __table_args__ = (UniqueConstraint("entry_id", "round", name="uq_entry_gradings_round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("assessment_entries.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Rejudge(Base):
+    """A team's request to grade every submission of an assessment (or of one of its problems) again."""
+
+    __tablename__ = "rejudges"
+    __table_args__ = (UniqueConstraint("assessment_id", "round", name="uq_rejudges_round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    problem: Mapped[str | None] = mapped_column(String(64), nullable=True, doc="None: every problem.")
+    requested_by_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProblemOwner(Base):
+    """An uploaded problem that belongs to one team's private bank."""
+
+    __tablename__ = "problem_owners"
+
+    problem: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PracticeMark(Base):
+    """A public problem a team marked practice-only: not usable in that team's assessments."""
+
+    __tablename__ = "practice_marks"
+
+    team: Mapped[str] = mapped_column(String(64), primary_key=True)
+    problem: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

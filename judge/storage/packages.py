@@ -12,6 +12,7 @@ import tempfile
 import threading
 import tomllib
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -54,9 +55,12 @@ def with_uploads(settings: Settings) -> Settings:
     uploads = uploads_dir(settings)
     uploads.mkdir(parents=True, exist_ok=True)
     dirs = [Path(d).resolve() for d in settings.problems_dirs]
-    if uploads in dirs:
+    # Teams' private bank directories are graded like the rest (judge.assessments.banks decides who sees them).
+    private = [Path(d).resolve() for team_dirs in settings.team_problems_dirs.values() for d in team_dirs]
+    extra = [d for d in [uploads, *private] if d not in dirs]
+    if not extra:
         return settings
-    return settings.model_copy(update={"problems_dirs": [*dirs, uploads]})
+    return settings.model_copy(update={"problems_dirs": [*dirs, *extra]})
 
 
 def _member_path(name: str) -> PurePosixPath:
@@ -174,10 +178,11 @@ def _declared_slug(root: Path) -> str:
     return slug
 
 
-def accept_package(data: bytes, settings: Settings, sandbox: Sandbox) -> Accepted:
+def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Callable[[str], None] | None = None) -> Accepted:
     """Unpack, validate (reference full marks, starter 0, every mutant caught, runs identical) and
     install one problem package. `settings` are the service's (with_uploads). An upload may replace
-    an earlier upload of the same slug, never a built-in problem (ProblemConflict)."""
+    an earlier upload of the same slug, never a built-in problem (ProblemConflict); `claim`, given the
+    slug before the (slow) validation, may refuse it too (another team's private problem)."""
     uploads = uploads_dir(settings)
     staging_parent = uploads.with_name(uploads.name + ".staging")
     staging_parent.mkdir(parents=True, exist_ok=True)
@@ -191,6 +196,8 @@ def accept_package(data: bytes, settings: Settings, sandbox: Sandbox) -> Accepte
         builtin = ProblemBank([d for d in settings.problems_dirs if Path(d).resolve() != uploads]).directories()
         if slug in builtin:
             raise ProblemConflict(f"problem {slug!r} is built in; an upload cannot replace it")
+        if claim is not None:
+            claim(slug)
         candidate_root = staging / "pkg" / slug
         candidate_root.parent.mkdir()
         root.rename(candidate_root)

@@ -17,7 +17,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from judge.result import CheckResult, GradeResult, Verdict
-from judge.storage.models import CallbackState, Submission, SubmissionCheck, SubmissionStatus, utcnow
+from judge.storage.models import (
+    Assessment,
+    AssessmentEntry,
+    CallbackState,
+    EntryGrading,
+    Submission,
+    SubmissionCheck,
+    SubmissionStatus,
+    utcnow,
+)
 
 FINISHED = (SubmissionStatus.COMPLETED.value, SubmissionStatus.FAILED.value)
 
@@ -79,12 +88,35 @@ def get(session: Session, submission_id: str) -> Submission | None:
     return session.get(Submission, submission_id)
 
 
-def list_recent(session: Session, owner_key_id: str | None, limit: int, offset: int) -> list[Submission]:
-    """Newest first; only `owner_key_id`'s when given."""
+def list_recent(session: Session, owner_key_id: str | None, limit: int, offset: int, team: str | None = None) -> list[Submission]:
+    """Newest first; only `owner_key_id`'s when given; with `team`, without other teams' assessment gradings."""
     query = select(Submission).order_by(Submission.created_at.desc(), Submission.id).limit(limit).offset(offset)
     if owner_key_id is not None:
         query = query.where(Submission.owner_key_id == owner_key_id)
+    if team is not None:
+        query = query.where(Submission.id.not_in(_other_teams_gradings(team)))
     return list(session.scalars(query))
+
+
+def _other_teams_gradings(team: str):
+    """The ids of gradings of assessments that belong to teams other than `team`."""
+    return (
+        select(EntryGrading.submission_id)
+        .join(AssessmentEntry, AssessmentEntry.id == EntryGrading.entry_id)
+        .join(Assessment, Assessment.id == AssessmentEntry.assessment_id)
+        .where(Assessment.team != team)
+    )
+
+
+def assessment_team(session: Session, submission_id: str) -> str | None:
+    """The team whose assessment a submission grades an attempt of, or None for a plain submission."""
+    query = (
+        select(Assessment.team)
+        .join(AssessmentEntry, AssessmentEntry.assessment_id == Assessment.id)
+        .join(EntryGrading, EntryGrading.entry_id == AssessmentEntry.id)
+        .where(EntryGrading.submission_id == submission_id)
+    )
+    return session.scalar(query.limit(1))
 
 
 def queue_depth(session: Session) -> int:

@@ -7,15 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Response, UploadFile
 from fastapi.responses import PlainTextResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from judge.api.deps import CurrentCaller, State, TeamCaller
+from judge.api.auth import Caller
+from judge.api.deps import CurrentCaller, DbSession, ServiceState, State, TeamCaller, viewer_of
 from judge.api.errors import PayloadTooLarge
 from judge.api.schemas import ProblemAccepted, ProblemDetail, ProblemDetails, ProblemSummary
-from judge.bank import ProblemBank
+from judge.assessments import banks
+from judge.assessments.banks import Viewer
 from judge.errors import InvalidProblem
 from judge.problem import SLUG_PATTERN, Kind, Problem, load_problem
 from judge.settings import Settings
+from judge.storage.models import Role
 from judge.storage.packages import accept_package
 
 router = APIRouter(prefix="/problems", tags=["problems"])
@@ -29,10 +33,10 @@ NOT_FOUND = {404: {"model": ProblemDetails, "description": "Unknown problem."}}
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="The problem's slug.")]
 
 
-def _problems(settings: Settings) -> list[Problem]:
-    """Every loadable problem; a broken package is logged and left out rather than hiding the rest."""
+def _problems(session: Session, settings: Settings, viewer: Viewer) -> list[Problem]:
+    """Every loadable problem the viewer may see; a broken package is logged and left out rather than hiding the rest."""
     found = []
-    for slug, directory in ProblemBank(settings.problems_dirs).directories().items():
+    for slug, directory in sorted(banks.visible_directories(session, settings, viewer).items()):
         try:
             found.append(load_problem(directory))
         except InvalidProblem as exc:
@@ -40,14 +44,14 @@ def _problems(settings: Settings) -> list[Problem]:
     return found
 
 
-def _problem(settings: Settings, slug: str) -> Problem:
-    return ProblemBank(settings.problems_dirs).get(slug)
+def _problem(session: Session, settings: Settings, caller: Caller, slug: str) -> Problem:
+    return banks.visible_problem(session, settings, viewer_of(caller), slug)
 
 
 @router.get("", response_model=list[ProblemSummary], summary="List problems", description="Every problem in the bank, by slug.", responses=ERRORS)
-def list_problems(state: State, _caller: CurrentCaller) -> list[ProblemSummary]:
-    """The bank's problems."""
-    return [ProblemSummary.of(p) for p in _problems(state.settings)]
+def list_problems(state: State, session: DbSession, caller: CurrentCaller) -> list[ProblemSummary]:
+    """The bank's problems: the public ones and the caller's team's private ones."""
+    return [ProblemSummary.of(p) for p in _problems(session, state.settings, viewer_of(caller))]
 
 
 @router.get(
@@ -57,9 +61,9 @@ def list_problems(state: State, _caller: CurrentCaller) -> list[ProblemSummary]:
     description="Everything a candidate may see; never hidden checks' source, the reference or mutants.",
     responses={**ERRORS, **NOT_FOUND},
 )
-def get_problem(slug: Slug, state: State, _caller: CurrentCaller) -> ProblemDetail:
+def get_problem(slug: Slug, state: State, session: DbSession, caller: CurrentCaller) -> ProblemDetail:
     """One problem's public detail."""
-    return ProblemDetail.of(_problem(state.settings, slug))
+    return ProblemDetail.of(_problem(session, state.settings, caller, slug))
 
 
 @router.get(
@@ -69,9 +73,9 @@ def get_problem(slug: Slug, state: State, _caller: CurrentCaller) -> ProblemDeta
     description="The stub to start from (Python, or JSON for a quiz), as an attachment named like the file to submit.",
     responses={**ERRORS, **NOT_FOUND, 200: {"content": {"text/x-python": {}, "application/json": {}}, "description": "The starter file."}},
 )
-def get_starter(slug: Slug, state: State, _caller: CurrentCaller) -> Response:
+def get_starter(slug: Slug, state: State, session: DbSession, caller: CurrentCaller) -> Response:
     """The starter file."""
-    problem = _problem(state.settings, slug)
+    problem = _problem(session, state.settings, caller, slug)
     media = "application/json" if problem.spec.kind is Kind.QUIZ else "text/x-python; charset=utf-8"
     disposition = f'attachment; filename="{problem.spec.entrypoint}"'
     return Response(problem.starter(), media_type=media, headers={"Content-Disposition": disposition})
@@ -102,16 +106,20 @@ def get_starter(slug: Slug, state: State, _caller: CurrentCaller) -> Response:
 async def upload_problem(
     response: Response,
     state: State,
-    _caller: TeamCaller,
+    caller: TeamCaller,
     package: Annotated[UploadFile, File(description="The zip or tar archive.")],
 ) -> ProblemAccepted:
-    """Validate and install an uploaded problem package."""
+    """Validate and install an uploaded problem package; a team key's upload is private to its team."""
     settings = state.settings
     data = await package.read(settings.max_package_bytes + 1)
     if len(data) > settings.max_package_bytes:
         raise PayloadTooLarge(f"the package is over the {settings.max_package_bytes}-byte limit")
+    # An admin's upload joins the public bank; a team's stays in its private bank.
+    team = caller.team if caller.role is Role.TEAM else None
     sandbox = await run_in_threadpool(state.sandbox)
-    accepted = await run_in_threadpool(accept_package, data, settings, sandbox)
+    accepted = await run_in_threadpool(accept_package, data, settings, sandbox, lambda slug: _claim(state, team, slug))
+    with state.sessions() as session:
+        await run_in_threadpool(banks.record_upload, session, accepted.problem.slug, team, caller.key_id)
     if accepted.replaced:
         response.status_code = 200
     return ProblemAccepted(
@@ -120,3 +128,9 @@ async def upload_problem(
         validation=accepted.report,
         problem=ProblemSummary.of(accepted.problem),
     )
+
+
+def _claim(state: ServiceState, team: str | None, slug: str) -> None:
+    """Refuse an upload by `team` over another team's private problem (ProblemConflict)."""
+    with state.sessions() as session:
+        banks.claim_upload(session, state.settings, slug, team)

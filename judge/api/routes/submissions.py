@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from judge.api import intake
@@ -19,7 +20,7 @@ from judge.api.deps import CurrentCaller, DbSession, ServiceState, State
 from judge.api.errors import NotFound, Unprocessable, UnsupportedMediaType
 from judge.api.schemas import ProblemDetails, SubmissionAccepted, SubmissionCreate, SubmissionPage, SubmissionView, links
 from judge.storage import submissions
-from judge.storage.models import Submission
+from judge.storage.models import Role, Submission
 from judge.storage.submissions import FINISHED
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
@@ -125,22 +126,30 @@ async def create_submission(
     return SubmissionAccepted(id=row.id, status=row.status, problem=row.problem, created_at=row.created_at, links=links(row.id))
 
 
-def _visible(row: Submission | None, caller: Caller, submission_id: str) -> Submission:
+def _visible(session: Session, row: Submission | None, caller: Caller, submission_id: str) -> Submission:
     if row is None or not (caller.sees_all or row.owner_key_id == caller.key_id):
         raise NotFound(f"no submission {submission_id!r}")
+    if caller.role is Role.TEAM:
+        # A grading of another team's assessment is that team's candidate's work.
+        team = submissions.assessment_team(session, submission_id)
+        if team is not None and team != caller.team:
+            raise NotFound(f"no submission {submission_id!r}")
     return row
 
 
 def _load(state: ServiceState, caller: Caller, submission_id: str) -> Submission:
     with state.sessions() as session:
-        return _visible(submissions.get(session, submission_id), caller, submission_id)
+        return _visible(session, submissions.get(session, submission_id), caller, submission_id)
 
 
 @router.get(
     "",
     response_model=SubmissionPage,
     summary="List submissions",
-    description="Newest first. A candidate key sees only its own submissions; team and admin keys see all.",
+    description=(
+        "Newest first. A candidate key sees only its own submissions; team and admin keys see all, except that a "
+        "team key never sees the gradings of another team's assessments."
+    ),
     responses=ERRORS,
 )
 def list_submissions(
@@ -150,7 +159,8 @@ def list_submissions(
     offset: Annotated[int, Query(ge=0, description="Submissions to skip.")] = 0,
 ) -> SubmissionPage:
     """A page of submissions."""
-    rows = submissions.list_recent(session, None if caller.sees_all else caller.key_id, limit, offset)
+    team = caller.team if caller.role is Role.TEAM else None
+    rows = submissions.list_recent(session, None if caller.sees_all else caller.key_id, limit, offset, team=team)
     return SubmissionPage(items=[SubmissionView.of(r) for r in rows], limit=limit, offset=offset)
 
 
@@ -191,7 +201,7 @@ async def _events(state: ServiceState, caller: Caller, submission_id: str, after
 
     def poll() -> tuple[Submission, list]:
         with state.sessions() as session:
-            row = _visible(submissions.get(session, submission_id), caller, submission_id)
+            row = _visible(session, submissions.get(session, submission_id), caller, submission_id)
             return row, submissions.checks_after(session, submission_id, after_id)
 
     while time.monotonic() < deadline:

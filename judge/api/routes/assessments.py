@@ -1,0 +1,205 @@
+"""/assessments (team and admin keys): create assessments, invite candidates, read reports, export,
+rejudge; /practice-problems: the team's practice-only marks. Another team's assessment is a 404."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import PlainTextResponse
+
+from judge.api.deps import DbSession, State, TeamCaller, viewer_of
+from judge.api.schemas import ProblemDetails
+from judge.assessments import banks, reports, service
+from judge.assessments.schemas import (
+    AssessmentCreate,
+    AssessmentExport,
+    AssessmentReport,
+    AssessmentView,
+    CandidateReport,
+    InvitationCreate,
+    InvitationIssued,
+    InvitationView,
+    RejudgeAccepted,
+    RejudgeCreate,
+    RejudgeView,
+)
+from judge.problem import SLUG_PATTERN
+
+router = APIRouter(tags=["assessments"])
+
+ERRORS = {
+    401: {"model": ProblemDetails, "description": "No valid API key."},
+    403: {"model": ProblemDetails, "description": "A candidate key."},
+    429: {"model": ProblemDetails, "description": "Over the key's rate limit; see Retry-After."},
+}
+NOT_FOUND = {404: {"model": ProblemDetails, "description": "No such assessment, or another team's."}}
+INVALID = {422: {"model": ProblemDetails, "description": "Invalid body, or a request that cannot be done as asked."}}
+AssessmentId = Annotated[str, Path(max_length=32, description="The assessment's id.")]
+Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="A problem's slug.")]
+
+
+@router.post(
+    "/assessments",
+    status_code=201,
+    response_model=AssessmentView,
+    summary="Create an assessment",
+    description=(
+        "Problems (code and quiz) with points, a window (opens_at, closes_at), each candidate's duration "
+        "(counted from pressing Start, never past the close), attempts per problem, the feedback level "
+        "candidates get while it runs (full, check_names, score_only) and the scoring policy (best, last). "
+        "Problems must be public or in the team's private bank, and not marked practice-only by the team."
+    ),
+    responses={**ERRORS, **INVALID, 404: {"model": ProblemDetails, "description": "A problem that does not exist (or another team's)."}},
+)
+def create_assessment(body: AssessmentCreate, session: DbSession, state: State, caller: TeamCaller) -> AssessmentView:
+    """Create an assessment for the caller's team."""
+    return service.create_assessment(session, state.settings, viewer_of(caller), caller.key_id, body, state.clock())
+
+
+@router.get("/assessments", response_model=list[AssessmentView], summary="List the team's assessments", responses=ERRORS)
+def list_assessments(session: DbSession, state: State, caller: TeamCaller) -> list[AssessmentView]:
+    """Newest first; an admin key sees every team's."""
+    return service.list_assessments(session, state.settings, viewer_of(caller))
+
+
+@router.get("/assessments/{assessment_id}", response_model=AssessmentView, summary="One assessment", responses={**ERRORS, **NOT_FOUND})
+def get_assessment(assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller) -> AssessmentView:
+    """One of the team's assessments."""
+    return service.get_assessment(session, state.settings, viewer_of(caller), assessment_id)
+
+
+@router.post(
+    "/assessments/{assessment_id}/invitations",
+    status_code=201,
+    response_model=InvitationIssued,
+    summary="Invite a candidate",
+    description=(
+        "Issues one unguessable token (only its hash is kept) and the invite link's path; both are shown "
+        "only in this answer. The token expires at expires_at (default: the close plus a grace period to read results)."
+    ),
+    responses={**ERRORS, **NOT_FOUND, **INVALID},
+)
+def invite(assessment_id: AssessmentId, body: InvitationCreate, session: DbSession, state: State, caller: TeamCaller) -> InvitationIssued:
+    """A new invitation with its token."""
+    return service.invite(session, state.settings, viewer_of(caller), assessment_id, body, state.clock())
+
+
+@router.get(
+    "/assessments/{assessment_id}/invitations",
+    response_model=list[InvitationView],
+    summary="The assessment's invitations (without tokens)",
+    responses={**ERRORS, **NOT_FOUND},
+)
+def list_invitations(assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller) -> list[InvitationView]:
+    """Every invitation, oldest first."""
+    return service.list_invitations(session, viewer_of(caller), assessment_id, state.clock())
+
+
+@router.delete(
+    "/assessments/{assessment_id}/invitations/{invitation_id}",
+    response_model=InvitationView,
+    summary="Withdraw an invitation",
+    description="Its token stops working at once; what the candidate submitted stays in the report.",
+    responses={**ERRORS, **NOT_FOUND},
+)
+def revoke_invitation(assessment_id: AssessmentId, invitation_id: str, session: DbSession, state: State, caller: TeamCaller) -> InvitationView:
+    """Revoke one invitation (idempotent)."""
+    return service.revoke_invitation(session, viewer_of(caller), assessment_id, invitation_id, state.clock())
+
+
+@router.get(
+    "/assessments/{assessment_id}/report",
+    response_model=AssessmentReport,
+    summary="Ranking, score distribution, similar pairs and rejudges",
+    responses={**ERRORS, **NOT_FOUND},
+)
+def report(assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller) -> AssessmentReport:
+    """The assessment's report."""
+    return reports.assessment_report(session, state.settings, viewer_of(caller), assessment_id, state.clock())
+
+
+@router.get(
+    "/assessments/{assessment_id}/report/candidates/{invitation_id}",
+    response_model=CandidateReport,
+    summary="One candidate in full",
+    description="Score per problem under the policy, attempts, time used, verdicts, submitted code, integrity flags, similar pairs.",
+    responses={**ERRORS, **NOT_FOUND},
+)
+def candidate_report(assessment_id: AssessmentId, invitation_id: str, session: DbSession, state: State, caller: TeamCaller) -> CandidateReport:
+    """One candidate's report."""
+    return reports.candidate_report(session, state.settings, viewer_of(caller), assessment_id, invitation_id, state.clock())
+
+
+@router.get(
+    "/assessments/{assessment_id}/export",
+    summary="Export the report as JSON or CSV",
+    description="json: the report plus every candidate in full (code included); csv: the ranking, one line per candidate.",
+    response_model=AssessmentExport,
+    responses={**ERRORS, **NOT_FOUND, 200: {"content": {"application/json": {}, "text/csv": {}}, "description": "The export."}},
+)
+def export(
+    assessment_id: AssessmentId,
+    session: DbSession,
+    state: State,
+    caller: TeamCaller,
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv.")] = "json",
+) -> Response:
+    """The export, as an attachment."""
+    full = reports.export(session, state.settings, viewer_of(caller), assessment_id, state.clock())
+    disposition = {"Content-Disposition": f'attachment; filename="assessment-{assessment_id}.{format}"'}
+    if format == "csv":
+        return PlainTextResponse(reports.ranking_csv(full), media_type="text/csv; charset=utf-8", headers=disposition)
+    return Response(full.model_dump_json(indent=2), media_type="application/json", headers=disposition)
+
+
+@router.post(
+    "/assessments/{assessment_id}/rejudge",
+    status_code=202,
+    response_model=RejudgeAccepted,
+    summary="Grade every submission again",
+    description=(
+        "After fixing a problem's checks: grades every submission of the assessment (or of `problem`) again "
+        "from its stored source, as a new round; the latest grading counts. While the latest round of the "
+        "same scope is still grading, asking again returns it (200, created false) instead of a new round."
+    ),
+    responses={**ERRORS, **NOT_FOUND, **INVALID, 200: {"model": RejudgeAccepted, "description": "An unfinished round already running."}},
+)
+def rejudge(assessment_id: AssessmentId, response: Response, session: DbSession, state: State, caller: TeamCaller, body: RejudgeCreate | None = None) -> RejudgeAccepted:
+    """Start (or return) a rejudge round."""
+    accepted = service.rejudge(session, viewer_of(caller), caller.key_id, assessment_id, body or RejudgeCreate(), state.enqueue)
+    if not accepted.created:
+        response.status_code = 200
+    return accepted
+
+
+@router.get("/assessments/{assessment_id}/rejudges", response_model=list[RejudgeView], summary="Rejudge rounds", responses={**ERRORS, **NOT_FOUND})
+def list_rejudges(assessment_id: AssessmentId, session: DbSession, caller: TeamCaller) -> list[RejudgeView]:
+    """Every rejudge round, oldest first, with its progress."""
+    return service.list_rejudges(session, viewer_of(caller), assessment_id)
+
+
+@router.get("/practice-problems", response_model=list[str], summary="Problems the team marked practice-only", responses=ERRORS)
+def list_practice(session: DbSession, caller: TeamCaller) -> list[str]:
+    """The team's practice-only problems."""
+    return banks.practice_only(session, caller.team or "")
+
+
+@router.put(
+    "/practice-problems/{slug}",
+    status_code=204,
+    summary="Mark a public problem practice-only for the team",
+    description="It stays open for practice over /submissions but cannot be put in the team's new assessments.",
+    responses={**ERRORS, **INVALID, 404: {"model": ProblemDetails, "description": "Unknown problem."}},
+)
+def mark_practice(slug: Slug, session: DbSession, state: State, caller: TeamCaller) -> Response:
+    """Mark (idempotent)."""
+    banks.mark_practice_only(session, state.settings, caller.team or "", slug)
+    return Response(status_code=204)
+
+
+@router.delete("/practice-problems/{slug}", status_code=204, summary="Make a problem usable in assessments again", responses=ERRORS)
+def unmark_practice(slug: Slug, session: DbSession, caller: TeamCaller) -> Response:
+    """Unmark (idempotent)."""
+    banks.unmark_practice_only(session, caller.team or "", slug)
+    return Response(status_code=204)

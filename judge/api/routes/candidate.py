@@ -1,0 +1,239 @@
+"""/candidate: a candidate taking an assessment, authenticated by their invitation token (not an API key).
+
+The token comes as `Authorization: Bearer inv_...`, as `X-Invitation-Token`, or in the cookie the
+invite page sets. Another candidate's submission is a 404, as is a problem outside the assessment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Depends, Header, Path, Query, Security
+from fastapi.responses import StreamingResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from judge.api.deps import DbSession, ServiceState, State
+from judge.api.errors import RateLimited
+from judge.api.schemas import ProblemDetails
+from judge.assessments import feedback, service
+from judge.assessments.errors import InvalidInvitationToken
+from judge.assessments.schemas import (
+    CandidateOverview,
+    CandidateProblem,
+    CandidateSubmissionCreate,
+    CandidateSubmissionView,
+)
+from judge.problem import SLUG_PATTERN
+from judge.storage import submissions
+from judge.storage.models import FeedbackLevel, Invitation
+from judge.storage.submissions import FINISHED
+
+router = APIRouter(prefix="/candidate", tags=["candidate"])
+
+#: The cookie the invite page keeps the token in.
+TOKEN_COOKIE = "judge_invitation"
+KEEPALIVE_S = 15.0
+
+_bearer = HTTPBearer(auto_error=False, scheme_name="InvitationToken", description="Authorization: Bearer <invitation token>")
+_header = APIKeyHeader(name="X-Invitation-Token", auto_error=False, description="The invitation token, as an alternative to Bearer.")
+
+ERRORS = {
+    401: {"model": ProblemDetails, "description": "No invitation token, or an unknown, withdrawn or expired one."},
+    429: {"model": ProblemDetails, "description": "Too many requests; see Retry-After."},
+}
+NOT_FOUND = {404: {"model": ProblemDetails, "description": "Not a problem of this assessment, or not one of your submissions."}}
+WINDOW = {403: {"model": ProblemDetails, "description": "Before the window opens, after it closes, or after your time is up."}}
+CONFLICT = {409: {"model": ProblemDetails, "description": "Not started yet, or every attempt at the problem used."}}
+Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="The problem's slug.")]
+
+
+def get_invitation(
+    state: State,
+    session: DbSession,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    header: Annotated[str | None, Security(_header)],
+    cookie: Annotated[str | None, Cookie(alias=TOKEN_COOKIE, include_in_schema=False)] = None,
+) -> Invitation:
+    """The invitation the presented token opens, within its rate limit."""
+    presented = (bearer.credentials if bearer is not None else None) or header or cookie
+    if not presented:
+        raise InvalidInvitationToken("an invitation token is required: open the link from your invitation")
+    invitation = service.authenticate(session, presented, state.clock())
+    wait = state.limiter.take(f"invitation:{invitation.id}")
+    if wait:
+        raise RateLimited(f"too many requests; retry in {wait} s", wait)
+    return invitation
+
+
+CurrentInvitation = Annotated[Invitation, Depends(get_invitation)]
+
+
+@router.get("", response_model=CandidateOverview, summary="The assessment, your clock and your problems", responses=ERRORS)
+def get_overview(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
+    """The overview, with the remaining time."""
+    return service.overview(session, state.settings, invitation, state.clock())
+
+
+@router.post(
+    "/start",
+    response_model=CandidateOverview,
+    summary="Start your clock",
+    description="Your time (the assessment's duration, never past its close) starts now. Starting again changes nothing.",
+    responses={**ERRORS, **WINDOW},
+)
+def start(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
+    """Press Start."""
+    return service.start(session, state.settings, invitation, state.clock())
+
+
+@router.post(
+    "/finish",
+    response_model=CandidateOverview,
+    summary="End your assessment now",
+    description="No more submissions are accepted; what you submitted is graded and counted.",
+    responses={**ERRORS, **CONFLICT},
+)
+def finish(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
+    """End early."""
+    return service.finish(session, state.settings, invitation, state.clock())
+
+
+@router.get(
+    "/problems/{slug}",
+    response_model=CandidateProblem,
+    summary="A problem's statement and starter",
+    description="Shown once you have started.",
+    responses={**ERRORS, **NOT_FOUND, **CONFLICT},
+)
+def get_problem(slug: Slug, session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateProblem:
+    """One problem of the assessment."""
+    return service.candidate_problem(session, state.settings, invitation, slug, state.clock())
+
+
+@router.post(
+    "/submissions",
+    status_code=202,
+    response_model=CandidateSubmissionView,
+    summary="Submit an attempt",
+    description=(
+        "JSON `{problem, source}`: the code, or a quiz's answers JSON as text. Accepted only while the window "
+        "is open, your time runs and you have attempts left; once accepted it is stored before this answer "
+        "and counted even if grading finishes after your time."
+    ),
+    responses={**ERRORS, **NOT_FOUND, **WINDOW, **CONFLICT, 422: {"model": ProblemDetails, "description": "Invalid body or source."}},
+)
+def submit(body: CandidateSubmissionCreate, session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateSubmissionView:
+    """Submit one attempt."""
+    return service.submit(session, state.settings, invitation, body, state.clock(), state.enqueue)
+
+
+@router.get("/submissions", response_model=list[CandidateSubmissionView], summary="Your submissions", responses=ERRORS)
+def list_submissions(session: DbSession, state: State, invitation: CurrentInvitation) -> list[CandidateSubmissionView]:
+    """Newest first, as the feedback level shows them."""
+    return service.candidate_submissions(session, state.settings, invitation, state.clock())
+
+
+def _view(state: ServiceState, invitation_id: str, entry_id: str) -> CandidateSubmissionView:
+    with state.sessions() as session:
+        invitation = session.get(Invitation, invitation_id)
+        return service.candidate_submission(session, state.settings, invitation, entry_id, state.clock())
+
+
+@router.get(
+    "/submissions/{entry_id}",
+    response_model=CandidateSubmissionView,
+    summary="One of your submissions",
+    description="With `?wait=S` the answer waits up to S seconds (capped by the server) for grading to finish.",
+    responses={**ERRORS, **NOT_FOUND},
+)
+async def get_submission(
+    entry_id: str,
+    state: State,
+    invitation: CurrentInvitation,
+    wait: Annotated[float, Query(ge=0, description="Seconds to wait for grading to finish (long poll).")] = 0,
+) -> CandidateSubmissionView:
+    """One submission, optionally waiting for it."""
+    deadline = time.monotonic() + min(wait, state.settings.max_wait_s)
+    while True:
+        view = await run_in_threadpool(_view, state, invitation.id, entry_id)
+        if view.status.value in FINISHED or time.monotonic() >= deadline:
+            return view
+        await asyncio.sleep(min(state.settings.poll_interval_s, max(0.0, deadline - time.monotonic())))
+
+
+def _sse(event: str, data: str, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {data}\n\n"
+
+
+async def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: int) -> AsyncIterator[str]:
+    settings = state.settings
+    deadline = time.monotonic() + settings.stream_max_s
+    last_sent = time.monotonic()
+    done = 0
+
+    def poll():
+        with state.sessions() as session:
+            invitation = session.get(Invitation, invitation_id)
+            attempt = service.candidate_attempt(session, invitation, entry_id)
+            assessment = service.assessment_of(session, invitation)
+            choice = service.assessment_choice(session, assessment, attempt.entry.problem)
+            problem = service.find_problem(settings, attempt.entry.problem)
+            level = feedback.level_at(assessment, state.clock())
+            grading = attempt.current
+            checks = [(c.id, c.attempt, submissions.check_of(c)) for c in submissions.checks_after(session, grading.id, after_id)]
+            total = len(problem.check_specs) if problem else 0
+            view = service.candidate_submission(session, settings, invitation, entry_id, state.clock()) if grading.status in FINISHED else None
+            raw_max = problem.max_score if problem else 0.0
+            return level, checks, choice.points, raw_max, problem, total, view
+
+    while time.monotonic() < deadline:
+        level, checks, points, raw_max, problem, total, view = await run_in_threadpool(poll)
+        for check_id, attempt, result in checks:
+            after_id = check_id
+            done += 1
+            if level is FeedbackLevel.SCORE_ONLY:
+                payload = {"attempt": attempt, "done": done, "total": total}
+            else:
+                payload = {"attempt": attempt, **feedback.check_view(result, level, points, raw_max, problem).model_dump(mode="json")}
+            yield _sse("check", json.dumps(payload), check_id)
+            last_sent = time.monotonic()
+        if view is not None:
+            yield _sse("result", view.model_dump_json())
+            return
+        if time.monotonic() - last_sent >= KEEPALIVE_S:
+            yield ": keep-alive\n\n"
+            last_sent = time.monotonic()
+        await asyncio.sleep(settings.poll_interval_s)
+    yield _sse("timeout", json.dumps({"detail": "the stream's time is up; reconnect with Last-Event-ID"}))
+
+
+@router.get(
+    "/submissions/{entry_id}/events",
+    summary="Stream a submission's progress as server-sent events",
+    description=(
+        "text/event-stream: one `check` event per finished check, filtered by the feedback level (at "
+        "score_only only `{done, total}`), then one `result` event with the submission as GET returns it. "
+        "Reconnect with `Last-Event-ID` to resume."
+    ),
+    response_class=StreamingResponse,
+    responses={**ERRORS, **NOT_FOUND, 200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."}},
+)
+async def submission_events(
+    entry_id: str,
+    state: State,
+    invitation: CurrentInvitation,
+    last_event_id: Annotated[int, Header(alias="Last-Event-ID", description="Resume after this event id.")] = 0,
+) -> StreamingResponse:
+    """Server-sent events of one of your submissions."""
+    await run_in_threadpool(_view, state, invitation.id, entry_id)
+    return StreamingResponse(
+        _events(state, invitation.id, entry_id, last_event_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,130 @@
+"""Which problems a team sees and may use: the public bank, plus its private bank.
+
+- Public: the configured problem directories (the built-in bank) and uploads made with an admin key.
+- Private: problems a team uploaded with a team key, and the directories settings.team_problems_dirs
+  names for that team; only that team (and admins) see them, list them, submit to them or put them
+  in an assessment. Another team asking for one gets the same 404 as for a problem that does not exist.
+- Practice-only: a team may mark a public problem practice-only (its checks are in the public
+  repository, so candidates may have read them). Its members and candidates still see and practise
+  it over /submissions, but the team cannot put it in a new assessment; assessments that already
+  hold it keep it. A team's private problems cannot be marked: they are never public.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from judge.assessments.errors import InvalidAssessment
+from judge.bank import ProblemBank
+from judge.errors import ProblemNotFound
+from judge.problem import Problem, load_problem
+from judge.settings import Settings
+from judge.storage.models import PracticeMark, ProblemOwner, utcnow
+from judge.storage.packages import ProblemConflict, uploads_dir
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at the bank: a team (None for a candidate key), or an admin who sees everything."""
+
+    team: str | None
+    admin: bool = False
+
+
+def team_directories(settings: Settings) -> dict[str, list[Path]]:
+    """Each team's private problem directories, resolved."""
+    return {team: [Path(d).resolve() for d in dirs] for team, dirs in settings.team_problems_dirs.items()}
+
+
+def public_roots(settings: Settings) -> list[Path]:
+    """The configured bank directories, without the uploads directory and teams' private directories."""
+    private = {d for dirs in team_directories(settings).values() for d in dirs} | {uploads_dir(settings)}
+    return [Path(d).resolve() for d in settings.problems_dirs if Path(d).resolve() not in private]
+
+
+def owners(session: Session, settings: Settings) -> dict[str, str]:
+    """Slug -> owning team, for every private problem (uploaded by a team, or in a team's directory)."""
+    owned = {row.problem: row.team for row in session.scalars(select(ProblemOwner))}
+    for team, dirs in team_directories(settings).items():
+        for slug in ProblemBank(dirs).directories():
+            owned.setdefault(slug, team)
+    return owned
+
+
+def visible_directories(session: Session, settings: Settings, viewer: Viewer) -> dict[str, Path]:
+    """Slug -> package directory of every problem `viewer` may see, as the grader finds them."""
+    everything = ProblemBank(settings.problems_dirs).directories()
+    for dirs in team_directories(settings).values():
+        for slug, directory in ProblemBank(dirs).directories().items():
+            everything.setdefault(slug, directory)
+    if viewer.admin:
+        return everything
+    owned = owners(session, settings)
+    public = set(ProblemBank(public_roots(settings)).directories())
+    return {
+        slug: directory
+        for slug, directory in everything.items()
+        if slug in public or owned.get(slug) is None or owned.get(slug) == viewer.team
+    }
+
+
+def visible_problem(session: Session, settings: Settings, viewer: Viewer, slug: str) -> Problem:
+    """One problem `viewer` may see; ProblemNotFound otherwise (also for another team's)."""
+    visible = visible_directories(session, settings, viewer)
+    directory = visible.get(slug)
+    if directory is None:
+        raise ProblemNotFound(f"no problem {slug!r} (known: {', '.join(sorted(visible)) or 'none'})")
+    return load_problem(directory)
+
+
+def is_private(session: Session, settings: Settings, slug: str) -> bool:
+    """Whether the problem belongs to some team's private bank."""
+    return slug in owners(session, settings) and slug not in ProblemBank(public_roots(settings)).directories()
+
+
+def claim_upload(session: Session, settings: Settings, slug: str, team: str | None) -> None:
+    """Refuse (ProblemConflict) an upload by `team` over another team's problem or a private directory's."""
+    owner = owners(session, settings).get(slug)
+    if owner is not None and owner != team:
+        raise ProblemConflict(f"problem {slug!r} belongs to another team's private bank; choose another slug")
+    in_team_dir = any(slug in ProblemBank(dirs).directories() for dirs in team_directories(settings).values())
+    if in_team_dir:
+        raise ProblemConflict(f"problem {slug!r} is in a private bank directory; an upload cannot replace it")
+
+
+def record_upload(session: Session, slug: str, team: str | None, key_id: str) -> None:
+    """Make an upload by `team` private to it. An admin's upload (team None) is public, unless it
+    replaced a team's problem, which stays in that team's bank."""
+    if team is not None and session.get(ProblemOwner, slug) is None:
+        session.add(ProblemOwner(problem=slug, team=team, uploaded_by_key_id=key_id, created_at=utcnow()))
+        session.commit()
+
+
+def practice_only(session: Session, team: str) -> list[str]:
+    """The public problems `team` marked practice-only, sorted."""
+    return sorted(session.scalars(select(PracticeMark.problem).where(PracticeMark.team == team)))
+
+
+def is_practice_only(session: Session, team: str, slug: str) -> bool:
+    """Whether `team` marked this problem practice-only."""
+    return session.get(PracticeMark, (team, slug)) is not None
+
+
+def mark_practice_only(session: Session, settings: Settings, team: str, slug: str) -> None:
+    """Mark a public problem practice-only for `team` (idempotent)."""
+    visible_problem(session, settings, Viewer(team), slug)
+    if is_private(session, settings, slug):
+        raise InvalidAssessment(f"problem {slug!r} is in your private bank; only public problems can be practice-only")
+    if not is_practice_only(session, team, slug):
+        session.add(PracticeMark(team=team, problem=slug, created_at=utcnow()))
+        session.commit()
+
+
+def unmark_practice_only(session: Session, team: str, slug: str) -> None:
+    """Make a problem usable in `team`'s assessments again (idempotent)."""
+    session.execute(delete(PracticeMark).where(PracticeMark.team == team, PracticeMark.problem == slug))
+    session.commit()

@@ -1,0 +1,58 @@
+"""The refusals of assessments, each with a message meant for the person refused (mapped to HTTP
+in judge/api/errors.py)."""
+
+from __future__ import annotations
+
+from judge.errors import JudgeError
+
+
+class AssessmentError(JudgeError):
+    """Base of every assessment refusal."""
+
+
+class AssessmentNotFound(AssessmentError):
+    """No such assessment, or one of another team."""
+
+
+class InvitationNotFound(AssessmentError):
+    """No such invitation in this assessment."""
+
+
+class EntryNotFound(AssessmentError):
+    """No such submission among the candidate's own (or the assessment's)."""
+
+
+class ProblemNotInAssessment(AssessmentError):
+    """The problem is not part of this assessment."""
+
+
+class InvalidAssessment(AssessmentError):
+    """An assessment, invitation or rejudge request that cannot be made as asked."""
+
+
+class ProblemNotUsable(AssessmentError):
+    """A problem the team may not put in an assessment (practice-only for it)."""
+
+
+class InvalidInvitationToken(AssessmentError):
+    """An unknown, malformed or revoked invitation token."""
+
+
+class InvitationExpired(AssessmentError):
+    """An invitation token past its expiry."""
+
+
+class OutsideWindow(AssessmentError):
+    """Before the assessment opens or after it closes."""
+
+
+class TimeUp(AssessmentError):
+    """The candidate's own time has ended."""
+
+
+class NotStarted(AssessmentError):
+    """The candidate has not pressed Start yet."""
+
+
+class AttemptsExhausted(AssessmentError):
+    """Every attempt at this problem is used."""

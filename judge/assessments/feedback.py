@@ -1,0 +1,47 @@
+"""What a candidate sees of a graded submission, by the assessment's feedback level.
+
+While the assessment runs: `full` shows every check with its message (and a quiz question's
+explanation), `check_names` each check's id, outcome and points only, `score_only` the score only
+(no verdict, no checks). Once the window has closed nobody can submit any more, so every candidate
+sees full feedback. Points are scaled to what the problem is worth in the assessment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from judge.assessments.schemas import CandidateCheck
+from judge.problem import Problem
+from judge.result import CheckResult
+from judge.storage.models import Assessment, FeedbackLevel
+
+
+def level_at(assessment: Assessment, now: datetime) -> FeedbackLevel:
+    """The feedback level in force at `now`: the assessment's while open, full after it closes."""
+    return FeedbackLevel.FULL if now >= assessment.closes_at else FeedbackLevel(assessment.feedback)
+
+
+def scale(points: float, raw: float | None, raw_max: float | None) -> float | None:
+    """`raw` out of `raw_max`, as a share of `points`."""
+    if raw is None or raw_max is None:
+        return None
+    return round(points * raw / raw_max, 6) if raw_max > 0 else 0.0
+
+
+def check_view(check: CheckResult, level: FeedbackLevel, points: float, raw_max: float, problem: Problem | None) -> CandidateCheck | None:
+    """One check as `level` shows it; None at score_only (nothing per check)."""
+    if level is FeedbackLevel.SCORE_ONLY:
+        return None
+    full = level is FeedbackLevel.FULL
+    explanation = None
+    if full and problem is not None and problem.quiz is not None:
+        explanation = next((q.explanation for q in problem.quiz.questions if q.id == check.id), None)
+    return CandidateCheck(
+        id=check.id,
+        outcome=check.outcome,
+        points=scale(points, check.points, raw_max) or 0.0,
+        max_points=scale(points, check.max_points, raw_max) or 0.0,
+        message=check.message if full else None,
+        explanation=explanation,
+        series=check.series,
+    )

@@ -1,0 +1,294 @@
+"""What a team reads about an assessment: each candidate's results (scores under the policy,
+attempts, time used, verdicts, code, integrity flags, similar pairs), the ranking, the score
+distribution, and the CSV and JSON exports.
+
+Integrity flags and similarity are computed when the report is made, from the stored sources: a
+change of their rules applies to old assessments too, and nothing has to be kept in step.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from judge.assessments import clock
+from judge.assessments.attempts import Attempt, counted, load_attempts, pending
+from judge.assessments.banks import Viewer
+from judge.assessments.feedback import scale
+from judge.assessments.schemas import (
+    AssessmentExport,
+    AssessmentReport,
+    CandidateReport,
+    CandidateRow,
+    EntryReport,
+    GradingView,
+    ProblemReport,
+    ScoreBucket,
+    ScoreDistribution,
+    SimilarPairView,
+)
+from judge.assessments.service import (
+    assessment_problems,
+    assessment_view,
+    find_problem,
+    invitation_view,
+    list_rejudges,
+    team_assessment,
+    team_invitation,
+)
+from judge.integrity import flag_source
+from judge.problem import Kind, Problem
+from judge.report import rows_to_csv
+from judge.result import Verdict
+from judge.settings import Settings
+from judge.similarity import similar_pairs
+from judge.storage.models import Assessment, AssessmentProblem, Invitation, ScoringPolicy, SubmissionStatus
+from judge.storage.submissions import result_of
+
+HISTOGRAM_BUCKETS = 10
+
+
+@dataclass
+class _Context:
+    """Everything one report needs, read once."""
+
+    assessment: Assessment
+    choices: list[AssessmentProblem]
+    problems: dict[str, Problem | None]
+    invitations: list[Invitation]
+    attempts: dict[tuple[str, str], list[Attempt]]  # (invitation id, problem) -> attempts by number
+    pairs: list[SimilarPairView]
+    now: datetime
+
+    @property
+    def policy(self) -> ScoringPolicy:
+        """The assessment's scoring policy."""
+        return ScoringPolicy(self.assessment.scoring)
+
+
+def _text(source: bytes) -> str:
+    return source.decode("utf-8", errors="replace")
+
+
+def _context(session: Session, settings: Settings, assessment: Assessment, now: datetime) -> _Context:
+    choices = assessment_problems(session, assessment.id)
+    problems = {c.problem: find_problem(settings, c.problem) for c in choices}
+    query = select(Invitation).where(Invitation.assessment_id == assessment.id).order_by(Invitation.created_at, Invitation.id)
+    invitations = list(session.scalars(query))
+    attempts: dict[tuple[str, str], list[Attempt]] = defaultdict(list)
+    for attempt in load_attempts(session, assessment.id):
+        attempts[(attempt.entry.invitation_id, attempt.entry.problem)].append(attempt)
+    context = _Context(assessment, choices, problems, invitations, attempts, [], now)
+    context.pairs = _similar_pairs(context, settings.similarity_threshold)
+    return context
+
+
+def _compared_attempt(context: _Context, invitation: Invitation, choice: AssessmentProblem) -> Attempt | None:
+    """The attempt a candidate is compared by: the one that counts, else their latest."""
+    mine = context.attempts.get((invitation.id, choice.problem), [])
+    return counted(mine, context.policy, choice.points) or (mine[-1] if mine else None)
+
+
+def _similar_pairs(context: _Context, threshold: float) -> list[SimilarPairView]:
+    """Similar pairs per code problem, between the candidates' compared attempts, starter excluded."""
+    names = {i.id: i.candidate_name for i in context.invitations}
+    found = []
+    for choice in context.choices:
+        problem = context.problems[choice.problem]
+        if problem is None or problem.spec.kind is not Kind.CODE:
+            continue
+        sources = {}
+        for invitation in context.invitations:
+            attempt = _compared_attempt(context, invitation, choice)
+            if attempt is not None:
+                sources[invitation.id] = _text(attempt.current.source)
+        if len(sources) < 2:
+            continue
+        for pair in similar_pairs(sources, problem.starter(), threshold):
+            found.append(
+                SimilarPairView(
+                    problem=choice.problem,
+                    invitation_a=pair.a,
+                    candidate_a=names[pair.a],
+                    invitation_b=pair.b,
+                    candidate_b=names[pair.b],
+                    similarity=pair.score,
+                    a_lines=pair.a_lines,
+                    b_lines=pair.b_lines,
+                )
+            )
+    return found
+
+
+def _entry_report(attempt: Attempt, choice: AssessmentProblem, problem: Problem | None, is_counted: bool) -> EntryReport:
+    row = attempt.current
+    result = result_of(row) if row.status == SubmissionStatus.COMPLETED.value else None
+    source = _text(row.source)
+    is_code = problem is None or problem.spec.kind is Kind.CODE
+    return EntryReport(
+        id=attempt.entry.id,
+        number=attempt.entry.number,
+        submitted_at=attempt.entry.submitted_at,
+        status=SubmissionStatus(row.status),
+        verdict=Verdict(row.verdict) if row.verdict else None,
+        score=attempt.points(choice.points),
+        raw_score=row.score,
+        raw_max_score=row.max_score,
+        counted=is_counted,
+        source=source,
+        integrity_flags=flag_source(source) if is_code else [],
+        checks=result.checks if result is not None else [],
+        gradings=[
+            GradingView(
+                round=grading.round,
+                submission_id=submission.id,
+                status=SubmissionStatus(submission.status),
+                verdict=Verdict(submission.verdict) if submission.verdict else None,
+                score=scale(choice.points, submission.score, submission.max_score)
+                if submission.status == SubmissionStatus.COMPLETED.value
+                else None,
+            )
+            for grading, submission in attempt.gradings
+        ],
+    )
+
+
+def _candidate(context: _Context, invitation: Invitation) -> tuple[CandidateRow, list[ProblemReport]]:
+    """One candidate's row of the ranking (rank still unset) and per-problem results."""
+    problem_reports = []
+    total = 0.0
+    flags = 0
+    waiting = 0
+    for choice in context.choices:
+        mine = context.attempts.get((invitation.id, choice.problem), [])
+        chosen = counted(mine, context.policy, choice.points)
+        problem = context.problems[choice.problem]
+        entries = [_entry_report(a, choice, problem, a is chosen) for a in mine]
+        score = chosen.points(choice.points) if chosen else None
+        total += score or 0.0
+        flags += sum(len(e.integrity_flags) for e in entries)
+        waiting += pending(mine)
+        problem_reports.append(
+            ProblemReport(
+                problem=choice.problem,
+                title=problem.spec.title if problem else choice.problem,
+                points=choice.points,
+                score=score,
+                attempts=len(mine),
+                verdict=Verdict(chosen.current.verdict) if chosen and chosen.current.verdict else None,
+                entries=entries,
+            )
+        )
+    max_total = sum(c.points for c in context.choices)
+    names = {i.id: i.candidate_name for i in context.invitations}
+    similar = sorted(
+        {names[p.invitation_b if p.invitation_a == invitation.id else p.invitation_a] for p in context.pairs if invitation.id in (p.invitation_a, p.invitation_b)}
+    )
+    row = CandidateRow(
+        rank=None,
+        invitation_id=invitation.id,
+        candidate_name=invitation.candidate_name,
+        candidate_email=invitation.candidate_email,
+        state=clock.state_of(context.assessment, invitation, context.now),
+        started_at=invitation.started_at,
+        time_used_s=clock.time_used_s(invitation, context.now),
+        total_score=round(total, 6),
+        max_score=max_total,
+        percent=round(100.0 * total / max_total, 2) if max_total > 0 else 0.0,
+        attempts=sum(p.attempts for p in problem_reports),
+        scores={p.problem: p.score for p in problem_reports},
+        verdicts={p.problem: p.verdict for p in problem_reports},
+        integrity_flags=flags,
+        similar_to=similar,
+        pending=waiting,
+    )
+    return row, problem_reports
+
+
+def _ranked(context: _Context) -> list[tuple[CandidateRow, list[ProblemReport]]]:
+    """Every candidate, best total first (less time used breaks ties); those who never started last, unranked."""
+    results = [_candidate(context, invitation) for invitation in context.invitations]
+    took_part = [r for r in results if r[0].started_at is not None or r[0].attempts]
+    took_part.sort(key=lambda r: (-r[0].total_score, r[0].time_used_s if r[0].time_used_s is not None else float("inf"), r[0].candidate_name))
+    for rank, (row, _problems) in enumerate(took_part, start=1):
+        row.rank = rank
+    return took_part + [r for r in results if r not in took_part]
+
+
+def distribution(rows: list[CandidateRow]) -> ScoreDistribution:
+    """Statistics and a 10-bucket histogram (by percent of the maximum) of ranked candidates' totals."""
+    ranked = [r for r in rows if r.rank is not None]
+    totals = [r.total_score for r in ranked]
+    width = 100.0 / HISTOGRAM_BUCKETS
+    counts = [0] * HISTOGRAM_BUCKETS
+    for row in ranked:
+        counts[min(HISTOGRAM_BUCKETS - 1, int(row.percent // width))] += 1
+    return ScoreDistribution(
+        count=len(totals),
+        mean=round(statistics.fmean(totals), 6) if totals else None,
+        median=statistics.median(totals) if totals else None,
+        min=min(totals) if totals else None,
+        max=max(totals) if totals else None,
+        buckets=[ScoreBucket(lower_percent=i * width, upper_percent=(i + 1) * width, count=c) for i, c in enumerate(counts)],
+    )
+
+
+def candidate_report(session: Session, settings: Settings, viewer: Viewer, assessment_id: str, invitation_id: str, now: datetime) -> CandidateReport:
+    """One candidate of one of the viewer's team's assessments, in full (code included)."""
+    assessment, invitation = team_invitation(session, viewer, assessment_id, invitation_id)
+    context = _context(session, settings, assessment, now)
+    for row, problems in _ranked(context):
+        if row.invitation_id == invitation.id:
+            return _candidate_report(context, invitation, row, problems)
+    raise AssertionError("an invitation of the assessment is missing from its own ranking")
+
+
+def _candidate_report(context: _Context, invitation: Invitation, row: CandidateRow, problems: list[ProblemReport]) -> CandidateReport:
+    return CandidateReport(
+        assessment_id=context.assessment.id,
+        invitation=invitation_view(context.assessment, invitation, context.now),
+        row=row,
+        problems=problems,
+        similar_pairs=[p for p in context.pairs if invitation.id in (p.invitation_a, p.invitation_b)],
+    )
+
+
+def assessment_report(session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime) -> AssessmentReport:
+    """The ranking, score distribution, similar pairs and rejudges of one of the viewer's team's assessments."""
+    return _report(session, settings, viewer, assessment_id, now, with_candidates=False)
+
+
+def export(session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime) -> AssessmentExport:
+    """The report plus every candidate's full detail: the JSON export."""
+    return _report(session, settings, viewer, assessment_id, now, with_candidates=True)
+
+
+def _report(session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime, *, with_candidates: bool):
+    assessment = team_assessment(session, viewer, assessment_id)
+    context = _context(session, settings, assessment, now)
+    ranked = _ranked(context)
+    rows = [row for row, _problems in ranked]
+    fields = {
+        "assessment": assessment_view(session, settings, assessment),
+        "generated_at": now,
+        "ranking": rows,
+        "distribution": distribution(rows),
+        "similar_pairs": context.pairs,
+        "rejudges": list_rejudges(session, viewer, assessment_id),
+        "similarity_threshold": settings.similarity_threshold,
+    }
+    if not with_candidates:
+        return AssessmentReport(**fields)
+    invitations = {i.id: i for i in context.invitations}
+    candidates = [_candidate_report(context, invitations[row.invitation_id], row, problems) for row, problems in ranked]
+    return AssessmentExport(**fields, candidates=candidates)
+
+
+def ranking_csv(report: AssessmentReport) -> str:
+    """The ranking as CSV: one line per candidate, a score and verdict column per problem."""
+    return rows_to_csv(report.ranking)

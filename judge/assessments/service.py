@@ -1,0 +1,575 @@
+"""The assessment service: what API routes and web pages call. Every function takes a database
+session, the service's settings (with uploads) and, where time matters, `now`; it returns pydantic
+models and raises the refusals of judge.assessments.errors.
+
+Team functions take a Viewer (the calling key's team; admins see every team's assessments).
+Candidate functions take the Invitation that `authenticate` returned for the presented token.
+Functions that store submissions take `enqueue`, called with each new submission id once it is
+committed (the API passes the dispatcher; a refused broker leaves it queued for the redispatcher).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from judge.api.schemas import API_PREFIX, LimitsView, ProblemDetail
+from judge.assessments import banks, clock, feedback, tokens
+from judge.assessments.attempts import Attempt, counted, load_attempts
+from judge.assessments.banks import Viewer
+from judge.assessments.errors import (
+    AssessmentNotFound,
+    AttemptsExhausted,
+    EntryNotFound,
+    InvalidAssessment,
+    InvalidInvitationToken,
+    InvitationExpired,
+    InvitationNotFound,
+    NotStarted,
+    OutsideWindow,
+    ProblemNotInAssessment,
+    ProblemNotUsable,
+    TimeUp,
+)
+from judge.assessments.schemas import (
+    AssessmentCreate,
+    AssessmentProblemView,
+    AssessmentView,
+    CandidateOverview,
+    CandidateProblem,
+    CandidateProblemSummary,
+    CandidateState,
+    CandidateSubmissionCreate,
+    CandidateSubmissionView,
+    InvitationCreate,
+    InvitationIssued,
+    InvitationView,
+    RejudgeAccepted,
+    RejudgeCreate,
+    RejudgeView,
+)
+from judge.bank import ProblemBank
+from judge.errors import InvalidProblem, ProblemNotFound
+from judge.grading import decode_source
+from judge.problem import Kind, Problem
+from judge.result import Verdict
+from judge.settings import Settings
+from judge.storage.models import (
+    Assessment,
+    AssessmentEntry,
+    AssessmentProblem,
+    EntryGrading,
+    FeedbackLevel,
+    Invitation,
+    Rejudge,
+    ScoringPolicy,
+    Submission,
+    SubmissionStatus,
+    utcnow,
+)
+from judge.storage.submissions import FINISHED, result_of
+
+Enqueue = Callable[[str], object]
+#: The invite page's path; the token is the last segment.
+INVITE_PATH = "/invite/{token}"
+#: How often a submit retries when another submission to the same problem took its attempt number.
+SUBMIT_RACE_RETRIES = 3
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# ---------------------------------------------------------------- shared reads
+
+def find_problem(settings: Settings, slug: str) -> Problem | None:
+    """The problem as the grader finds it, or None when it was removed or broke."""
+    try:
+        return ProblemBank(settings.problems_dirs).get(slug)
+    except (ProblemNotFound, InvalidProblem):
+        return None
+
+
+def assessment_problems(session: Session, assessment_id: str) -> list[AssessmentProblem]:
+    """The assessment's problems in their order."""
+    query = select(AssessmentProblem).where(AssessmentProblem.assessment_id == assessment_id).order_by(AssessmentProblem.position)
+    return list(session.scalars(query))
+
+
+def team_assessment(session: Session, viewer: Viewer, assessment_id: str) -> Assessment:
+    """An assessment of the viewer's team (any, for an admin); AssessmentNotFound otherwise."""
+    row = session.get(Assessment, assessment_id)
+    if row is None or not (viewer.admin or row.team == viewer.team):
+        raise AssessmentNotFound(f"no assessment {assessment_id!r} (or not one of your team's)")
+    return row
+
+
+def assessment_view(session: Session, settings: Settings, row: Assessment) -> AssessmentView:
+    """The team's view of one assessment."""
+    problems = []
+    for choice in assessment_problems(session, row.id):
+        problem = find_problem(settings, choice.problem)
+        problems.append(
+            AssessmentProblemView(
+                problem=choice.problem,
+                title=problem.spec.title if problem else f"{choice.problem} (no longer in the bank)",
+                kind=problem.spec.kind if problem else Kind.CODE,
+                points=choice.points,
+                max_score=problem.max_score if problem else 0.0,
+            )
+        )
+    invited = session.scalar(select(func.count()).where(Invitation.assessment_id == row.id)) or 0
+    return AssessmentView(
+        id=row.id,
+        team=row.team,
+        title=row.title,
+        description=row.description,
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        duration_s=row.duration_s,
+        max_attempts=row.max_attempts,
+        feedback=FeedbackLevel(row.feedback),
+        scoring=ScoringPolicy(row.scoring),
+        problems=problems,
+        total_points=sum(p.points for p in problems),
+        invitations=invited,
+        created_at=row.created_at,
+    )
+
+
+def invitation_view(assessment: Assessment, row: Invitation, now: datetime) -> InvitationView:
+    """An invitation without its token."""
+    return InvitationView(
+        id=row.id,
+        assessment_id=row.assessment_id,
+        candidate_name=row.candidate_name,
+        candidate_email=row.candidate_email,
+        state=clock.state_of(assessment, row, now),
+        expires_at=row.expires_at,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        deadline_at=row.deadline_at,
+        finished_at=row.finished_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+# ---------------------------------------------------------------- the team's side
+
+def create_assessment(session: Session, settings: Settings, viewer: Viewer, key_id: str | None, body: AssessmentCreate, now: datetime) -> AssessmentView:
+    """Store a new assessment of the viewer's team. Every problem must be visible to the team
+    (public, or its own private bank) and not marked practice-only by it."""
+    if viewer.team is None:
+        raise InvalidAssessment("only a team or admin key can create an assessment")
+    if body.closes_at <= now:
+        raise InvalidAssessment(f"closes_at ({_iso(body.closes_at)}) is in the past")
+    chosen = []
+    for position, choice in enumerate(body.problems):
+        problem = banks.visible_problem(session, settings, viewer, choice.problem)
+        if banks.is_practice_only(session, viewer.team, choice.problem):
+            raise ProblemNotUsable(f"problem {choice.problem!r} is marked practice-only for your team; unmark it to use it in an assessment")
+        if problem.max_score <= 0:
+            raise ProblemNotUsable(f"problem {choice.problem!r} has no points to score")
+        chosen.append(AssessmentProblem(position=position, problem=choice.problem, points=choice.points or problem.max_score))
+    row = Assessment(
+        id=uuid.uuid4().hex,
+        team=viewer.team,
+        title=body.title,
+        description=body.description,
+        opens_at=body.opens_at,
+        closes_at=body.closes_at,
+        duration_s=body.duration_s,
+        max_attempts=body.max_attempts,
+        feedback=body.feedback.value,
+        scoring=body.scoring.value,
+        created_by_key_id=key_id,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    for choice in chosen:
+        choice.assessment_id = row.id
+        session.add(choice)
+    session.commit()
+    return assessment_view(session, settings, row)
+
+
+def list_assessments(session: Session, settings: Settings, viewer: Viewer) -> list[AssessmentView]:
+    """The viewer's team's assessments, newest first (every team's for an admin)."""
+    query = select(Assessment).order_by(Assessment.created_at.desc(), Assessment.id)
+    if not viewer.admin:
+        query = query.where(Assessment.team == viewer.team)
+    return [assessment_view(session, settings, row) for row in session.scalars(query)]
+
+
+def get_assessment(session: Session, settings: Settings, viewer: Viewer, assessment_id: str) -> AssessmentView:
+    """One of the viewer's team's assessments."""
+    return assessment_view(session, settings, team_assessment(session, viewer, assessment_id))
+
+
+def invite(session: Session, settings: Settings, viewer: Viewer, assessment_id: str, body: InvitationCreate, now: datetime) -> InvitationIssued:
+    """Invite one candidate: a new unguessable token (only its hash is kept), shown once with its link."""
+    assessment = team_assessment(session, viewer, assessment_id)
+    if now >= assessment.closes_at:
+        raise InvalidAssessment(f"the assessment closed at {_iso(assessment.closes_at)}; a new invitation could not be used")
+    expires_at = body.expires_at or assessment.closes_at + timedelta(seconds=settings.invitation_grace_s)
+    if expires_at <= now:
+        raise InvalidAssessment(f"expires_at ({_iso(expires_at)}) is in the past")
+    if expires_at <= assessment.opens_at:
+        raise InvalidAssessment(f"expires_at ({_iso(expires_at)}) is before the assessment opens")
+    new = tokens.new_token()
+    row = Invitation(
+        id=new.invitation_id,
+        assessment_id=assessment.id,
+        candidate_name=body.candidate_name,
+        candidate_email=body.candidate_email,
+        token_hash=new.token_hash,
+        expires_at=expires_at,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.commit()
+    view = invitation_view(assessment, row, now)
+    return InvitationIssued(**view.model_dump(), token=new.token, link=INVITE_PATH.format(token=new.token))
+
+
+def list_invitations(session: Session, viewer: Viewer, assessment_id: str, now: datetime) -> list[InvitationView]:
+    """The assessment's invitations, oldest first (never their tokens)."""
+    assessment = team_assessment(session, viewer, assessment_id)
+    query = select(Invitation).where(Invitation.assessment_id == assessment.id).order_by(Invitation.created_at, Invitation.id)
+    return [invitation_view(assessment, row, now) for row in session.scalars(query)]
+
+
+def team_invitation(session: Session, viewer: Viewer, assessment_id: str, invitation_id: str) -> tuple[Assessment, Invitation]:
+    """An invitation of one of the viewer's team's assessments."""
+    assessment = team_assessment(session, viewer, assessment_id)
+    row = session.get(Invitation, invitation_id)
+    if row is None or row.assessment_id != assessment.id:
+        raise InvitationNotFound(f"no invitation {invitation_id!r} in assessment {assessment_id!r}")
+    return assessment, row
+
+
+def revoke_invitation(session: Session, viewer: Viewer, assessment_id: str, invitation_id: str, now: datetime) -> InvitationView:
+    """Withdraw an invitation: its token stops working at once (what was submitted stays). Idempotent."""
+    assessment, row = team_invitation(session, viewer, assessment_id, invitation_id)
+    if row.revoked_at is None:
+        row.revoked_at = now
+        session.commit()
+    return invitation_view(assessment, row, now)
+
+
+def _rejudge_view(session: Session, row: Rejudge) -> RejudgeView:
+    query = (
+        select(Submission.status)
+        .join(EntryGrading, EntryGrading.submission_id == Submission.id)
+        .join(AssessmentEntry, AssessmentEntry.id == EntryGrading.entry_id)
+        .where(AssessmentEntry.assessment_id == row.assessment_id, EntryGrading.round == row.round)
+    )
+    statuses = list(session.scalars(query))
+    return RejudgeView(
+        round=row.round,
+        problem=row.problem,
+        created_at=row.created_at,
+        gradings=len(statuses),
+        finished=sum(1 for s in statuses if s in FINISHED),
+    )
+
+
+def list_rejudges(session: Session, viewer: Viewer, assessment_id: str) -> list[RejudgeView]:
+    """The assessment's rejudge rounds, oldest first."""
+    assessment = team_assessment(session, viewer, assessment_id)
+    query = select(Rejudge).where(Rejudge.assessment_id == assessment.id).order_by(Rejudge.round)
+    return [_rejudge_view(session, row) for row in session.scalars(query)]
+
+
+def rejudge(session: Session, viewer: Viewer, key_id: str | None, assessment_id: str, body: RejudgeCreate, enqueue: Enqueue) -> RejudgeAccepted:
+    """Grade every submission of the assessment (or of one problem) again, from the same stored
+    source, as a new round; the latest grading of each is what counts from then on.
+
+    Idempotent: while the latest round of the same scope is still grading, asking again returns it
+    instead of starting another."""
+    session.expire_all()
+    assessment = team_assessment(session, viewer, assessment_id)
+    if body.problem is not None and body.problem not in {p.problem for p in assessment_problems(session, assessment.id)}:
+        raise ProblemNotInAssessment(f"problem {body.problem!r} is not part of this assessment")
+    latest = session.scalar(select(Rejudge).where(Rejudge.assessment_id == assessment.id).order_by(Rejudge.round.desc()).limit(1))
+    if latest is not None and latest.problem == body.problem:
+        view = _rejudge_view(session, latest)
+        if view.finished < view.gradings:
+            return RejudgeAccepted(**view.model_dump(), created=False)
+    attempts = [a for a in load_attempts(session, assessment.id) if body.problem is None or a.entry.problem == body.problem]
+    if not attempts:
+        raise InvalidAssessment("there are no submissions to rejudge yet")
+    round_number = (latest.round if latest is not None else 0) + 1
+    row = Rejudge(assessment_id=assessment.id, round=round_number, problem=body.problem, requested_by_key_id=key_id, created_at=utcnow())
+    session.add(row)
+    new_ids = []
+    for attempt in attempts:
+        submission = _new_submission(attempt.entry.problem, attempt.current.source)
+        session.add(submission)
+        session.flush()
+        session.add(EntryGrading(entry_id=attempt.entry.id, round=round_number, submission_id=submission.id, created_at=utcnow()))
+        new_ids.append(submission.id)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another request started this round first: answer with it.
+        session.rollback()
+        other = session.scalar(select(Rejudge).where(Rejudge.assessment_id == assessment.id, Rejudge.round == round_number))
+        if other is None:
+            raise
+        return RejudgeAccepted(**_rejudge_view(session, other).model_dump(), created=False)
+    for submission_id in new_ids:
+        enqueue(submission_id)
+    return RejudgeAccepted(**_rejudge_view(session, row).model_dump(), created=True)
+
+
+def _new_submission(problem: str, source: bytes) -> Submission:
+    """A queued grading of `source`, owned by no key (the assessment's tables say whose it is)."""
+    return Submission(
+        id=uuid.uuid4().hex,
+        problem=problem,
+        source=source,
+        status=SubmissionStatus.QUEUED.value,
+        attempts=0,
+        callback_attempts=0,
+        # The real time, not the injected clock: the redispatcher compares it with its own.
+        created_at=utcnow(),
+    )
+
+
+# ---------------------------------------------------------------- the candidate's side
+
+def authenticate(session: Session, token: str, now: datetime) -> Invitation:
+    """The invitation `token` opens; InvalidInvitationToken (unknown, malformed, withdrawn) or
+    InvitationExpired."""
+    invitation_id = tokens.invitation_id_of(token)
+    row = session.get(Invitation, invitation_id) if invitation_id else None
+    if not tokens.matches(row.token_hash if row is not None else None, token) or row is None:
+        raise InvalidInvitationToken("the invitation token is not valid; open the link from your invitation again")
+    if row.revoked_at is not None:
+        raise InvalidInvitationToken("this invitation was withdrawn by the hiring team")
+    if now >= row.expires_at:
+        raise InvitationExpired(f"this invitation expired at {_iso(row.expires_at)}")
+    return row
+
+
+def assessment_of(session: Session, invitation: Invitation) -> Assessment:
+    """The assessment an invitation is for (the invitation re-read: its clock may have changed)."""
+    session.refresh(invitation)
+    return session.get(Assessment, invitation.assessment_id)
+
+
+def assessment_choice(session: Session, assessment: Assessment, slug: str) -> AssessmentProblem:
+    """The assessment's entry for problem `slug`; ProblemNotInAssessment otherwise."""
+    for choice in assessment_problems(session, assessment.id):
+        if choice.problem == slug:
+            return choice
+    raise ProblemNotInAssessment(f"problem {slug!r} is not part of this assessment")
+
+
+def _summaries(session: Session, settings: Settings, assessment: Assessment, invitation: Invitation) -> list[CandidateProblemSummary]:
+    attempts = load_attempts(session, assessment.id, invitation.id)
+    summaries = []
+    for choice in assessment_problems(session, assessment.id):
+        mine = [a for a in attempts if a.entry.problem == choice.problem]
+        best = counted(mine, ScoringPolicy(assessment.scoring), choice.points)
+        problem = find_problem(settings, choice.problem)
+        summaries.append(
+            CandidateProblemSummary(
+                problem=choice.problem,
+                title=problem.spec.title if problem else choice.problem,
+                kind=problem.spec.kind if problem else Kind.CODE,
+                points=choice.points,
+                attempts_used=len(mine),
+                attempts_left=max(0, assessment.max_attempts - len(mine)),
+                score=best.points(choice.points) if best else None,
+            )
+        )
+    return summaries
+
+
+def overview(session: Session, settings: Settings, invitation: Invitation, now: datetime) -> CandidateOverview:
+    """The candidate's overview: the assessment, their clock, and each problem's attempts and score."""
+    assessment = assessment_of(session, invitation)
+    summaries = _summaries(session, settings, assessment, invitation)
+    return CandidateOverview(
+        assessment_id=assessment.id,
+        title=assessment.title,
+        description=assessment.description,
+        candidate_name=invitation.candidate_name,
+        state=clock.state_of(assessment, invitation, now),
+        opens_at=assessment.opens_at,
+        closes_at=assessment.closes_at,
+        duration_s=assessment.duration_s,
+        started_at=invitation.started_at,
+        deadline_at=clock.ends_at(invitation),
+        remaining_s=clock.remaining_s(invitation, now),
+        now=now,
+        feedback=feedback.level_at(assessment, now),
+        scoring=ScoringPolicy(assessment.scoring),
+        max_attempts=assessment.max_attempts,
+        total_points=sum(s.points for s in summaries),
+        problems=summaries,
+    )
+
+
+def _require_window(assessment: Assessment, now: datetime) -> None:
+    if now < assessment.opens_at:
+        raise OutsideWindow(f"the assessment opens at {_iso(assessment.opens_at)}; come back then")
+    if now >= assessment.closes_at:
+        raise OutsideWindow(f"the assessment closed at {_iso(assessment.closes_at)}")
+
+
+def start(session: Session, settings: Settings, invitation: Invitation, now: datetime) -> CandidateOverview:
+    """Start the candidate's clock (within the window); starting again changes nothing."""
+    assessment = assessment_of(session, invitation)
+    if invitation.started_at is None:
+        _require_window(assessment, now)
+        # Conditional: two Start presses at once start the clock once.
+        session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.started_at.is_(None))
+            .values(started_at=now, deadline_at=clock.deadline_for(assessment, now))
+        )
+        session.commit()
+    return overview(session, settings, invitation, now)
+
+
+def finish(session: Session, settings: Settings, invitation: Invitation, now: datetime) -> CandidateOverview:
+    """End the candidate's time now (they are done); what they submitted is graded as usual."""
+    assessment = assessment_of(session, invitation)
+    if invitation.started_at is None:
+        raise NotStarted("the assessment has not been started; there is nothing to finish")
+    if clock.state_of(assessment, invitation, now) is not CandidateState.FINISHED:
+        invitation.finished_at = now
+        session.commit()
+    return overview(session, settings, invitation, now)
+
+
+def candidate_problem(session: Session, settings: Settings, invitation: Invitation, slug: str, now: datetime) -> CandidateProblem:
+    """A problem's statement, starter and public checks; only after Start, so reading counts as time."""
+    assessment = assessment_of(session, invitation)
+    assessment_choice(session, assessment, slug)
+    if invitation.started_at is None:
+        raise NotStarted("press Start first: problems are shown once your time runs")
+    problem = find_problem(settings, slug)
+    if problem is None:
+        raise ProblemNotFound(f"problem {slug!r} is no longer in the bank; tell the hiring team")
+    summary = next(s for s in _summaries(session, settings, assessment, invitation) if s.problem == slug)
+    detail = ProblemDetail.of(problem)
+    return CandidateProblem(
+        **summary.model_dump(),
+        statement=detail.statement,
+        starter=detail.starter,
+        entrypoint=detail.entrypoint,
+        limits=LimitsView(**detail.limits.model_dump()),
+        public_checks=detail.public_checks,
+        questions=detail.questions,
+    )
+
+
+def submit(
+    session: Session,
+    settings: Settings,
+    invitation: Invitation,
+    body: CandidateSubmissionCreate,
+    now: datetime,
+    enqueue: Enqueue,
+) -> CandidateSubmissionView:
+    """Accept one attempt: the problem must be in the assessment, the candidate started, the window
+    open, their time not up and an attempt left. The attempt is committed before this returns, so
+    it counts even when grading ends after the deadline."""
+    assessment = assessment_of(session, invitation)
+    choice = assessment_choice(session, assessment, body.problem)
+    source = body.source.encode("utf-8")
+    decode_source(source, settings)
+    if invitation.started_at is None:
+        _require_window(assessment, now)
+        raise NotStarted("press Start before submitting")
+    _require_window(assessment, now)
+    end = clock.ends_at(invitation)
+    if now >= end:
+        if invitation.finished_at is not None and invitation.finished_at <= invitation.deadline_at:
+            raise TimeUp(f"you ended the assessment at {_iso(invitation.finished_at)}; no more submissions are accepted")
+        raise TimeUp(f"your time ended at {_iso(end)}; submissions after it are not accepted")
+    for _ in range(SUBMIT_RACE_RETRIES):
+        used = session.scalar(
+            select(func.count()).where(AssessmentEntry.invitation_id == invitation.id, AssessmentEntry.problem == choice.problem)
+        ) or 0
+        if used >= assessment.max_attempts:
+            raise AttemptsExhausted(f"all {assessment.max_attempts} attempts at {choice.problem!r} are used")
+        entry = AssessmentEntry(
+            id=uuid.uuid4().hex,
+            assessment_id=assessment.id,
+            invitation_id=invitation.id,
+            problem=choice.problem,
+            number=used + 1,
+            submitted_at=now,
+        )
+        submission = _new_submission(choice.problem, source)
+        session.add_all([entry, submission])
+        session.flush()
+        session.add(EntryGrading(entry_id=entry.id, round=0, submission_id=submission.id, created_at=utcnow()))
+        try:
+            session.commit()
+        except IntegrityError:
+            # A simultaneous submission to the same problem took this attempt number: count again.
+            session.rollback()
+            continue
+        enqueue(submission.id)
+        return candidate_submission(session, settings, invitation, entry.id, now)
+    raise AttemptsExhausted(f"too many simultaneous submissions to {choice.problem!r}; submit again")
+
+
+def _entry_view(assessment: Assessment, choice: AssessmentProblem, attempt: Attempt, problem: Problem | None, now: datetime) -> CandidateSubmissionView:
+    level = feedback.level_at(assessment, now)
+    row = attempt.current
+    result = result_of(row) if row.status == SubmissionStatus.COMPLETED.value else None
+    checks = None
+    if result is not None and level is not FeedbackLevel.SCORE_ONLY:
+        checks = [feedback.check_view(c, level, choice.points, result.max_score, problem) for c in result.checks]
+    verdict = Verdict(row.verdict) if row.verdict and level is not FeedbackLevel.SCORE_ONLY else None
+    return CandidateSubmissionView(
+        id=attempt.entry.id,
+        problem=attempt.entry.problem,
+        number=attempt.entry.number,
+        submitted_at=attempt.entry.submitted_at,
+        status=SubmissionStatus(row.status),
+        feedback=level,
+        verdict=verdict,
+        score=attempt.points(choice.points),
+        max_score=choice.points,
+        checks=checks,
+        events=f"{API_PREFIX}/candidate/submissions/{attempt.entry.id}/events",
+    )
+
+
+def candidate_submissions(session: Session, settings: Settings, invitation: Invitation, now: datetime) -> list[CandidateSubmissionView]:
+    """The candidate's own submissions, newest first, as the feedback level shows them."""
+    assessment = assessment_of(session, invitation)
+    choices = {c.problem: c for c in assessment_problems(session, assessment.id)}
+    attempts = sorted(load_attempts(session, assessment.id, invitation.id), key=lambda a: (a.entry.submitted_at, a.entry.number), reverse=True)
+    problems = {slug: find_problem(settings, slug) for slug in choices}
+    return [_entry_view(assessment, choices[a.entry.problem], a, problems[a.entry.problem], now) for a in attempts if a.entry.problem in choices]
+
+
+def candidate_attempt(session: Session, invitation: Invitation, entry_id: str) -> Attempt:
+    """One of the candidate's own attempts; EntryNotFound for anyone else's."""
+    for attempt in load_attempts(session, invitation.assessment_id, invitation.id):
+        if attempt.entry.id == entry_id:
+            return attempt
+    raise EntryNotFound(f"no submission {entry_id!r} among yours")
+
+
+def candidate_submission(session: Session, settings: Settings, invitation: Invitation, entry_id: str, now: datetime) -> CandidateSubmissionView:
+    """One of the candidate's own submissions, as the feedback level shows it."""
+    attempt = candidate_attempt(session, invitation, entry_id)
+    assessment = assessment_of(session, invitation)
+    choice = assessment_choice(session, assessment, attempt.entry.problem)
+    return _entry_view(assessment, choice, attempt, find_problem(settings, attempt.entry.problem), now)

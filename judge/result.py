@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Verdict(StrEnum):
@@ -38,6 +38,23 @@ def cap_message(text: str, limit: int = MESSAGE_CAP_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: At most this many series per check, of at most this many points each: a check event stays far
+#: under the runner's event-size limit, and a page plots them without thinning.
+MAX_SERIES_PER_CHECK = 4
+MAX_SERIES_POINTS = 200
+SERIES_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+
+
+class Series(BaseModel):
+    """Numbers a check recorded from the candidate's run, in order (e.g. the training loss per step),
+    for plotting; never scored. None marks a point that was not a finite number."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    name: str = Field(pattern=SERIES_NAME_PATTERN, description="What the numbers are, e.g. loss.")
+    values: list[float | None] = Field(max_length=MAX_SERIES_POINTS, description="One value per step; None where not finite.")
+
+
 class CheckResult(BaseModel):
     """The outcome of one check and the points it earned."""
 
@@ -47,6 +64,7 @@ class CheckResult(BaseModel):
     points: float = Field(ge=0)
     max_points: float = Field(ge=0)
     message: str = ""
+    series: list[Series] = Field(default_factory=list, max_length=MAX_SERIES_PER_CHECK, description="Recorded curves, e.g. the loss.")
 
 
 class GradeResult(BaseModel):

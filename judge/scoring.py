@@ -16,8 +16,9 @@ def check_results(specs: list[CheckSpec], events: list[CheckEvent], timed_out: b
         if event is None:
             outcome = Outcome.TIMEOUT if timed_out else Outcome.FAILED
             message = "the run's time limit ended before this check" if timed_out else "no result for this check"
+            series = []
         else:
-            outcome, message = event.outcome, event.message
+            outcome, message, series = event.outcome, event.message, event.series
         results.append(
             CheckResult(
                 id=spec.id,
@@ -26,6 +27,7 @@ def check_results(specs: list[CheckSpec], events: list[CheckEvent], timed_out: b
                 points=spec.points if outcome is Outcome.PASSED else 0.0,
                 max_points=spec.points,
                 message=message,
+                series=series,
             )
         )
     return results

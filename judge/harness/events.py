@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from judge.result import Outcome
+from judge.result import MAX_SERIES_PER_CHECK, Outcome, Series
 
 MAX_EVENT_BYTES = 16 * 1024
 
@@ -20,6 +20,7 @@ class CheckEvent(BaseModel):
     message: str = Field(default="", max_length=400)
     duration_s: float = Field(ge=0)
     limit: Literal["memory", "time"] | None = Field(default=None, description="A resource limit this check hit.")
+    series: list[Series] = Field(default_factory=list, max_length=MAX_SERIES_PER_CHECK, description="Curves the check recorded.")
 
 
 class FaultEvent(BaseModel):
@@ -35,7 +36,19 @@ class DoneEvent(BaseModel):
     type: Literal["done"] = "done"
 
 
+class ReadyEvent(BaseModel):
+    """A warm runner has its first candidate process started and greeted, and waits for its job."""
+
+    type: Literal["ready"] = "ready"
+
+
 class EventEnvelope(BaseModel):
     """Parses any one event line."""
 
     event: Annotated[CheckEvent | FaultEvent | DoneEvent, Field(discriminator="type")]
+
+
+class WarmEnvelope(BaseModel):
+    """Parses a warm runner's first line: ready, or the fault that kept it from getting ready."""
+
+    event: Annotated[ReadyEvent | FaultEvent, Field(discriminator="type")]

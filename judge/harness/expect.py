@@ -7,9 +7,17 @@ expected value computed by a reference.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import torch
+
+from judge.result import MAX_SERIES_PER_CHECK, MAX_SERIES_POINTS, SERIES_NAME_PATTERN, Series
+
+#: Values of one series looked at, at most: a candidate returning millions costs no real time.
+MAX_SERIES_INPUT = 100_000
+#: Series the running check recorded; the harness plugin takes them into the check's event.
+_recorded: list[Series] = []
 
 
 def tensor(value: Any, name: str, shape: tuple[int, ...] | None = None, dtype: torch.dtype | None = None) -> torch.Tensor:
@@ -69,3 +77,43 @@ def close_scalar(actual: Any, expected: float, name: str, rtol: float = 1e-5, at
     assert math.isfinite(value), f"{name} is not finite"
     if abs(value - expected) > atol + rtol * abs(expected):
         raise AssertionError(f"{name} differs from the reference (abs error {abs(value - expected):.3g}; tolerance rtol={rtol:g}, atol={atol:g})")
+
+
+def record_series(name: str, values: Any) -> None:
+    """Attach a curve of the candidate's run (e.g. the loss per training step) to this check's result,
+    for the candidate's and the team's pages; it is never scored.
+
+    `values` comes from the candidate, so nothing in it fails the check: a 1-D tensor or a sequence of
+    numbers and one-element tensors; anything not a finite number becomes a gap (None). Only the first
+    MAX_SERIES_INPUT values count; longer series than MAX_SERIES_POINTS are thinned evenly, keeping the
+    first and the last point. A bad `name` or more
+    than MAX_SERIES_PER_CHECK series in one check is the check author's error (ValueError).
+    """
+    if not re.fullmatch(SERIES_NAME_PATTERN, name):
+        raise ValueError(f"series name {name!r} must match {SERIES_NAME_PATTERN}")
+    if len(_recorded) >= MAX_SERIES_PER_CHECK:
+        raise ValueError(f"a check may record at most {MAX_SERIES_PER_CHECK} series")
+    if isinstance(values, torch.Tensor):
+        values = values.detach().reshape(-1)[:MAX_SERIES_INPUT].tolist() if values.dim() <= 1 else []
+    points = [_point(v) for v in values[:MAX_SERIES_INPUT]] if isinstance(values, (list, tuple)) else []
+    if len(points) > MAX_SERIES_POINTS:
+        last = len(points) - 1
+        points = [points[round(i * last / (MAX_SERIES_POINTS - 1))] for i in range(MAX_SERIES_POINTS)]
+    _recorded.append(Series(name=name, values=points))
+
+
+def _point(value: Any) -> float | None:
+    if isinstance(value, torch.Tensor):
+        value = value.item() if value.numel() == 1 and not value.is_complex() else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    # Six significant digits: plenty for a plot, and a bounded size on the wire.
+    return float(f"{value:.6g}") if math.isfinite(value) else None
+
+
+def take_series() -> list[Series]:
+    """The series recorded since the last call, and forget them (the harness calls this per check)."""
+    taken = list(_recorded)
+    _recorded.clear()
+    return taken

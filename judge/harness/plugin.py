@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 import torch
 
+from judge.harness import expect
 from judge.harness.events import CheckEvent, FaultEvent
 from judge.harness.session import CandidateFault, CandidateSession, SandboxSetupError
 from judge.result import Outcome, cap_message
@@ -79,12 +80,15 @@ class HarnessPlugin:
             return
         if self.fault is not None:
             return
+        if call.when == "setup":
+            expect.take_series()  # nothing a previous check left behind belongs to this one
         if report.failed or report.skipped:
             self._failure.setdefault(check_id, self._event_for(check_id, call, report))
         if call.when == "teardown":
             duration = time.monotonic() - self._started[check_id]
             event = self._failure.get(check_id) or CheckEvent(id=check_id, outcome=Outcome.PASSED, duration_s=duration)
             event.duration_s = duration
+            event.series = expect.take_series()
             self.emit(event)
 
     def _event_for(self, check_id: str, call: pytest.CallInfo, report: pytest.TestReport) -> CheckEvent:

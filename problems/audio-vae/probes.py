@@ -105,14 +105,16 @@ def train(sol, clip_length, latent_dim, data, steps, lr, eps):
         return recon, mu, logvar
 
     before = evaluate()
+    losses = []
     for _ in range(steps):
         recon, mu, logvar = model(data)
         value = sol.audio_vae_loss(recon, data, mu, logvar)
+        losses.append(value.detach().reshape(-1)[:1].clone())
         optimizer.zero_grad()
         value.backward()
         optimizer.step()
     after = evaluate()
-    return before, after
+    return before, after, losses
 
 
 def codes_and_decodes(sol, clip_length, latent_dim, x, z):

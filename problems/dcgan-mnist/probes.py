@@ -195,7 +195,8 @@ def train_phases(sol, latent_dim, real, z, d_steps, g_steps, lr_d, lr_g):
 
     Both models are held in eval mode. Phase 1: `d_steps` train_steps with Adam(lr_d) for D and SGD
     with lr 0 for G (G frozen). Phase 2: `g_steps` train_steps with SGD lr 0 for D (D frozen) and
-    Adam(lr_g) for G. Returns [(D(real), D(G(z))) at the start, after phase 1, after phase 2].
+    Adam(lr_g) for G. Returns {"stages": [(D(real), D(G(z))) at the start, after phase 1, after phase 2],
+    "losses": train_step's d_loss and g_loss at each step, for the result page's plot}.
     """
     G = sol.Generator(latent_dim=latent_dim)
     D = sol.Discriminator()
@@ -206,17 +207,18 @@ def train_phases(sol, latent_dim, real, z, d_steps, g_steps, lr_d, lr_g):
             return D(real), D(G(z))
 
     stages = [logits()]
+    losses = []
     opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999))
     opt_g = torch.optim.SGD(G.parameters(), lr=0.0)
     for _ in range(d_steps):
-        sol.train_step(G, D, opt_g, opt_d, real, z)
+        losses.append(_losses(sol.train_step(G, D, opt_g, opt_d, real, z)))
     stages.append(logits())
     opt_d = torch.optim.SGD(D.parameters(), lr=0.0)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=(0.5, 0.999))
     for _ in range(g_steps):
-        sol.train_step(G, D, opt_g, opt_d, real, z)
+        losses.append(_losses(sol.train_step(G, D, opt_g, opt_d, real, z)))
     stages.append(logits())
-    return stages
+    return {"stages": stages, "losses": losses}
 
 
 def samples(sol, latent_dim, z, seeds):

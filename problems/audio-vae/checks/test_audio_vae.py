@@ -148,10 +148,12 @@ def test_loss_beta(candidate):
 
 
 def trained_outputs(candidate):
-    """The training recipe of loss_decreases: (data, before, after), outputs checked for shape and finiteness."""
+    """The training recipe of loss_decreases: (data, before, after), outputs checked for shape and finiteness;
+    the candidate's loss per step is recorded for the result page."""
     data = sine_clips(32, 256, seed=6)
     eps = torch.randn(32, 8, generator=gen(7))
-    before, after = candidate.call("train", 256, 8, data, 60, 5e-3, eps)
+    before, after, curve = candidate.call("train", 256, 8, data, 60, 5e-3, eps)
+    expect.record_series("loss", curve)
     outputs = []
     for name, (recon, mu, logvar) in (("before", before), ("after", after)):
         recon = expect.floating(recon, f"recon {name} training", (32, 1, 256))

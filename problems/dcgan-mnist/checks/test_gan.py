@@ -203,11 +203,20 @@ LEARN_BATCH, D_STEPS, G_STEPS, LR_D_ADAM, LR_G_ADAM, FACTOR = 16, 20, 10, 1e-3, 
 
 
 def phases(candidate, g_steps):
-    """D alone for D_STEPS train_steps, then G alone for g_steps; float64 (D(real), D(G(z))) at each stage."""
+    """D alone for D_STEPS train_steps, then G alone for g_steps; float64 (D(real), D(G(z))) at each stage.
+
+    The losses train_step reported are recorded for the result page: the phase's own loss (d_loss while
+    D trains, g_loss while G trains)."""
     real = synthetic_digits(LEARN_BATCH, seed=30)
     z = torch.randn(LEARN_BATCH, LATENT, generator=gen(31))
-    stages = candidate.call("train_phases", LATENT, real, z, D_STEPS, g_steps, LR_D_ADAM, LR_G_ADAM)
-    assert isinstance(stages, list) and len(stages) == 3, "train_phases probe returned an unexpected value"
+    result = candidate.call("train_phases", LATENT, real, z, D_STEPS, g_steps, LR_D_ADAM, LR_G_ADAM)
+    assert isinstance(result, dict) and isinstance(result.get("stages"), list), "train_phases probe returned an unexpected value"
+    stages, losses = result["stages"], result.get("losses")
+    if isinstance(losses, list):
+        steps = losses[:D_STEPS] if g_steps == 0 else losses[D_STEPS:]
+        key = "d_loss" if g_steps == 0 else "g_loss"
+        expect.record_series(key, [step.get(key) if isinstance(step, dict) else None for step in steps])
+    assert len(stages) == 3, "train_phases probe returned an unexpected value"
     out = []
     for name, (real_logits, fake_logits) in zip(("before training", "after training D", "after training G"), stages):
         real_logits = expect.floating(real_logits, f"D(real) {name}", (LEARN_BATCH,))

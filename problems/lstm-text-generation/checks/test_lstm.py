@@ -119,6 +119,7 @@ def test_loss_decreases(candidate):
     eval_batch = corpus_batches(1, 32, 24, seed=10)[0]
     before, after, losses = candidate.call("train", 10, {"embedding_dim": 16, "hidden_size": 64}, batches, eval_batch, 0.01)
     assert isinstance(losses, list) and len(losses) == 50, "train_step must return a loss for each of the 50 steps"
+    expect.record_series("loss", losses)
     for value in losses:
         assert isinstance(value, (int, float)) and math.isfinite(value), "train_step returned a non-finite or non-number loss"
     targets = eval_batch[:, 1:]

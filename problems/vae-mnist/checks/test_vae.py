@@ -94,7 +94,8 @@ def test_loss_formula(candidate):
 def test_loss_decreases(candidate):
     data = synthetic_digits(32, seed=6)
     eps = torch.randn(32, 8, generator=gen(7))
-    before, after = candidate.call("train", 8, data, 40, 1e-3, eps)
+    before, after, curve = candidate.call("train", 8, data, 40, 1e-3, eps)
+    expect.record_series("loss", curve)
     losses = []
     for name, (recon, mu, logvar) in (("before", before), ("after", after)):
         recon = expect.floating(recon, f"recon {name} training", (32, 1, 28, 28))

@@ -1,0 +1,1 @@
+"""Server-rendered web pages for candidates and hiring teams (Jinja2 templates, little JavaScript)."""

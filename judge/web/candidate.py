@@ -1,0 +1,173 @@
+"""The candidate's pages: the invitation landing page, the overview with the clock, a problem (code
+editor or quiz), and a submission's live progress and result.
+
+The invitation link (/invite/TOKEN) puts the token in an HttpOnly, SameSite=Strict cookie, the one the
+candidate API also reads, so that the token leaves the address bar (and any later Referer) at once.
+Every page asks judge.assessments.service; the assessment's rules (window, clock, attempts, feedback
+level) live there, not here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from judge.api.deps import DbSession, State
+from judge.api.errors import JUDGE_ERROR_STATUS, Unauthorized
+from judge.api.routes.candidate import TOKEN_COOKIE as INVITATION_COOKIE
+from judge.assessments import service
+from judge.assessments.errors import AssessmentError
+from judge.assessments.schemas import CandidateProblem, CandidateSubmissionCreate
+from judge.errors import JudgeError
+from judge.problem import SLUG_PATTERN, Kind
+from judge.storage.models import Invitation
+from judge.web.deps import CsrfChecked
+from judge.web.render import page
+
+router = APIRouter(include_in_schema=False)
+
+TOKEN_COOKIE = INVITATION_COOKIE  # the cookie the candidate API reads too
+Slug = Annotated[str, Path(pattern=SLUG_PATTERN)]
+EntryId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+#: Generous for any invitation token, tiny for anything else.
+MAX_TOKEN_CHARS = 200
+
+
+def _invitation(request: Request, session: Session, now: datetime) -> Invitation:
+    """The invitation of the browser's invitation cookie; 401 without a valid one."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        raise Unauthorized("open the link from your invitation to take the assessment")
+    return service.authenticate(session, token, now)
+
+
+def _status_of(exc: JudgeError) -> int:
+    return next((int(s) for cls, s in JUDGE_ERROR_STATUS if isinstance(exc, cls)), 400)
+
+
+@router.get("/invite/{token}", response_class=HTMLResponse)
+def landing(token: Annotated[str, Path(max_length=MAX_TOKEN_CHARS)], request: Request, state: State, session: DbSession) -> Response:
+    """The invitation link: who invites whom to what, and the rules; keeps the token in a cookie."""
+    now = state.clock()
+    invitation = service.authenticate(session, token, now)
+    view = service.overview(session, state.settings, invitation, now)
+    response = page(request, state.settings, "candidate/landing.html", {"view": view})
+    max_age = max(1, int((invitation.expires_at - now).total_seconds()))
+    response.set_cookie(TOKEN_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=state.settings.secure_cookies, path="/")
+    return response
+
+
+@router.get("/take", response_class=HTMLResponse)
+def overview(request: Request, state: State, session: DbSession) -> Response:
+    """The overview: the clock, Start (or Finish), and each problem with attempts and score."""
+    now = state.clock()
+    invitation = _invitation(request, session, now)
+    view = service.overview(session, state.settings, invitation, now)
+    submissions = service.candidate_submissions(session, state.settings, invitation, now) if view.started_at else []
+    return page(request, state.settings, "candidate/overview.html", {"view": view, "submissions": submissions, "error": None})
+
+
+@router.post("/take/start", dependencies=[CsrfChecked])
+def start(request: Request, state: State, session: DbSession) -> Response:
+    """Start the candidate's clock."""
+    now = state.clock()
+    invitation = _invitation(request, session, now)
+    service.start(session, state.settings, invitation, now)
+    return RedirectResponse("/take", status_code=303)
+
+
+@router.post("/take/finish", dependencies=[CsrfChecked])
+def finish(request: Request, state: State, session: DbSession) -> Response:
+    """End the candidate's time early."""
+    now = state.clock()
+    invitation = _invitation(request, session, now)
+    service.finish(session, state.settings, invitation, now)
+    return RedirectResponse("/take", status_code=303)
+
+
+def _problem_page(
+    request: Request, state: State, session: Session, invitation: Invitation, problem: CandidateProblem, now: datetime,
+    *, source: str | None = None, chosen: dict[str, list[str]] | None = None, error: str | None = None, status_code: int = 200,
+) -> Response:
+    view = service.overview(session, state.settings, invitation, now)
+    mine = [s for s in service.candidate_submissions(session, state.settings, invitation, now) if s.problem == problem.problem]
+    context = {
+        "view": view,
+        "problem": problem,
+        "source": problem.starter if source is None else source,
+        "chosen": chosen or {},
+        "submissions": mine,
+        "error": error,
+    }
+    template = "candidate/quiz.html" if problem.kind is Kind.QUIZ else "candidate/problem.html"
+    return page(request, state.settings, template, context, status_code=status_code)
+
+
+@router.get("/take/problems/{slug}", response_class=HTMLResponse)
+def problem_page(slug: Slug, request: Request, state: State, session: DbSession) -> Response:
+    """A problem: the statement, the starter in the editor (or the quiz's questions), earlier attempts."""
+    now = state.clock()
+    invitation = _invitation(request, session, now)
+    problem = service.candidate_problem(session, state.settings, invitation, slug, now)
+    return _problem_page(request, state, session, invitation, problem, now)
+
+
+def _quiz_answers(problem: CandidateProblem, form) -> tuple[str, dict[str, list[str]]]:
+    """The answers file of a quiz form: one field per question, q_<id>, one value per chosen option."""
+    chosen: dict[str, list[str]] = {}
+    for question in problem.questions or []:
+        picked = [v for v in form.getlist(f"q_{question.id}") if isinstance(v, str) and v in question.options]
+        if picked:
+            chosen[question.id] = picked
+    answers = {qid: (picked if next(q for q in problem.questions if q.id == qid).kind == "multiple" else picked[0]) for qid, picked in chosen.items()}
+    return json.dumps({"answers": answers}), chosen
+
+
+@router.post("/take/problems/{slug}", dependencies=[CsrfChecked])
+async def submit(slug: Slug, request: Request, state: State, session: DbSession) -> Response:
+    """Submit the editor's code or the quiz's answers; on to the submission's live progress. A refusal
+    (time up, no attempts left) shows the page again with the reason, the code still in the editor."""
+    now = state.clock()
+    invitation = _invitation(request, session, now)
+    problem = service.candidate_problem(session, state.settings, invitation, slug, now)
+    form = await request.form(max_fields=200)
+    chosen = None
+    if problem.kind is Kind.QUIZ:
+        source, chosen = _quiz_answers(problem, form)
+    else:
+        field = form.get("source")
+        source = field if isinstance(field, str) else ""
+    try:
+        accepted = service.submit(session, state.settings, invitation, CandidateSubmissionCreate(problem=slug, source=source), now, state.enqueue)
+    except (AssessmentError, JudgeError) as exc:
+        session.rollback()
+        return _problem_page(
+            request, state, session, invitation, problem, now, source=source, chosen=chosen, error=str(exc), status_code=_status_of(exc)
+        )
+    return RedirectResponse(f"/take/submissions/{accepted.id}", status_code=303)
+
+
+@router.get("/take/submissions/{entry_id}", response_class=HTMLResponse)
+def submission_page(entry_id: EntryId, request: Request, state: State, session: DbSession) -> Response:
+    """One submission: live per-check progress while it is graded, then the result."""
+    now = state.clock()
+    invitation = _invitation(request, session, now)
+    submission = service.candidate_submission(session, state.settings, invitation, entry_id, now)
+    view = service.overview(session, state.settings, invitation, now)
+    problem = next(p for p in view.problems if p.problem == submission.problem)
+    context = {"view": view, "submission": submission, "problem": problem}
+    return page(request, state.settings, "candidate/submission.html", context)
+
+
+@router.get("/take/submissions/{entry_id}/result", response_class=HTMLResponse)
+def submission_result(entry_id: EntryId, request: Request, state: State, session: DbSession) -> Response:
+    """The result section alone, which the progress script swaps in when grading ends."""
+    now = state.clock()
+    invitation = _invitation(request, session, now)
+    submission = service.candidate_submission(session, state.settings, invitation, entry_id, now)
+    return page(request, state.settings, "candidate/result.html", {"submission": submission})

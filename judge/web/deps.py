@@ -1,0 +1,56 @@
+"""Who is using a page: a signed-in team member (session cookie), and the CSRF check of posted forms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from judge.api.auth import Caller
+from judge.api.deps import DbSession, State
+from judge.api.errors import Forbidden, Unauthorized
+from judge.storage import keys
+from judge.storage.models import ApiKey, Role
+from judge.web.sessions import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_valid, read_session, session_secret
+
+SIGN_IN_MESSAGE = "sign in with your team's API key to see this page"
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """A signed-in team member: the key they signed in with, and its team."""
+
+    caller: Caller
+    team: str
+
+
+def member_of(row: ApiKey) -> TeamMember:
+    """The team member a live team or admin key stands for."""
+    team = keys.team_of(row)
+    return TeamMember(caller=Caller(key_id=row.id, role=Role(row.role), name=row.name, team=team), team=team or row.id)
+
+
+def get_member(request: Request, state: State, session: DbSession) -> TeamMember:
+    """The signed-in team member; Unauthorized (a redirect to sign in, on pages) without a live session."""
+    key_id = read_session(session_secret(state.settings), request.cookies.get(SESSION_COOKIE))
+    row = session.get(ApiKey, key_id) if key_id else None
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized(SIGN_IN_MESSAGE)
+    if Role(row.role) not in (Role.ADMIN, Role.TEAM):
+        raise Forbidden("team pages need a team or admin key; this key is a candidate key")
+    return member_of(row)
+
+
+Member = Annotated[TeamMember, Depends(get_member)]
+
+
+async def check_csrf(request: Request, state: State) -> None:
+    """Refuse a posted form whose CSRF token does not match this browser's CSRF cookie."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    if not csrf_valid(session_secret(state.settings), request.cookies.get(CSRF_COOKIE), token if isinstance(token, str) else None):
+        raise Forbidden("the form's security token is missing or stale; reload the page and try again")
+
+
+CsrfChecked = Depends(check_csrf)

@@ -1,0 +1,175 @@
+"""The hiring team's pages: sign in, the assessments list, an assessment's dashboard and a candidate's detail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from judge.api.deps import DbSession, State, viewer_of
+from judge.assessments import reports, service
+from judge.assessments.schemas import InvitationCreate
+from judge.storage import keys
+from judge.storage.models import Role
+from judge.web.deps import CsrfChecked, Member, TeamMember, member_of
+from judge.web.assessment_form import FEEDBACK_HELP, POINTS_PREFIX, SCORING_HELP, AssessmentForm, blank_form, problem_options
+from judge.web.plot import Bin
+from judge.web.render import page
+from judge.web.sessions import SESSION_COOKIE, make_session, session_secret
+
+router = APIRouter(prefix="/team", include_in_schema=False)
+AssessmentId = Annotated[str, Path(pattern=r"^[0-9a-zA-Z_-]{1,64}$")]
+InvitationId = Annotated[str, Path(pattern=r"^[0-9a-zA-Z_-]{1,64}$")]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another one."""
+    if target and target.startswith("/team/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/team/assessments"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, state: State, next: Annotated[str | None, Query()] = None) -> Response:  # noqa: A002 - the query's name
+    """The sign-in form: the team's API key."""
+    return page(request, state.settings, "team/login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login", dependencies=[CsrfChecked])
+def login(
+    request: Request,
+    state: State,
+    session: DbSession,
+    api_key: Annotated[str, Form(max_length=500)],
+    next: Annotated[str | None, Form()] = None,  # noqa: A002
+) -> Response:
+    """Check the key and start a session: a signed HttpOnly, SameSite=Strict cookie naming it."""
+    row = keys.authenticate(session, api_key.strip())
+    error = None
+    if row is None:
+        error = "That API key is not valid (unknown, mistyped or revoked)."
+    elif Role(row.role) not in (Role.ADMIN, Role.TEAM):
+        error = "That is a candidate key; team pages need a team or admin key."
+    if error is not None:
+        return page(request, state.settings, "team/login.html", {"next": _safe_next(next), "error": error}, status_code=401)
+    member = member_of(row)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    settings = state.settings
+    cookie = make_session(session_secret(settings), member.caller.key_id, settings.session_max_age_s)
+    response.set_cookie(
+        SESSION_COOKIE, cookie, max_age=settings.session_max_age_s, httponly=True, samesite="strict", secure=settings.secure_cookies, path="/"
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def logout(_member: Member) -> Response:
+    """End the session."""
+    response = RedirectResponse("/team/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/assessments", response_class=HTMLResponse)
+def assessments_page(request: Request, state: State, session: DbSession, member: Member) -> Response:
+    """The team's assessments, newest first, and the form to create one."""
+    return assessments_list(request, state, session, member, blank_form(state.clock()))
+
+
+def assessments_list(request: Request, state: State, session: Session, member: TeamMember, form: AssessmentForm, status_code: int = 200) -> Response:
+    """The assessments page with `form` (blank, or as posted with its errors) in its new-assessment section."""
+    viewer = viewer_of(member.caller)
+    context = {
+        "member": member,
+        "assessments": service.list_assessments(session, state.settings, viewer),
+        "now": state.clock(),
+        "form": form,
+        "options": problem_options(session, state.settings, viewer),
+        "feedback_help": FEEDBACK_HELP,
+        "scoring_help": SCORING_HELP,
+        "points_prefix": POINTS_PREFIX,
+    }
+    return page(request, state.settings, "team/assessments.html", context, status_code=status_code)
+
+
+@router.get("/assessments/{assessment_id}", response_class=HTMLResponse)
+def dashboard(assessment_id: AssessmentId, request: Request, state: State, session: DbSession, member: Member) -> Response:
+    """An assessment's dashboard: ranking, score histogram, similar pairs, invitations."""
+    return dashboard_page(request, state, session, member, assessment_id)
+
+
+def dashboard_page(
+    request: Request,
+    state: State,
+    session: Session,
+    member: TeamMember,
+    assessment_id: str,
+    issued=None,
+    error=None,
+    status_code=200,
+    rejudge_error: str | None = None,
+) -> Response:
+    """The dashboard, with a just-issued invitation or a refused form's message where there is one."""
+    now = state.clock()
+    viewer = viewer_of(member.caller)
+    report = reports.assessment_report(session, state.settings, viewer, assessment_id, now)
+    invitations = service.list_invitations(session, viewer, assessment_id, now)
+    bins = [Bin(low=b.lower_percent, high=b.upper_percent, count=b.count) for b in report.distribution.buckets]
+    context = {
+        "member": member,
+        "report": report,
+        "invitations": invitations,
+        "bins": bins,
+        "issued": issued,
+        "base_url": str(request.base_url).rstrip("/"),
+        "error": error,
+        "rejudge_error": rejudge_error,
+    }
+    return page(request, state.settings, "team/dashboard.html", context, status_code=status_code)
+
+
+@router.post("/assessments/{assessment_id}/invitations", dependencies=[CsrfChecked])
+def invite(
+    assessment_id: AssessmentId,
+    request: Request,
+    state: State,
+    session: DbSession,
+    member: Member,
+    candidate_name: Annotated[str, Form(max_length=200)],
+    candidate_email: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    """Invite one candidate; the dashboard shows the link once."""
+    try:
+        body = InvitationCreate(candidate_name=candidate_name.strip(), candidate_email=candidate_email.strip() or None)
+    except ValidationError as exc:
+        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return dashboard_page(request, state, session, member, assessment_id, error=f"invalid invitation: {message}", status_code=422)
+    issued = service.invite(session, state.settings, viewer_of(member.caller), assessment_id, body, state.clock())
+    return dashboard_page(request, state, session, member, assessment_id, issued=issued, status_code=201)
+
+
+@router.get("/assessments/{assessment_id}/candidates/{invitation_id}", response_class=HTMLResponse)
+def candidate_detail(
+    assessment_id: AssessmentId, invitation_id: InvitationId, request: Request, state: State, session: DbSession, member: Member
+) -> Response:
+    """One candidate: per-problem results, every attempt's code with integrity flags, similar pairs."""
+    report = reports.candidate_report(session, state.settings, viewer_of(member.caller), assessment_id, invitation_id, state.clock())
+    return page(request, state.settings, "team/candidate.html", {"member": member, "report": report})
+
+
+@router.get("/assessments/{assessment_id}/export.{kind}")
+def export(assessment_id: AssessmentId, kind: Annotated[str, Path(pattern="^(csv|json)$")], state: State, session: DbSession, member: Member) -> Response:
+    """The report as a download: the ranking as CSV, or everything (code included) as JSON."""
+    now = state.clock()
+    viewer = viewer_of(member.caller)
+    if kind == "csv":
+        body = reports.ranking_csv(reports.assessment_report(session, state.settings, viewer, assessment_id, now))
+        media = "text/csv; charset=utf-8"
+    else:
+        body = reports.export(session, state.settings, viewer, assessment_id, now).model_dump_json(indent=2)
+        media = "application/json"
+    disposition = f'attachment; filename="assessment-{assessment_id}.{kind}"'
+    return Response(body, media_type=media, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})

@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from judge.api import errors
+from judge.api import errors, openapi
 from judge.api.auth import RateLimiter
 from judge.api.deps import ServiceState
 from judge.api.errors import PayloadTooLarge, problem_response
 from judge.api.metrics import registry
-from judge.api.routes import health, problems, submissions
+from judge.api.routes import assessments, candidate, health, problems, submissions
 from judge.api.schemas import API_PREFIX
 from judge.queue.dispatch import Redispatcher, make_dispatcher, recover
 from judge.sandbox.base import Sandbox
@@ -22,6 +22,7 @@ from judge.sandbox.select import choose_sandbox
 from judge.settings import Settings
 from judge.storage.db import make_engine, migrate, session_factory
 from judge.storage.packages import with_uploads
+from judge.web import mount as web
 
 log = logging.getLogger(__name__)
 #: How often the API re-queues submissions the broker refused.
@@ -109,9 +110,13 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
     )
     app.state.judge = state
     errors.install(app)
+    openapi.install(app)
     app.include_router(submissions.router, prefix=API_PREFIX)
     app.include_router(problems.router, prefix=API_PREFIX)
+    app.include_router(assessments.router, prefix=API_PREFIX)
+    app.include_router(candidate.router, prefix=API_PREFIX)
     app.include_router(health.router)
+    web.install(app)
     limit = max(settings.max_package_bytes, 8 * settings.max_source_bytes) + BODY_OVERHEAD_BYTES
     app.add_middleware(BodyLimit, limit=limit)
     return app

@@ -8,15 +8,33 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from judge.api.schemas import ProblemDetails
+from judge.assessments.errors import (
+    AssessmentNotFound,
+    AttemptsExhausted,
+    EntryNotFound,
+    InvalidAssessment,
+    InvalidInvitationToken,
+    InvitationExpired,
+    InvitationNotFound,
+    NotStarted,
+    OutsideWindow,
+    ProblemNotInAssessment,
+    ProblemNotUsable,
+    TimeUp,
+)
 from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxUnavailable
 from judge.queue.dispatch import QueueUnavailable
 from judge.storage.packages import PackageTooLarge, ProblemConflict
+from judge.web import errorpage
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+#: Retry-After when the database does not answer (a restart takes seconds).
+DATABASE_RETRY_AFTER_S = 5
 
 
 class ApiError(Exception):
@@ -94,6 +112,18 @@ class ServiceUnavailable(ApiError):
 
 #: Errors of the grading core, by class (the first match wins: subclasses first).
 JUDGE_ERROR_STATUS: list[tuple[type[JudgeError], HTTPStatus]] = [
+    (InvalidInvitationToken, HTTPStatus.UNAUTHORIZED),
+    (InvitationExpired, HTTPStatus.UNAUTHORIZED),
+    (AssessmentNotFound, HTTPStatus.NOT_FOUND),
+    (InvitationNotFound, HTTPStatus.NOT_FOUND),
+    (EntryNotFound, HTTPStatus.NOT_FOUND),
+    (ProblemNotInAssessment, HTTPStatus.NOT_FOUND),
+    (OutsideWindow, HTTPStatus.FORBIDDEN),
+    (TimeUp, HTTPStatus.FORBIDDEN),
+    (NotStarted, HTTPStatus.CONFLICT),
+    (AttemptsExhausted, HTTPStatus.CONFLICT),
+    (ProblemNotUsable, HTTPStatus.UNPROCESSABLE_ENTITY),
+    (InvalidAssessment, HTTPStatus.UNPROCESSABLE_ENTITY),
     (ProblemNotFound, HTTPStatus.NOT_FOUND),
     (PackageTooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (InvalidProblem, HTTPStatus.UNPROCESSABLE_ENTITY),
@@ -126,9 +156,27 @@ def install(app: FastAPI) -> None:
     async def _judge_error(_request: Request, exc: JudgeError) -> JSONResponse:
         status = next((s for cls, s in JUDGE_ERROR_STATUS if isinstance(exc, cls)), HTTPStatus.INTERNAL_SERVER_ERROR)
         headers = {"Retry-After": "30"} if status == HTTPStatus.SERVICE_UNAVAILABLE else None
+        if status == HTTPStatus.UNAUTHORIZED:
+            headers = {"WWW-Authenticate": 'Bearer realm="invitation"'}
         if status == HTTPStatus.INTERNAL_SERVER_ERROR:
             log.error("unmapped judge error: %s", exc)
         return problem_response(status, str(exc), headers)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # The database is restarting or unreachable: a 503 tells the client to retry (with its
+        # Idempotency-Key, a retry of a request that did get stored returns that submission).
+        log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        headers = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
+        return problem_response(HTTPStatus.SERVICE_UNAVAILABLE, "the database is unavailable; retry later", headers)
+
+    @app.exception_handler(DataError)
+    async def _unstorable_value(_request: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot hold or compare, e.g. a NUL byte in an id taken from the path
+        # (PostgreSQL text cannot contain one): the request is invalid, not the server broken.
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None and str(exc.orig) else "invalid value"
+        return problem_response(HTTPStatus.UNPROCESSABLE_ENTITY, f"invalid request: a value cannot be stored or looked up ({reason})")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -145,3 +193,7 @@ def install(app: FastAPI) -> None:
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error")
         return problem_response(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed; the error is logged")
+
+    # The web pages (judge/web) get the same statuses and messages, as HTML pages.
+    for kind, handler in list(app.exception_handlers.items()):
+        app.exception_handlers[kind] = errorpage.for_pages(handler)

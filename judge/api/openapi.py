@@ -1,0 +1,68 @@
+"""The OpenAPI document as the service really answers: every error is application/problem+json.
+
+FastAPI documents error responses as application/json (and 422 with its own body shape); the
+handlers in judge/api/errors.py answer every error as a ProblemDetails in application/problem+json,
+with statuses a route's own list cannot foresee (413 from the body limit, 503 while the database
+restarts). The document says so: error entries carry problem+json, and every operation has a
+`default` response for the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from judge.api.errors import PROBLEM_JSON
+
+PROBLEM_REF = "#/components/schemas/ProblemDetails"
+#: FastAPI's own 422 body, which the service never sends.
+FASTAPI_VALIDATION_REF = "#/components/schemas/HTTPValidationError"
+DEFAULT_ERROR = {
+    "description": "Any other error (e.g. 413 over the body limit, 503 while a dependency restarts), as application/problem+json.",
+    "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
+}
+
+
+def _is_error_body(content: dict[str, Any]) -> bool:
+    # Under the route's own media type (text/plain for a file download) when it sets response_class.
+    return any(entry.get("schema", {}).get("$ref") in (PROBLEM_REF, FASTAPI_VALIDATION_REF) for entry in content.values())
+
+
+def problem_json_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with error bodies as problem+json and a default error response on every operation."""
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, response in operation["responses"].items():
+                content = response.get("content", {})
+                if status[:1] in ("4", "5") and _is_error_body(content):
+                    response["content"] = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}}
+            operation["responses"].setdefault("default", DEFAULT_ERROR)
+    schemas = document.get("components", {}).get("schemas", {})
+    still_used = FASTAPI_VALIDATION_REF in str(document.get("paths", {}))
+    if not still_used:
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+    return document
+
+
+def install(app: FastAPI) -> None:
+    """Serve the corrected document (built once, on first request)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+                servers=app.servers,
+            )
+            app.openapi_schema = problem_json_errors(document)
+        return app.openapi_schema
+
+    app.openapi = openapi

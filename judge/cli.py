@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,13 +12,16 @@ import typer
 from rich.console import Console
 from rich.live import Live
 from rich.markdown import Markdown
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 from rich.table import Table
 
 from judge.bank import ProblemBank
+from judge.batch import BatchReport, CandidateReport, Submission, collect_submissions, grade_batch, is_batch, report_row
 from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxUnavailable
 from judge.grading import grade_submission
-from judge.result import CheckResult, GradeResult, Outcome
+from judge.report import check_report_path, write_report
+from judge.result import CheckResult, GradeResult, Outcome, Verdict
 from judge.sandbox.select import choose_sandbox, isolation_warning
 from judge.settings import Settings
 
@@ -69,12 +74,38 @@ def checks_table(title: str, results: list[CheckResult]) -> Table:
 @app.command()
 def grade(
     problem: Annotated[str, typer.Argument(help="A problem slug, or the path of a problem directory.")],
-    submission: Annotated[Path, typer.Argument(help="The submission file (.py, or .json for quizzes).")],
+    submission: Annotated[
+        Path,
+        typer.Argument(
+            help="The submission file (.py, or .json for quizzes); or a directory or .zip of many: one file per candidate "
+            "(alice.py, candidate = file name without extension), or one folder per candidate holding the problem's "
+            "entrypoint file (alice/solution.py). Hidden files, other files and links are skipped."
+        ),
+    ],
     json_output: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
     sandbox: Annotated[Optional[str], typer.Option(help="Sandbox backend: auto, docker, bwrap or process.")] = None,
+    report: Annotated[
+        Optional[Path],
+        typer.Option(help="Write the per-candidate report (score, verdict, checks, time, integrity flags, similar candidates) as .csv or .json."),
+    ] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Batches: submissions graded at once (default: CPU cores).")] = None,
+    similarity_threshold: Annotated[
+        Optional[float],
+        typer.Option(min=0.0, max=1.0, help="Batches: flag pairs of submissions at least this similar (default: settings.similarity_threshold)."),
+    ] = None,
 ) -> None:
-    """Grade one submission and show each check with its points. Exits 0 whenever grading completed."""
+    """Grade one submission and show each check with its points, or grade a directory or .zip of submissions in
+    parallel, flagging suspicious code and similar pairs. Exits 0 whenever grading completed (3 if the judge failed
+    on some file of a batch, after writing the report)."""
     settings = Settings()
+    if report is not None:
+        try:
+            check_report_path(report)
+        except JudgeError as exc:
+            raise fail(str(exc), EXIT_BAD_INPUT) from None
+    if is_batch(submission):
+        _grade_batch(problem, submission, settings, sandbox, json_output, report, jobs, similarity_threshold)
+        return
     try:
         source = submission.read_bytes()
     except OSError as exc:
@@ -82,12 +113,16 @@ def grade(
     try:
         backend = choose_sandbox(settings, sandbox)
         warn_if_unisolated(backend)
+        started = time.perf_counter()
         if json_output:
             result = grade_submission(problem, source, settings, backend)
         else:
             result = _grade_live(problem, source, settings, backend)
     except JudgeError as exc:
         raise fail(str(exc), exit_code_for(exc)) from None
+    if report is not None:
+        one = Submission(candidate=submission.stem, origin=submission.name, source=source)
+        _write_report(report, [report_row(ProblemBank(settings.problems_dirs).get(problem), one, result, settings, time.perf_counter() - started)])
     if json_output:
         sys.stdout.write(result.model_dump_json() + "\n")
         return
@@ -100,6 +135,76 @@ def grade(
         for question in quiz.questions:
             console.print(f"[bold]{question.id}[/] ({', '.join(question.answer)}): ", end="", highlight=False)
             console.print(question.explanation, highlight=False, markup=False)
+
+
+def _grade_batch(
+    problem: str,
+    path: Path,
+    settings: Settings,
+    sandbox: str | None,
+    json_output: bool,
+    report: Path | None,
+    jobs: int | None,
+    threshold: float | None,
+) -> None:
+    """Grade every submission of a directory or .zip in parallel, with a progress bar; then the summary and report."""
+    try:
+        loaded = ProblemBank(settings.problems_dirs).get(problem)
+        submissions = collect_submissions(path, loaded.spec.entrypoint, settings)
+        backend = choose_sandbox(settings, sandbox)
+        warn_if_unisolated(backend)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=errors, transient=True) as progress:
+            task = progress.add_task(f"grading {len(submissions)} submissions", total=len(submissions))
+
+            def on_report(row: CandidateReport) -> None:
+                progress.update(task, advance=1, description=f"graded {row.candidate}")
+
+            batch = grade_batch(
+                problem,
+                loaded,
+                submissions,
+                settings,
+                backend,
+                jobs=jobs or os.cpu_count() or 1,
+                threshold=settings.similarity_threshold if threshold is None else threshold,
+                on_report=on_report,
+            )
+    except JudgeError as exc:
+        raise fail(str(exc), exit_code_for(exc)) from None
+    if report is not None:
+        _write_report(report, batch.candidates)
+    if json_output:
+        sys.stdout.write(batch.model_dump_json() + "\n")
+    else:
+        console.print(batch_table(batch))
+        if report is not None:
+            console.print(f"report written to {report}", highlight=False)
+    if batch.judge_failed:
+        failed = sum(c.verdict is Verdict.INTERNAL_ERROR for c in batch.candidates)
+        raise fail(f"the judge failed to grade {failed} submission(s); they are marked internal_error in the report", EXIT_JUDGE_FAULT)
+
+
+def batch_table(batch: BatchReport) -> Table:
+    """A Rich table with one line per candidate of a batch."""
+    table = Table(title=f"{batch.problem}: {len(batch.candidates)} submissions", expand=False)
+    for column in ("candidate", "score", "verdict", "time", "integrity flags", "similar to"):
+        table.add_column(column, overflow="fold")
+    for c in batch.candidates:
+        score = f"{c.score:g}/{c.max_score:g}" if c.score is not None else f"-/{c.max_score:g}"
+        verdict = c.verdict.value if c.verdict is not None else f"not graded: {c.error}"
+        flags = ", ".join(sorted({f.kind.value for f in c.flags}))
+        table.add_row(c.candidate, score, verdict, f"{c.time_s:.1f} s", flags, ", ".join(str(m) for m in c.similar))
+    return table
+
+
+def _write_report(path: Path, rows: list) -> None:
+    try:
+        write_report(path, rows)
+    except JudgeError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc.strerror}", EXIT_BAD_INPUT) from None
 
 
 def _grade_live(problem: str, source: bytes, settings: Settings, backend) -> GradeResult:
@@ -225,7 +330,7 @@ def sandbox_reap() -> None:
     from judge.sandbox.docker import STALE_MARGIN_S, docker_cli
 
     settings = Settings()
-    removed = reaper.reap(docker_cli(settings), stale_after_s=settings.max_wall_timeout_s + STALE_MARGIN_S)
+    removed = reaper.reap(docker_cli(settings), stale_after_s=settings.max_wall_timeout_s + settings.pool_idle_s + STALE_MARGIN_S)
     console.print(f"removed {len(removed)} leftover container(s)")
 
 
@@ -307,6 +412,10 @@ def worker(
 def keys_create(
     role: Annotated[str, typer.Option(help="admin, team or candidate.")],
     name: Annotated[str, typer.Option(help="Who or what the key is for.")] = "",
+    team: Annotated[
+        Optional[str],
+        typer.Option(help="The team a team key belongs to: its keys share assessments and private problems (default: a team of its own)."),
+    ] = None,
 ) -> None:
     """Create an API key and print it; it is shown only this once."""
     from judge.storage import keys
@@ -317,7 +426,7 @@ def keys_create(
     except ValueError:
         raise fail(f"unknown role {role!r} (choose from admin, team, candidate)", EXIT_BAD_INPUT) from None
     with _service_sessions(Settings())() as session:
-        new = keys.create_key(session, chosen, name or f"{chosen.value} key")
+        new = keys.create_key(session, chosen, name or f"{chosen.value} key", team=team)
     errors.print(f"created {chosen.value} key {new.row.id}; it is shown only this once:", highlight=False)
     sys.stdout.write(new.secret + "\n")
 
@@ -328,12 +437,12 @@ def keys_list() -> None:
     from judge.storage import keys
 
     table = Table()
-    for column in ("id", "role", "name", "created", "revoked"):
+    for column in ("id", "role", "team", "name", "created", "revoked"):
         table.add_column(column)
     with _service_sessions(Settings())() as session:
         for row in keys.list_keys(session):
             revoked = row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else ""
-            table.add_row(row.id, row.role, row.name, row.created_at.isoformat(timespec="seconds"), revoked)
+            table.add_row(row.id, row.role, keys.team_of(row) or "", row.name, row.created_at.isoformat(timespec="seconds"), revoked)
     console.print(table)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import zipfile
 
 import pytest
 from typer.testing import CliRunner
@@ -40,7 +42,7 @@ def test_json_output_is_exactly_one_object_with_the_contract(cli, tmp_path):
     data = json.loads(lines[0])
     assert set(data) == {"problem", "verdict", "score", "max_score", "checks"}
     assert data["verdict"] == "accepted" and data["score"] == data["max_score"] == 4
-    assert set(data["checks"][0]) == {"id", "category", "outcome", "points", "max_points", "message"}
+    assert set(data["checks"][0]) == {"id", "category", "outcome", "points", "max_points", "message", "series"}
 
 
 def test_a_failing_submission_still_exits_zero(cli, tmp_path):
@@ -114,3 +116,136 @@ def test_quiz_grading_shows_explanations_after_the_table(tmp_path, monkeypatch):
     assert " ".join(quiz.questions[0].explanation.split())[:60] in flat
     as_json = CliRunner().invoke(app, ["grade", "aigc-concepts", path, "--json"])
     assert "Explanations" not in as_json.stdout and len(as_json.stdout.strip().splitlines()) == 1
+
+
+# Batch grading: `judge grade PROBLEM DIR_OR_ZIP --report out.csv`.
+
+BATCH_CAREFUL = (
+    "import torch\n\n\ndef add(a, b):\n"
+    '    """a + b in float64."""\n'
+    "    left = torch.as_tensor(a, dtype=torch.float64)\n"
+    "    right = torch.as_tensor(b, dtype=torch.float64)\n"
+    "    shape = torch.broadcast_shapes(left.shape, right.shape)\n"
+    "    return left.expand(shape) + right.expand(shape)\n"
+)
+BATCH_COPY = BATCH_CAREFUL.replace("left", "p").replace("right", "q").replace("a + b in float64.", "Mine!") + "# done\n"
+
+
+@pytest.fixture
+def roomy_cli(tmp_path, monkeypatch):
+    """Like cli, with time limits that parallel grading on a busy 2-core machine cannot hit."""
+    bank = tmp_path / "roomy"
+    make_problem(bank, check_timeout_s=30, run_timeout_s=120)
+    monkeypatch.setenv("JUDGE_PROBLEMS_DIRS", json.dumps([str(bank)]))
+    monkeypatch.setenv("JUDGE_DATA_DIR", str(tmp_path / "data"))
+    return lambda *args: CliRunner().invoke(app, list(args))
+
+
+def test_a_directory_batch_writes_a_csv_report_with_flags_and_similar_pairs(roomy_cli, tmp_path):
+    subs = tmp_path / "subs"
+    (subs / "carol").mkdir(parents=True)
+    (subs / "alice.py").write_text(BATCH_CAREFUL)
+    (subs / "bob.py").write_text(BATCH_COPY)
+    (subs / "carol" / "solution.py").write_text("import ctypes\n" + "def add(a, b):\n    return a - b\n")
+    report = tmp_path / "out.csv"
+    result = roomy_cli("grade", "tiny-add", str(subs), "--sandbox", "process", "--jobs", "2", "--report", str(report))
+    assert result.exit_code == 0, result.output
+    rows = {row["candidate"]: row for row in csv.DictReader(report.open())}
+    assert list(rows) == ["alice", "bob", "carol"]
+    assert [rows[c]["verdict"] for c in rows] == ["accepted", "accepted", "partial"]
+    assert (rows["carol"]["score"], rows["carol"]["max_score"], rows["carol"]["file"]) == ("1.0", "4.0", "carol/solution.py")
+    assert (rows["carol"]["checks.adds"], rows["carol"]["checks.shape"]) == ("failed", "passed")
+    assert rows["carol"]["flags"] == "ctypes@1" and rows["alice"]["flags"] == ""
+    assert rows["alice"]["similar"].startswith("bob (") and rows["bob"]["similar"].startswith("alice (")
+    assert float(rows["alice"]["time_s"]) > 0
+    for text in ("alice", "ctypes", "3 submissions", f"report written to {report}"):
+        assert text in " ".join(result.stdout.split())
+
+
+def test_a_zip_batch_prints_one_json_object_and_writes_a_json_report(roomy_cli, tmp_path):
+    archive = tmp_path / "subs.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("collected/dora.py", SOLUTION)
+        z.writestr("collected/../../escape.py", SOLUTION)
+    report = tmp_path / "out.json"
+    result = roomy_cli("grade", "tiny-add", str(archive), "--sandbox", "process", "--json", "--report", str(report))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["problem"] == "tiny-add" and data["similar_pairs"] == [] and data["similarity_threshold"] == 0.8
+    assert [(c["candidate"], c["verdict"], c["score"]) for c in data["candidates"]] == [("dora", "accepted", 4.0)]
+    assert json.loads(report.read_text()) == data["candidates"]
+
+
+def test_a_quiz_batch_grades_answer_files_without_flags(tmp_path, monkeypatch):
+    from tests.conftest import PROBLEMS
+
+    monkeypatch.setenv("JUDGE_PROBLEMS_DIRS", json.dumps([str(PROBLEMS)]))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ann.json").write_text('{"answers": {}}')
+    (subs / "ben.json").write_text("not json")
+    result = CliRunner().invoke(app, ["grade", "aigc-concepts", str(subs), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["candidates"]
+    assert [(r["candidate"], r["verdict"], r["score"], r["flags"]) for r in rows] == [
+        ("ann", "wrong_answer", 0.0, []),
+        ("ben", "runtime_error", 0.0, []),
+    ]
+
+
+def test_single_file_grading_can_write_a_one_row_report(roomy_cli, tmp_path):
+    report = tmp_path / "one.csv"
+    result = roomy_cli("grade", "tiny-add", write(tmp_path, SOLUTION, "zoe.py"), "--json", "--report", str(report))
+    assert result.exit_code == 0 and json.loads(result.stdout)["verdict"] == "accepted"
+    rows = list(csv.DictReader(report.open()))
+    assert [(r["candidate"], r["verdict"], r["score"]) for r in rows] == [("zoe", "accepted", "4.0")]
+
+
+@pytest.mark.parametrize(
+    ("setup", "extra", "message"),
+    [
+        ("empty_dir", (), "no submissions in"),
+        ("bad_zip", (), "is not a readable zip archive"),
+        ("empty_dir", ("--report", "out.xlsx"), "must end in .csv or .json"),
+        ("one_file_dir", ("--report", "/nonexistent/dir/out.csv"), "is not a directory"),
+        ("two_for_one", (), "two submissions for candidate 'amy'"),
+    ],
+)
+def test_bad_batches_exit_2_with_one_line(cli, tmp_path, setup, extra, message):
+    target = tmp_path / "batch"
+    if setup == "bad_zip":
+        target = tmp_path / "batch.zip"
+        target.write_bytes(b"PK but not really")
+    else:
+        target.mkdir()
+        if setup == "one_file_dir":
+            (target / "amy.py").write_text(SOLUTION)
+        if setup == "two_for_one":
+            (target / "amy.py").write_text(SOLUTION)
+            (target / "amy").mkdir()
+            (target / "amy" / "solution.py").write_text(SOLUTION)
+    result = cli("grade", "tiny-add", str(target), "--sandbox", "process", *extra)
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+
+
+@pytest.mark.slow
+def test_a_seed_problem_batch_grades_reference_and_mutant_and_pairs_a_copy(tmp_path, monkeypatch):
+    from tests.conftest import PROBLEMS
+
+    monkeypatch.setenv("JUDGE_PROBLEMS_DIRS", json.dumps([str(PROBLEMS)]))
+    monkeypatch.setenv("JUDGE_DATA_DIR", str(tmp_path / "data"))
+    problem = PROBLEMS / "kl-divergence"
+    reference = (problem / "solution.py").read_text()
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ref.py").write_text(reference)
+    (subs / "copycat.py").write_text(reference.replace("terms", "t").replace("diff", "delta") + "\n# all mine\n")
+    (subs / "mutant.py").write_text((problem / "mutants" / "categorical_args_swapped.py").read_text())
+    report = tmp_path / "kl.csv"
+    result = CliRunner().invoke(app, ["grade", "kl-divergence", str(subs), "--sandbox", "process", "-j", "2", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    rows = {row["candidate"]: row for row in csv.DictReader(report.open())}
+    assert (rows["ref"]["verdict"], rows["ref"]["score"], rows["ref"]["max_score"]) == ("accepted", "15.0", "15.0")
+    assert rows["mutant"]["verdict"] == "partial" and float(rows["mutant"]["score"]) < 15
+    assert rows["ref"]["similar"].startswith("copycat (") and rows["mutant"]["similar"] == ""

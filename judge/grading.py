@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from judge.bank import ProblemBank
 from judge.errors import InvalidSubmission
@@ -16,7 +17,7 @@ from judge.result import CheckResult, GradeResult, Outcome
 from judge.sandbox.base import Sandbox, SandboxJob
 from judge.scoring import check_results, score
 from judge.settings import Settings
-from judge.workspace import Workspace, prepare_workspace
+from judge.workspace import Workspace, fill_workspace, prepare_workspace
 
 #: Time the runner needs beyond the candidate's run limit: its own start, torch imports, references.
 RUNNER_GRACE_S = 30.0
@@ -36,25 +37,38 @@ def grade_submission(
     text = decode_source(source, settings)
     if problem.spec.kind is Kind.QUIZ:
         return grade_answers(problem, text)
-    uid = isolation.pick_run_uid() if sandbox.drops_privileges else None
-    workspace = prepare_workspace(problem, source, uid)
+    slot = sandbox.take_slot()
+    if slot is None:
+        uid = isolation.pick_run_uid() if sandbox.drops_privileges else None
+        workspace = prepare_workspace(problem, source, uid)
+    else:
+        # A warm sandbox: its workspace is mounted already, its processes wait for this job.
+        uid, workspace = slot.uid, slot.workspace
+        fill_workspace(workspace, problem, source)
     try:
         job = build_job(problem, workspace, settings, uid)
-        run = sandbox.run(job, _forward(problem, on_check))
+        run = (slot or sandbox).run(job, _forward(problem, on_check))
     finally:
+        if slot is not None:
+            slot.discard()
         workspace.remove()
     results = check_results(problem.check_specs, run.events, run.timed_out)
     return score(problem, results, memory_hit=any(e.limit == "memory" for e in run.events))
 
 
 def decode_source(source: bytes, settings: Settings) -> str:
-    """The submission as text; InvalidSubmission when it is too large or not UTF-8."""
+    """The submission as text; InvalidSubmission when it is too large, not UTF-8 or holds a NUL character."""
     if len(source) > settings.max_source_bytes:
         raise InvalidSubmission(f"submission is {len(source)} bytes; the limit is {settings.max_source_bytes}")
     try:
-        return source.decode("utf-8")
+        text = source.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidSubmission(f"submission is not UTF-8 text (byte {exc.start})") from exc
+    nul = text.find("\0")
+    if nul >= 0:
+        # Neither Python nor JSON source may hold one: it is a binary file, refused before it is stored.
+        raise InvalidSubmission(f"submission holds a NUL character (character {nul}); it is not a text file")
+    return text
 
 
 def grade_answers(problem: Problem, text: str) -> GradeResult:
@@ -77,19 +91,7 @@ def build_job(problem: Problem, workspace: Workspace, settings: Settings, uid: i
         max_wall_timeout_s=settings.max_wall_timeout_s,
         max_memory_mb=settings.max_memory_mb,
     )
-    hidden = [str(p) for p in ProblemBank(settings.problems_dirs).hidden_paths()]
-    hidden += [str(problem.root.parent), str(workspace.trusted_dir)]
-    if settings.data_dir.exists():
-        hidden.append(str(settings.data_dir.resolve()))
-    policy = CandidatePolicy(
-        uid=uid,
-        hide_paths=sorted(set(hidden)),
-        memory_mb=limits.memory_mb,
-        pids=settings.candidate_pids,
-        open_files=settings.candidate_open_files,
-        file_size_mb=settings.candidate_file_size_mb,
-        cpu_s=int(limits.run_timeout_s) + 5,
-    )
+    policy = candidate_policy(settings, workspace, uid, limits.memory_mb, limits.run_timeout_s, extra_hidden=[problem.root.parent])
     config = RunnerConfig(
         checks_dir=str(workspace.checks_dir),
         ini_path=str(workspace.ini_path),
@@ -103,6 +105,25 @@ def build_job(problem: Problem, workspace: Workspace, settings: Settings, uid: i
         output_cap_bytes=settings.output_cap_bytes,
     )
     return SandboxJob(workspace=workspace, config=config, wall_timeout_s=limits.run_timeout_s + RUNNER_GRACE_S)
+
+
+def candidate_policy(
+    settings: Settings, workspace: Workspace, uid: int | None, memory_mb: int, run_timeout_s: float, extra_hidden: Sequence[Path] = ()
+) -> CandidatePolicy:
+    """The candidate's isolation for one run: what it must not see, and its limits."""
+    hidden = [str(p) for p in ProblemBank(settings.problems_dirs).hidden_paths()]
+    hidden += [str(p) for p in extra_hidden] + [str(workspace.trusted_dir)]
+    if settings.data_dir.exists():
+        hidden.append(str(settings.data_dir.resolve()))
+    return CandidatePolicy(
+        uid=uid,
+        hide_paths=sorted(set(hidden)),
+        memory_mb=memory_mb,
+        pids=settings.candidate_pids,
+        open_files=settings.candidate_open_files,
+        file_size_mb=settings.candidate_file_size_mb,
+        cpu_s=int(run_timeout_s) + 5,
+    )
 
 
 def _forward(problem: Problem, on_check: CheckCallback | None) -> Callable[[CheckEvent], None] | None:

@@ -71,7 +71,6 @@ _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API 
 
 def get_caller(
     state: State,
-    session: DbSession,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     header: Annotated[str | None, Security(_header)],
 ) -> Caller:
@@ -79,13 +78,17 @@ def get_caller(
     presented = bearer.credentials if bearer is not None else header
     if not presented:
         raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
-    row = keys.authenticate(session, presented)
+    # A session of its own, returned at once: a request-long one held here while the route opens
+    # another would deadlock the connection pool once more requests run at once than it has connections.
+    with state.sessions() as session:
+        row = keys.authenticate(session, presented)
+        team = keys.team_of(row) if row is not None else None
     if row is None:
         raise Unauthorized("the API key is not valid (unknown, malformed or revoked)")
     wait = state.limiter.take(row.id)
     if wait:
         raise RateLimited(f"rate limit of {state.settings.rate_limit_per_minute} requests a minute exceeded; retry in {wait} s", wait)
-    return Caller(key_id=row.id, role=Role(row.role), name=row.name, team=keys.team_of(row))
+    return Caller(key_id=row.id, role=Role(row.role), name=row.name, team=team)
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]

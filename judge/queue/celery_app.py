@@ -9,6 +9,7 @@ and bounded (the attempt counter in the row, see storage.submissions.claim).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import socket
@@ -21,6 +22,7 @@ from judge.grading import RUNNER_GRACE_S
 from judge.queue import jobs
 from judge.queue.jobs import Grader
 from judge.sandbox.base import Sandbox
+from judge.sandbox.pool import pooled
 from judge.settings import Settings
 
 GRADE_TASK = "judge.grade"
@@ -77,13 +79,21 @@ def create_celery(settings: Settings) -> Celery:
     return app
 
 
-def register_tasks(app: Celery, grader: Callable[[], Grader]) -> None:
-    """The grade and callback tasks; `grader()` gives this worker process's Grader."""
+def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: float = 30.0) -> None:
+    """The grade and callback tasks; `grader()` gives this worker process's Grader. A job that fails
+    outside its own fault handling runs again after `fault_retry_s`."""
 
     @app.task(name=GRADE_TASK, bind=True, max_retries=None)
     def grade(self: Task, submission_id: str) -> None:
         """Grade one submission (idempotent); run again later when asked to."""
-        step = jobs.grade(grader(), submission_id)
+        try:
+            step = jobs.grade(grader(), submission_id)
+        except Exception as exc:
+            # The database went away (PostgreSQL restarting) or no grader could be made (Docker down):
+            # a failed task is acknowledged, which would drop the submission for good. The claim's
+            # heartbeat goes stale meanwhile, so the next run takes it over as a new attempt.
+            log.warning("grade of %s failed outside grading (%s: %s); retrying in %g s", submission_id, type(exc).__name__, exc, fault_retry_s)
+            raise self.retry(countdown=fault_retry_s) from exc
         if step.callback_due:
             app.send_task(CALLBACK_TASK, args=[submission_id])
         if step.retry_in is not None:
@@ -92,7 +102,11 @@ def register_tasks(app: Celery, grader: Callable[[], Grader]) -> None:
     @app.task(name=CALLBACK_TASK, bind=True, max_retries=None)
     def callback(self: Task, submission_id: str) -> None:
         """Deliver one submission's result to its callback_url, retried with backoff."""
-        retry_in = jobs.deliver_callback(grader(), submission_id)
+        try:
+            retry_in = jobs.deliver_callback(grader(), submission_id)
+        except Exception as exc:  # the database is away: keep the owed callback, as for grades
+            log.warning("callback of %s failed (%s: %s); retrying in %g s", submission_id, type(exc).__name__, exc, fault_retry_s)
+            raise self.retry(countdown=fault_retry_s) from exc
         if retry_in is not None:
             raise self.retry(countdown=retry_in)
 
@@ -107,7 +121,11 @@ def process_grader(settings: Settings, sandbox_factory: Callable[[Settings], San
         pid = os.getpid()
         if pid not in made:
             made.clear()
-            made[pid] = Grader(settings, session_factory(make_engine(settings)), sandbox_factory(settings))
+            # Each worker process keeps its own warm pool, refilled by a thread of this process.
+            sandbox = pooled(sandbox_factory(settings), settings)
+            sandbox.open()
+            atexit.register(sandbox.close)
+            made[pid] = Grader(settings, session_factory(make_engine(settings)), sandbox)
         return made[pid]
 
     return get
@@ -121,7 +139,7 @@ def run_worker(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
     migrate(engine)
     engine.dispose()
     app = create_celery(settings)
-    register_tasks(app, process_grader(settings, sandbox_factory))
+    register_tasks(app, process_grader(settings, sandbox_factory), fault_retry_s=settings.heartbeat_timeout_s)
     name = hostname or f"judge-{socket.gethostname()}-{os.getpid()}@%h"
     app.worker_main(
         [

@@ -14,6 +14,7 @@ from judge.errors import JudgeError
 from judge.queue.embedded import CALLBACK, GRADE, EmbeddedPool
 from judge.queue.jobs import Grader
 from judge.sandbox.base import Sandbox
+from judge.sandbox.pool import pooled
 from judge.settings import Settings
 from judge.storage import submissions
 from judge.storage.models import utcnow
@@ -48,6 +49,11 @@ class Dispatcher(abc.ABC):
     def problem(self) -> str | None:
         """Why the queue cannot take work right now, or None when it can."""
 
+    def broker_epoch(self) -> str | None:
+        """An id of the broker's current run, which changes when it restarts (and may have lost every
+        queued job); None when unknown or the queue keeps no jobs outside this process."""
+        return None
+
 
 class EmbeddedDispatcher(Dispatcher):
     """Grades in this process's thread pool."""
@@ -56,12 +62,14 @@ class EmbeddedDispatcher(Dispatcher):
         self.pool = EmbeddedPool(grader, workers)
 
     def start(self) -> None:
-        """Start the grading threads."""
+        """Start the grading threads and the sandbox's warm pool."""
+        self.pool.grader.sandbox.open()
         self.pool.start()
 
     def stop(self) -> None:
-        """Stop the grading threads."""
+        """Stop the grading threads, then destroy the warm sandboxes."""
         self.pool.stop()
+        self.pool.grader.sandbox.close()
 
     def enqueue_grade(self, submission_id: str) -> None:
         """Schedule the grade in-process."""
@@ -120,12 +128,22 @@ class CeleryDispatcher(Dispatcher):
             return f"the queue's broker does not answer ({type(exc).__name__})"
         return None
 
+    def broker_epoch(self) -> str | None:
+        """Redis' run_id: a restarted Redis without persistence has forgotten every queued message."""
+        import redis
+
+        try:
+            with redis.Redis.from_url(self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2) as client:
+                return str(client.info("server")["run_id"])
+        except (redis.RedisError, KeyError):
+            return None
+
 
 def make_dispatcher(settings: Settings, sessions: sessionmaker[Session], sandbox_factory: Callable[[Settings], Sandbox]) -> Dispatcher:
     """The dispatcher settings.queue names; the embedded one grades with a sandbox made here."""
     if settings.queue == "celery":
         return CeleryDispatcher(settings)
-    return EmbeddedDispatcher(Grader(settings, sessions, sandbox_factory(settings)), settings.workers)
+    return EmbeddedDispatcher(Grader(settings, sessions, pooled(sandbox_factory(settings), settings)), settings.workers)
 
 
 def dispatch(dispatcher: Dispatcher, sessions: sessionmaker[Session], submission_id: str) -> bool:
@@ -158,17 +176,24 @@ def recover(dispatcher: Dispatcher, sessions: sessionmaker[Session]) -> int:
 
 
 class Redispatcher(threading.Thread):
-    """Every `interval_s`, queues submissions the queue never took (its broker was down then)."""
+    """Every `interval_s`, queues submissions the queue never took (its broker was down then), and
+    after the broker restarted, everything unfinished again (the restart may have lost its jobs)."""
 
     def __init__(self, dispatcher: Dispatcher, sessions: sessionmaker[Session], interval_s: float) -> None:
         super().__init__(daemon=True, name="judge-redispatch")
         self.dispatcher, self.sessions, self.interval_s = dispatcher, sessions, interval_s
         self.stopped = threading.Event()
+        self.epoch = dispatcher.broker_epoch()
 
     def run(self) -> None:
         """Loop until stopped."""
         while not self.stopped.wait(self.interval_s):
             try:
+                epoch = self.dispatcher.broker_epoch()
+                if epoch is not None and self.epoch is not None and epoch != self.epoch:
+                    # Duplicates of jobs the broker did keep are harmless: a grade is claimed once.
+                    log.warning("the queue's broker restarted; re-queued %d unfinished submissions and callbacks", recover(self.dispatcher, self.sessions))
+                self.epoch = epoch if epoch is not None else self.epoch
                 with self.sessions() as session:
                     waiting = submissions.undispatched(session, created_before=utcnow() - timedelta(seconds=self.interval_s))
                 for submission_id in waiting:

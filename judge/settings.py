@@ -84,8 +84,34 @@ class Settings(BaseSettings):
     callback_max_attempts: int = Field(default=6, ge=1, le=20, description="Deliveries of one callback before giving up.")
     callback_backoff_s: float = Field(default=2.0, ge=0, description="Delay before the second delivery, doubled after each.")
     callback_timeout_s: float = Field(default=10.0, gt=0, description="How long one callback POST may take.")
+    team_problems_dirs: dict[str, list[Path]] = Field(
+        default_factory=dict,
+        description="Private problem banks: team -> directories of problems only that team sees and uses (JSON in JUDGE_TEAM_PROBLEMS_DIRS).",
+    )
+    invitation_grace_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=0,
+        description="How long after an assessment closes its invitations stay valid by default (to read results).",
+    )
+    # The web pages (judge/web).
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs team members' browser sessions and CSRF tokens; None: a random secret kept in data_dir/session-secret.",
+    )
+    session_max_age_s: int = Field(default=8 * 3600, ge=60, description="How long a team member's browser session lasts.")
+    secure_cookies: bool = Field(default=False, description="Mark session cookies Secure (set it when the pages are served over HTTPS).")
     test_postgres_url: str | None = Field(default=None, description="PostgreSQL the integration tests use (scripts/services.sh).")
     test_redis_url: str | None = Field(default=None, description="Redis the integration tests use (scripts/services.sh).")
+
+    # Integrity (judge/similarity.py) and offline batch grading (judge/batch.py).
+    similarity_threshold: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="Pairs of submissions at least this similar are flagged (copies measure 0.89-1.0, independent solutions at most 0.69).",
+    )
+    batch_max_archive_bytes: int = Field(default=256 * 2**20, gt=0, description="Largest .zip of submissions `judge grade` reads.")
+    batch_max_submissions: int = Field(default=5000, gt=0, description="Most submissions one `judge grade` batch grades.")
 
     # Sandbox backends (judge/sandbox/docker.py, bwrap.py).
     docker_image: str = Field(default="judge-sandbox:latest", description="The runner image candidate containers run.")
@@ -97,6 +123,21 @@ class Settings(BaseSettings):
     docker_host: str | None = Field(default=None, description="Docker engine address (docker -H); None: the CLI's default.")
     docker_cpus: float = Field(default=1.0, gt=0, description="CPU quota of each candidate container, in CPUs.")
     bwrap_path: str = Field(default="bwrap", description="The bubblewrap executable.")
+    pool_size: int = Field(
+        default=1,
+        ge=0,
+        le=16,
+        description="Warm sandboxes each grading process keeps started ahead of demand (judge/sandbox/pool.py); 0: grade cold.",
+    )
+    pool_nice: int = Field(
+        default=19,
+        ge=0,
+        le=19,
+        description="Niceness of warm-ups (as root; raised to 0 on hand-out): 19 uses only CPU time gradings leave idle.",
+    )
+    pool_idle_s: float = Field(
+        default=300.0, gt=0, le=3600, description="The warm pool empties after this long without a submission; a slot waits no longer."
+    )
     require_docker: bool = Field(default=False, description="Tests needing Docker fail instead of skipping without it.")
     ci: bool = Field(
         default=False,

@@ -39,34 +39,43 @@ class Workspace:
 
 def prepare_workspace(problem: Problem, source: bytes, candidate_uid: int | None, parent: Path | None = None) -> Workspace:
     """Lay out a fresh workspace for one submission of `problem` (candidate_uid: the run uid, if any)."""
+    workspace = create_workspace(candidate_uid, parent)
+    fill_workspace(workspace, problem, source)
+    return workspace
+
+
+def create_workspace(candidate_uid: int | None, parent: Path | None = None) -> Workspace:
+    """The empty directories of a workspace; a warm sandbox mounts them before its submission exists."""
     root = Path(tempfile.mkdtemp(prefix="judge-", dir=parent))
     os.chmod(root, 0o711)
     trusted = root / "trusted"
     candidate = root / "candidate"
-    checks = trusted / "checks"
     trusted.mkdir(mode=0o700)
-    checks.mkdir(mode=0o700)
-    for folder in (problem.hidden_checks_dir, problem.public_checks_dir):
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.py")):
-                shutil.copyfile(path, checks / path.name)
-    workspace = Workspace(
+    (trusted / "checks").mkdir(mode=0o700)
+    candidate.mkdir(mode=0o755)
+    os.chmod(candidate, 0o755)
+    if candidate_uid is None:
+        (candidate / "tmp").mkdir(mode=0o700)
+    return Workspace(
         root=root,
         trusted_dir=trusted,
         candidate_dir=candidate,
-        checks_dir=checks,
+        checks_dir=trusted / "checks",
         ini_path=trusted / "pytest.ini",
         probes_path=trusted / "probes.py",
         config_path=trusted / "config.json",
     )
+
+
+def fill_workspace(workspace: Workspace, problem: Problem, source: bytes) -> None:
+    """Copy in the problem's checks and probes and write the submission (never through a planted link)."""
+    for folder in (problem.hidden_checks_dir, problem.public_checks_dir):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.py")):
+                shutil.copyfile(path, workspace.checks_dir / path.name)
     shutil.copyfile(problem.probes_path, workspace.probes_path)
     workspace.ini_path.write_text(PYTEST_INI)
-    candidate.mkdir(mode=0o755)
-    os.chmod(candidate, 0o755)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-    fd = os.open(candidate / problem.spec.entrypoint, flags, 0o644)
+    fd = os.open(workspace.candidate_dir / problem.spec.entrypoint, flags, 0o644)
     with os.fdopen(fd, "wb") as out:
         out.write(source)
-    if candidate_uid is None:
-        (candidate / "tmp").mkdir(mode=0o700)
-    return workspace

@@ -14,9 +14,11 @@ import traceback
 import types
 
 
-from judge.harness.isolation import CandidatePolicy, enter
+from judge.harness.isolation import CandidatePolicy, enter, tighten
 
 SOLUTION_MODULE = "solution"
+#: The error type of an init whose limits could not be applied: the judge's fault, sent before any candidate code ran.
+LIMITS_ERROR = "JudgeLimitsError"
 
 
 def describe(exc: BaseException, entrypoint: str) -> dict:
@@ -31,9 +33,10 @@ def describe(exc: BaseException, entrypoint: str) -> dict:
 class Server:
     """Answers the runner's requests one at a time."""
 
-    def __init__(self, requests, replies) -> None:
+    def __init__(self, requests, replies, policy: CandidatePolicy | None = None) -> None:
         self.requests = requests
         self.replies = replies
+        self.policy = policy or CandidatePolicy(memory_mb=0, memory_by_cgroup=True)
         self.probes: types.ModuleType | None = None
         self.solution: types.ModuleType | None = None
         self.entrypoint = ""
@@ -57,6 +60,14 @@ class Server:
         """Run one request; candidate exceptions, SystemExit included, become error replies."""
         try:
             if request["op"] == "init":
+                limits = request.get("limits")
+                if limits is not None:
+                    # Still trusted code: the job's limits (a process started ahead of its job got
+                    # the server's maxima) apply before the first byte of the submission runs.
+                    try:
+                        tighten(self.policy, limits["cpu_s"], limits["memory_mb"])
+                    except (OSError, ValueError, KeyError, TypeError) as exc:
+                        return {"ok": False, "error": {"type": LIMITS_ERROR, "message": str(exc)[:300], "where": ""}}
                 self.entrypoint = request["entrypoint"]
                 self.probes = self._load_probes(request["probes"])
                 self.solution = self._load_solution(self.entrypoint)
@@ -93,7 +104,8 @@ class Server:
 
 def main() -> None:
     """Isolate, then serve."""
-    enter(CandidatePolicy.model_validate_json(sys.argv[1]))
+    policy = CandidatePolicy.model_validate_json(sys.argv[1])
+    enter(policy)
     import torch
 
     torch.set_num_threads(1)
@@ -112,7 +124,7 @@ def main() -> None:
     os.dup2(2, 1)
     # Until this message the runner knows no candidate byte has run: a failure before it is the judge's.
     wire.write_message(replies, {"ready": True})
-    Server(requests, replies).serve()
+    Server(requests, replies, policy).serve()
 
 
 if __name__ == "__main__":

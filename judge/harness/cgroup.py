@@ -25,6 +25,20 @@ class RunCgroup:
         """The file a process writes its pid to in order to join."""
         return str(self.path / "cgroup.procs")
 
+    def set_limit(self, memory_mb: int) -> None:
+        """Change the memory limit (still without swap); OSError when the kernel refuses it."""
+        limit = str(memory_mb << 20)
+        if self.version == 2:
+            (self.path / "memory.max").write_text(limit)
+            return
+        memory, swap = self.path / "memory.limit_in_bytes", self.path / "memory.memsw.limit_in_bytes"
+        # v1 keeps memory <= memory+swap at every step: lower memory first, raise it last.
+        lowering = int(memory.read_text()) > int(limit)
+        steps = [memory, swap] if lowering else [swap, memory]
+        for path in steps:
+            if path.exists():
+                path.write_text(limit)
+
     def oom_killed(self) -> bool:
         """Whether the kernel killed a process here for exceeding the memory limit."""
         try:

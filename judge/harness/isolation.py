@@ -111,6 +111,23 @@ def enter(policy: CandidatePolicy) -> None:
     _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
 
 
+def tighten(policy: CandidatePolicy, cpu_s: int, memory_mb: int) -> None:
+    """Lower the CPU-time rlimit (and RLIMIT_DATA, where no cgroup limits memory) to a job's limits.
+
+    A process started ahead of its job entered with the server's maxima; it calls this before it
+    loads the submission. Limits only ever go down (an unprivileged process cannot raise them).
+    """
+    wanted = {resource.RLIMIT_CPU: int(cpu_s)}
+    if not policy.memory_by_cgroup:
+        wanted[resource.RLIMIT_DATA] = int(memory_mb) << 20
+    for which, value in wanted.items():
+        if value <= 0:
+            raise ValueError(f"limit {value} is not positive")
+        _, hard = resource.getrlimit(which)
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(which, (value, value))
+
+
 def _runtime_paths() -> list[Path]:
     """Directories the candidate's Python needs: the interpreter's prefixes and the judge package."""
     import judge

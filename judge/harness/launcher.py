@@ -85,6 +85,13 @@ class LaunchedCandidate(abc.ABC):
     def terminate(self) -> bool:
         """End the process and everything it started; True when it was killed for memory."""
 
+    def restrict(self, policy) -> None:
+        """Apply a job's limits to a process started ahead of the job (OSError if they cannot be).
+
+        What the process applies to itself (rlimits) it applies when the job's `init` arrives; here
+        is what is set from outside: the memory limit and, for a container, its CPU weight.
+        """
+
 
 class Launcher(abc.ABC):
     """Starts candidate processes for one run."""
@@ -114,6 +121,11 @@ class LocalCandidate(LaunchedCandidate):
         self.process = process
         self.uid = uid
         self.group = group
+
+    def restrict(self, policy) -> None:
+        """Lower the memory cgroup's limit to the job's (the process's own rlimits follow at init)."""
+        if self.group is not None:
+            self.group.set_limit(policy.memory_mb)
 
     def terminate(self) -> bool:
         """Kill every process of the run uid (or the process group without root), then reap."""
@@ -164,6 +176,15 @@ class LocalLauncher(Launcher):
 SANDBOX_WORKDIR = "/work"
 #: Docker CLI calls made while ending a container must not hang the runner.
 DOCKER_CALL_TIMEOUT_S = 30.0
+#: The engine's default CPU weight; a container started ahead of demand at niceness n gets the
+#: weight the scheduler gives a process at nice n (each level about 1.25 times less).
+DEFAULT_CPU_SHARES = 1024
+
+
+def cpu_shares(nice: int) -> int:
+    """The docker CPU weight matching a niceness (1024 at 0, 15 at 19; the engine's minimum is 2)."""
+    return max(2, round(DEFAULT_CPU_SHARES / 1.25**nice))
+
 
 
 def container_name(run_id: str, attempt: int) -> str:
@@ -186,6 +207,7 @@ def docker_run_argv(spec: DockerLauncherSpec, config, attempt: int) -> list[str]
         # memory-swap equal to memory: no swap on top of the limit.
         "--memory", memory, "--memory-swap", memory,
         "--cpus", f"{spec.cpus:g}",
+        "--cpu-shares", str(cpu_shares(config.nice)),
         "--pids-limit", str(policy.pids),
         "--read-only",
         "--tmpfs", f"/tmp:{scratch}",
@@ -235,6 +257,13 @@ class DockerCandidate(LaunchedCandidate):
         self.process = process
         self.docker = docker
         self.name = name
+
+    def restrict(self, policy) -> None:
+        """Set the container's memory limit to the job's and its CPU weight back to the default."""
+        memory = f"{policy.memory_mb}m"
+        out = docker_call(self.docker, "update", "--memory", memory, "--memory-swap", memory, "--cpu-shares", str(DEFAULT_CPU_SHARES), self.name)
+        if out.returncode != 0:
+            raise OSError(f"docker update {self.name}: {out.stderr.strip()[:300]}")
 
     def terminate(self) -> bool:
         """SIGKILL the container, read whether it was OOM-killed, then remove it."""

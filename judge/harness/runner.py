@@ -1,4 +1,4 @@
-"""The trusted runner: `python -I -m judge.harness.runner CONFIG_JSON_PATH`.
+"""The trusted runner: `python -I -m judge.harness.runner CONFIG_JSON_PATH` (or `--warm LAUNCH_JSON_PATH`).
 
 Runs the problem's pytest checks in this process, each talking to the candidate process by messages,
 and streams one JSON event per check on stdout (pytest's own output goes to stderr). pytest loads no
@@ -8,11 +8,12 @@ plugin but ours and pytest's built-ins, no conftest, and its ini and rootdir are
 from __future__ import annotations
 
 import os
+import select
 import sys
 from pathlib import Path
 
-from judge.harness.events import CheckEvent, DoneEvent, FaultEvent
-from judge.harness.session import CandidateSession, RunnerConfig
+from judge.harness.events import CheckEvent, DoneEvent, FaultEvent, ReadyEvent
+from judge.harness.session import CandidateFault, CandidateSession, LaunchConfig, RunnerConfig, SandboxSetupError
 
 
 def pytest_args(config: RunnerConfig) -> list[str]:
@@ -34,22 +35,49 @@ def pytest_args(config: RunnerConfig) -> list[str]:
 
 
 def main() -> int:
-    """Run every check; always ends with a done or a fault event."""
-    config = RunnerConfig.model_validate_json(Path(sys.argv[1]).read_text())
+    """Run every check; always ends with a done or a fault event.
+
+    `runner CONFIG` runs the job in CONFIG. `runner --warm LAUNCH_CONFIG` is a pool slot: it starts
+    its first candidate process, says `ready`, and reads the job (one JSON line) on stdin.
+    """
+    warm = sys.argv[1] == "--warm"
     events = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
 
-    def emit(event: CheckEvent | DoneEvent | FaultEvent) -> None:
+    def emit(event: CheckEvent | DoneEvent | FaultEvent | ReadyEvent) -> None:
         events.write(event.model_dump_json() + "\n")
         events.flush()
 
     import pytest
     import torch
 
+    import judge.harness.expect  # noqa: F401 - every problem's checks import it; a warm runner has it ready
     from judge.harness.plugin import HarnessPlugin
 
     torch.set_num_threads(1)
-    session = CandidateSession(config)
+    if warm:
+        session = CandidateSession(LaunchConfig.model_validate_json(Path(sys.argv[2]).read_text()))
+        try:
+            session.prestart()
+        except (SandboxSetupError, CandidateFault) as exc:
+            emit(FaultEvent(message=f"the warm candidate process did not start: {exc}"[:2000]))
+            session.close()
+            return 1
+        emit(ReadyEvent())
+        job = await_job(session)
+        if job is None:
+            session.close()
+            return 0
+        config = RunnerConfig.model_validate_json(job)
+        try:
+            session.bind(config)
+        except SandboxSetupError as exc:
+            emit(FaultEvent(message=str(exc)[:2000]))
+            session.close()
+            return 1
+    else:
+        config = RunnerConfig.model_validate_json(Path(sys.argv[1]).read_text())
+        session = CandidateSession(config)
     plugin = HarnessPlugin(session, config.check_ids, emit)
     try:
         pytest.main(pytest_args(config), plugins=[plugin])
@@ -63,6 +91,21 @@ def main() -> int:
         return 1
     emit(DoneEvent())
     return 0
+
+
+def await_job(session: CandidateSession) -> bytes | None:
+    """The job's line from stdin; None when the host closes stdin or the waiting candidate process
+    stops waiting (it may say nothing before init: output or end of file means it died)."""
+    buffer = b""
+    while b"\n" not in buffer:
+        ready, _, _ = select.select([0, session.replies_fd], [], [])
+        if session.replies_fd in ready:
+            return None
+        chunk = os.read(0, 65536)
+        if not chunk:
+            return None
+        buffer += chunk
+    return buffer
 
 
 if __name__ == "__main__":

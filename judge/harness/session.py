@@ -7,6 +7,7 @@ and a fresh one is started for the next check.
 
 from __future__ import annotations
 
+import math
 import os
 import select
 import struct
@@ -23,24 +24,37 @@ from judge.harness.launcher import LaunchedCandidate, LauncherSpec, LocalLaunche
 
 FaultKind = Literal["error", "timeout", "memory", "crash", "protocol"]
 READY_TIMEOUT_S = 120.0
+WARM_READY_TIMEOUT_S = 900.0
+#: candidate.LIMITS_ERROR (not imported: the trusted side imports nothing of the candidate's module).
+LIMITS_ERROR = "JudgeLimitsError"
 MAX_STARTS = 12
 ALLOCATION_FAILURES = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")
 
 
-class RunnerConfig(BaseModel):
+class LaunchConfig(BaseModel):
+    """What starting a candidate process needs: all of it is known before the submission is.
+
+    A warm runner (a pool slot) gets only this, starts its first candidate process with it and
+    waits; `nice` starts that process at a lower CPU priority, raised when a job arrives.
+    """
+
+    candidate_dir: str
+    policy: CandidatePolicy
+    launcher: LauncherSpec = Field(default_factory=LocalLauncherSpec)
+    output_cap_bytes: int = 64 * 1024
+    nice: int = Field(default=0, ge=0, le=19)
+
+
+class RunnerConfig(LaunchConfig):
     """What the host tells the trusted runner about one run (a JSON file in the trusted directory)."""
 
     checks_dir: str
     ini_path: str
     probes_path: str
-    candidate_dir: str
     entrypoint: str
     check_ids: list[str]
     check_timeout_s: float = Field(gt=0)
     run_timeout_s: float = Field(gt=0)
-    policy: CandidatePolicy
-    launcher: LauncherSpec = Field(default_factory=LocalLauncherSpec)
-    output_cap_bytes: int = 64 * 1024
     seed: int = 0
 
 
@@ -83,25 +97,52 @@ class OutputLog:
 
 
 class CandidateSession:
-    """One submission's candidate process, restarted after a crash or timeout."""
+    """One submission's candidate process, restarted after a crash or timeout.
 
-    def __init__(self, config: RunnerConfig) -> None:
+    Made with a RunnerConfig it is ready for checks. Made with a LaunchConfig (a warm runner) it can
+    `prestart` its first process, which then waits, greeted, for `bind` to give it the job.
+    """
+
+    def __init__(self, config: LaunchConfig) -> None:
         self.config = config
         self.log = OutputLog(config.output_cap_bytes)
-        self.run_deadline = time.monotonic() + config.run_timeout_s
-        self.check_deadline = self.run_deadline
+        self.run_deadline = self.check_deadline = math.inf
         self.starts = 0
         self.broken: CandidateFault | None = None
         self.memory_hit = False
+        self.probes_source = ""
         self._candidate: LaunchedCandidate | None = None
         self._process: subprocess.Popen | None = None
+        self._initialised = False
         self._requests = None
         self._replies_fd = -1
         self._buffer = b""
-        with open(config.probes_path, encoding="utf-8") as probes:
-            self.probes_source = probes.read()
+        if isinstance(config, RunnerConfig):
+            self.bind(config)
 
     # -- public -------------------------------------------------------------------------------
+
+    def prestart(self) -> None:
+        """Start the first candidate process ahead of the job, up to its greeting (no submission byte is read).
+
+        It may take long: a warm-up runs at the lowest priority, on CPU time nothing else wants.
+        """
+        self._launch(WARM_READY_TIMEOUT_S)
+
+    @property
+    def replies_fd(self) -> int:
+        """The candidate's reply channel (-1 without a process): readable early only if it died."""
+        return self._replies_fd
+
+    def bind(self, config: RunnerConfig) -> None:
+        """Give the session its job; its run clock starts now."""
+        if self._process is not None and (config.candidate_dir != self.config.candidate_dir or config.launcher != self.config.launcher):
+            raise SandboxSetupError("the job does not fit the prestarted candidate process")
+        self.config = config
+        self.run_deadline = time.monotonic() + config.run_timeout_s
+        self.check_deadline = self.run_deadline
+        with open(config.probes_path, encoding="utf-8") as probes:
+            self.probes_source = probes.read()
 
     def begin_check(self) -> None:
         """Start the per-check clock."""
@@ -113,7 +154,7 @@ class CandidateSession:
             raise self.broken
         if time.monotonic() >= self.run_deadline:
             raise CandidateFault("timeout", "the run's time limit was reached")
-        if self._process is None:
+        if not self._initialised:
             started = time.monotonic()
             self._start()
             # Starting a fresh process (interpreter, torch, the submission's import) is not this check's time.
@@ -131,6 +172,45 @@ class CandidateSession:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def _start(self) -> None:
+        if self._process is not None and self._process.poll() is not None:
+            # A prestarted process that died while waiting ran no candidate code: start afresh.
+            self._kill()
+        if self._process is None:
+            self._launch()
+        else:
+            # The prestarted process: the job's limits apply before it reads a byte of the submission.
+            try:
+                self._candidate.restrict(self.config.policy)
+            except OSError as exc:
+                self._kill()
+                raise SandboxSetupError(f"the job's limits could not be applied to the candidate process: {exc}") from exc
+        policy = self.config.policy
+        # Importing the submission is not charged to a check but has a check's time limit.
+        init = {
+            "op": "init",
+            "probes": self.probes_source,
+            "entrypoint": self.config.entrypoint,
+            "limits": {"cpu_s": policy.cpu_s, "memory_mb": policy.memory_mb},
+        }
+        try:
+            reply = self._exchange(init, min(time.monotonic() + self.config.check_timeout_s, self.run_deadline), during="import")
+        except CandidateFault as fault:
+            self.broken = CandidateFault(fault.kind, f"importing the submission: {fault.message}")
+            raise self.broken from fault
+        if not reply.get("ok"):
+            error = reply.get("error")
+            if isinstance(error, dict) and error.get("type") == LIMITS_ERROR:
+                # Sent before any submission code ran, so it can be believed: the judge's fault.
+                self._kill()
+                raise SandboxSetupError(f"the candidate process could not apply the job's limits: {error.get('message', '')}")
+            fault = self._fault_from_error(error)
+            self.broken = CandidateFault(fault.kind, f"importing the submission failed: {fault.message}")
+            self._kill()
+            raise self.broken
+        self._initialised = True
+
+    def _launch(self, ready_timeout_s: float = READY_TIMEOUT_S) -> None:
+        """Start a candidate process and read its greeting."""
         if self.starts >= MAX_STARTS:
             self.broken = CandidateFault("crash", "the submission's process kept dying; no further restarts")
             raise self.broken
@@ -142,28 +222,17 @@ class CandidateSession:
         self._buffer = b""
         threading.Thread(target=self.log.drain, args=(self._process.stderr,), daemon=True).start()
         try:
-            ready = self._read_message(time.monotonic() + READY_TIMEOUT_S)
+            ready = self._read_message(time.monotonic() + ready_timeout_s)
         except CandidateFault as fault:
             self._kill()
             raise SandboxSetupError(f"the candidate process failed to start: {fault.message}\n{self.log.text()[-2000:]}") from fault
         if ready != {"ready": True}:
             raise SandboxSetupError("the candidate process sent an unexpected greeting")
-        # Importing the submission is not charged to a check but has a check's time limit.
-        init = {"op": "init", "probes": self.probes_source, "entrypoint": self.config.entrypoint}
-        try:
-            reply = self._exchange(init, min(time.monotonic() + self.config.check_timeout_s, self.run_deadline), during="import")
-        except CandidateFault as fault:
-            self.broken = CandidateFault(fault.kind, f"importing the submission: {fault.message}")
-            raise self.broken from fault
-        if not reply.get("ok"):
-            fault = self._fault_from_error(reply.get("error"))
-            self.broken = CandidateFault(fault.kind, f"importing the submission failed: {fault.message}")
-            self._kill()
-            raise self.broken
 
     def _kill(self) -> bool:
         """Kill the process and all it started; True when it had been killed for memory."""
         candidate, self._candidate, self._process = self._candidate, None, None
+        self._initialised = False
         if candidate is None:
             return False
         oom = candidate.terminate()

@@ -43,3 +43,28 @@ class Sandbox(abc.ABC):
     @abc.abstractmethod
     def run(self, job: SandboxJob, on_event: EventSink | None = None) -> SandboxRun:
         """Run one job; SandboxFault when the sandbox itself fails."""
+
+    def open(self) -> None:
+        """Start what the sandbox keeps ready ahead of demand (a warm pool); nothing by default."""
+
+    def close(self) -> None:
+        """Stop and destroy what `open` started."""
+
+    def take_slot(self) -> WarmSlot | None:
+        """A sandbox started ahead of demand, for the next submission alone; None: grade cold."""
+        return None
+
+
+class WarmSlot(abc.ABC):
+    """A sandbox started ahead of demand (see sandbox.pool): it owns a workspace, runs one job, then is gone."""
+
+    uid: int | None
+    workspace: Workspace
+
+    @abc.abstractmethod
+    def run(self, job: SandboxJob, on_event: EventSink | None = None) -> SandboxRun:
+        """Run the job (whose workspace is this slot's); the slot is used up whatever happens."""
+
+    @abc.abstractmethod
+    def discard(self) -> None:
+        """End the slot's processes (and containers); safe to call twice."""

@@ -21,7 +21,7 @@ from judge.errors import SandboxUnavailable
 from judge.harness import isolation
 from judge.harness.launcher import BwrapLauncherSpec, bwrap_argv
 from judge.sandbox.base import EventSink, SandboxJob, SandboxRun
-from judge.sandbox.process import ProcessSandbox
+from judge.sandbox.process import C, ProcessSandbox
 from judge.settings import Settings
 
 #: System directories bound read-only (or recreated as the same symlink, on merged-/usr systems).
@@ -122,9 +122,12 @@ class BwrapSandbox(ProcessSandbox):
 
     def prepare(self, job: SandboxJob) -> SandboxJob:
         """The job with the bwrap launcher."""
-        spec = layout(self.bwrap, job.config.policy.hide_paths, user_namespace=not isolation.is_root())
-        config = job.config.model_copy(update={"launcher": spec})
-        return job.model_copy(update={"config": config})
+        return job.model_copy(update={"config": self.isolate(job.config, "", job.wall_timeout_s)})
+
+    def isolate(self, config: C, run_id: str, wall_timeout_s: float) -> C:
+        """The configuration with the bwrap launcher (run_id and the wall limit play no part)."""
+        spec = layout(self.bwrap, config.policy.hide_paths, user_namespace=not isolation.is_root())
+        return config.model_copy(update={"launcher": spec})
 
     def run(self, job: SandboxJob, on_event: EventSink | None = None) -> SandboxRun:
         """Run the job with each candidate process under bwrap."""

@@ -24,7 +24,7 @@ from judge.sandbox.image import (
     DIGEST_LABEL,
     harness_digest,
 )
-from judge.sandbox.process import ProcessSandbox
+from judge.sandbox.process import C, ProcessSandbox
 from judge.settings import Settings
 
 #: A container may outlive the runner's wall limit by this much before the in-container SIGKILL.
@@ -144,7 +144,8 @@ class DockerSandbox(ProcessSandbox):
         self.candidate_uid = image.candidate_uid
         self.owner = reaper.owner_token()
         if reap:
-            reaper.reap(self.docker, stale_after_s=settings.max_wall_timeout_s + STALE_MARGIN_S)
+            # A warm pool's containers may wait pool_idle_s before their run starts.
+            reaper.reap(self.docker, stale_after_s=settings.max_wall_timeout_s + settings.pool_idle_s + STALE_MARGIN_S)
 
     @property
     def drops_privileges(self) -> bool:
@@ -153,6 +154,10 @@ class DockerSandbox(ProcessSandbox):
 
     def prepare(self, job: SandboxJob, run_id: str) -> SandboxJob:
         """The job with the docker launcher: containers labelled with this run and this judge process."""
+        return job.model_copy(update={"config": self.isolate(job.config, run_id, job.wall_timeout_s)})
+
+    def isolate(self, config: C, run_id: str, wall_timeout_s: float) -> C:
+        """The configuration with the docker launcher (the container user replaces any run uid)."""
         spec = DockerLauncherSpec(
             docker=self.docker,
             image=self.settings.docker_image,
@@ -160,11 +165,14 @@ class DockerSandbox(ProcessSandbox):
             labels={reaper.OWNER_LABEL: self.owner},
             cpus=self.settings.docker_cpus,
             user=f"{self.candidate_uid}:{self.candidate_uid}",
-            lifetime_s=job.wall_timeout_s + LIFETIME_MARGIN_S,
+            lifetime_s=wall_timeout_s + LIFETIME_MARGIN_S,
         )
-        policy = job.config.policy.model_copy(update={"uid": None, "hide_paths": [], "cgroup_procs": [], "memory_by_cgroup": True})
-        config = job.config.model_copy(update={"launcher": spec, "policy": policy})
-        return job.model_copy(update={"config": config})
+        policy = config.policy.model_copy(update={"uid": None, "hide_paths": [], "cgroup_procs": [], "memory_by_cgroup": True})
+        return config.model_copy(update={"launcher": spec, "policy": policy})
+
+    def forget_run(self, run_id: str) -> None:
+        """Remove every container of the run."""
+        reaper.remove_run(self.docker, run_id)
 
     def run(self, job: SandboxJob, on_event: EventSink | None = None) -> SandboxRun:
         """Run the job; whatever happens, the run's containers are gone afterwards."""

@@ -411,6 +411,8 @@ def build_image(settings: Settings, offline: bool, log: Log = print, rebuild_bas
         deps = make_wheelhouse(wheel, context / "wheelhouse", container_python(docker, base) if offline else None, log)
         argv = [
             *docker, "build", "--force-rm",
+            # An offline build needs no network; without one it also works where the engine has no bridge.
+            *(["--network", "none"] if offline else []),
             "--build-arg", f"BASE_IMAGE={base}",
             "--build-arg", f"PIP_INSTALL_ARGS={pip_args}",
             "--build-arg", f"CHECKER_UID={CHECKER_UID}",

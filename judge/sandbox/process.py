@@ -14,15 +14,17 @@ import subprocess
 import sys
 import threading
 import time
+from typing import TypeVar
 
 from pydantic import ValidationError
 
 from judge.errors import SandboxFault
 from judge.harness import isolation
 from judge.harness.events import MAX_EVENT_BYTES, CheckEvent, DoneEvent, EventEnvelope, FaultEvent
-from judge.harness.session import OutputLog
+from judge.harness.session import LaunchConfig, OutputLog
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun
 
+C = TypeVar("C", bound=LaunchConfig)
 WARNING = "the process sandbox isolates nothing without root: grade only code you trust"
 RUNNER_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -47,6 +49,13 @@ class ProcessSandbox(Sandbox):
         """True as root: the candidate then runs under a run-private uid."""
         return isolation.is_root()
 
+    def isolate(self, config: C, run_id: str, wall_timeout_s: float) -> C:
+        """The configuration with this backend's launcher for one run (`run_id` names it): as is, here."""
+        return config
+
+    def forget_run(self, run_id: str) -> None:
+        """Remove what a run left outside its processes (containers, for docker): nothing, here."""
+
     def run(self, job: SandboxJob, on_event: EventSink | None = None) -> SandboxRun:
         """Start the runner, stream its events, kill everything at the wall-clock limit."""
         job.workspace.config_path.write_text(job.config.model_dump_json())
@@ -65,7 +74,7 @@ class ProcessSandbox(Sandbox):
         try:
             return collect_events(runner, job.wall_timeout_s, log, on_event)
         finally:
-            _kill_group(runner)
+            kill_group(runner)
             if job.config.policy.uid is not None:
                 isolation.kill_uid(job.config.policy.uid)
             drain.join(timeout=5)
@@ -115,7 +124,8 @@ def parse_event(line: bytes) -> CheckEvent | DoneEvent | FaultEvent:
         raise SandboxFault(f"the check runner sent a malformed event: {exc.errors()[0]['msg']}") from exc
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL a process started in its own session, with its group, and reap it."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:

@@ -104,7 +104,7 @@ def build_job(problem: Problem, workspace: Workspace, settings: Settings, uid: i
         policy=policy,
         output_cap_bytes=settings.output_cap_bytes,
     )
-    return SandboxJob(workspace=workspace, config=config, wall_timeout_s=limits.run_timeout_s + RUNNER_GRACE_S)
+    return SandboxJob(workspace=workspace, config=config, wall_timeout_s=limits.run_timeout_s + RUNNER_GRACE_S, problem=problem.slug)
 
 
 def candidate_policy(

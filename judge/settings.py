@@ -122,6 +122,13 @@ class Settings(BaseSettings):
     )
     docker_host: str | None = Field(default=None, description="Docker engine address (docker -H); None: the CLI's default.")
     docker_cpus: float = Field(default=1.0, gt=0, description="CPU quota of each candidate container, in CPUs.")
+    docker_problem_images: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Problem slug -> the runner image its candidates run in (JSON in JUDGE_DOCKER_PROBLEM_IMAGES), for problems that"
+            " need more packages; build it FROM docker_image so it carries the same harness. Others use docker_image."
+        ),
+    )
     bwrap_path: str = Field(default="bwrap", description="The bubblewrap executable.")
     pool_size: int = Field(
         default=1,

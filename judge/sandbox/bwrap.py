@@ -124,8 +124,8 @@ class BwrapSandbox(ProcessSandbox):
         """The job with the bwrap launcher."""
         return job.model_copy(update={"config": self.isolate(job.config, "", job.wall_timeout_s)})
 
-    def isolate(self, config: C, run_id: str, wall_timeout_s: float) -> C:
-        """The configuration with the bwrap launcher (run_id and the wall limit play no part)."""
+    def isolate(self, config: C, run_id: str, wall_timeout_s: float, problem: str = "") -> C:
+        """The configuration with the bwrap launcher (run_id, the wall limit and the problem play no part)."""
         spec = layout(self.bwrap, config.policy.hide_paths, user_namespace=not isolation.is_root())
         return config.model_copy(update={"launcher": spec})
 

@@ -138,10 +138,14 @@ class DockerSandbox(ProcessSandbox):
         engine = engine_status(self.docker)
         if not engine.ok:
             raise SandboxUnavailable(f"docker: {engine.detail}")
-        image = image_status(self.docker, settings.docker_image)
-        if not image.ok:
-            raise SandboxUnavailable(f"docker: {image.detail}")
-        self.candidate_uid = image.candidate_uid
+        #: The candidate user of each runner image this backend may start (the default and per-problem ones).
+        self.candidate_uids: dict[str, int] = {}
+        for image_name in sorted({settings.docker_image, *settings.docker_problem_images.values()}):
+            image = image_status(self.docker, image_name)
+            if not image.ok:
+                raise SandboxUnavailable(f"docker: {image.detail}")
+            self.candidate_uids[image_name] = image.candidate_uid
+        self.candidate_uid = self.candidate_uids[settings.docker_image]
         self.owner = reaper.owner_token()
         if reap:
             # A warm pool's containers may wait pool_idle_s before their run starts.
@@ -152,19 +156,29 @@ class DockerSandbox(ProcessSandbox):
         """False: the container user is unprivileged already; no host run uid is involved."""
         return False
 
+    def image_for(self, problem: str) -> str:
+        """The runner image `problem`'s candidates run in: its own if settings name one, else the default."""
+        return self.settings.docker_problem_images.get(problem, self.settings.docker_image)
+
     def prepare(self, job: SandboxJob, run_id: str) -> SandboxJob:
         """The job with the docker launcher: containers labelled with this run and this judge process."""
-        return job.model_copy(update={"config": self.isolate(job.config, run_id, job.wall_timeout_s)})
+        return job.model_copy(update={"config": self.isolate(job.config, run_id, job.wall_timeout_s, job.problem)})
 
-    def isolate(self, config: C, run_id: str, wall_timeout_s: float) -> C:
-        """The configuration with the docker launcher (the container user replaces any run uid)."""
+    def isolate(self, config: C, run_id: str, wall_timeout_s: float, problem: str = "") -> C:
+        """The configuration with the docker launcher (the container user replaces any run uid).
+
+        A warm slot is isolated without a problem (the default image); a job whose problem has an
+        image of its own then does not fit it and is graded cold in that image.
+        """
+        image = self.image_for(problem)
+        uid = self.candidate_uids[image]
         spec = DockerLauncherSpec(
             docker=self.docker,
-            image=self.settings.docker_image,
+            image=image,
             run_id=run_id,
             labels={reaper.OWNER_LABEL: self.owner},
             cpus=self.settings.docker_cpus,
-            user=f"{self.candidate_uid}:{self.candidate_uid}",
+            user=f"{uid}:{uid}",
             lifetime_s=wall_timeout_s + LIFETIME_MARGIN_S,
         )
         policy = config.policy.model_copy(update={"uid": None, "hide_paths": [], "cgroup_procs": [], "memory_by_cgroup": True})

@@ -144,7 +144,7 @@ class PoolSlot(WarmSlot):
             if self._used:
                 raise RuntimeError("a warm slot runs one job only")
             self._used = True
-        config = self.backend.isolate(job.config, self.run_id, self.wall_timeout_s)
+        config = self.backend.isolate(job.config, self.run_id, self.wall_timeout_s, job.problem)
         if not self.alive() or not fits(self.launch, config):
             self.fell_back = True
             self.discard()

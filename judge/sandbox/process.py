@@ -49,8 +49,8 @@ class ProcessSandbox(Sandbox):
         """True as root: the candidate then runs under a run-private uid."""
         return isolation.is_root()
 
-    def isolate(self, config: C, run_id: str, wall_timeout_s: float) -> C:
-        """The configuration with this backend's launcher for one run (`run_id` names it): as is, here."""
+    def isolate(self, config: C, run_id: str, wall_timeout_s: float, problem: str = "") -> C:
+        """The configuration with this backend's launcher for one run (`run_id` names it) of `problem`: as is, here."""
         return config
 
     def forget_run(self, run_id: str) -> None:

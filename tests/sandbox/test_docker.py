@@ -153,3 +153,40 @@ def test_reference_gets_full_marks_like_the_process_backend(docker_sandbox, grad
     local = grade("vae-mnist", source)
     assert in_docker.score == in_docker.max_score
     assert [(c.id, c.outcome, c.points) for c in in_docker.checks] == [(c.id, c.outcome, c.points) for c in local.checks]
+
+
+@pytest.mark.slow
+def test_a_problem_runs_in_its_own_image_when_settings_name_one(docker_sandbox, sandbox_settings, tmp_path):
+    import os
+    import subprocess
+
+    from judge.grading import grade_submission
+    from tests.problem_factory import make_problem
+
+    # An image FROM the runner image (so with the same harness) holding one more file, built offline.
+    tag = "judge-sandbox:test-problem-image"
+    context = tmp_path / "image"
+    context.mkdir()
+    (context / "Dockerfile").write_text(f"FROM {sandbox_settings.docker_image}\nUSER root\nRUN echo extra-package > /opt/marker\n")
+    built = subprocess.run(
+        [*docker_sandbox.docker, "build", "--network", "none", "--tag", tag, str(context)],
+        env=dict(os.environ, DOCKER_BUILDKIT="0"), capture_output=True, text=True, timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    try:
+        problems = tmp_path / "problems"
+        make_problem(problems, check_timeout_s=30, run_timeout_s=120)
+        source = b'with open("/opt/marker") as f:\n    assert f.read() == "extra-package\\n"\n\ndef add(a, b):\n    return a + b\n'
+        plain = sandbox_settings.model_copy(update={"problems_dirs": [problems]})
+        own = plain.model_copy(update={"docker_problem_images": {"tiny-add": tag}})
+        sandbox = DockerSandbox(own, reap=False)
+        assert sandbox.image_for("tiny-add") == tag and sandbox.image_for("vae-mnist") == own.docker_image
+        in_own = grade_submission("tiny-add", source, own, sandbox)
+        assert in_own.score == in_own.max_score == 4, in_own
+        in_default = grade_submission("tiny-add", source, plain, DockerSandbox(plain, reap=False))
+        assert in_default.score == 0 and in_default.verdict == "runtime_error", in_default
+        # A per-problem image that is missing or stale stops the backend at start, with the reason.
+        with pytest.raises(SandboxUnavailable, match="does not exist"):
+            DockerSandbox(plain.model_copy(update={"docker_problem_images": {"tiny-add": "judge-sandbox:no-such-tag"}}), reap=False)
+    finally:
+        docker_call(docker_sandbox.docker, "image", "rm", "--force", tag)

@@ -38,4 +38,7 @@ def start_chromium() -> webdriver.Chrome:
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     chrome = webdriver.Chrome(options=options, service=DriverService(executable_path=driver))
     chrome.set_page_load_timeout(60)
+    # A click that submits a form or follows a link may return before the next page is there:
+    # lookups wait a little for their element instead of failing at once on a loaded machine.
+    chrome.implicitly_wait(5)
     return chrome

@@ -184,7 +184,8 @@ def test_team_member_rejudges_a_problem_and_withdraws_an_invitation(server, brow
     browser.find_element(By.ID, "api_key").send_keys(server.team_key, Keys.ENTER)
     Select(browser.find_element(By.ID, "rejudge-problem")).select_by_value("aigc-concepts")
     browser.find_element(By.ID, "start-rejudge").click()
-    notice = browser.find_element(By.ID, "rejudge-started").text
+    # A click that submits a form does not wait for the next page: wait for what it shows.
+    notice = wait_for(browser, ready.presence_of_element_located((By.ID, "rejudge-started")), 20, "the rejudge notice").text
     assert "Rejudge round" in notice and "started" in notice, notice
     grading_at_load = bool(browser.find_elements(By.LINK_TEXT, "Refresh progress"))
     wait_for(browser, lambda b: "graded · done" in b.find_element(By.ID, "rejudge-rounds").text, 60, "the round finishing, shown without a reload")
@@ -194,6 +195,8 @@ def test_team_member_rejudges_a_problem_and_withdraws_an_invitation(server, brow
     withdraw = browser.find_element(By.CSS_SELECTOR, "a[aria-label='Withdraw the invitation of Dee']")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", withdraw)
     withdraw.send_keys(Keys.ENTER)
+    confirm = wait_for(browser, ready.presence_of_element_located((By.ID, "confirm-withdraw")), 20, "the confirm page")
     assert "Withdraw the invitation of Dee?" in browser.find_element(By.TAG_NAME, "h1").text
-    browser.find_element(By.ID, "confirm-withdraw").click()
-    assert "is withdrawn" in browser.find_element(By.ID, "withdrawn").text
+    confirm.click()
+    withdrawn = wait_for(browser, ready.presence_of_element_located((By.ID, "withdrawn")), 20, "the withdrawn notice")
+    assert "is withdrawn" in withdrawn.text

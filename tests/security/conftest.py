@@ -42,7 +42,7 @@ def security_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         problems_dirs=[PROBLEMS],
         data_dir=data_dir,
         max_check_timeout_s=6,
-        max_wall_timeout_s=30,
+        max_wall_timeout_s=20,
         max_memory_mb=768,
     )
 

@@ -18,6 +18,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.concurrency import run_in_threadpool
 
 from judge.api.deps import DbSession, ServiceState, State
+from judge.api.event_stream import Progress, progress_events
 from judge.api.errors import RateLimited
 from judge.api.schemas import ProblemDetails
 from judge.assessments import feedback, service
@@ -37,7 +38,6 @@ router = APIRouter(prefix="/candidate", tags=["candidate"])
 
 #: The cookie the invite page keeps the token in.
 TOKEN_COOKIE = "judge_invitation"
-KEEPALIVE_S = 15.0
 
 _bearer = HTTPBearer(auto_error=False, scheme_name="InvitationToken", description="Authorization: Bearer <invitation token>")
 _header = APIKeyHeader(name="X-Invitation-Token", auto_error=False, description="The invitation token, as an alternative to Bearer.")
@@ -166,51 +166,37 @@ async def get_submission(
         await asyncio.sleep(min(state.settings.poll_interval_s, max(0.0, deadline - time.monotonic())))
 
 
-def _sse(event: str, data: str, event_id: int | None = None) -> str:
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {event}\ndata: {data}\n\n"
-
-
-async def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: int) -> AsyncIterator[str]:
+def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: int) -> AsyncIterator[str]:
     settings = state.settings
-    deadline = time.monotonic() + settings.stream_max_s
-    last_sent = time.monotonic()
     done = 0
 
-    def poll():
+    def poll(after: int) -> Progress:
+        nonlocal done
         with state.sessions() as session:
             invitation = session.get(Invitation, invitation_id)
             attempt = service.candidate_attempt(session, invitation, entry_id)
             assessment = service.assessment_of(session, invitation)
-            choice = service.assessment_choice(session, assessment, attempt.entry.problem)
+            points = service.assessment_choice(session, assessment, attempt.entry.problem).points
             problem = service.find_problem(settings, attempt.entry.problem)
             level = feedback.level_at(assessment, state.clock())
             grading = attempt.current
-            checks = [(c.id, c.attempt, submissions.check_of(c)) for c in submissions.checks_after(session, grading.id, after_id)]
             total = len(problem.check_specs) if problem else 0
-            view = service.candidate_submission(session, settings, invitation, entry_id, state.clock()) if grading.status in FINISHED else None
             raw_max = problem.max_score if problem else 0.0
-            return level, checks, choice.points, raw_max, problem, total, view
+            checks = []
+            for row in submissions.checks_after(session, grading.id, after):
+                done += 1
+                if level is FeedbackLevel.SCORE_ONLY:
+                    payload = {"attempt": row.attempt, "done": done, "total": total}
+                else:
+                    view = feedback.check_view(submissions.check_of(row), level, points, raw_max, problem)
+                    payload = {"attempt": row.attempt, **view.model_dump(mode="json")}
+                checks.append((row.id, json.dumps(payload)))
+            result = None
+            if grading.status in FINISHED:
+                result = service.candidate_submission(session, settings, invitation, entry_id, state.clock()).model_dump_json()
+            return Progress(checks=checks, result=result)
 
-    while time.monotonic() < deadline:
-        level, checks, points, raw_max, problem, total, view = await run_in_threadpool(poll)
-        for check_id, attempt, result in checks:
-            after_id = check_id
-            done += 1
-            if level is FeedbackLevel.SCORE_ONLY:
-                payload = {"attempt": attempt, "done": done, "total": total}
-            else:
-                payload = {"attempt": attempt, **feedback.check_view(result, level, points, raw_max, problem).model_dump(mode="json")}
-            yield _sse("check", json.dumps(payload), check_id)
-            last_sent = time.monotonic()
-        if view is not None:
-            yield _sse("result", view.model_dump_json())
-            return
-        if time.monotonic() - last_sent >= KEEPALIVE_S:
-            yield ": keep-alive\n\n"
-            last_sent = time.monotonic()
-        await asyncio.sleep(settings.poll_interval_s)
-    yield _sse("timeout", json.dumps({"detail": "the stream's time is up; reconnect with Last-Event-ID"}))
+    return progress_events(poll, after_id, settings)
 
 
 @router.get(

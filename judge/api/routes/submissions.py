@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from judge.api import intake
 from judge.api.auth import Caller
 from judge.api.deps import CurrentCaller, DbSession, ServiceState, State
+from judge.api.event_stream import Progress, progress_events
 from judge.api.errors import NotFound, Unprocessable, UnsupportedMediaType
 from judge.api.schemas import ProblemDetails, SubmissionAccepted, SubmissionCreate, SubmissionPage, SubmissionView, links
 from judge.storage import submissions
@@ -30,7 +31,6 @@ ERRORS = {
     429: {"model": ProblemDetails, "description": "Over the key's rate limit; see Retry-After."},
 }
 NOT_FOUND = {404: {"model": ProblemDetails, "description": "No such submission, or not this key's."}}
-KEEPALIVE_S = 15.0
 
 MULTIPART_SCHEMA = {
     "type": "object",
@@ -189,36 +189,17 @@ async def get_submission(
         await asyncio.sleep(min(state.settings.poll_interval_s, max(0.0, deadline - time.monotonic())))
 
 
-def _sse(event: str, data: str, event_id: int | None = None) -> str:
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {event}\ndata: {data}\n\n"
-
-
-async def _events(state: ServiceState, caller: Caller, submission_id: str, after_id: int) -> AsyncIterator[str]:
-    settings = state.settings
-    deadline = time.monotonic() + settings.stream_max_s
-    last_sent = time.monotonic()
-
-    def poll() -> tuple[Submission, list]:
+def _events(state: ServiceState, caller: Caller, submission_id: str, after_id: int) -> AsyncIterator[str]:
+    def poll(after: int) -> Progress:
         with state.sessions() as session:
             row = _visible(session, submissions.get(session, submission_id), caller, submission_id)
-            return row, submissions.checks_after(session, submission_id, after_id)
+            checks = [
+                (check.id, json.dumps({"attempt": check.attempt, **submissions.check_of(check).model_dump(mode="json")}))
+                for check in submissions.checks_after(session, submission_id, after)
+            ]
+            return Progress(checks=checks, result=SubmissionView.of(row).model_dump_json() if row.status in FINISHED else None)
 
-    while time.monotonic() < deadline:
-        row, checks = await run_in_threadpool(poll)
-        for check in checks:
-            after_id = check.id
-            payload = {"attempt": check.attempt, **submissions.check_of(check).model_dump(mode="json")}
-            yield _sse("check", json.dumps(payload), check.id)
-            last_sent = time.monotonic()
-        if row.status in FINISHED:
-            yield _sse("result", SubmissionView.of(row).model_dump_json())
-            return
-        if time.monotonic() - last_sent >= KEEPALIVE_S:
-            yield ": keep-alive\n\n"
-            last_sent = time.monotonic()
-        await asyncio.sleep(settings.poll_interval_s)
-    yield _sse("timeout", json.dumps({"detail": "the stream's time is up; reconnect with Last-Event-ID"}))
+    return progress_events(poll, after_id, state.settings)
 
 
 @router.get(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from judge.bank import ProblemBank
-from judge.errors import InvalidSubmission
+from judge.errors import InvalidSubmission, SandboxFault
 from judge.harness import isolation
 from judge.harness.events import CheckEvent
 from judge.harness.isolation import CandidatePolicy
@@ -45,6 +45,7 @@ def grade_submission(
         # A warm sandbox: its workspace is mounted already, its processes wait for this job.
         uid, workspace = slot.uid, slot.workspace
         fill_workspace(workspace, problem, source)
+    epoch = sandbox.engine_epoch()
     try:
         job = build_job(problem, workspace, settings, uid)
         run = (slot or sandbox).run(job, _forward(problem, on_check))
@@ -52,6 +53,10 @@ def grade_submission(
         if slot is not None:
             slot.discard()
         workspace.remove()
+    after = sandbox.engine_epoch()
+    if after != epoch:
+        # Its containers died with the engine: what the checks saw says nothing of the submission.
+        raise SandboxFault(f"the sandbox engine stopped or restarted during the grade ({epoch} -> {after})")
     results = check_results(problem.check_specs, run.events, run.timed_out)
     return score(problem, results, memory_hit=any(e.limit == "memory" for e in run.events))
 

@@ -105,6 +105,27 @@ def test_broken_checks_are_a_fault_of_the_judge_not_a_score(tiny):
         tiny(SOLUTION, **{"checks/test_add.py": "import not_a_module\ndef test_adds_broadcast(candidate): pass\ndef test_shape(candidate): pass\n"})
 
 
+class RestartingEngine(ProcessSandbox):
+    """A backend whose engine restarts during every run (as dockerd stopped mid-grade)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epochs = 0
+
+    def engine_epoch(self) -> str | None:
+        self.epochs += 1
+        return f"pid {self.epochs}"
+
+
+def test_an_engine_restart_during_the_grade_is_a_fault_of_the_judge_not_a_score(tmp_path):
+    make_problem(tmp_path)
+    settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path / "data")
+    sandbox = RestartingEngine()
+    with pytest.raises(SandboxFault, match=r"engine stopped or restarted during the grade \(pid 1 -> pid 2\)"):
+        grade_submission("tiny-add", SOLUTION.encode(), settings, sandbox)
+    assert ProcessSandbox().engine_epoch() is None, "a backend without an engine never sees a restart"
+
+
 def test_submissions_must_be_utf8_and_small(tmp_path):
     make_problem(tmp_path)
     settings = Settings(problems_dirs=[tmp_path], max_source_bytes=100)

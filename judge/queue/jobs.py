@@ -19,7 +19,6 @@ from judge.errors import InvalidProblem, InvalidSubmission, ProblemNotFound, San
 from judge.grading import grade_submission
 from judge.result import CheckResult, Verdict
 from judge.sandbox.base import Sandbox
-from judge.sandbox.engine import engine_epoch
 from judge.settings import Settings
 from judge.storage import submissions
 from judge.storage.models import CallbackState
@@ -97,11 +96,8 @@ def _grade_claimed(grader: Grader, submission_id: str, claim: submissions.Claim)
     beat = _Heartbeat(grader, submission_id, attempt)
     beat.start()
     started = time.monotonic()
-    engine = _engine(grader)
     try:
         result = grade_submission(claim.problem, claim.source, settings, grader.sandbox, on_check=on_check)
-        if _engine(grader) != engine:
-            raise SandboxFault(f"the Docker engine stopped or restarted during the grade ({engine} -> {_engine(grader)}); its containers died with it")
     except (InvalidSubmission, ProblemNotFound, InvalidProblem) as exc:
         # The input cannot be graded at all (say, its problem was removed): retrying cannot help.
         with grader.sessions() as session:
@@ -117,11 +113,6 @@ def _grade_claimed(grader: Grader, submission_id: str, claim: submissions.Claim)
     if not stored:
         log.warning("grade of %s attempt %d finished after losing its claim; result dropped", submission_id, attempt)
     return GradeStep(callback_due=stored)
-
-
-def _engine(grader: Grader) -> str | None:
-    """The Docker engine's run (see sandbox.engine) when the grader's sandbox is docker, else None."""
-    return engine_epoch(grader.settings.docker_host) if grader.sandbox.name == "docker" else None
 
 
 def _judge_fault(grader: Grader, submission_id: str, attempt: int, exc: Exception) -> GradeStep:

@@ -56,6 +56,11 @@ class Sandbox(abc.ABC):
         """A sandbox started ahead of demand, for the next submission alone; None: grade cold."""
         return None
 
+    def engine_epoch(self) -> str | None:
+        """Which run of an engine the sandboxes depend on is serving (docker: the engine process), or
+        None when there is none. A run that spans a change saw its processes die for the judge's reason."""
+        return None
+
 
 class WarmSlot(abc.ABC):
     """A sandbox started ahead of demand (see sandbox.pool): it owns a workspace, runs one job, then is gone."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from judge.errors import SandboxUnavailable
 from judge.harness.launcher import DockerLauncherSpec
 from judge.sandbox import reaper
+from judge.sandbox.engine import engine_epoch
 from judge.sandbox.base import EventSink, SandboxJob, SandboxRun
 from judge.sandbox.image import (
     CANDIDATE_UID,
@@ -183,6 +184,10 @@ class DockerSandbox(ProcessSandbox):
         )
         policy = config.policy.model_copy(update={"uid": None, "hide_paths": [], "cgroup_procs": [], "memory_by_cgroup": True})
         return config.model_copy(update={"launcher": spec, "policy": policy})
+
+    def engine_epoch(self) -> str | None:
+        """The Docker engine process serving now (a restart kills every container)."""
+        return engine_epoch(self.settings.docker_host)
 
     def forget_run(self, run_id: str) -> None:
         """Remove every container of the run."""

@@ -389,6 +389,10 @@ class PooledSandbox(Sandbox):
         with self.pool.grading():
             return self.backend.run(job, on_event)
 
+    def engine_epoch(self) -> str | None:
+        """As the backend's."""
+        return self.backend.engine_epoch()
+
     def take_slot(self) -> WarmSlot | None:
         """A warm slot for the next submission, or None (grade cold)."""
         slot = self.pool.take()

@@ -9,7 +9,7 @@ from judge.bank import ProblemBank
 from judge.errors import InvalidSubmission, SandboxFault
 from judge.harness import isolation
 from judge.harness.events import CheckEvent
-from judge.harness.isolation import CandidatePolicy
+from judge.harness.isolation import IsolationPolicy
 from judge.harness.session import RunnerConfig
 from judge.problem import Kind, Problem
 from judge.quiz import grade_quiz, parse_answers
@@ -114,13 +114,13 @@ def build_job(problem: Problem, workspace: Workspace, settings: Settings, uid: i
 
 def candidate_policy(
     settings: Settings, workspace: Workspace, uid: int | None, memory_mb: int, run_timeout_s: float, extra_hidden: Sequence[Path] = ()
-) -> CandidatePolicy:
+) -> IsolationPolicy:
     """The candidate's isolation for one run: what it must not see, and its limits."""
     hidden = [str(p) for p in ProblemBank(settings.problems_dirs).hidden_paths()]
     hidden += [str(p) for p in extra_hidden] + [str(workspace.trusted_dir)]
     if settings.data_dir.exists():
         hidden.append(str(settings.data_dir.resolve()))
-    return CandidatePolicy(
+    return IsolationPolicy(
         uid=uid,
         hide_paths=sorted(set(hidden)),
         memory_mb=memory_mb,

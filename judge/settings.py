@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     candidate_pids: int = Field(default=64, gt=0, description="Processes and threads the candidate may run.")
     candidate_open_files: int = Field(default=256, gt=0)
     candidate_file_size_mb: int = Field(default=64, gt=0)
+    # The runner imports a problem's checks (a team's upload): contained too, with limits of its own.
+    runner_memory_mb: int = Field(default=2048, gt=0, description="Memory of the runner that runs a problem's checks.")
+    runner_pids: int = Field(default=64, gt=0, description="Processes and threads the runner may run.")
 
     # The HTTP service, its storage and queue (judge/api, judge/storage, judge/queue).
     database_url: str | None = Field(

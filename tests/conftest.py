@@ -24,7 +24,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def grade(settings: Settings):
     """grade(problem, source_or_path) -> GradeResult, on the process sandbox."""
-    sandbox = ProcessSandbox(settings.output_cap_bytes)
+    sandbox = ProcessSandbox(settings)
 
     def run(problem: str, submission: str | bytes | Path) -> GradeResult:
         if isinstance(submission, Path):

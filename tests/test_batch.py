@@ -153,7 +153,7 @@ def test_grade_batch_grades_flags_and_pairs_every_candidate(tmp_path, settings):
     problem = ProblemBank(settings.problems_dirs).get("tiny-add")
     seen = []
     batch = grade_batch(
-        "tiny-add", problem, collect_submissions(root, "solution.py", settings), settings, ProcessSandbox(), jobs=2, threshold=0.8, on_report=lambda r: seen.append(r.candidate)
+        "tiny-add", problem, collect_submissions(root, "solution.py", settings), settings, ProcessSandbox(Settings()), jobs=2, threshold=0.8, on_report=lambda r: seen.append(r.candidate)
     )
     rows = {r.candidate: r for r in batch.candidates}
     assert sorted(seen) == list(rows) == ["alice", "bob", "carol", "erin", "huge", "latin"]

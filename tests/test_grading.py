@@ -6,7 +6,7 @@ import pytest
 
 from judge.errors import InvalidSubmission, SandboxFault
 from judge.grading import build_job, grade_submission
-from judge.harness.isolation import CandidatePolicy
+from judge.harness.isolation import IsolationPolicy
 from judge.problem import load_problem
 from judge.result import Outcome, Verdict
 from judge.sandbox.process import ProcessSandbox
@@ -19,7 +19,7 @@ from tests.problem_factory import SOLUTION, make_problem
 def tiny(tmp_path):
     """grade(source, **problem_overrides) on a fresh tiny-add problem."""
     settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path / "data")
-    sandbox = ProcessSandbox()
+    sandbox = ProcessSandbox(Settings())
 
     def run(source: str, **overrides):
         directory = make_problem(tmp_path, **overrides)
@@ -36,7 +36,7 @@ def test_reference_is_accepted_and_callback_sees_each_check(tmp_path):
     directory = make_problem(tmp_path)
     settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path / "data")
     seen = []
-    result = grade_submission("tiny-add", SOLUTION.encode(), settings, ProcessSandbox(), on_check=seen.append)
+    result = grade_submission("tiny-add", SOLUTION.encode(), settings, ProcessSandbox(Settings()), on_check=seen.append)
     assert result.verdict is Verdict.ACCEPTED and result.score == result.max_score == 4
     assert sorted(c.id for c in seen) == ["adds", "adds_broadcast", "shape"]
     assert directory.exists()
@@ -108,8 +108,8 @@ def test_broken_checks_are_a_fault_of_the_judge_not_a_score(tiny):
 class RestartingEngine(ProcessSandbox):
     """A backend whose engine restarts during every run (as dockerd stopped mid-grade)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
         self.epochs = 0
 
     def engine_epoch(self) -> str | None:
@@ -120,19 +120,19 @@ class RestartingEngine(ProcessSandbox):
 def test_an_engine_restart_during_the_grade_is_a_fault_of_the_judge_not_a_score(tmp_path):
     make_problem(tmp_path)
     settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path / "data")
-    sandbox = RestartingEngine()
+    sandbox = RestartingEngine(settings)
     with pytest.raises(SandboxFault, match=r"engine stopped or restarted during the grade \(pid 1 -> pid 2\)"):
         grade_submission("tiny-add", SOLUTION.encode(), settings, sandbox)
-    assert ProcessSandbox().engine_epoch() is None, "a backend without an engine never sees a restart"
+    assert ProcessSandbox(Settings()).engine_epoch() is None, "a backend without an engine never sees a restart"
 
 
 def test_submissions_must_be_utf8_and_small(tmp_path):
     make_problem(tmp_path)
     settings = Settings(problems_dirs=[tmp_path], max_source_bytes=100)
     with pytest.raises(InvalidSubmission, match="not UTF-8"):
-        grade_submission("tiny-add", b"\xff\xfe", settings, ProcessSandbox())
+        grade_submission("tiny-add", b"\xff\xfe", settings, ProcessSandbox(Settings()))
     with pytest.raises(InvalidSubmission, match="limit is 100"):
-        grade_submission("tiny-add", b"#" * 101, settings, ProcessSandbox())
+        grade_submission("tiny-add", b"#" * 101, settings, ProcessSandbox(Settings()))
 
 
 def test_job_clamps_limits_and_hides_the_bank(tmp_path):
@@ -145,7 +145,7 @@ def test_job_clamps_limits_and_hides_the_bank(tmp_path):
     finally:
         workspace.remove()
     assert job.config.check_timeout_s == 7 and job.config.run_timeout_s == 30
-    assert isinstance(job.config.policy, CandidatePolicy) and job.config.policy.memory_mb == 300
+    assert isinstance(job.config.policy, IsolationPolicy) and job.config.policy.memory_mb == 300
     assert str(tmp_path.resolve()) in job.config.policy.hide_paths
     assert str(workspace.trusted_dir) in job.config.policy.hide_paths
     assert job.config.check_ids == ["adds", "adds_broadcast", "shape"]

@@ -14,11 +14,9 @@ import traceback
 import types
 
 
-from judge.harness.isolation import CandidatePolicy, enter, tighten
+from judge.harness.isolation import IsolationPolicy, enter, tighten
 
 SOLUTION_MODULE = "solution"
-#: The error type of an init whose limits could not be applied: the judge's fault, sent before any candidate code ran.
-LIMITS_ERROR = "JudgeLimitsError"
 
 
 def describe(exc: BaseException, entrypoint: str) -> dict:
@@ -33,10 +31,10 @@ def describe(exc: BaseException, entrypoint: str) -> dict:
 class Server:
     """Answers the runner's requests one at a time."""
 
-    def __init__(self, requests, replies, policy: CandidatePolicy | None = None) -> None:
+    def __init__(self, requests, replies, policy: IsolationPolicy | None = None) -> None:
         self.requests = requests
         self.replies = replies
-        self.policy = policy or CandidatePolicy(memory_mb=0, memory_by_cgroup=True)
+        self.policy = policy or IsolationPolicy(memory_mb=0, memory_by_cgroup=True)
         self.probes: types.ModuleType | None = None
         self.solution: types.ModuleType | None = None
         self.entrypoint = ""
@@ -59,15 +57,15 @@ class Server:
     def handle(self, request: dict) -> dict:
         """Run one request; candidate exceptions, SystemExit included, become error replies."""
         try:
+            if request["op"] == "limits":
+                # Still trusted code, answered before any submission byte runs: the job's limits (a
+                # process started ahead of its job got the server's maxima).
+                try:
+                    tighten(self.policy, request["cpu_s"], request["memory_mb"])
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    return {"ok": False, "error": {"type": "LimitsError", "message": str(exc)[:300], "where": ""}}
+                return {"ok": True}
             if request["op"] == "init":
-                limits = request.get("limits")
-                if limits is not None:
-                    # Still trusted code: the job's limits (a process started ahead of its job got
-                    # the server's maxima) apply before the first byte of the submission runs.
-                    try:
-                        tighten(self.policy, limits["cpu_s"], limits["memory_mb"])
-                    except (OSError, ValueError, KeyError, TypeError) as exc:
-                        return {"ok": False, "error": {"type": LIMITS_ERROR, "message": str(exc)[:300], "where": ""}}
                 self.entrypoint = request["entrypoint"]
                 self.probes = self._load_probes(request["probes"])
                 self.solution = self._load_solution(self.entrypoint)
@@ -104,7 +102,7 @@ class Server:
 
 def main() -> None:
     """Isolate, then serve."""
-    policy = CandidatePolicy.model_validate_json(sys.argv[1])
+    policy = IsolationPolicy.model_validate_json(sys.argv[1])
     enter(policy)
     import torch
 

@@ -1,9 +1,12 @@
 """Isolation of the candidate process: what it may see, use and outlive.
 
-`enter` runs first thing in the candidate process, before any candidate byte is read. Where the
-judge runs as root it joins the run's cgroups, takes private network and mount namespaces (hiding
-the problem bank and the judge's own state behind empty read-only tmpfs), sets rlimits and drops to
-a uid used by this run alone; the trusted side can then kill everything that uid ever started.
+`enter` runs first thing in an isolated process (the candidate, or the runner that runs a problem's
+checks), before any byte of code we did not write is read. Where the judge runs as root it joins the
+run's cgroups, takes private namespaces and drops to a uid used by this run alone; the trusted side can
+then kill everything that uid ever started. With a `view` (the process backend) the namespaces are
+mount, network, IPC, UTS and pid, and the process sees a fresh read-only root holding only the
+runtime and its own directories (harness.view). Under bubblewrap, which built that view already, it
+takes private network and mount namespaces and hides what the policy names behind empty tmpfs.
 Without root only rlimits apply: the process backend then isolates nothing beyond a separate process.
 """
 
@@ -14,14 +17,19 @@ import os
 import resource
 import signal
 import stat
-import sys
 import time
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from judge.harness import view
+
 CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
 MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
@@ -34,7 +42,7 @@ FIRST_RUN_UID = 200_000
 RUN_UID_SPAN = 1_000_000
 
 
-class CandidatePolicy(BaseModel):
+class IsolationPolicy(BaseModel):
     """Everything the candidate process must apply to itself before loading candidate code."""
 
     uid: int | None = Field(default=None, description="Run-private uid to drop to; None when not root.")
@@ -48,6 +56,11 @@ class CandidatePolicy(BaseModel):
     file_size_mb: int = 64
     cpu_s: int = 600
     scratch_mb: int = Field(default=256, description="Size of the private /tmp (a tmpfs) when isolated.")
+    view: list[str] | None = Field(
+        default=None,
+        description="As root: host paths visible read-only (besides the runtime) in a fresh root, in private "
+        "mount, network, IPC, UTS and pid namespaces; None: keep the root (bubblewrap or docker built one).",
+    )
 
 
 def is_root() -> bool:
@@ -73,13 +86,19 @@ def _check(result: int, what: str) -> None:
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
-def enter(policy: CandidatePolicy) -> None:
+def enter(policy: IsolationPolicy) -> None:
     """Apply the policy to the current process; raises if any part of it cannot be applied."""
     pid = str(os.getpid())
     for procs in policy.cgroup_procs:
         Path(procs).write_text(pid)
     libc = _libc()
-    if policy.uid is not None:
+    if policy.uid is not None and policy.view is not None:
+        flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID | (CLONE_NEWNET if policy.isolate_network else 0)
+        _check(libc.unshare(flags), "unshare")
+        _continue_as_init()
+        binds, symlinks = view.runtime_binds()
+        view.build_root(view.outermost([Path(p) for p in [*binds, *policy.view]]), symlinks, policy.scratch_mb, os.getcwd())
+    elif policy.uid is not None:
         flags = CLONE_NEWNS | (CLONE_NEWNET if policy.isolate_network else 0)
         _check(libc.unshare(flags), "unshare")
         _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
@@ -109,9 +128,30 @@ def enter(policy: CandidatePolicy) -> None:
         os.setgid(policy.uid)
         os.setuid(policy.uid)
     _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+    if policy.view is not None and policy.uid is not None:
+        # Set after the uid switch, which clears it: should the waiting parent die, so does the run.
+        _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
 
 
-def tighten(policy: CandidatePolicy, cpu_s: int, memory_mb: int) -> None:
+def _continue_as_init() -> None:
+    """Fork into the new pid namespace; the child (its init) returns, this process waits and mirrors its end.
+
+    The waiting parent keeps none of the child's descriptors, so that the trusted side sees the
+    channel close when the child dies; it exits the way the child did (a signal, or its code).
+    """
+    child = os.fork()
+    if child == 0:
+        return
+    os.closerange(0, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    _, status = os.waitpid(child, 0)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def tighten(policy: IsolationPolicy, cpu_s: int, memory_mb: int) -> None:
     """Lower the CPU-time rlimit (and RLIMIT_DATA, where no cgroup limits memory) to a job's limits.
 
     A process started ahead of its job entered with the server's maxima; it calls this before it
@@ -126,14 +166,6 @@ def tighten(policy: CandidatePolicy, cpu_s: int, memory_mb: int) -> None:
         _, hard = resource.getrlimit(which)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(which, (value, value))
-
-
-def _runtime_paths() -> list[Path]:
-    """Directories the candidate's Python needs: the interpreter's prefixes and the judge package."""
-    import judge
-
-    package_parent = Path(judge.__file__).resolve().parent.parent
-    return [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package_parent]
 
 
 def _blocker(path: Path) -> Path | None:
@@ -154,7 +186,7 @@ def _cover_shared_directories(libc: ctypes.CDLL, scratch_mb: int) -> None:
     else there. The candidate's cwd (its work dir) stays reachable as ".".
     """
     needed: list[Path] = []
-    for path in _runtime_paths():
+    for path in view.runtime_paths():
         if not any(path.is_relative_to(p) for p in needed):
             needed = [p for p in needed if not p.is_relative_to(path)] + [path]
     # Open every directory before covering anything: once covered, the originals are out of reach.

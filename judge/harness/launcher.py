@@ -101,8 +101,10 @@ class Launcher(abc.ABC):
         """Start a fresh candidate process (`attempt` counts restarts from 1)."""
 
 
-def popen_candidate(argv: list[str], cwd: str | None, env: dict[str, str] | None) -> subprocess.Popen:
-    """Start a candidate command with the message channel on its stdin/stdout."""
+def popen_candidate(argv: list[str], cwd: str | None, env: dict[str, str] | None, nice: int = 0) -> subprocess.Popen:
+    """Start a candidate command with the message channel on its stdin/stdout (at niceness `nice`)."""
+    if nice:
+        argv = ["nice", "-n", str(nice), *argv]
     return subprocess.Popen(
         argv,
         cwd=cwd,
@@ -169,7 +171,7 @@ class LocalLauncher(Launcher):
         scratch = "/tmp" if policy.uid is not None else os.path.join(config.candidate_dir, "tmp")
         env = dict(CANDIDATE_ENV, HOME=scratch, TMPDIR=scratch)
         argv = [sys.executable, "-I", "-m", "judge.harness.candidate", policy.model_dump_json()]
-        return LocalCandidate(popen_candidate(argv, config.candidate_dir, env), policy.uid, group)
+        return LocalCandidate(popen_candidate(argv, config.candidate_dir, env, config.nice), policy.uid, group)
 
 
 #: Where the candidate's work dir appears inside a container or bubblewrap sandbox.
@@ -355,7 +357,7 @@ class BwrapLauncher(Launcher):
             # (/sys is not visible in the sandbox, so the candidate cannot join it itself.)
             argv = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', group.procs_file, *argv]
         env = dict(CANDIDATE_ENV, HOME="/tmp", TMPDIR="/tmp")
-        return LocalCandidate(popen_candidate(argv, None, env), policy.uid, group)
+        return LocalCandidate(popen_candidate(argv, None, env, config.nice), policy.uid, group)
 
 
 def _kill_process_group(process: subprocess.Popen) -> None:

@@ -1,19 +1,39 @@
-"""The trusted runner: `python -I -m judge.harness.runner CONFIG_JSON_PATH` (or `--warm LAUNCH_JSON_PATH`).
+"""The runner: `python -I -m judge.harness.runner [--warm] CONFIG_JSON_PATH (--broker-fd N | --broker-path P) [--policy JSON]`.
 
 Runs the problem's pytest checks in this process, each talking to the candidate process by messages,
 and streams one JSON event per check on stdout (pytest's own output goes to stderr). pytest loads no
 plugin but ours and pytest's built-ins, no conftest, and its ini and rootdir are ours.
+
+The checks may come from a team's upload, so the runner is contained too: the backend starts it in
+a container (docker), or it isolates itself with `--policy` before it imports any check (as root:
+its own uid, namespaces, a fresh root holding the runtime and its trusted directory, a memory cgroup
+and rlimits). It starts no process itself: the host's broker (harness.broker) starts each candidate.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import select
 import sys
 from pathlib import Path
 
+from judge.harness.broker import BrokerClient
 from judge.harness.events import CheckEvent, DoneEvent, FaultEvent, ReadyEvent
+from judge.harness.isolation import IsolationPolicy, enter
 from judge.harness.session import CandidateFault, CandidateSession, LaunchConfig, RunnerConfig, SandboxSetupError
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The runner's command line."""
+    parser = argparse.ArgumentParser(prog="judge.harness.runner")
+    parser.add_argument("--warm", action="store_true", help="CONFIG is a LaunchConfig; the job comes on stdin")
+    parser.add_argument("config", type=Path)
+    channel = parser.add_mutually_exclusive_group(required=True)
+    channel.add_argument("--broker-fd", type=int, help="an inherited socket to the host's broker")
+    channel.add_argument("--broker-path", help="the broker's listening socket")
+    parser.add_argument("--policy", type=IsolationPolicy.model_validate_json, help="isolation the runner applies to itself")
+    return parser.parse_args(argv)
 
 
 def pytest_args(config: RunnerConfig) -> list[str]:
@@ -40,7 +60,13 @@ def main() -> int:
     `runner CONFIG` runs the job in CONFIG. `runner --warm LAUNCH_CONFIG` is a pool slot: it starts
     its first candidate process, says `ready`, and reads the job (one JSON line) on stdin.
     """
-    warm = sys.argv[1] == "--warm"
+    args = parse_args(sys.argv[1:])
+    warm = args.warm
+    config_text = args.config.read_text()
+    broker = BrokerClient.from_fd(args.broker_fd) if args.broker_fd is not None else BrokerClient.connect(args.broker_path)
+    if args.policy is not None:
+        # Before the first check is imported: what a team's checks can reach is decided here.
+        enter(args.policy)
     events = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
 
@@ -56,7 +82,7 @@ def main() -> int:
 
     torch.set_num_threads(1)
     if warm:
-        session = CandidateSession(LaunchConfig.model_validate_json(Path(sys.argv[2]).read_text()))
+        session = CandidateSession(LaunchConfig.model_validate_json(config_text), broker)
         try:
             session.prestart()
         except (SandboxSetupError, CandidateFault) as exc:
@@ -76,8 +102,8 @@ def main() -> int:
             session.close()
             return 1
     else:
-        config = RunnerConfig.model_validate_json(Path(sys.argv[1]).read_text())
-        session = CandidateSession(config)
+        config = RunnerConfig.model_validate_json(config_text)
+        session = CandidateSession(config, broker)
     plugin = HarnessPlugin(session, config.check_ids, emit)
     try:
         pytest.main(pytest_args(config), plugins=[plugin])

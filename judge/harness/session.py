@@ -19,14 +19,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from judge.harness import wire
-from judge.harness.isolation import CandidatePolicy
-from judge.harness.launcher import LaunchedCandidate, LauncherSpec, LocalLauncherSpec, launcher_for
+from judge.harness.isolation import IsolationPolicy
+from judge.harness.launcher import LaunchedCandidate, Launcher, LauncherSpec, LocalLauncherSpec, launcher_for
 
 FaultKind = Literal["error", "timeout", "memory", "crash", "protocol"]
 READY_TIMEOUT_S = 120.0
 WARM_READY_TIMEOUT_S = 900.0
-#: candidate.LIMITS_ERROR (not imported: the trusted side imports nothing of the candidate's module).
-LIMITS_ERROR = "JudgeLimitsError"
 MAX_STARTS = 12
 ALLOCATION_FAILURES = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")
 
@@ -39,7 +37,7 @@ class LaunchConfig(BaseModel):
     """
 
     candidate_dir: str
-    policy: CandidatePolicy
+    policy: IsolationPolicy
     launcher: LauncherSpec = Field(default_factory=LocalLauncherSpec)
     output_cap_bytes: int = 64 * 1024
     nice: int = Field(default=0, ge=0, le=19)
@@ -100,11 +98,13 @@ class CandidateSession:
     """One submission's candidate process, restarted after a crash or timeout.
 
     Made with a RunnerConfig it is ready for checks. Made with a LaunchConfig (a warm runner) it can
-    `prestart` its first process, which then waits, greeted, for `bind` to give it the job.
+    `prestart` its first process, which then waits, greeted, for `bind` to give it the job. Processes
+    come from `launcher` (in the runner: the host's broker), by default the one the config names.
     """
 
-    def __init__(self, config: LaunchConfig) -> None:
+    def __init__(self, config: LaunchConfig, launcher: Launcher | None = None) -> None:
         self.config = config
+        self.launcher = launcher or launcher_for(config)
         self.log = OutputLog(config.output_cap_bytes)
         self.run_deadline = self.check_deadline = math.inf
         self.starts = 0
@@ -116,7 +116,6 @@ class CandidateSession:
         self._initialised = False
         self._requests = None
         self._replies_fd = -1
-        self._buffer = b""
         if isinstance(config, RunnerConfig):
             self.bind(config)
 
@@ -185,25 +184,32 @@ class CandidateSession:
                 self._kill()
                 raise SandboxSetupError(f"the job's limits could not be applied to the candidate process: {exc}") from exc
         policy = self.config.policy
+        # The limits first, in a message of their own: its answer comes before any submission byte
+        # has run, so a failure there is the judge's and can be believed. Nothing the submission
+        # raises later (whatever it calls its exception) is taken for it.
+        limits = {"op": "limits", "cpu_s": policy.cpu_s, "memory_mb": policy.memory_mb}
+        deadline = min(time.monotonic() + self.config.check_timeout_s, self.run_deadline)
+        try:
+            reply = self._exchange(limits, deadline, during="start")
+        except CandidateFault as fault:
+            if fault.kind == "timeout":
+                # The run's clock ran out while its process started (a slow start counts against the run).
+                self.broken = CandidateFault("timeout", f"starting the submission's process: {fault.message}")
+                raise self.broken from fault
+            self._kill()
+            raise SandboxSetupError(f"the candidate process did not take the job's limits: {fault.message}") from fault
+        if reply != {"ok": True}:
+            self._kill()
+            raise SandboxSetupError(f"the candidate process could not apply the job's limits: {str(reply.get('error'))[:300]}")
         # Importing the submission is not charged to a check but has a check's time limit.
-        init = {
-            "op": "init",
-            "probes": self.probes_source,
-            "entrypoint": self.config.entrypoint,
-            "limits": {"cpu_s": policy.cpu_s, "memory_mb": policy.memory_mb},
-        }
+        init = {"op": "init", "probes": self.probes_source, "entrypoint": self.config.entrypoint}
         try:
             reply = self._exchange(init, min(time.monotonic() + self.config.check_timeout_s, self.run_deadline), during="import")
         except CandidateFault as fault:
             self.broken = CandidateFault(fault.kind, f"importing the submission: {fault.message}")
             raise self.broken from fault
         if not reply.get("ok"):
-            error = reply.get("error")
-            if isinstance(error, dict) and error.get("type") == LIMITS_ERROR:
-                # Sent before any submission code ran, so it can be believed: the judge's fault.
-                self._kill()
-                raise SandboxSetupError(f"the candidate process could not apply the job's limits: {error.get('message', '')}")
-            fault = self._fault_from_error(error)
+            fault = self._fault_from_error(reply.get("error"))
             self.broken = CandidateFault(fault.kind, f"importing the submission failed: {fault.message}")
             self._kill()
             raise self.broken
@@ -215,11 +221,13 @@ class CandidateSession:
             self.broken = CandidateFault("crash", "the submission's process kept dying; no further restarts")
             raise self.broken
         self.starts += 1
-        self._candidate = launcher_for(self.config).launch(self.config, self.starts)
+        try:
+            self._candidate = self.launcher.launch(self.config, self.starts)
+        except OSError as exc:
+            raise SandboxSetupError(f"the candidate process could not be started: {exc}") from exc
         self._process = self._candidate.process
         self._requests = self._process.stdin
         self._replies_fd = self._process.stdout.fileno()
-        self._buffer = b""
         threading.Thread(target=self.log.drain, args=(self._process.stderr,), daemon=True).start()
         try:
             ready = self._read_message(time.monotonic() + ready_timeout_s)
@@ -235,7 +243,11 @@ class CandidateSession:
         self._initialised = False
         if candidate is None:
             return False
-        oom = candidate.terminate()
+        try:
+            oom = candidate.terminate()
+        except OSError as exc:
+            # The broker is gone: what the checks would see next says nothing of the submission.
+            raise SandboxSetupError(f"the candidate process could not be ended: {exc}") from exc
         self.memory_hit |= oom
         self._requests, self._replies_fd = None, -1
         return oom
@@ -267,8 +279,12 @@ class CandidateSession:
             self._kill()
             raise CandidateFault("protocol", f"the submission's answer could not be decoded ({exc})") from None
 
-    def _read_exactly(self, n: int, deadline: float, during: str) -> bytes:
-        while len(self._buffer) < n:
+    def _read_exactly(self, n: int, deadline: float, during: str) -> bytearray:
+        # Into one buffer of the frame's size: a frame arriving in many small reads costs no more copies.
+        data = bytearray(n)
+        view = memoryview(data)
+        have = 0
+        while have < n:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._kill()
@@ -277,11 +293,10 @@ class CandidateSession:
             ready, _, _ = select.select([self._replies_fd], [], [], remaining)
             if not ready:
                 continue
-            chunk = os.read(self._replies_fd, max(n - len(self._buffer), 65536))
-            if not chunk:
+            got = os.readv(self._replies_fd, [view[have:]])
+            if not got:
                 raise self._died(during)
-            self._buffer += chunk
-        data, self._buffer = self._buffer[:n], self._buffer[n:]
+            have += got
         return data
 
     def _died(self, during: str) -> CandidateFault:

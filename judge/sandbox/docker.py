@@ -1,38 +1,52 @@
-"""The docker backend: the trusted runner on the host, each candidate process in its own container.
+"""The docker backend: the runner and each candidate process in containers of the runner image.
 
-The runner only runs our checks, so it stays a host process (as with the process backend); every
-candidate process it starts is a `docker run -i` of the runner image (harness.launcher.DockerLauncher)
-with no network, no capabilities, a read-only root, memory/CPU/pids/file limits, tmpfs scratch and
-the submission's work dir mounted read-only. The host removes the run's containers when the run
-ends, at the wall-clock limit included; leftovers of a judge that died are reaped at start-up.
+The runner imports a problem's checks (a team may have uploaded them), so it runs in a container
+too: as the image's checker user, with no network, no engine socket, no capabilities, a read-only
+root, memory/CPU/pids limits, and nothing of the host but its trusted dir (read-only) and the
+directory of its broker's socket. It starts no container itself: the broker (harness.broker), a
+thread of the grading process, starts each candidate process as a `docker run -i` of the same image
+(harness.launcher.DockerLauncher) with no network, no capabilities, a read-only root,
+memory/CPU/pids/file limits, tmpfs scratch and the submission's work dir mounted read-only, and
+passes the runner its pipes. The host removes the run's containers when the run ends, at the
+wall-clock limit included; leftovers of a judge that died are reaped at start-up.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
+import os
+import socket
 import subprocess
 from dataclasses import dataclass
 
 from judge.errors import SandboxUnavailable
-from judge.harness.launcher import DockerLauncherSpec
+from judge.harness import isolation
+from judge.harness.broker import CandidateBroker
+from judge.harness.launcher import CANDIDATE_ENV, DEFAULT_CPU_SHARES, DockerLauncherSpec, cpu_shares, docker_call
+from judge.harness.session import LaunchConfig
 from judge.sandbox import reaper
 from judge.sandbox.engine import engine_epoch
-from judge.sandbox.base import EventSink, SandboxJob, SandboxRun
 from judge.sandbox.image import (
     CANDIDATE_UID,
     CANDIDATE_UID_LABEL,
+    CHECKER_UID,
     DIGEST_LABEL,
     harness_digest,
 )
-from judge.sandbox.process import C, ProcessSandbox
+from judge.sandbox.process import RUNNER_FILE_SIZE_MB, RUNNER_OPEN_FILES, RUNNER_SCRATCH_MB, C, ProcessSandbox
+from judge.sandbox.runner_host import RunnerHandle, hand_over
 from judge.settings import Settings
+from judge.workspace import Workspace
 
 #: A container may outlive the runner's wall limit by this much before the in-container SIGKILL.
 LIFETIME_MARGIN_S = 60.0
 #: Leftover containers older than the longest possible run plus this are reaped whoever owns them.
 STALE_MARGIN_S = 600.0
 PROBE_TIMEOUT_S = 15.0
+#: Where the runner container sees its broker's socket, and the image's Python.
+BROKER_DIR = "/judge-broker"
+BROKER_SOCKET = "broker.sock"
+IMAGE_PYTHON = "/opt/judge/venv/bin/python"
 
 
 def docker_cli(settings: Settings) -> list[str]:
@@ -133,8 +147,7 @@ class DockerSandbox(ProcessSandbox):
 
     def __init__(self, settings: Settings, reap: bool = True) -> None:
         """Check the engine and the image (SandboxUnavailable if either is missing), then reap leftovers."""
-        super().__init__(settings.output_cap_bytes)
-        self.settings = settings
+        super().__init__(settings)
         self.docker = pin_endpoint(docker_cli(settings))
         engine = engine_status(self.docker)
         if not engine.ok:
@@ -160,10 +173,6 @@ class DockerSandbox(ProcessSandbox):
     def image_for(self, problem: str) -> str:
         """The runner image `problem`'s candidates run in: its own if settings name one, else the default."""
         return self.settings.docker_problem_images.get(problem, self.settings.docker_image)
-
-    def prepare(self, job: SandboxJob, run_id: str) -> SandboxJob:
-        """The job with the docker launcher: containers labelled with this run and this judge process."""
-        return job.model_copy(update={"config": self.isolate(job.config, run_id, job.wall_timeout_s, job.problem)})
 
     def isolate(self, config: C, run_id: str, wall_timeout_s: float, problem: str = "") -> C:
         """The configuration with the docker launcher (the container user replaces any run uid).
@@ -193,12 +202,92 @@ class DockerSandbox(ProcessSandbox):
         """Remove every container of the run."""
         reaper.remove_run(self.docker, run_id)
 
-    def run(self, job: SandboxJob, on_event: EventSink | None = None) -> SandboxRun:
-        """Run the job; whatever happens, the run's containers are gone afterwards."""
-        run_id = secrets.token_hex(8)
+    def start_runner(self, workspace: Workspace, config: LaunchConfig, args: list[str], run_id: str, wall_timeout_s: float, nice: int = 0) -> RunnerHandle:
+        """Start the runner in a container of the default image, its broker listening on a socket
+        in a directory that only this container mounts."""
+        broker_dir = workspace.root / "broker"
+        broker_dir.mkdir(mode=0o700)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            return super().run(self.prepare(job, run_id), on_event)
-        finally:
-            # The runner is dead by now (ProcessSandbox.run kills it): no container can start after this.
-            reaper.remove_run(self.docker, run_id)
+            listener.bind(str(broker_dir / BROKER_SOCKET))
+            listener.listen(1)
+            give_to_checker(workspace, broker_dir)
+            broker = CandidateBroker(listener, config, listening=True)
+        except OSError:
+            listener.close()
+            raise
+        argv = self.runner_argv(workspace, broker_dir, args, run_id, wall_timeout_s, nice)
+        # The client needs no environment of ours (it reads only its own configuration).
+        env = {"PATH": CANDIDATE_ENV["PATH"], "HOME": "/nonexistent", "DOCKER_CLI_HINTS": "false"}
+        try:
+            process = subprocess.Popen(
+                argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+            )
+        except OSError:
+            broker.close()
+            raise
+        broker.start()
+        return RunnerHandle(process, broker)
 
+    def runner_argv(self, workspace: Workspace, broker_dir, args: list[str], run_id: str, wall_timeout_s: float, nice: int) -> list[str]:
+        """`docker run -i` of the runner: the checker user, no network, a read-only root, and limits."""
+        settings = self.settings
+        memory = f"{settings.runner_memory_mb}m"
+        trusted = str(workspace.trusted_dir)
+        argv = [*self.docker, "run", "-i", "--name", f"judge-{run_id}-runner", "--pull", "never"]
+        for key, value in sorted({reaper.OWNER_LABEL: self.owner, reaper.SANDBOX_LABEL: "1", reaper.RUN_LABEL: run_id}.items()):
+            argv += ["--label", f"{key}={value}"]
+        argv += [
+            "--network", "none",
+            "--memory", memory, "--memory-swap", memory,
+            "--cpus", f"{settings.docker_cpus:g}",
+            "--cpu-shares", str(cpu_shares(nice)),
+            "--pids-limit", str(settings.runner_pids),
+            "--read-only",
+            "--tmpfs", f"/tmp:rw,nosuid,nodev,size={RUNNER_SCRATCH_MB}m,mode=1777",
+            "--ulimit", f"nofile={RUNNER_OPEN_FILES}:{RUNNER_OPEN_FILES}",
+            "--ulimit", f"fsize={RUNNER_FILE_SIZE_MB << 20}:{RUNNER_FILE_SIZE_MB << 20}",
+            "--ulimit", "core=0:0",
+            "--cap-drop", "ALL",
+            "--security-opt", "no-new-privileges",
+            "--user", f"{CHECKER_UID}:{CHECKER_UID}",
+            "--ipc", "private",
+            "--init",
+            "--log-driver", "none",
+            # Its trusted dir at the host's path, so that the config's paths hold in the container.
+            "--mount", f"type=bind,source={trusted},target={trusted},readonly",
+            "--mount", f"type=bind,source={broker_dir},target={BROKER_DIR}",
+            "--workdir", trusted,
+        ]
+        for key, value in sorted(dict(CANDIDATE_ENV, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", HOME="/tmp", TMPDIR="/tmp").items()):
+            argv += ["--env", f"{key}={value}"]
+        lifetime_s = wall_timeout_s + LIFETIME_MARGIN_S
+        argv += [self.settings.docker_image, "timeout", "--signal=KILL", f"{lifetime_s:.0f}"]
+        argv += [IMAGE_PYTHON, "-I", "-m", "judge.harness.runner", *args, "--broker-path", f"{BROKER_DIR}/{BROKER_SOCKET}"]
+        return argv
+
+    def raise_priority(self, runner: RunnerHandle, run_id: str) -> None:
+        """The runner container back to the default CPU weight (the candidate's is restored at its restrict)."""
+        out = docker_call(self.docker, "update", "--cpu-shares", str(DEFAULT_CPU_SHARES), f"judge-{run_id}-runner")
+        if out.returncode != 0:
+            raise OSError(f"docker update of the runner: {out.stderr.strip()[:300]}")
+
+
+def give_to_checker(workspace: Workspace, broker_dir) -> None:
+    """Let the image's checker user read the trusted dir and reach the broker's socket, and nobody else.
+
+    As root the directories change owner; otherwise (a user in the docker group) they become
+    readable by all, inside a workspace root that others cannot list.
+    """
+    if isolation.is_root():
+        hand_over(workspace.trusted_dir, CHECKER_UID)
+        hand_over(broker_dir, CHECKER_UID)
+        return
+    for root, dirs, files in os.walk(workspace.trusted_dir):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+    os.chmod(workspace.trusted_dir, 0o755)
+    os.chmod(broker_dir, 0o755)
+    os.chmod(broker_dir / BROKER_SOCKET, 0o777)

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 from judge.errors import SandboxUnavailable
 from judge.harness import cgroup, isolation, wire
-from judge.harness.isolation import CandidatePolicy
+from judge.harness.isolation import IsolationPolicy
 from judge.harness.launcher import launcher_for
 from judge.harness.session import RunnerConfig
 from judge.sandbox.base import Sandbox, SandboxJob
+from judge.sandbox.process import ProcessSandbox
 from judge.settings import Settings
 
 GREETING_TIMEOUT_S = 120.0
@@ -45,12 +46,9 @@ def _memory_cgroup_note() -> str:
 
 def smoke_test(sandbox: Sandbox, settings: Settings) -> tuple[bool, str]:
     """Start one candidate process the way `sandbox` runs them and wait for its greeting."""
-    from judge.sandbox.bwrap import BwrapSandbox
-    from judge.sandbox.docker import DockerSandbox
-
     with tempfile.TemporaryDirectory(prefix="judge-doctor-") as root:
         os.chmod(root, 0o755)
-        policy = CandidatePolicy(
+        policy = IsolationPolicy(
             uid=isolation.pick_run_uid() if sandbox.drops_privileges else None,
             memory_mb=min(1024, settings.max_memory_mb),
             pids=settings.candidate_pids,
@@ -63,10 +61,8 @@ def smoke_test(sandbox: Sandbox, settings: Settings) -> tuple[bool, str]:
             check_ids=[], check_timeout_s=60, run_timeout_s=60, policy=policy,
         )
         job = SandboxJob.model_construct(workspace=None, config=config, wall_timeout_s=90)
-        if isinstance(sandbox, DockerSandbox):
+        if isinstance(sandbox, ProcessSandbox):
             job = sandbox.prepare(job, f"doctor{os.getpid()}")
-        elif isinstance(sandbox, BwrapSandbox):
-            job = sandbox.prepare(job)
         start = time.monotonic()
         candidate = launcher_for(job.config).launch(job.config, 1)
         try:
@@ -111,7 +107,6 @@ def diagnose(settings: Settings, smoke: bool = True) -> list[BackendReport]:
     """A report per backend, in the order `auto` prefers them."""
     from judge.sandbox.bwrap import BwrapSandbox
     from judge.sandbox.docker import DockerSandbox, docker_cli, engine_status
-    from judge.sandbox.process import ProcessSandbox
 
     reports = []
     engine = engine_status(docker_cli(settings))
@@ -148,7 +143,7 @@ def diagnose(settings: Settings, smoke: bool = True) -> list[BackendReport]:
 
         process.notes.append(WARNING)
     if smoke:
-        process.ok, process.detail = smoke_test(ProcessSandbox(settings.output_cap_bytes), settings)
+        process.ok, process.detail = smoke_test(ProcessSandbox(settings), settings)
     reports.append(process)
     return reports
 

@@ -35,7 +35,8 @@ CHECKER_UID = 10001
 CANDIDATE_UID = 10002
 DIGEST_LABEL = "judge.harness-digest"
 CANDIDATE_UID_LABEL = "judge.candidate-uid"
-CANDIDATE_ENTRY = "judge.harness.candidate"
+#: The modules that run inside the image: the candidate process and the runner that runs the checks.
+SANDBOX_ENTRIES = ("judge.harness.candidate", "judge.harness.runner")
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 #: Installed in the image besides what the candidate side of the harness imports (spec: numpy, pytest).
 SANDBOX_DISTRIBUTIONS = ("torch", "numpy", "pytest")
@@ -82,11 +83,11 @@ def source_root() -> Path:
     return root
 
 
-def candidate_modules() -> list[Path]:
-    """Source files of every judge module the candidate process imports (its import closure)."""
+def sandbox_modules() -> list[Path]:
+    """Source files of every judge module the candidate process and the runner import (their import closure)."""
     base = package_dir()
     seen: set[str] = set()
-    pending = [CANDIDATE_ENTRY]
+    pending = list(SANDBOX_ENTRIES)
     while pending:
         name = pending.pop()
         if name in seen:
@@ -119,10 +120,10 @@ def _module_path(base: Path, name: str) -> Path | None:
 
 
 def harness_digest() -> str:
-    """A digest of the judge code the candidate process runs; images carry it as a label."""
+    """A digest of the judge code that runs in the image (candidate and runner); images carry it as a label."""
     digest = hashlib.sha256()
     base = package_dir()
-    for path in candidate_modules():
+    for path in sandbox_modules():
         digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
@@ -303,9 +304,9 @@ def _setuptools_at_least(major: int) -> bool:
 
 
 def third_party_imports() -> set[str]:
-    """Top-level modules outside the judge and the standard library that the candidate side imports."""
+    """Top-level modules outside the judge and the standard library that the code in the image imports."""
     found: set[str] = set()
-    for path in candidate_modules():
+    for path in sandbox_modules():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 found.update(a.name.split(".")[0] for a in node.names)

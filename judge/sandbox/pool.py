@@ -26,8 +26,6 @@ import contextlib
 import logging
 import os
 import secrets
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -40,7 +38,7 @@ from judge.harness import isolation
 from judge.harness.events import ReadyEvent, WarmEnvelope
 from judge.harness.session import LaunchConfig, OutputLog, RunnerConfig
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun, WarmSlot
-from judge.sandbox.process import RUNNER_ENV, ProcessSandbox, collect_events, kill_group
+from judge.sandbox.process import ProcessSandbox, collect_events
 from judge.settings import Settings
 from judge.workspace import create_workspace
 
@@ -75,9 +73,6 @@ class PoolSlot(WarmSlot):
         self.launch = backend.isolate(launch, self.run_id, self.wall_timeout_s)
         path = self.workspace.trusted_dir / "warm.json"
         path.write_text(self.launch.model_dump_json())
-        argv = [sys.executable, "-I", "-m", "judge.harness.runner", "--warm", str(path)]
-        if nice:
-            argv = ["nice", "-n", str(nice), *argv]
         self.started_at = time.monotonic()
         self.ready_at: float | None = None
         self.failure = ""
@@ -89,15 +84,13 @@ class PoolSlot(WarmSlot):
         #: Whether the job this slot was handed ran cold after all (the slot had died, or did not fit it).
         self.fell_back = False
         self.log = OutputLog(settings.output_cap_bytes)
-        self.process = subprocess.Popen(
-            argv,
-            cwd=self.workspace.trusted_dir,
-            env=RUNNER_ENV,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        try:
+            self.runner = backend.start_runner(self.workspace, self.launch, ["--warm", str(path)], self.run_id, self.wall_timeout_s, nice)
+        except Exception:
+            backend.forget_run(self.run_id)
+            self.workspace.remove()
+            raise
+        self.process = self.runner.process
         self._drain = threading.Thread(target=self.log.drain, args=(self.process.stderr,), daemon=True)
         self._drain.start()
         threading.Thread(target=self._await_ready, name=f"warm-{self.run_id}", daemon=True).start()
@@ -150,6 +143,8 @@ class PoolSlot(WarmSlot):
             self.discard()
             return self.backend.run(job, on_event)
         self._raise_priority()
+        # Candidates started from now on (restarts) are the job's: its limits, normal priority.
+        self.runner.broker.set_config(config)
         log.info("grading on warm %s sandbox %s (ready %.1f s ago)", self.backend.name, self.run_id, time.monotonic() - (self.ready_at or 0))
         try:
             self.process.stdin.write(config.model_dump_json().encode() + b"\n")
@@ -171,7 +166,7 @@ class PoolSlot(WarmSlot):
                 return
             self._gone = True
             self._used = True
-        kill_group(self.process)
+        self.runner.stop()
         if self.uid is not None:
             isolation.kill_uid(self.uid)
         self.backend.forget_run(self.run_id)
@@ -181,12 +176,14 @@ class PoolSlot(WarmSlot):
         self._drain.join(timeout=5)
 
     def _raise_priority(self) -> None:
-        """Back to normal priority: the runner and every process it started (containers: see restrict)."""
+        """Back to normal priority: the runner and the candidate (a candidate container's weight: see restrict)."""
         if not self.nice:
             return
-        for pid in [self.process.pid, *descendants(self.process.pid)]:
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, pid, 0)
+        try:
+            self.backend.raise_priority(self.runner, self.run_id)
+        except OSError as exc:
+            # Only speed is at stake: the job still runs, at the warm-up's priority.
+            log.warning("raising a warm sandbox's priority failed: %s", exc)
 
 
 def fits(launch: LaunchConfig, config: RunnerConfig) -> bool:
@@ -198,27 +195,6 @@ def fits(launch: LaunchConfig, config: RunnerConfig) -> bool:
     if ours.model_dump(exclude=JOB_LIMITS) != theirs.model_dump(exclude=JOB_LIMITS):
         return False
     return all(getattr(theirs, name) <= getattr(ours, name) for name in JOB_LIMITS)
-
-
-def descendants(pid: int) -> list[int]:
-    """Every living descendant of a process, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                # The command name may hold spaces and parentheses: fields resume after the last ')'.
-                ppid = int(stat.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, pending = [], [pid]
-    while pending:
-        for child in children.get(pending.pop(), []):
-            found.append(child)
-            pending.append(child)
-    return found
 
 
 @dataclass

@@ -1,15 +1,21 @@
 """The process backend: the runner and the candidate as local processes.
 
-As root the candidate still gets a run-private uid, private network and mount namespaces, a memory
-cgroup and rlimits (see harness.isolation). Without root it is only a separate process with rlimits:
-fine for grading your own code, no protection against anyone else's.
+As root each of them gets a run-private uid of its own; private mount, network, IPC, UTS and pid
+namespaces; a fresh read-only root holding only the runtime, the judge package and its own
+directory (the runner: the trusted dir with the checks; the candidate: the submission); a memory
+cgroup and rlimits (see harness.isolation and harness.view). The runner starts no process: the
+broker, a thread of this process, starts each candidate for it (harness.broker). Without root both
+are only separate processes with rlimits: fine for grading your own code, no protection against
+anyone else's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import selectors
-import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -19,13 +25,24 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from judge.errors import SandboxFault
-from judge.harness import isolation
+from judge.harness import cgroup, isolation
+from judge.harness.broker import CandidateBroker
 from judge.harness.events import MAX_EVENT_BYTES, CheckEvent, DoneEvent, EventEnvelope, FaultEvent
+from judge.harness.isolation import IsolationPolicy
 from judge.harness.session import LaunchConfig, OutputLog
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun
+from judge.sandbox.runner_host import RunnerHandle, hand_over
+from judge.settings import Settings
+from judge.workspace import Workspace
 
 C = TypeVar("C", bound=LaunchConfig)
 WARNING = "the process sandbox isolates nothing without root: grade only code you trust"
+#: The runner's private /tmp (pytest and torch write little there).
+RUNNER_SCRATCH_MB = 64
+RUNNER_OPEN_FILES = 256
+RUNNER_FILE_SIZE_MB = 16
+#: The runner's CPU time may exceed its wall limit by this much (it waits on the candidate most of the time).
+RUNNER_CPU_MARGIN_S = 30
 RUNNER_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
@@ -37,12 +54,13 @@ RUNNER_ENV = {
 
 
 class ProcessSandbox(Sandbox):
-    """Local processes; the trusted runner as the judge's user, the candidate as a run uid if root."""
+    """Local processes; as root, the runner and the candidate each under a run uid of its own."""
 
     name = "process"
 
-    def __init__(self, output_cap_bytes: int = 64 * 1024) -> None:
-        self.output_cap_bytes = output_cap_bytes
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.output_cap_bytes = settings.output_cap_bytes
 
     @property
     def drops_privileges(self) -> bool:
@@ -50,34 +68,100 @@ class ProcessSandbox(Sandbox):
         return isolation.is_root()
 
     def isolate(self, config: C, run_id: str, wall_timeout_s: float, problem: str = "") -> C:
-        """The configuration with this backend's launcher for one run (`run_id` names it) of `problem`: as is, here."""
-        return config
+        """The configuration with this backend's launcher for one run (`run_id` names it) of `problem`.
+
+        Here: the candidate's policy gains its fresh root (as root), holding its work dir alone.
+        """
+        if config.policy.uid is None:
+            return config
+        return config.model_copy(update={"policy": config.policy.model_copy(update={"view": [config.candidate_dir]})})
+
+    def prepare(self, job: SandboxJob, run_id: str) -> SandboxJob:
+        """The job with this backend's launcher and candidate policy, for the run `run_id`."""
+        return job.model_copy(update={"config": self.isolate(job.config, run_id, job.wall_timeout_s, job.problem)})
 
     def forget_run(self, run_id: str) -> None:
         """Remove what a run left outside its processes (containers, for docker): nothing, here."""
 
+    def start_runner(self, workspace: Workspace, config: LaunchConfig, args: list[str], run_id: str, wall_timeout_s: float, nice: int = 0) -> RunnerHandle:
+        """Start the runner (`args`: its config's path, and --warm for a pool slot), contained, with
+        a broker that starts its candidates as `config` says."""
+        host_end, runner_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        broker = CandidateBroker(host_end, config)
+        argv = [sys.executable, "-I", "-m", "judge.harness.runner", *args, "--broker-fd", str(runner_end.fileno())]
+        uid = group = None
+        if isolation.is_root():
+            uid = isolation.pick_run_uid()
+            hand_over(workspace.trusted_dir, uid)
+            group = cgroup.create(f"judge-runner-{uid}-{run_id}", self.settings.runner_memory_mb)
+            argv += ["--policy", self.runner_policy(workspace, uid, group, wall_timeout_s).model_dump_json()]
+        if nice:
+            argv = ["nice", "-n", str(nice), *argv]
+        try:
+            process = subprocess.Popen(
+                argv,
+                cwd=workspace.trusted_dir,
+                env=RUNNER_ENV,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                pass_fds=(runner_end.fileno(),),
+            )
+        except OSError:
+            broker.close()
+            if group is not None:
+                group.remove()
+            raise
+        finally:
+            runner_end.close()
+        broker.start()
+        return RunnerHandle(process, broker, uid, group)
+
+    def runner_policy(self, workspace: Workspace, uid: int, group: cgroup.RunCgroup | None, wall_timeout_s: float) -> IsolationPolicy:
+        """The runner's isolation as root: its uid, a fresh root holding the trusted dir, and limits."""
+        settings = self.settings
+        return IsolationPolicy(
+            uid=uid,
+            view=[str(workspace.trusted_dir)],
+            cgroup_procs=[group.procs_file] if group is not None else [],
+            memory_mb=settings.runner_memory_mb,
+            memory_by_cgroup=group is not None,
+            pids=settings.runner_pids,
+            open_files=RUNNER_OPEN_FILES,
+            file_size_mb=RUNNER_FILE_SIZE_MB,
+            cpu_s=int(wall_timeout_s) + RUNNER_CPU_MARGIN_S,
+            scratch_mb=RUNNER_SCRATCH_MB,
+        )
+
+    def raise_priority(self, runner: RunnerHandle, run_id: str) -> None:
+        """A warm slot's runner and candidate, and all they started, back to normal priority."""
+        roots = [runner.process.pid, runner.broker.candidate_pid()]
+        for pid in [p for root in roots if root is not None for p in (root, *descendants(root))]:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, pid, 0)
+
     def run(self, job: SandboxJob, on_event: EventSink | None = None) -> SandboxRun:
         """Start the runner, stream its events, kill everything at the wall-clock limit."""
-        job.workspace.config_path.write_text(job.config.model_dump_json())
-        runner = subprocess.Popen(
-            [sys.executable, "-I", "-m", "judge.harness.runner", str(job.workspace.config_path)],
-            cwd=job.workspace.trusted_dir,
-            env=RUNNER_ENV,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        log = OutputLog(self.output_cap_bytes)
-        drain = threading.Thread(target=log.drain, args=(runner.stderr,), daemon=True)
-        drain.start()
+        run_id = secrets.token_hex(8)
+        job = self.prepare(job, run_id)
+        config = job.config
+        job.workspace.config_path.write_text(config.model_dump_json())
         try:
-            return collect_events(runner, job.wall_timeout_s, log, on_event)
+            runner = self.start_runner(job.workspace, config, [str(job.workspace.config_path)], run_id, job.wall_timeout_s)
+            log = OutputLog(self.output_cap_bytes)
+            drain = threading.Thread(target=log.drain, args=(runner.process.stderr,), daemon=True)
+            drain.start()
+            try:
+                return collect_events(runner.process, job.wall_timeout_s, log, on_event)
+            finally:
+                runner.stop()
+                if config.policy.uid is not None:
+                    isolation.kill_uid(config.policy.uid)
+                drain.join(timeout=5)
         finally:
-            kill_group(runner)
-            if job.config.policy.uid is not None:
-                isolation.kill_uid(job.config.policy.uid)
-            drain.join(timeout=5)
+            # Whatever happens, nothing of the run is left (for docker: its containers).
+            self.forget_run(run_id)
 
 
 def collect_events(runner: subprocess.Popen, wall_timeout_s: float, log: OutputLog, on_event: EventSink | None) -> SandboxRun:
@@ -124,10 +208,22 @@ def parse_event(line: bytes) -> CheckEvent | DoneEvent | FaultEvent:
         raise SandboxFault(f"the check runner sent a malformed event: {exc.errors()[0]['msg']}") from exc
 
 
-def kill_group(process: subprocess.Popen) -> None:
-    """SIGKILL a process started in its own session, with its group, and reap it."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
+def descendants(pid: int) -> list[int]:
+    """Every living descendant of a process, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                # The command name may hold spaces and parentheses: fields resume after the last ')'.
+                ppid = int(stat.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, pending = [], [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found

@@ -25,14 +25,14 @@ def choose_sandbox(settings: Settings, name: str | None = None) -> Sandbox:
     if wanted == "bwrap":
         return BwrapSandbox(settings)
     if wanted == "process":
-        return ProcessSandbox(settings.output_cap_bytes)
+        return ProcessSandbox(settings)
     if wanted == "auto":
         for factory in (DockerSandbox, BwrapSandbox):
             try:
                 return factory(settings)
             except SandboxUnavailable:
                 continue
-        return ProcessSandbox(settings.output_cap_bytes)
+        return ProcessSandbox(settings)
     raise SandboxUnavailable(f"unknown sandbox {wanted!r} (choose from auto, {', '.join(BACKENDS)})")
 
 

@@ -29,6 +29,6 @@ def test_seed_code_problems_have_at_least_five_mutants_and_two_alternatives():
 @pytest.mark.slow
 @pytest.mark.parametrize("slug", SLUGS)
 def test_problem_validates(slug, settings):
-    report = validate_problem(ProblemBank([PROBLEMS]).get(slug), settings, ProcessSandbox())
+    report = validate_problem(ProblemBank([PROBLEMS]).get(slug), settings, ProcessSandbox(settings))
     plain = [re.sub(r"\[/?[a-z ]+\]", "", line) for line in report.lines]
     assert report.ok, "\n".join(plain)

@@ -18,6 +18,7 @@ from judge.problem import load_problem
 from judge.sandbox.base import Sandbox, SandboxJob
 from judge.sandbox.bwrap import BwrapSandbox
 from judge.sandbox.docker import DockerSandbox
+from judge.sandbox.process import ProcessSandbox
 from judge.sandbox.select import choose_sandbox
 from judge.settings import Settings
 from judge.workspace import Workspace, prepare_workspace
@@ -78,10 +79,8 @@ class PreparedRun:
             policy = job.config.policy.model_copy(update={"memory_mb": memory_mb})
             job = job.model_copy(update={"config": job.config.model_copy(update={"policy": policy})})
         self.raw_job = job
-        if isinstance(sandbox, DockerSandbox):
+        if isinstance(sandbox, ProcessSandbox):
             job = sandbox.prepare(job, "test" + os.urandom(4).hex())
-        elif isinstance(sandbox, BwrapSandbox):
-            job = sandbox.prepare(job)
         self.job: SandboxJob = job
         self.config: RunnerConfig = job.config
 

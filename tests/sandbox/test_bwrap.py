@@ -9,13 +9,13 @@ import pytest
 
 import judge
 from judge.errors import SandboxUnavailable
-from judge.harness.isolation import CandidatePolicy
+from judge.harness.isolation import IsolationPolicy
 from judge.harness.launcher import bwrap_argv
 from judge.sandbox.bwrap import BwrapSandbox, layout, trial
 from judge.settings import Settings
 from tests.conftest import PROBLEMS, REPO
 
-POLICY = CandidatePolicy(memory_mb=512, scratch_mb=64)
+POLICY = IsolationPolicy(memory_mb=512, scratch_mb=64)
 
 
 def _pairs(argv: list[str], flag: str) -> list[tuple[str, str]]:

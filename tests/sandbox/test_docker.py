@@ -7,7 +7,7 @@ import json
 import pytest
 
 from judge.errors import SandboxUnavailable
-from judge.harness.isolation import CandidatePolicy
+from judge.harness.isolation import IsolationPolicy
 from judge.harness.launcher import DockerLauncherSpec, docker_call, docker_run_argv
 from judge.harness.session import RunnerConfig
 from judge.sandbox import reaper
@@ -15,7 +15,7 @@ from judge.sandbox.docker import DockerSandbox, docker_cli, engine_status
 from judge.settings import Settings
 from tests.sandbox.conftest import sandbox_or_skip
 
-POLICY = CandidatePolicy(memory_mb=700, pids=48, open_files=200, file_size_mb=32, cpu_s=90, scratch_mb=128)
+POLICY = IsolationPolicy(memory_mb=700, pids=48, open_files=200, file_size_mb=32, cpu_s=90, scratch_mb=128)
 
 
 def _argv(**spec_fields) -> list[str]:
@@ -60,7 +60,7 @@ def test_run_policy_maps_to_docker_flags():
     assert env["HOME"] == "/home/candidate" and env["TMPDIR"] == "/tmp"
     assert command[:3] == ["timeout", "--signal=KILL", "200"]
     assert command[3:7] == ["/opt/judge/venv/bin/python", "-I", "-m", "judge.harness.candidate"]
-    sent = CandidatePolicy.model_validate_json(command[7])
+    sent = IsolationPolicy.model_validate_json(command[7])
     assert sent.memory_mb == 700 and sent.uid is None
 
 

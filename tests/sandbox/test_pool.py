@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 
 from judge.grading import grade_submission
-from judge.harness.isolation import CandidatePolicy, processes_of_uid
+from judge.harness.isolation import IsolationPolicy, processes_of_uid
 from judge.harness.launcher import DockerLauncherSpec, LocalLauncherSpec
 from judge.harness.session import LaunchConfig, RunnerConfig
 from judge.problem import load_problem
 from judge.result import GradeResult, Verdict
 from judge.sandbox import reaper
 from judge.sandbox.base import Sandbox
-from judge.sandbox.pool import PooledSandbox, PoolSlot, WarmPool, descendants, fits, pooled
-from judge.sandbox.process import ProcessSandbox
+from judge.sandbox.pool import PooledSandbox, PoolSlot, WarmPool, fits, pooled
+from judge.sandbox.process import ProcessSandbox, descendants
 from judge.settings import Settings
 from tests.conftest import PROBLEMS
 from tests.problem_factory import make_problem
@@ -81,13 +81,13 @@ def outcomes(result: GradeResult) -> list[tuple[str, str, float]]:
 
 
 def _launch(**policy) -> LaunchConfig:
-    return LaunchConfig(candidate_dir="/w/candidate", policy=CandidatePolicy(memory_mb=1024, cpu_s=305, **policy))
+    return LaunchConfig(candidate_dir="/w/candidate", policy=IsolationPolicy(memory_mb=1024, cpu_s=305, **policy))
 
 
 def _job(launch: LaunchConfig, **policy) -> RunnerConfig:
     fields = {**launch.policy.model_dump(), **policy}
     return RunnerConfig(
-        candidate_dir=launch.candidate_dir, launcher=launch.launcher, policy=CandidatePolicy(**fields),
+        candidate_dir=launch.candidate_dir, launcher=launch.launcher, policy=IsolationPolicy(**fields),
         checks_dir="/w/trusted/checks", ini_path="/w/trusted/pytest.ini", probes_path="/w/trusted/probes.py",
         entrypoint="solution.py", check_ids=["a"], check_timeout_s=5, run_timeout_s=20,
     )
@@ -124,7 +124,7 @@ def test_descendants_finds_children_and_grandchildren():
 
 
 def test_only_real_backends_get_a_pool(sandbox_settings):
-    backend = ProcessSandbox()
+    backend = ProcessSandbox(Settings())
     assert pooled(backend, sandbox_settings.model_copy(update={"pool_size": 0})) is backend
     wrapped = pooled(backend, sandbox_settings.model_copy(update={"pool_size": 2}))
     assert isinstance(wrapped, PooledSandbox) and wrapped.backend is backend and wrapped.name == "process"
@@ -144,11 +144,11 @@ def test_only_real_backends_get_a_pool(sandbox_settings):
 def test_the_candidate_lowers_its_own_rlimits_to_the_job():
     code = (
         "import resource\n"
-        "from judge.harness.isolation import CandidatePolicy, tighten\n"
+        "from judge.harness.isolation import IsolationPolicy, tighten\n"
         "resource.setrlimit(resource.RLIMIT_CPU, (300, 300))\n"
-        "tighten(CandidatePolicy(memory_mb=4096, memory_by_cgroup=False), cpu_s=25, memory_mb=512)\n"
+        "tighten(IsolationPolicy(memory_mb=4096, memory_by_cgroup=False), cpu_s=25, memory_mb=512)\n"
         "print(resource.getrlimit(resource.RLIMIT_CPU), resource.getrlimit(resource.RLIMIT_DATA))\n"
-        "tighten(CandidatePolicy(memory_mb=4096, memory_by_cgroup=False), cpu_s=600, memory_mb=8192)\n"
+        "tighten(IsolationPolicy(memory_mb=4096, memory_by_cgroup=False), cpu_s=600, memory_mb=8192)\n"
         "print(resource.getrlimit(resource.RLIMIT_CPU), resource.getrlimit(resource.RLIMIT_DATA))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()
@@ -306,7 +306,9 @@ def test_pool_refills_shrinks_when_idle_and_discards_dead_slots(name, pool_setti
         if name == "docker":
             subprocess.run([*backend.docker, "kill", f"judge-{dying.run_id}-1"], capture_output=True, timeout=60)
         else:
-            for pid in descendants(dying.process.pid):
+            # The candidate is the broker's child, on the host; the runner only holds its pipes.
+            candidate = dying.runner.broker.candidate_pid()
+            for pid in [candidate, *descendants(candidate)]:
                 os.kill(pid, signal.SIGKILL)
         wait_until(lambda: dying.process.poll() is not None, 60, "the warm runner noticing its candidate died")
         taken = pool.take()

@@ -45,15 +45,15 @@ def test_settings_name_the_default_backend():
 
 def test_process_without_root_is_flagged(monkeypatch, capsys):
     monkeypatch.setattr(isolation, "is_root", lambda: False)
-    assert select.isolation_warning(ProcessSandbox()) == WARNING
-    cli.warn_if_unisolated(ProcessSandbox())
+    assert select.isolation_warning(ProcessSandbox(Settings())) == WARNING
+    cli.warn_if_unisolated(ProcessSandbox(Settings()))
     assert "isolates nothing" in capsys.readouterr().err
 
 
 def test_process_as_root_and_other_backends_are_not_flagged(monkeypatch):
     monkeypatch.setattr(isolation, "is_root", lambda: True)
-    assert select.isolation_warning(ProcessSandbox()) is None
+    assert select.isolation_warning(ProcessSandbox(Settings())) is None
     monkeypatch.setattr(isolation, "is_root", lambda: False)
-    fake = ProcessSandbox()
+    fake = ProcessSandbox(Settings())
     fake.name = "bwrap"
     assert select.isolation_warning(fake) is None

@@ -15,8 +15,13 @@ from typing import Any, BinaryIO
 
 import torch
 
-MAX_FRAME_BYTES = 64 * 1024 * 1024
+#: The largest message either side accepts. Decoding one costs the reader a bounded multiple of it
+#: (measured in bench/wire_allocation.py): JSON parsing, base64 and a tensor copy.
+MAX_FRAME_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
+#: Values in one message (list items, dict entries and scalars): what bounds the objects a frame can
+#: make the reader build, whatever their kind.
+MAX_ITEMS = 100_000
 _LENGTH = struct.Struct(">I")
 
 DTYPES: dict[str, torch.dtype] = {
@@ -114,11 +119,22 @@ def encode(value: Any) -> bytes:
 
 
 def decode(data: bytes) -> Any:
-    """Parse bytes produced by encode; WireError on anything else."""
+    """Parse bytes produced by encode; WireError on anything else (too many values included)."""
+    if item_bound(data) > MAX_ITEMS:
+        raise WireError(f"message holds more than {MAX_ITEMS} values")
     try:
         return from_plain(json.loads(data))
     except (ValueError, RecursionError, UnicodeDecodeError) as exc:
         raise WireError(f"undecodable message: {type(exc).__name__}") from exc
+
+
+def item_bound(data: bytes) -> int:
+    """An upper bound on the values a JSON text holds, counted before parsing it.
+
+    Every value but the first follows a comma or opens a container; commas inside strings only
+    make the bound larger, never smaller.
+    """
+    return data.count(b",") + data.count(b"[") + data.count(b"{") + 1
 
 
 def frame(payload: bytes) -> bytes:

@@ -102,3 +102,32 @@ def test_frames_round_trip_and_are_capped():
         wire.read_message(oversized)
     with pytest.raises(wire.WireError):
         wire.frame(b"x" * (wire.MAX_FRAME_BYTES + 1))
+
+
+def test_the_frame_cap_is_8_mib():
+    # The runner decodes whatever the candidate sends: the cap bounds what one reply can cost it.
+    assert wire.MAX_FRAME_BYTES == 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a": [1, 2, {"b": "x,y"}]}', "[]", '"a,b,c"', "[[[[1]]], {}, 2.5]", '{"k": [null, true, false, "[{,"]}'],
+)
+def test_item_bound_is_never_below_the_values_a_message_holds(text):
+    def count(value) -> int:
+        if isinstance(value, list):
+            return 1 + sum(count(v) for v in value)
+        if isinstance(value, dict):
+            return 1 + sum(count(v) for v in value.values())
+        return 1
+
+    assert wire.item_bound(text.encode()) >= count(json.loads(text))
+
+
+def test_a_message_with_too_many_values_is_refused_before_it_is_parsed():
+    small = json.dumps([0] * (wire.MAX_ITEMS - 1)).encode()
+    assert len(wire.decode(small)) == wire.MAX_ITEMS - 1
+    with pytest.raises(wire.WireError, match="more than"):
+        wire.decode(json.dumps([0] * (wire.MAX_ITEMS + 1)).encode())
+    with pytest.raises(wire.WireError, match="more than"):
+        wire.decode(json.dumps([{}] * wire.MAX_ITEMS).encode())

@@ -40,6 +40,10 @@ EXPECTED: dict[str, set[Verdict]] = {
     "network": {Verdict.RUNTIME_ERROR},
     "escape_writes": {Verdict.RUNTIME_ERROR},
     "kill_the_runner": {Verdict.RUNTIME_ERROR},
+    # Nothing found to steal: the module defines nothing (a walk that outlasts the import's limit is a timeout).
+    "steal_reference": {Verdict.RUNTIME_ERROR, Verdict.TIME_LIMIT},
+    # An ordinary failed import, never a fault of the judge.
+    "forge_limits_error": {Verdict.RUNTIME_ERROR},
 }
 
 

@@ -1,5 +1,5 @@
 """Taking over grades whose grader stopped beating: the sweep, its single winner, the attempt cap, a
-hung grader's late result, and duplicates done without work.
+hung grader's late result, duplicates done without work, and the embedded pool's dead threads.
 
 On a SQLite file and (integration) on real PostgreSQL, with the FakeSandbox; no other process.
 """
@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from judge.queue import jobs
-from judge.queue.dispatch import Dispatcher, QueueUnavailable, sweep
+from judge.queue.dispatch import Dispatcher, EmbeddedDispatcher, QueueUnavailable, sweep
 from judge.queue.jobs import GradeStep, Grader
 from judge.result import GradeResult, Verdict
 from judge.sandbox.base import EventSink, SandboxJob, SandboxRun
@@ -24,7 +24,7 @@ from judge.storage import submissions
 from judge.storage.db import make_engine, migrate, session_factory
 from judge.storage.models import Submission, utcnow
 from judge.storage.submissions import SWEEP_LOCK_ID, ClaimState, NewSubmission
-from tests.api.support import FakeSandbox, fresh_postgres_database, service_url
+from tests.api.support import FakeSandbox, fresh_postgres_database, service_url, wait_for
 from tests.conftest import PROBLEMS
 
 TIMEOUT_S = 0.3
@@ -240,3 +240,34 @@ def test_a_hung_grader_is_taken_over_and_its_late_result_ignored(sessions, setti
     # The dead attempt's message, redelivered later, finds it finished: done without a third grade.
     assert jobs.grade(healthy, submission_id) == GradeStep()
     assert _row(sessions, submission_id).attempts == 2
+
+
+class ExitsOnce(FakeSandbox):
+    """Its first run raises SystemExit in the grading thread (which `except Exception` lets through)."""
+
+    def run(self, job: SandboxJob, on_event: EventSink | None = None) -> SandboxRun:
+        """Exit the first time, grade as the FakeSandbox afterwards."""
+        with self._lock:
+            first = not self.runs
+            self.runs["exits"] += 1
+        if first:
+            raise SystemExit(3)
+        return super().run(job, on_event)
+
+
+def test_embedded_pool_replaces_a_dead_grading_thread_and_the_sweep_regrades(sessions, settings):
+    queue = EmbeddedDispatcher(Grader(settings, sessions, ExitsOnce()), workers=1)
+    queue.start()
+    try:
+        submission_id = _new(sessions)
+        first = queue.pool._threads[0]
+        queue.enqueue_grade(submission_id)
+        wait_for(lambda: not first.is_alive() and queue.pool.alive(), 10, "the grading thread to die and be replaced")
+        assert _row(sessions, submission_id).status == "running", "the dead thread's grade is left running"
+        time.sleep(TIMEOUT_S + 0.1)
+        assert sweep(queue, sessions, TIMEOUT_S) == [submission_id]
+        done = wait_for(lambda: (row := _row(sessions, submission_id)).status == "completed" and row, 10, "the regrade")
+        assert (done.verdict, done.attempts) == ("accepted", 2)
+        assert queue.problem() is None
+    finally:
+        queue.stop()

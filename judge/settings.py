@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     heartbeat_timeout_s: float = Field(
         default=30.0, gt=0, description="A running submission whose heartbeat is older than this belongs to a dead worker."
     )
+    sweep_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often `judge serve` queues again the running submissions whose heartbeat timed out (their worker died or hangs).",
+    )
     celery_visibility_timeout_s: float | None = Field(
         default=None,
         gt=0,

@@ -16,7 +16,7 @@ from judge.api.errors import PayloadTooLarge, problem_response
 from judge.api.metrics import registry
 from judge.api.routes import assessments, candidate, health, problems, submissions
 from judge.api.schemas import API_PREFIX
-from judge.queue.dispatch import Redispatcher, make_dispatcher, recover
+from judge.queue.dispatch import HeartbeatSweeper, Redispatcher, make_dispatcher, recover
 from judge.sandbox.base import Sandbox
 from judge.sandbox.select import choose_sandbox
 from judge.settings import Settings
@@ -92,9 +92,12 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
             log.info("re-queued %d unfinished submissions and callbacks", recovered)
         redispatcher = Redispatcher(state.dispatcher, sessions, REDISPATCH_INTERVAL_S)
         redispatcher.start()
+        sweeper = HeartbeatSweeper(state.dispatcher, sessions, settings.sweep_interval_s, settings.heartbeat_timeout_s)
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.stopped.set()
             redispatcher.stopped.set()
             state.dispatcher.stop()
             engine.dispose()

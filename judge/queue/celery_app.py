@@ -2,9 +2,12 @@
 
 At least once: a message is acknowledged only after its job ran (task_acks_late) and is requeued when
 the worker process running it dies (task_reject_on_worker_lost); a worker reserves one message at a
-time (prefetch 1); Redis redelivers a message nobody acknowledged within the visibility timeout,
-which is longer than the longest grade. Redelivery is harmless (jobs are idempotent per submission)
-and bounded (the attempt counter in the row, see storage.submissions.claim).
+time (prefetch 1). When a whole worker dies (or hangs), its grade's heartbeat stops and the API's
+sweeper (dispatch.HeartbeatSweeper) queues the submission again within the heartbeat timeout; Redis
+also redelivers the dead worker's message once nobody acknowledged it within the visibility timeout,
+which is longer than the longest grade, and that late copy finds the submission finished or held by
+the newer attempt and is acknowledged without work. Redelivery is harmless (jobs are idempotent per
+submission) and bounded (the attempt counter in the row, see storage.submissions.claim).
 """
 
 from __future__ import annotations
@@ -90,8 +93,8 @@ def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: flo
             step = jobs.grade(grader(), submission_id)
         except Exception as exc:
             # The database went away (PostgreSQL restarting) or no grader could be made (Docker down):
-            # a failed task is acknowledged, which would drop the submission for good. The claim's
-            # heartbeat goes stale meanwhile, so the next run takes it over as a new attempt.
+            # a failed task is acknowledged, which would drop the submission for good. A claim it made
+            # goes stale meanwhile and is taken over as a new attempt, by this retry or the sweeper.
             log.warning("grade of %s failed outside grading (%s: %s); retrying in %g s", submission_id, type(exc).__name__, exc, fault_retry_s)
             raise self.retry(countdown=fault_retry_s) from exc
         if step.callback_due:

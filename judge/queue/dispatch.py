@@ -1,4 +1,5 @@
-"""Handing submissions to the queue, whichever it is, and recovering what a crash left behind."""
+"""Handing submissions to the queue, whichever it is, and recovering what a crash left behind: at
+start-up, after a broker restart, and (HeartbeatSweeper) whenever a grader stops beating."""
 
 from __future__ import annotations
 
@@ -201,3 +202,36 @@ class Redispatcher(threading.Thread):
                         break
             except Exception:
                 log.exception("redispatch failed; trying again in %g s", self.interval_s)
+
+
+def sweep(dispatcher: Dispatcher, sessions: sessionmaker[Session], heartbeat_timeout_s: float) -> list[str]:
+    """Queue again every running submission whose heartbeat is older than `heartbeat_timeout_s`
+    (its worker died or hangs); the ids this call released (none while another sweeper works)."""
+    with sessions() as session:
+        released = submissions.release_stale(session, heartbeat_timeout_s=heartbeat_timeout_s) or []
+    for submission_id in released:
+        log.warning("submission %s: its grader stopped sending heartbeats; queued again as a new attempt", submission_id)
+        # Left undispatched when the queue is down: the Redispatcher sends it once the queue is back.
+        dispatch(dispatcher, sessions, submission_id)
+    return released
+
+
+class HeartbeatSweeper(threading.Thread):
+    """Every `interval_s`, sweeps (see sweep): a grade whose worker died is taken over within about
+    heartbeat_timeout_s + interval_s, not when the broker would redeliver it (Redis: after the
+    visibility timeout, longer than the longest grade). Every API process runs one; see
+    storage.submissions.release_stale for why they never release one grade twice."""
+
+    def __init__(self, dispatcher: Dispatcher, sessions: sessionmaker[Session], interval_s: float, heartbeat_timeout_s: float) -> None:
+        super().__init__(daemon=True, name="judge-heartbeat-sweeper")
+        self.dispatcher, self.sessions = dispatcher, sessions
+        self.interval_s, self.heartbeat_timeout_s = interval_s, heartbeat_timeout_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        """Loop until stopped."""
+        while not self.stopped.wait(self.interval_s):
+            try:
+                sweep(self.dispatcher, self.sessions, self.heartbeat_timeout_s)
+            except Exception:  # the database is away (restarting): the next sweep catches up
+                log.exception("heartbeat sweep failed; trying again in %g s", self.interval_s)

@@ -37,10 +37,12 @@ class EmbeddedPool:
 
     def start(self) -> None:
         """Start the worker threads."""
-        for number in range(self.workers):
-            thread = threading.Thread(target=self._loop, name=f"judge-worker-{number}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._threads = [self._spawn(number) for number in range(self.workers)]
+
+    def _spawn(self, number: int) -> threading.Thread:
+        thread = threading.Thread(target=self._run, args=(number,), name=f"judge-worker-{number}", daemon=True)
+        thread.start()
+        return thread
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop taking jobs; wait a little for running ones (unfinished grades are recovered at start-up)."""
@@ -75,6 +77,18 @@ class EmbeddedPool:
                 timeout = self._heap[0][0] - time.monotonic() if self._heap else None
                 self._wake.wait(timeout)
             return None
+
+    def _run(self, number: int) -> None:
+        try:
+            self._loop()
+        except BaseException:
+            # Only what `except Exception` lets through gets here (SystemExit raised by code a grade
+            # ran): this thread is done for. The grade's heartbeat has stopped, so the sweeper queues
+            # it again; a new thread takes this one's place so that the pool keeps `workers` threads.
+            log.exception("grading thread %d died; starting another", number)
+            with self._wake:
+                if not self._stopping:
+                    self._threads[number] = self._spawn(number)
 
     def _loop(self) -> None:
         while (job := self._next()) is not None:

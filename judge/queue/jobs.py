@@ -1,6 +1,7 @@
 """The two jobs a worker runs, whichever queue delivered them: grade a submission, deliver a callback.
 
-Delivery is at least once; a job is idempotent, keyed by submission id (see storage.submissions.claim).
+Delivery is at least once; a job is idempotent, keyed by submission id (see storage.submissions.claim):
+a job for a submission that is finished or held by a live grader is done without work.
 A job returns None when it is done, or the seconds after which it must run again.
 """
 
@@ -54,13 +55,19 @@ class _Heartbeat(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        """Beat until stopped."""
+        """Beat until stopped, or until the attempt no longer holds the submission."""
         while not self.stopped.wait(self.grader.settings.heartbeat_interval_s):
             try:
                 with self.grader.sessions() as session:
-                    submissions.heartbeat(session, self.submission_id, self.attempt)
+                    held = submissions.heartbeat(session, self.submission_id, self.attempt)
             except Exception:  # a missed beat is retried at the next interval
                 log.exception("heartbeat of %s failed", self.submission_id)
+                continue
+            if not held:
+                # This process stalled past the heartbeat timeout and the grade was taken over:
+                # whatever this attempt finds is dropped when it tries to store it.
+                log.warning("grade of %s attempt %d was taken over by another grader", self.submission_id, self.attempt)
+                return
 
 
 def grade(grader: Grader, submission_id: str) -> GradeStep:
@@ -75,8 +82,10 @@ def grade(grader: Grader, submission_id: str) -> GradeStep:
             heartbeat_timeout_s=settings.heartbeat_timeout_s,
         )
     if claim.state is ClaimState.BUSY:
-        # Another grader holds it; if that grader is dead its heartbeat goes stale, then we take over.
-        return GradeStep(retry_in=settings.heartbeat_timeout_s)
+        # A live grader holds it (this is a duplicate, or the redelivery of a dead attempt's job
+        # that was taken over): done without work. Should that grader die too, its heartbeat goes
+        # stale and the sweeper (dispatch.HeartbeatSweeper) queues the submission again.
+        return GradeStep()
     if claim.state is ClaimState.EXHAUSTED:
         with grader.sessions() as session:
             submissions.mark_exhausted_callback(session, submission_id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,8 @@ from judge.storage.models import (
 )
 
 FINISHED = (SubmissionStatus.COMPLETED.value, SubmissionStatus.FAILED.value)
+#: Any constant the API processes share: the one sweeping stale heartbeats holds it (see release_stale).
+SWEEP_LOCK_ID = 4_711_002
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ class ClaimState(StrEnum):
 
     CLAIMED = "claimed"  # grade it now, as attempt `attempt`
     FINISHED = "finished"  # already completed or failed: nothing to do
-    BUSY = "busy"  # another grader holds it and is alive: look again later
+    BUSY = "busy"  # another grader holds it and is alive: nothing to do (if it dies, the sweeper re-queues it)
     EXHAUSTED = "exhausted"  # every attempt was used up: now failed as internal_error
     MISSING = "missing"  # no such submission
 
@@ -196,6 +198,36 @@ def claim(session: Session, submission_id: str, *, worker: str, max_attempts: in
     if taken.rowcount != 1:
         return Claim(ClaimState.BUSY)
     return Claim(ClaimState.CLAIMED, attempt=seen + 1, problem=problem, source=source)
+
+
+def release_stale(session: Session, *, heartbeat_timeout_s: float) -> list[str] | None:
+    """Put back in the queue every running submission whose heartbeat is older than
+    `heartbeat_timeout_s` (its grader died or hung), undispatched, so that it is queued again and
+    taken as a new attempt; the ids, oldest first. None when another sweeper is at it right now.
+
+    One conditional UPDATE releases each stale row exactly once, whoever else sweeps; on PostgreSQL
+    a transaction-level advisory lock also keeps a second sweeper from scanning meanwhile (SQLite
+    lets one writer at a time anyway). The dead attempt can store nothing afterwards: it no longer
+    holds the row (see `_held`). Its attempt stays counted, so `claim` still ends a submission whose
+    graders keep dying as internal_error after max_attempts.
+    """
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": SWEEP_LOCK_ID}
+    ):
+        session.rollback()
+        return None
+    cutoff = utcnow() - timedelta(seconds=heartbeat_timeout_s)
+    released = session.execute(
+        update(Submission)
+        .where(
+            Submission.status == SubmissionStatus.RUNNING.value,
+            or_(Submission.heartbeat_at.is_(None), Submission.heartbeat_at < cutoff),
+        )
+        .values(status=SubmissionStatus.QUEUED.value, heartbeat_at=None, dispatched_at=None)
+        .returning(Submission.id, Submission.created_at)
+    ).all()
+    session.commit()
+    return [row.id for row in sorted(released, key=lambda row: row.created_at)]
 
 
 def _held(submission_id: str, attempt: int) -> tuple:

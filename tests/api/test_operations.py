@@ -165,6 +165,18 @@ def test_restart_regrades_what_a_crash_left_queued_or_running(tmp_path):
             assert body["status"] == "completed" and body["attempts"] == attempts
 
 
+def test_a_grade_whose_worker_stops_beating_is_taken_over_while_the_service_runs(start_service):
+    service = start_service(heartbeat_timeout_s=0.5, sweep_interval_s=0.1)
+    created = service.submit(service.admin, "# fine\n")
+    service.wait(service.admin, created["id"])
+    with service.state.sessions() as session:
+        orphan, _ = submissions.create(session, NewSubmission(problem="vae-mnist", source=b"# orphan\n"))
+        # Claimed by a worker on another host that died at once: nothing but the sweeper sends it again.
+        submissions.claim(session, orphan.id, worker="dead-host:1", max_attempts=3, heartbeat_timeout_s=0.5)
+    body = service.wait(service.admin, orphan.id)
+    assert body["status"] == "completed" and body["verdict"] == "accepted" and body["attempts"] == 2
+
+
 def test_a_submission_whose_grader_keeps_dying_ends_internal_error(tmp_path):
     """Each start finds it running with a dead grader; the attempt counter stops the loop at 3."""
     settings = Settings(problems_dirs=[PROBLEMS], data_dir=tmp_path / "data", heartbeat_timeout_s=0.01, max_attempts=3)

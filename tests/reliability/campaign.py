@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import Row, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from judge.settings import Settings
@@ -30,6 +30,9 @@ from tests.reliability.services import PrivateDockerd, PrivatePostgres, PrivateR
 TIMINGS = {
     "heartbeat_interval_s": "1",
     "heartbeat_timeout_s": "6",
+    "sweep_interval_s": "1",
+    # Longer than a takeover through heartbeats (6 + 1 s), short enough that a dead worker's message
+    # comes back within the takeover test, which checks that it is then acknowledged without work.
     "celery_visibility_timeout_s": "20",
     "celery_restore_interval_s": "2",
     "poll_interval_s": "0.2",
@@ -198,6 +201,22 @@ class Campaign:
             return {}
         wanted = set(ids)
         return {r.id: (r.status, r.worker, r.verdict) for r in rows if r.id in wanted}
+
+    def grades(self, ids: list[str]) -> dict[str, Row]:
+        """id -> its row's attempts, started_at, finished_at and grading_seconds, from PostgreSQL."""
+        query = text("SELECT id, status, attempts, started_at, finished_at, grading_seconds FROM submissions WHERE id = ANY(:ids)")
+        with self.db.connect() as connection:
+            return {row.id: row for row in connection.execute(query, {"ids": ids})}
+
+    def messages_in_redis(self, submission_id: str) -> int:
+        """Grade messages for the submission that Redis still holds: queued, or delivered to a worker and
+        not acknowledged yet (kombu keeps those in its `unacked` hash until the visibility timeout)."""
+        import redis
+
+        with redis.Redis.from_url(self.stack.services.redis.url, socket_timeout=5) as client:
+            # One transaction: a message being restored moves from the hash to the list meanwhile.
+            unacked, queued = client.pipeline(transaction=True).hvals("unacked").lrange("judge", 0, -1).execute()
+        return sum(submission_id.encode() in message for message in [*unacked, *queued])
 
     def running_worker_pid(self, ids: list[str], kinds: tuple[str, ...] = ("code", "attack", "timeout", "seed")) -> int | bool:
         """The pid of a worker grading one of `ids` now (a sandboxed kind), or False."""

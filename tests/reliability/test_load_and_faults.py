@@ -13,21 +13,24 @@ import os
 import signal
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.api.support import wait_for
 from tests.reliability import report
-from tests.reliability.campaign import QUEUE_LIMIT, Campaign
+from tests.reliability.campaign import QUEUE_LIMIT, TIMINGS, Campaign
 from tests.reliability.mix import Entry
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
 TOTAL = 200
 #: Accepted submissions per test; the baseline takes what the others leave of TOTAL.
-SIZES = {"sigkill": 14, "api_restart": 14, "redis_outage": 18, "postgres_restart": 14, "dockerd_outage": 12, "queue_full": QUEUE_LIMIT}
+SIZES = {"sigkill": 14, "takeover": 2, "api_restart": 14, "redis_outage": 18, "postgres_restart": 14, "dockerd_outage": 12, "queue_full": QUEUE_LIMIT}
 BASELINE = TOTAL - sum(SIZES.values())
 FINISH_TIMEOUT_S = 240
+#: What the issue allows between a worker's death and the last result, beyond heartbeat timeout + one grade.
+TAKEOVER_SLACK_S = 15.0
 
 
 def batch(campaign: Campaign, size: int, sandboxed: int, offset: int = 0) -> list[Entry]:
@@ -105,6 +108,49 @@ def test_sigkill_of_a_worker_mid_grade(campaign):
     stack.start_worker(victim)
     outcomes = finish_and_check(campaign, ids, "sigkill", started, f"SIGKILL of worker {victim} mid-grade")
     assert outcomes["regraded"] >= 1, "the killed worker's submission was regraded"
+
+
+def test_takeover_of_a_killed_workers_grade(campaign):
+    """The grade of a worker killed with its process group is queued again once its heartbeat is
+    stale (the API's sweeper), not when Redis redelivers its message; that message, redelivered
+    after the visibility timeout, is acknowledged without a third grade."""
+    started = time.monotonic()
+    stack = campaign.stack
+    timings = {name: float(value) for name, value in TIMINGS.items()}
+    ids = submit_all(campaign, batch(campaign, SIZES["takeover"], sandboxed=1), "takeover")
+    victim_id = next(i for i in ids if campaign.accepted[i].entry.kind != "quiz")
+    group = os.getpgid(_wait_grading(campaign, [victim_id]))
+    victim = next(name for name, w in stack.workers.items() if w.process is not None and w.process.pid == group)
+    time.sleep(0.5)
+    killed_at = datetime.now(UTC).replace(tzinfo=None)  # the database keeps naive UTC
+    stack.workers[victim].kill(signal.SIGKILL)
+    campaign.faults.append(f"SIGKILL worker {victim} (takeover time)")
+    assert campaign.messages_in_redis(victim_id) == 1, "the dead worker's message is left unacknowledged in Redis"
+    time.sleep(2)
+    stack.start_worker(victim)
+    outcomes = finish_and_check(campaign, ids, "takeover", started, f"SIGKILL of worker {victim} mid-grade, takeover timed")
+    rows = campaign.grades(ids)
+    taken_over = rows[victim_id]
+    assert taken_over.attempts == 2 and outcomes["regraded"] == 1, rows
+    takeover_s = (taken_over.started_at - killed_at).total_seconds()
+    last_result_s = (max(row.finished_at for row in rows.values()) - killed_at).total_seconds()
+    bound_s = timings["heartbeat_timeout_s"] + taken_over.grading_seconds + TAKEOVER_SLACK_S
+    # Redis could have redelivered the message no sooner than the visibility timeout after the grade began.
+    assert takeover_s < timings["celery_visibility_timeout_s"] - 2, f"taken over {takeover_s:.1f} s after the kill: not by heartbeat"
+    assert last_result_s <= bound_s, f"the last result came {last_result_s:.1f} s after the kill; at most {bound_s:.1f} s allowed"
+    # The dead message comes back after the visibility timeout: it must be acknowledged without work.
+    wait_for(lambda: campaign.messages_in_redis(victim_id) == 0, timings["celery_visibility_timeout_s"] + 30, "the dead message's redelivery")
+    redelivered_s = (datetime.now(UTC).replace(tzinfo=None) - killed_at).total_seconds()
+    again = campaign.grades([victim_id])[victim_id]
+    assert (again.status, again.attempts, again.finished_at) == ("completed", 2, taken_over.finished_at), "graded a third time"
+    campaign.check(ids)
+    report.note(
+        "takeover",
+        f"kill -> attempt 2 started {takeover_s:.1f} s, kill -> last result {last_result_s:.1f} s (bound: heartbeat timeout "
+        f"{timings['heartbeat_timeout_s']:g} s + one grade {taken_over.grading_seconds:.1f} s + {TAKEOVER_SLACK_S:g} s = {bound_s:.1f} s, "
+        f"sweep every {timings['sweep_interval_s']:g} s); the dead message was redelivered and acknowledged without work "
+        f"within {redelivered_s:.0f} s of the kill; lost: 0, graded twice into different results: 0",
+    )
 
 
 def test_api_restart(campaign):

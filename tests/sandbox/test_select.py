@@ -30,10 +30,12 @@ class Available(Sandbox):
 def machine(monkeypatch):
     """machine(*working) makes only the named backends (process always) constructible, the others say why not."""
 
+    real = select.make_backend
+
     def only(*working: str) -> None:
         def make(name: str, settings: Settings) -> Sandbox:
             if name == "process":
-                return ProcessSandbox(settings.output_cap_bytes)
+                return real(name, settings)
             if name not in select.BACKENDS:
                 raise SandboxUnavailable(f"unknown sandbox {name!r}")
             if name not in working:

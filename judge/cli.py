@@ -444,15 +444,16 @@ def worker(
     from judge.storage.packages import with_uploads
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    settings = with_uploads(Settings())
+    settings = Settings()
     if sandbox is not None:
         settings = settings.model_copy(update={"sandbox": sandbox})
+    # Before anything is created: a worker that cannot contain candidate code does not start.
     try:
         service_sandbox(settings)
     except SandboxUnavailable as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
     # Each worker process makes its own, by the same rules (settings.sandbox carries the name).
-    run_worker(settings, choose_sandbox, hostname=hostname)
+    run_worker(with_uploads(settings), choose_sandbox, hostname=hostname)
 
 
 @keys_app.command("create")

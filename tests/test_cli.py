@@ -92,9 +92,10 @@ def test_grade_falls_back_to_process_with_a_one_line_warning(cli, tmp_path, monk
     assert "grade only code you trust" in warning[0] and "bwrap: /nonexistent/bwrap is not installed" in warning[0]
 
 
-def test_serve_refuses_to_start_without_a_containing_sandbox(cli, monkeypatch, tmp_path):
+@pytest.mark.parametrize("command", [("serve", "--port", "0"), ("worker",)])
+def test_the_service_refuses_to_start_without_a_containing_sandbox(cli, monkeypatch, tmp_path, command):
     no_containing_sandbox(monkeypatch)
-    result = cli("serve", "--port", "0")
+    result = cli(*command)
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: no sandbox that contains candidate code works here")
     assert "--sandbox process" in result.stderr and "setup-docker.sh" in result.stderr

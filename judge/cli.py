@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -18,14 +18,18 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from judge.bank import ProblemBank
-from judge.batch import BatchReport, CandidateReport, Submission, collect_submissions, grade_batch, is_batch, report_row
 from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxUnavailable
-from judge.grading import grade_submission
 from judge.report import check_report_path, write_report
 from judge.result import CheckResult, GradeResult, Outcome, Verdict
-from judge.sandbox.base import Sandbox
-from judge.sandbox.select import Choice, choose, choose_sandbox, tried
 from judge.settings import Settings
+
+if TYPE_CHECKING:
+    from judge.batch import BatchReport
+    from judge.sandbox.base import Sandbox
+    from judge.sandbox.select import Choice
+
+# Grading and the sandboxes import torch (seconds): they are imported where used, so that quick commands
+# (`judge sandbox build --if-stale`, run by every ./scripts/start) stay quick.
 
 EXIT_BAD_INPUT = 2
 EXIT_JUDGE_FAULT = 3
@@ -50,6 +54,8 @@ def fail(message: str, code: int) -> typer.Exit:
 
 def cli_sandbox(settings: Settings, name: str | None) -> Choice:
     """The grading commands' backend (`auto` may fall back to process), its warning on stderr in one line."""
+    from judge.sandbox.select import choose
+
     choice = choose(settings, "cli", name)
     if choice.warning:
         errors.print(f"warning: {choice.warning}", style="yellow", markup=False, highlight=False)
@@ -61,6 +67,8 @@ def service_sandbox(settings: Settings) -> Sandbox:
 
     A backend that suits trusted code only (process, asked for by name) is a warning in both.
     """
+    from judge.sandbox.select import choose, tried
+
     choice = choose(settings, "service")
     name = choice.sandbox.name
     line = f"sandbox: {name}" + (f" (auto passed over {tried(choice.passed_over)})" if choice.passed_over else "")
@@ -116,6 +124,9 @@ def grade(
     """Grade one submission and show each check with its points, or grade a directory or .zip of submissions in
     parallel, flagging suspicious code and similar pairs. Exits 0 whenever grading completed (3 if the judge failed
     on some file of a batch, after writing the report)."""
+    from judge.batch import Submission, is_batch, report_row
+    from judge.grading import grade_submission
+
     settings = Settings()
     if report is not None:
         try:
@@ -166,6 +177,8 @@ def _grade_batch(
     threshold: float | None,
 ) -> None:
     """Grade every submission of a directory or .zip in parallel, with a progress bar; then the summary and report."""
+    from judge.batch import CandidateReport, collect_submissions, grade_batch
+
     try:
         loaded = ProblemBank(settings.problems_dirs).get(problem)
         submissions = collect_submissions(path, loaded.spec.entrypoint, settings)
@@ -225,6 +238,8 @@ def _write_report(path: Path, rows: list) -> None:
 
 
 def _grade_live(problem: str, source: bytes, settings: Settings, backend) -> GradeResult:
+    from judge.grading import grade_submission
+
     finished: list[CheckResult] = []
     with Live(checks_table(f"{problem}: grading…", finished), console=console, transient=True) as live:
 
@@ -441,6 +456,7 @@ def worker(
     Refuses to start when no sandbox that contains candidate code works here, unless the process
     sandbox is asked for by name."""
     from judge.queue.celery_app import run_worker
+    from judge.sandbox.select import choose_sandbox
     from judge.storage.packages import with_uploads
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)

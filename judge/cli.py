@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -17,13 +18,18 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from judge.bank import ProblemBank
-from judge.batch import BatchReport, CandidateReport, Submission, collect_submissions, grade_batch, is_batch, report_row
 from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxUnavailable
-from judge.grading import grade_submission
 from judge.report import check_report_path, write_report
 from judge.result import CheckResult, GradeResult, Outcome, Verdict
-from judge.sandbox.select import choose_sandbox, isolation_warning
 from judge.settings import Settings
+
+if TYPE_CHECKING:
+    from judge.batch import BatchReport
+    from judge.sandbox.base import Sandbox
+    from judge.sandbox.select import Choice
+
+# Grading and the sandboxes import torch (seconds): they are imported where used, so that quick commands
+# (`judge sandbox build --if-stale`, run by every ./scripts/start) stay quick.
 
 EXIT_BAD_INPUT = 2
 EXIT_JUDGE_FAULT = 3
@@ -34,6 +40,7 @@ app.add_typer(problems_app, name="problems")
 sandbox_app = typer.Typer(help="Build the runner image, check and clean up the sandbox backends.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 console = Console()
+log = logging.getLogger("judge.cli")
 errors = Console(stderr=True, soft_wrap=True)
 
 OUTCOME_STYLE = {Outcome.PASSED: "green", Outcome.FAILED: "red", Outcome.ERROR: "magenta", Outcome.TIMEOUT: "yellow"}
@@ -45,11 +52,31 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def warn_if_unisolated(backend) -> None:
-    """Say so on stderr when the chosen backend isolates nothing (the process backend without root)."""
-    warning = isolation_warning(backend)
-    if warning:
-        errors.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)
+def cli_sandbox(settings: Settings, name: str | None) -> Choice:
+    """The grading commands' backend (`auto` may fall back to process), its warning on stderr in one line."""
+    from judge.sandbox.select import choose
+
+    choice = choose(settings, "cli", name)
+    if choice.warning:
+        errors.print(f"warning: {choice.warning}", style="yellow", markup=False, highlight=False)
+    return choice
+
+
+def service_sandbox(settings: Settings) -> Sandbox:
+    """The service's backend (`auto`: docker or bwrap, never process), said on stdout and in the log.
+
+    A backend that suits trusted code only (process, asked for by name) is a warning in both.
+    """
+    from judge.sandbox.select import choose, tried
+
+    choice = choose(settings, "service")
+    name = choice.sandbox.name
+    line = f"sandbox: {name}" + (f" (auto passed over {tried(choice.passed_over)})" if choice.passed_over else "")
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if choice.warning:
+        console.print(f"warning: sandbox {name}: {choice.warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
+        log.warning("sandbox %s: %s", name, choice.warning)
+    return choice.sandbox
 
 
 def exit_code_for(exc: JudgeError) -> int:
@@ -97,6 +124,9 @@ def grade(
     """Grade one submission and show each check with its points, or grade a directory or .zip of submissions in
     parallel, flagging suspicious code and similar pairs. Exits 0 whenever grading completed (3 if the judge failed
     on some file of a batch, after writing the report)."""
+    from judge.batch import Submission, is_batch, report_row
+    from judge.grading import grade_submission
+
     settings = Settings()
     if report is not None:
         try:
@@ -111,8 +141,7 @@ def grade(
     except OSError as exc:
         raise fail(f"cannot read {submission}: {exc.strerror}", EXIT_BAD_INPUT) from None
     try:
-        backend = choose_sandbox(settings, sandbox)
-        warn_if_unisolated(backend)
+        backend = cli_sandbox(settings, sandbox).sandbox
         started = time.perf_counter()
         if json_output:
             result = grade_submission(problem, source, settings, backend)
@@ -148,11 +177,12 @@ def _grade_batch(
     threshold: float | None,
 ) -> None:
     """Grade every submission of a directory or .zip in parallel, with a progress bar; then the summary and report."""
+    from judge.batch import CandidateReport, collect_submissions, grade_batch
+
     try:
         loaded = ProblemBank(settings.problems_dirs).get(problem)
         submissions = collect_submissions(path, loaded.spec.entrypoint, settings)
-        backend = choose_sandbox(settings, sandbox)
-        warn_if_unisolated(backend)
+        backend = cli_sandbox(settings, sandbox).sandbox
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=errors, transient=True) as progress:
             task = progress.add_task(f"grading {len(submissions)} submissions", total=len(submissions))
@@ -208,6 +238,8 @@ def _write_report(path: Path, rows: list) -> None:
 
 
 def _grade_live(problem: str, source: bytes, settings: Settings, backend) -> GradeResult:
+    from judge.grading import grade_submission
+
     finished: list[CheckResult] = []
     with Live(checks_table(f"{problem}: grading…", finished), console=console, transient=True) as live:
 
@@ -270,8 +302,7 @@ def problems_validate(
         raise fail("give one problem slug, or --all", EXIT_BAD_INPUT)
     bank = ProblemBank(settings.problems_dirs)
     try:
-        backend = choose_sandbox(settings, sandbox)
-        warn_if_unisolated(backend)
+        backend = cli_sandbox(settings, sandbox).sandbox
         refs = sorted(bank.directories()) if all_problems else [slug]
         failures = 0
         for ref in refs:
@@ -289,11 +320,18 @@ def problems_validate(
 def sandbox_build(
     offline: Annotated[bool, typer.Option("--offline", help="No image registry: debootstrap the base, install wheels from a host-made wheelhouse.")] = False,
     rebuild_base: Annotated[bool, typer.Option("--rebuild-base", help="With --offline: remake the debootstrapped base image too.")] = False,
+    if_stale: Annotated[bool, typer.Option("--if-stale", help="Build only when the image is missing or holds other harness code than this judge.")] = False,
 ) -> None:
     """Build the runner image (sandbox/Dockerfile) that candidate containers run."""
+    from judge.sandbox.docker import docker_cli, image_status
     from judge.sandbox.image import build_image
 
     settings = Settings()
+    if if_stale:
+        status = image_status(docker_cli(settings), settings.docker_image)
+        if status.ok:
+            console.print(f"{status.detail}: not rebuilt", highlight=False)
+            return
     try:
         report = build_image(settings, offline=offline, rebuild_base=rebuild_base, log=lambda line: errors.print(line, markup=False, highlight=False))
     except JudgeError as exc:
@@ -305,8 +343,9 @@ def sandbox_build(
 def sandbox_doctor(
     quick: Annotated[bool, typer.Option("--quick", help="Only the availability checks; start no candidate process.")] = False,
 ) -> None:
-    """Say which sandbox backends work on this machine, and why not the others. Exits 1 if only process works."""
-    from judge.sandbox.doctor import auto_choice, diagnose
+    """Say which sandbox backends work on this machine and why not the others, and which one the service and
+    the CLI would use. Exits 1 when the service would refuse to start."""
+    from judge.sandbox.doctor import decide, diagnose
 
     settings = Settings()
     reports = diagnose(settings, smoke=not quick)
@@ -317,9 +356,17 @@ def sandbox_doctor(
         detail = "\n".join([r.detail, *r.notes])
         table.add_row(r.name, "[green]yes[/]" if r.ok else "[red]no[/]", detail)
     console.print(table)
-    chosen = auto_choice(reports)
-    console.print(f"auto picks: [bold]{chosen}[/]" + (f" (settings choose {settings.sandbox})" if settings.sandbox != "auto" else ""))
-    if chosen == "process":
+    source = "auto" if settings.sandbox == "auto" else f"JUDGE_SANDBOX={settings.sandbox}"
+    service = decide(reports, "service", settings.sandbox)
+    cli = decide(reports, "cli", settings.sandbox)
+    for who, decision, refusing in (
+        ("service (judge serve, judge worker)", service, "refuses to start"),
+        ("CLI (judge grade, judge problems validate)", cli, "refuses to grade"),
+    ):
+        verdict = f"uses [bold]{decision.backend}[/]" if decision.backend else f"[red]{refusing}[/]"
+        console.print(f"{who}, {source}: {verdict}", highlight=False, soft_wrap=True)
+        console.print(f"  why: {decision.why}", markup=False, highlight=False, soft_wrap=True)
+    if service.backend is None:
         raise typer.Exit(1)
 
 
@@ -333,6 +380,12 @@ def sandbox_reap() -> None:
     removed = reaper.reap(docker_cli(settings), stale_after_s=settings.max_wall_timeout_s + settings.pool_idle_s + STALE_MARGIN_S)
     console.print(f"removed {len(removed)} leftover container(s)")
 
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+SERVICE_SANDBOX_HELP = (
+    "Sandbox backend (default: settings.sandbox): auto takes docker, else bwrap, and refuses to start without either;"
+    " process only by name, for trusted code only."
+)
 
 #: Open event streams and long polls get this long to finish when `judge serve` is stopped.
 GRACEFUL_SHUTDOWN_S = 5
@@ -354,34 +407,35 @@ def _service_sessions(settings: Settings):
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Address to listen on (default: settings.host).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port to listen on (default: settings.port).")] = None,
+    sandbox: Annotated[Optional[str], typer.Option(help=SERVICE_SANDBOX_HELP)] = None,
 ) -> None:
     """Run the HTTP service. Embedded defaults: SQLite under the data dir and in-process grading threads.
 
-    On first start with no admin key, one is created and printed once."""
-    import logging
-
+    Refuses to start when no sandbox that contains candidate code works here, unless the process
+    sandbox is asked for by name. On first start with no admin key, one is created and printed once."""
     import uvicorn
 
     from judge.api.app import create_app
     from judge.storage import keys
     from judge.storage.models import Role
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     settings = Settings()
-    if host is not None or port is not None:
-        settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
+    overrides = {k: v for k, v in (("host", host), ("port", port), ("sandbox", sandbox)) if v is not None}
+    if overrides:
+        settings = settings.model_copy(update=overrides)
+    # Before anything is created: a service that cannot contain candidate code does not start.
+    try:
+        backend = service_sandbox(settings)
+    except SandboxUnavailable as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
     sessions = _service_sessions(settings)
     with sessions() as session:
         if not keys.has_admin(session):
             new = keys.create_key(session, Role.ADMIN, "bootstrap admin (judge serve)")
             console.print(f"created an admin API key; it is shown only this once:\n  [bold]{new.secret}[/]", highlight=False)
-    try:
-        backend = choose_sandbox(settings) if settings.queue == "embedded" else None
-    except SandboxUnavailable as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
-    if backend is not None:
-        warn_if_unisolated(backend)
-    application = create_app(settings, sandbox_factory=(lambda _s: backend) if backend is not None else choose_sandbox)
+    # The embedded graders grade in it; with Celery, uploaded problems are validated in it.
+    application = create_app(settings, sandbox_factory=lambda _s: backend)
     base = f"http://{settings.host}:{settings.port}"
     console.print(
         f"judge serving on {base} ({settings.queue} queue); API docs at {base}/api/v1/docs\n"
@@ -395,17 +449,27 @@ def serve(
 @app.command()
 def worker(
     hostname: Annotated[Optional[str], typer.Option(help="The Celery worker's node name (default: judge-<host>-<pid>@<host>).")] = None,
+    sandbox: Annotated[Optional[str], typer.Option(help=SERVICE_SANDBOX_HELP)] = None,
 ) -> None:
-    """Run a Celery worker grading submissions from Redis (settings.queue = celery, settings.redis_url)."""
+    """Run a Celery worker grading submissions from Redis (settings.queue = celery, settings.redis_url).
+
+    Refuses to start when no sandbox that contains candidate code works here, unless the process
+    sandbox is asked for by name."""
     from judge.queue.celery_app import run_worker
+    from judge.sandbox.select import choose_sandbox
     from judge.storage.packages import with_uploads
 
-    settings = with_uploads(Settings())
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    settings = Settings()
+    if sandbox is not None:
+        settings = settings.model_copy(update={"sandbox": sandbox})
+    # Before anything is created: a worker that cannot contain candidate code does not start.
     try:
-        warn_if_unisolated(choose_sandbox(settings))
+        service_sandbox(settings)
     except SandboxUnavailable as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
-    run_worker(settings, choose_sandbox, hostname=hostname)
+    # Each worker process makes its own, by the same rules (settings.sandbox carries the name).
+    run_worker(with_uploads(settings), choose_sandbox, hostname=hostname)
 
 
 @keys_app.command("create")

@@ -26,7 +26,13 @@ class Settings(BaseSettings):
         default=Path(".judge-data"),
         description="Where the judge keeps its own state; hidden from candidate code.",
     )
-    sandbox: SandboxName = Field(default="auto", description="Sandbox backend; auto picks the best available.")
+    sandbox: SandboxName = Field(
+        default="auto",
+        description=(
+            "Sandbox backend. auto: docker, else bwrap; the service (serve, worker) refuses to start without either, the"
+            " CLI falls back to process with a warning. process (trusted code only) is used by the service only when named."
+        ),
+    )
 
     # Server-wide maxima: a problem may ask for less, never for more.
     max_wall_timeout_s: float = Field(default=300.0, gt=0)

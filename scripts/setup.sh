@@ -7,7 +7,10 @@ PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-if ! .venv/bin/python -c "import judge, torch, pytest_timeout" >/dev/null 2>&1 || [ pyproject.toml -nt .venv/.installed ]; then
+# Found, not imported (importing torch takes seconds, and this runs on every ./scripts/start); -I: not
+# this directory's judge/ but the installed one.
+if ! .venv/bin/python -I -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ('judge', 'torch', 'pytest_timeout')))" >/dev/null 2>&1 \
+    || [ pyproject.toml -nt .venv/.installed ]; then
     .venv/bin/pip install --quiet --upgrade pip
     # torch first and pinned: any range admitting a newer release would pull a multi-GB CUDA build.
     .venv/bin/pip install --quiet "torch==2.13.0"

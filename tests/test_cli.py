@@ -76,6 +76,49 @@ def test_bad_input_exits_2_with_one_line(cli, tmp_path, args, message):
     assert message in result.stderr
 
 
+def no_containing_sandbox(monkeypatch) -> None:
+    """Neither docker nor bwrap can run: only the process backend is left."""
+    monkeypatch.setenv("JUDGE_DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    monkeypatch.setenv("JUDGE_BWRAP_PATH", "/nonexistent/bwrap")
+
+
+def test_grade_falls_back_to_process_with_a_one_line_warning(cli, tmp_path, monkeypatch):
+    no_containing_sandbox(monkeypatch)
+    result = cli("grade", "tiny-add", write(tmp_path, SOLUTION), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verdict"] == "accepted"
+    warning = result.stderr.strip().splitlines()
+    assert len(warning) == 1 and warning[0].startswith("warning: grading in the process sandbox")
+    assert "grade only code you trust" in warning[0] and "bwrap: /nonexistent/bwrap is not installed" in warning[0]
+
+
+@pytest.mark.parametrize("command", [("serve", "--port", "0"), ("worker",)])
+def test_the_service_refuses_to_start_without_a_containing_sandbox(cli, monkeypatch, tmp_path, command):
+    no_containing_sandbox(monkeypatch)
+    result = cli(*command)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: no sandbox that contains candidate code works here")
+    assert "--sandbox process" in result.stderr and "setup-docker.sh" in result.stderr
+    assert not (tmp_path / "data").exists(), "nothing is created before the sandbox is chosen"
+
+
+def test_serve_with_process_named_warns_at_start_and_on_readyz(cli, monkeypatch):
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    no_containing_sandbox(monkeypatch)
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda application, **kwargs: served.append(application))
+    result = cli("serve", "--port", "0", "--sandbox", "process")
+    assert result.exit_code == 0, result.output
+    assert "sandbox: process" in result.stdout and "warning: sandbox process:" in result.stdout and "trusted code only" in result.stdout
+    with TestClient(served[0]) as client:
+        ready = client.get("/readyz").json()
+    assert ready["checks"]["sandbox"] == "ok"
+    assert ready["sandbox"]["name"] == "process" and ready["sandbox"]["trusted_code_only"] is True
+    assert "trusted code only" in ready["sandbox"]["warning"]
+
+
 def test_non_utf8_submission_is_refused(cli, tmp_path):
     path = tmp_path / "binary.py"
     path.write_bytes(b"\xff\xfe\x00")

@@ -233,3 +233,17 @@ class Health(BaseModel):
 
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict, description="Each dependency: ok, or why not.")
+
+
+class SandboxInfo(BaseModel):
+    """The sandbox backend this service grades in."""
+
+    name: str = Field(description="docker, bwrap or process.")
+    trusted_code_only: bool = Field(description="True for the process backend: it does not contain the code it runs.")
+    warning: str | None = Field(default=None, description="Why the backend suits trusted code only, when it does.")
+
+
+class Readiness(Health):
+    """Readiness, with the sandbox the service grades in."""
+
+    sandbox: SandboxInfo | None = Field(default=None, description="None when no sandbox could be made (see checks.sandbox).")

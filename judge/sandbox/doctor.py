@@ -1,4 +1,5 @@
-"""`judge sandbox doctor`: which backends work on this machine, and why not the others.
+"""`judge sandbox doctor`: which backends work on this machine, why not the others, and which one
+the service and the CLI would use.
 
 Each backend is judged by starting a real candidate process in it (the full run policy, the
 candidate harness greeting the host) unless `smoke` is off, in which case only the cheap
@@ -21,6 +22,7 @@ from judge.harness.launcher import launcher_for
 from judge.harness.session import RunnerConfig
 from judge.sandbox.base import Sandbox, SandboxJob
 from judge.sandbox.process import ProcessSandbox
+from judge.sandbox.select import AUTO_ORDER, BACKENDS, TRUSTED_CODE_ONLY, Requester, fallback_warning, refusal, tried
 from judge.settings import Settings
 
 GREETING_TIMEOUT_S = 120.0
@@ -136,12 +138,12 @@ def diagnose(settings: Settings, smoke: bool = True) -> list[BackendReport]:
     reports.append(bwrap)
 
     process = BackendReport("process", True, "always available")
+    process.notes.append(TRUSTED_CODE_ONLY)
     if isolation.is_root():
-        process.notes.append("as root: run-private uid, network and mount namespaces, " + _memory_cgroup_note())
-    else:
-        from judge.sandbox.process import WARNING
-
-        process.notes.append(WARNING)
+        process.notes.append(
+            "as root: the runner and the candidate each under a run-private uid, in mount, network, IPC, UTS and pid "
+            "namespaces, seeing a fresh read-only root; " + _memory_cgroup_note()
+        )
     if smoke:
         process.ok, process.detail = smoke_test(ProcessSandbox(settings), settings)
     reports.append(process)
@@ -156,6 +158,31 @@ def _no_swap() -> bool:
         return False
 
 
-def auto_choice(reports: list[BackendReport]) -> str:
-    """The backend `auto` picks given these reports."""
-    return next(r.name for r in reports if r.ok)
+@dataclass(frozen=True)
+class Decision:
+    """The backend a requester would use (None: it would refuse to start), and why."""
+
+    backend: str | None
+    why: str
+
+
+def decide(reports: list[BackendReport], requester: Requester, wanted: str = "auto") -> Decision:
+    """What `select.choose` would pick for `requester` on a machine where these reports hold."""
+    by_name = {r.name: r for r in reports}
+    if wanted != "auto":
+        report = by_name.get(wanted)
+        if report is None:
+            return Decision(None, f"unknown sandbox {wanted!r} (choose from auto, {', '.join(BACKENDS)})")
+        if not report.ok:
+            return Decision(None, f"{wanted} was asked for by name and does not work here: {report.detail}")
+        suffix = f"; {TRUSTED_CODE_ONLY}" if wanted == "process" else ""
+        return Decision(wanted, f"asked for by name{suffix}")
+    passed_over = []
+    for name in AUTO_ORDER[requester]:
+        report = by_name[name]
+        if report.ok:
+            if name == "process":
+                return Decision(name, f"auto, with a warning: {fallback_warning(passed_over)}")
+            return Decision(name, "auto: " + (f"{tried(passed_over)}; " if passed_over else "") + f"{name} works")
+        passed_over.append((name, report.detail))
+    return Decision(None, refusal(passed_over))

@@ -36,7 +36,6 @@ from judge.settings import Settings
 from judge.workspace import Workspace
 
 C = TypeVar("C", bound=LaunchConfig)
-WARNING = "the process sandbox isolates nothing without root: grade only code you trust"
 #: The runner's private /tmp (pytest and torch write little there).
 RUNNER_SCRATCH_MB = 64
 RUNNER_OPEN_FILES = 256

@@ -11,7 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from judge.api.app import create_app
+from judge.errors import SandboxUnavailable
 from judge.queue import callbacks
+from judge.sandbox.select import TRUSTED_CODE_ONLY, choose_sandbox
 from judge.settings import Settings
 from judge.storage import keys, submissions
 from judge.storage.db import make_engine, migrate, session_factory
@@ -25,7 +27,29 @@ def test_healthz_and_readyz(service):
     assert service.client.get("/healthz").json() == {"status": "ok", "checks": {}}
     ready = service.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "queue": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "queue": "ok", "sandbox": "ok"}
+    assert ready.json()["sandbox"] == {"name": "fake", "trusted_code_only": False, "warning": None}
+
+
+def test_readyz_says_the_process_sandbox_asked_for_by_name_is_for_trusted_code_only(tmp_path):
+    settings = Settings(problems_dirs=[PROBLEMS], data_dir=tmp_path / "data", sandbox="process")
+    with TestClient(create_app(settings, sandbox_factory=choose_sandbox)) as client:
+        ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["sandbox"] == {"name": "process", "trusted_code_only": True, "warning": TRUSTED_CODE_ONLY}
+
+
+def test_readyz_is_503_when_no_sandbox_can_be_made(start_service, monkeypatch):
+    service = start_service()
+
+    def refuse(_settings):
+        raise SandboxUnavailable("no sandbox that contains candidate code works here (docker: gone; bwrap: gone)")
+
+    monkeypatch.setattr(service.state, "sandbox_factory", refuse)
+    answer = service.client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["checks"]["sandbox"].startswith("unavailable: no sandbox that contains candidate code")
+    assert answer.json()["sandbox"] is None
 
 
 def test_readyz_is_503_when_the_broker_is_down(start_service):

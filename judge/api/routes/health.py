@@ -8,7 +8,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from judge.api.deps import ServiceState, State
-from judge.api.schemas import Health
+from judge.api.schemas import Health, Readiness, SandboxInfo
+from judge.errors import SandboxUnavailable
+from judge.sandbox.select import TRUSTED_CODE_ONLY, trusted_code_only
 from judge.storage.db import ping
 
 router = APIRouter(tags=["operations"])
@@ -20,7 +22,7 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-def _readiness(state: ServiceState) -> dict[str, str]:
+def _readiness(state: ServiceState) -> tuple[dict[str, str], SandboxInfo | None]:
     checks: dict[str, str] = {}
     try:
         ping(state.engine)
@@ -28,21 +30,32 @@ def _readiness(state: ServiceState) -> dict[str, str]:
     except Exception as exc:
         checks["database"] = f"unavailable: {type(exc).__name__}"
     checks["queue"] = state.dispatcher.problem() or "ok"
-    return checks
+    try:
+        sandbox = state.sandbox()
+    except SandboxUnavailable as exc:
+        checks["sandbox"] = f"unavailable: {exc}"
+        return checks, None
+    checks["sandbox"] = "ok"
+    trusted_only = trusted_code_only(sandbox)
+    return checks, SandboxInfo(name=sandbox.name, trusted_code_only=trusted_only, warning=TRUSTED_CODE_ONLY if trusted_only else None)
 
 
 @router.get(
     "/readyz",
-    response_model=Health,
+    response_model=Readiness,
     summary="Readiness",
-    description="200 when the database answers and the queue takes work; 503 (with each dependency's state) otherwise.",
-    responses={503: {"model": Health, "description": "A dependency is down."}},
+    description=(
+        "200 when the database answers, the queue takes work and the sandbox is there; 503 (with each dependency's state)"
+        " otherwise. `sandbox` names the backend candidates run in; `trusted_code_only` is true for the process backend,"
+        " which contains nothing and is used only when asked for by name."
+    ),
+    responses={503: {"model": Readiness, "description": "A dependency is down."}},
 )
 async def readyz(state: State) -> Response:
-    """Whether the service can take submissions now."""
-    checks = await run_in_threadpool(_readiness, state)
+    """Whether the service can take submissions now, and which sandbox it grades in."""
+    checks, sandbox = await run_in_threadpool(_readiness, state)
     ok = all(v == "ok" for v in checks.values())
-    body = Health(status="ok" if ok else "unavailable", checks=checks)
+    body = Readiness(status="ok" if ok else "unavailable", checks=checks, sandbox=sandbox)
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503, headers=None if ok else {"Retry-After": "10"})
 
 

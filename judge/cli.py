@@ -323,16 +323,17 @@ def sandbox_build(
     if_stale: Annotated[bool, typer.Option("--if-stale", help="Build only when the image is missing or holds other harness code than this judge.")] = False,
 ) -> None:
     """Build the runner image (sandbox/Dockerfile) that candidate containers run."""
-    from judge.sandbox.docker import docker_cli, image_status
+    from judge.sandbox.docker import image_status
+    from judge.sandbox.engine import Engine
     from judge.sandbox.image import build_image
 
     settings = Settings()
-    if if_stale:
-        status = image_status(docker_cli(settings), settings.docker_image)
-        if status.ok:
-            console.print(f"{status.detail}: not rebuilt", highlight=False)
-            return
     try:
+        if if_stale:
+            status = image_status(Engine(settings), settings.docker_image)
+            if status.ok:
+                console.print(f"{status.detail}: not rebuilt", highlight=False)
+                return
         report = build_image(settings, offline=offline, rebuild_base=rebuild_base, log=lambda line: errors.print(line, markup=False, highlight=False))
     except JudgeError as exc:
         raise fail(str(exc), EXIT_JUDGE_FAULT) from None
@@ -374,10 +375,14 @@ def sandbox_doctor(
 def sandbox_reap() -> None:
     """Remove candidate containers left behind by a judge that died."""
     from judge.sandbox import reaper
-    from judge.sandbox.docker import STALE_MARGIN_S, docker_cli
+    from judge.sandbox.docker import stale_after_s
+    from judge.sandbox.engine import Engine
 
     settings = Settings()
-    removed = reaper.reap(docker_cli(settings), stale_after_s=settings.max_wall_timeout_s + settings.pool_idle_s + STALE_MARGIN_S)
+    try:
+        removed = reaper.reap(Engine(settings), stale_after_s=stale_after_s(settings))
+    except JudgeError as exc:
+        raise fail(str(exc), EXIT_JUDGE_FAULT) from None
     console.print(f"removed {len(removed)} leftover container(s)")
 
 

@@ -134,7 +134,7 @@ class Settings(BaseSettings):
         default="judge-sandbox-base:bookworm",
         description="The debootstrapped base `judge sandbox build --offline` imports and builds on.",
     )
-    docker_host: str | None = Field(default=None, description="Docker engine address (docker -H); None: the CLI's default.")
+    docker_host: str | None = Field(default=None, description="Docker engine address (unix:// or tcp://); None: unix:///var/run/docker.sock. DOCKER_HOST and CLI contexts are not read.")
     docker_cpus: float = Field(default=1.0, gt=0, description="CPU quota of each candidate container, in CPUs.")
     docker_problem_images: dict[str, str] = Field(
         default_factory=dict,

@@ -185,7 +185,7 @@ class CandidateBroker:
         self._thread.start()
 
     def candidate_pid(self) -> int | None:
-        """The live candidate's process on this host (for docker: its engine client), if any."""
+        """The live candidate's process on this host (for docker: its container's first process), if any."""
         with self._lock:
             return self._candidate.process.pid if self._candidate is not None else None
 
@@ -272,7 +272,8 @@ class CandidateBroker:
                 if request.op == "terminate":
                     return BrokerReply(oom=self._end_candidate()), []
                 return BrokerReply(returncode=self._wait(request.timeout_s)), []
-            except OSError as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever the host's launcher raises (an engine's error
+                # included) is the judge's fault: the runner hears of it in the reply, and the broker serves on.
                 log.warning("broker: %s failed: %s", request.op, exc)
                 return BrokerReply(error=f"{request.op} failed: {exc}"[:1000]), []
 

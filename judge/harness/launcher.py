@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import abc
 import os
-import signal
 import subprocess
 import sys
 from typing import Annotated, Literal
@@ -39,11 +38,11 @@ class DockerLauncherSpec(BaseModel):
 
     The container runs as the image's unprivileged candidate user with no network, no capabilities,
     a read-only root, size-limited tmpfs scratch and the run's work dir mounted read-only at /work.
-    Memory, CPU, pids and file limits come from the policy and the fields below.
+    Memory, CPU, pids and file limits come from the policy and the fields below. Only the host starts
+    these containers (sandbox.docker.DockerLauncher, through the engine's API): this is what it is told.
     """
 
     kind: Literal["docker"] = "docker"
-    docker: list[str] = Field(default_factory=lambda: ["docker"], description="The docker CLI and its global options.")
     image: str
     run_id: str = Field(pattern=r"^[a-z0-9]{1,32}$", description="Names and labels this run's containers.")
     labels: dict[str, str] = Field(default_factory=dict, description="Extra labels, e.g. who owns the containers.")
@@ -77,7 +76,11 @@ LauncherSpec = Annotated[LocalLauncherSpec | DockerLauncherSpec | BwrapLauncherS
 
 
 class LaunchedCandidate(abc.ABC):
-    """A started candidate process: stdin carries requests, stdout replies, stderr its output."""
+    """A started candidate process: stdin carries requests, stdout replies, stderr its output.
+
+    `process` is a subprocess.Popen, or what stands for one (a container: stdin, stdout, stderr,
+    pid, poll, wait).
+    """
 
     process: subprocess.Popen
 
@@ -174,135 +177,6 @@ class LocalLauncher(Launcher):
         return LocalCandidate(popen_candidate(argv, config.candidate_dir, env, config.nice), policy.uid, group)
 
 
-#: Where the candidate's work dir appears inside a container or bubblewrap sandbox.
-SANDBOX_WORKDIR = "/work"
-#: Docker CLI calls made while ending a container must not hang the runner.
-DOCKER_CALL_TIMEOUT_S = 30.0
-#: The engine's default CPU weight; a container started ahead of demand at niceness n gets the
-#: weight the scheduler gives a process at nice n (each level about 1.25 times less).
-DEFAULT_CPU_SHARES = 1024
-
-
-def cpu_shares(nice: int) -> int:
-    """The docker CPU weight matching a niceness (1024 at 0, 15 at 19; the engine's minimum is 2)."""
-    return max(2, round(DEFAULT_CPU_SHARES / 1.25**nice))
-
-
-
-def container_name(run_id: str, attempt: int) -> str:
-    """The name of a run's `attempt`-th candidate container (unique per engine while it exists)."""
-    return f"judge-{run_id}-{attempt}"
-
-
-def docker_run_argv(spec: DockerLauncherSpec, config, attempt: int) -> list[str]:
-    """`docker run -i ...` for one candidate process: every limit of the run policy as a flag."""
-    policy = config.policy
-    memory = f"{policy.memory_mb}m"
-    scratch = f"rw,nosuid,nodev,size={policy.scratch_mb}m,mode=1777"
-    uid, _, gid = spec.user.partition(":")
-    argv = [*spec.docker, "run", "-i", "--name", container_name(spec.run_id, attempt), "--pull", "never"]
-    labels = {**spec.labels, "judge.sandbox": "1", "judge.run": spec.run_id}
-    for key, value in sorted(labels.items()):
-        argv += ["--label", f"{key}={value}"]
-    argv += [
-        "--network", "none",
-        # memory-swap equal to memory: no swap on top of the limit.
-        "--memory", memory, "--memory-swap", memory,
-        "--cpus", f"{spec.cpus:g}",
-        "--cpu-shares", str(cpu_shares(config.nice)),
-        "--pids-limit", str(policy.pids),
-        "--read-only",
-        "--tmpfs", f"/tmp:{scratch}",
-        # The engine may ignore mode= on a tmpfs over an image directory; owning HOME works everywhere.
-        "--tmpfs", f"{spec.home}:{scratch},uid={uid},gid={gid}",
-        # /dev/shm is charged to the memory limit too; torch needs only a little of it.
-        "--shm-size", "64m",
-        "--ulimit", f"nofile={policy.open_files}:{policy.open_files}",
-        "--ulimit", f"fsize={policy.file_size_mb << 20}:{policy.file_size_mb << 20}",
-        "--ulimit", "core=0:0",
-        "--ulimit", f"cpu={policy.cpu_s}:{policy.cpu_s}",
-        "--cap-drop", "ALL",
-        "--security-opt", "no-new-privileges",
-        "--user", spec.user,
-        "--ipc", "private",
-        # docker-init as pid 1 reaps orphans; the container ends when its child (timeout) does.
-        "--init",
-        # The candidate's output reaches the runner by the attach stream only, never a log on the host's disk.
-        "--log-driver", "none",
-        "--mount", f"type=bind,source={config.candidate_dir},target={SANDBOX_WORKDIR},readonly",
-        "--workdir", SANDBOX_WORKDIR,
-    ]
-    env = dict(CANDIDATE_ENV, PATH=f"{os.path.dirname(spec.python)}:{CANDIDATE_ENV['PATH']}", HOME=spec.home, TMPDIR="/tmp")
-    for key, value in sorted(env.items()):
-        argv += ["--env", f"{key}={value}"]
-    # The host kills and removes the container at every deadline; this SIGKILL inside is the
-    # backstop for a host that died without doing so (the reaper removes what is left).
-    argv += [spec.image, "timeout", "--signal=KILL", f"{spec.lifetime_s:.0f}"]
-    argv += [spec.python, "-I", "-m", "judge.harness.candidate", policy.model_dump_json()]
-    return argv
-
-
-def docker_call(docker: list[str], *args: str) -> subprocess.CompletedProcess:
-    """Run one docker CLI command, capturing its output; never raises for a failed command."""
-    try:
-        return subprocess.run(
-            [*docker, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=DOCKER_CALL_TIMEOUT_S
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return subprocess.CompletedProcess([*docker, *args], 125, "", str(exc))
-
-
-class DockerCandidate(LaunchedCandidate):
-    """A candidate container, attached through a `docker run -i` client process."""
-
-    def __init__(self, process: subprocess.Popen, docker: list[str], name: str) -> None:
-        self.process = process
-        self.docker = docker
-        self.name = name
-
-    def restrict(self, policy) -> None:
-        """Set the container's memory limit to the job's and its CPU weight back to the default."""
-        memory = f"{policy.memory_mb}m"
-        out = docker_call(self.docker, "update", "--memory", memory, "--memory-swap", memory, "--cpu-shares", str(DEFAULT_CPU_SHARES), self.name)
-        if out.returncode != 0:
-            raise OSError(f"docker update {self.name}: {out.stderr.strip()[:300]}")
-
-    def terminate(self) -> bool:
-        """SIGKILL the container, read whether it was OOM-killed, then remove it."""
-        if self.process.poll() is None:
-            # The client still runs, so may the container: kill it (a client that has exited has
-            # seen the container end already, and a restart should not wait for a needless call).
-            docker_call(self.docker, "kill", self.name)
-            try:
-                self.process.wait(timeout=DOCKER_CALL_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                pass
-        _kill_process_group(self.process)
-        # Read before removal: State.OOMKilled is gone with the container.
-        state = docker_call(self.docker, "inspect", "--format", "{{.State.OOMKilled}}", self.name)
-        docker_call(self.docker, "rm", "--force", "--volumes", self.name)
-        _close_channel(self.process)
-        return state.returncode == 0 and state.stdout.strip() == "true"
-
-
-class DockerLauncher(Launcher):
-    """The docker backend's launcher: one container per candidate process."""
-
-    def __init__(self, spec: DockerLauncherSpec) -> None:
-        self.spec = spec
-
-    def launch(self, config, attempt: int) -> LaunchedCandidate:
-        """`docker run -i` the runner image with the candidate command; the channel is the attach stream."""
-        spec = self.spec
-        # The container user is already unprivileged, the cgroup limits memory, nothing is mounted to hide.
-        policy = config.policy.model_copy(update={"uid": None, "memory_by_cgroup": True, "hide_paths": [], "cgroup_procs": []})
-        config = config.model_copy(update={"policy": policy})
-        argv = docker_run_argv(spec, config, attempt)
-        # The client needs no environment of ours (it reads only its own configuration).
-        env = {"PATH": CANDIDATE_ENV["PATH"], "HOME": "/nonexistent", "DOCKER_CLI_HINTS": "false"}
-        return DockerCandidate(popen_candidate(argv, None, env), spec.docker, container_name(spec.run_id, attempt))
-
-
 def bwrap_argv(spec: BwrapLauncherSpec, policy, candidate_dir: str) -> list[str]:
     """The bubblewrap command line for one candidate process running `policy` in `candidate_dir`."""
     argv = [spec.bwrap, "--die-with-parent", "--new-session"]
@@ -360,30 +234,13 @@ class BwrapLauncher(Launcher):
         return LocalCandidate(popen_candidate(argv, None, env, config.nice), policy.uid, group)
 
 
-def _kill_process_group(process: subprocess.Popen) -> None:
-    """SIGKILL a process started in its own session, and reap it."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
-
-
-def _close_channel(process: subprocess.Popen) -> None:
-    for stream in (process.stdin, process.stdout):
-        try:
-            stream.close()
-        except OSError:
-            pass
-
-
 def launcher_for(config) -> Launcher:
     """The launcher a run's configuration names."""
     spec = config.launcher
     if isinstance(spec, LocalLauncherSpec):
         return LocalLauncher(spec)
     if isinstance(spec, DockerLauncherSpec):
-        return DockerLauncher(spec)
+        raise ValueError("docker candidates are started by the host's docker backend (sandbox.docker.DockerLauncher)")
     if isinstance(spec, BwrapLauncherSpec):
         return BwrapLauncher(spec)
     raise ValueError(f"unknown launcher {spec!r}")

@@ -4,28 +4,27 @@ The runner imports a problem's checks (a team may have uploaded them), so it run
 too: as the image's checker user, with no network, no engine socket, no capabilities, a read-only
 root, memory/CPU/pids limits, and nothing of the host but its trusted dir (read-only) and the
 directory of its broker's socket. It starts no container itself: the broker (harness.broker), a
-thread of the grading process, starts each candidate process as a `docker run -i` of the same image
-(harness.launcher.DockerLauncher) with no network, no capabilities, a read-only root,
-memory/CPU/pids/file limits, tmpfs scratch and the submission's work dir mounted read-only, and
-passes the runner its pipes. The host removes the run's containers when the run ends, at the
-wall-clock limit included; leftovers of a judge that died are reaped at start-up.
+thread of the grading process, starts each candidate process with `DockerLauncher` as a container of
+the same image with no network, no capabilities, a read-only root, memory/CPU/pids/file limits,
+tmpfs scratch and the submission's work dir mounted read-only, and passes the runner its pipes.
+Every container is made through the engine's API (sandbox.engine), its stdin, stdout and stderr
+relayed to host pipes. The host removes the run's containers when the run ends, at the wall-clock
+limit included; leftovers of a judge that died are reaped at start-up.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import subprocess
 from dataclasses import dataclass
 
 from judge.errors import SandboxUnavailable
 from judge.harness import isolation
 from judge.harness.broker import CandidateBroker
-from judge.harness.launcher import CANDIDATE_ENV, DEFAULT_CPU_SHARES, DockerLauncherSpec, cpu_shares, docker_call
+from judge.harness.launcher import CANDIDATE_ENV, DockerLauncherSpec, LaunchedCandidate, Launcher
 from judge.harness.session import LaunchConfig
 from judge.sandbox import reaper
-from judge.sandbox.engine import engine_epoch
+from judge.sandbox.engine import ContainerProcess, ContainerSpec, Engine, Mount, engine_epoch
 from judge.sandbox.image import (
     CANDIDATE_UID,
     CANDIDATE_UID_LABEL,
@@ -42,75 +41,111 @@ from judge.workspace import Workspace
 LIFETIME_MARGIN_S = 60.0
 #: Leftover containers older than the longest possible run plus this are reaped whoever owns them.
 STALE_MARGIN_S = 600.0
-PROBE_TIMEOUT_S = 15.0
 #: Where the runner container sees its broker's socket, and the image's Python.
 BROKER_DIR = "/judge-broker"
 BROKER_SOCKET = "broker.sock"
 IMAGE_PYTHON = "/opt/judge/venv/bin/python"
+#: Where the candidate's work dir appears inside its container.
+SANDBOX_WORKDIR = "/work"
+#: The engine's default CPU weight; a container started ahead of demand at niceness n gets the
+#: weight the scheduler gives a process at nice n (each level about 1.25 times less).
+DEFAULT_CPU_SHARES = 1024
+#: /dev/shm of a candidate container: charged to its memory limit too, and torch needs only a little.
+CANDIDATE_SHM_MB = 64
 
 
-def docker_cli(settings: Settings) -> list[str]:
-    """The docker command and its global options."""
-    return ["docker", *(["--host", settings.docker_host] if settings.docker_host else [])]
+def cpu_shares(nice: int) -> int:
+    """The docker CPU weight matching a niceness (1024 at 0, 15 at 19; the engine's minimum is 2)."""
+    return max(2, round(DEFAULT_CPU_SHARES / 1.25**nice))
 
 
-def pin_endpoint(docker: list[str]) -> list[str]:
-    """The CLI with the engine address made explicit.
-
-    The runner's docker clients run with a bare environment (no HOME, so no CLI contexts): naming
-    the engine the host-side checks talked to keeps both on the same engine.
-    """
-    if "--host" in docker:
-        return docker
-    out = _call(docker, "context", "inspect", "--format", "{{.Endpoints.docker.Host}}")
-    host = out.stdout.strip()
-    return [*docker, "--host", host] if out.returncode == 0 and host else docker
+def container_name(run_id: str, attempt: int) -> str:
+    """The name of a run's `attempt`-th candidate container (unique per engine while it exists)."""
+    return f"judge-{run_id}-{attempt}"
 
 
-def _call(docker: list[str], *args: str) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run([*docker, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
-    except FileNotFoundError:
-        return subprocess.CompletedProcess(args, 127, "", f"{docker[0]}: command not found")
-    except subprocess.TimeoutExpired:
-        return subprocess.CompletedProcess(args, 124, "", f"no answer from the engine in {PROBE_TIMEOUT_S:g} s")
+def runner_name(run_id: str) -> str:
+    """The name of a run's runner container."""
+    return f"judge-{run_id}-runner"
 
 
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
-
-
-@dataclass(frozen=True)
-class EngineStatus:
-    """Whether a Docker engine answers, and what it is."""
-
-    ok: bool
-    detail: str
-    version: str = ""
-    storage_driver: str = ""
-    cgroup_version: str = ""
-    swap_limit: bool = False
-
-
-def engine_status(docker: list[str]) -> EngineStatus:
-    """Ask the engine for its version and set-up; ok=False with the reason when it does not answer."""
-    info = _call(docker, "info", "--format", "{{json .}}")
-    if info.returncode != 0:
-        return EngineStatus(False, _first_line(info.stderr) or f"docker info exited with {info.returncode}")
-    try:
-        data = json.loads(info.stdout)
-    except json.JSONDecodeError:
-        return EngineStatus(False, "docker info printed something that is not JSON")
-    if data.get("ServerErrors") or not data.get("ServerVersion"):
-        return EngineStatus(False, "; ".join(data.get("ServerErrors") or ["no Docker engine answers"]))
-    return EngineStatus(
-        True,
-        f"engine {data['ServerVersion']}, storage driver {data.get('Driver', '?')}, cgroup v{data.get('CgroupVersion', '?')}",
-        version=data["ServerVersion"],
-        storage_driver=data.get("Driver", ""),
-        cgroup_version=str(data.get("CgroupVersion", "")),
-        swap_limit=bool(data.get("SwapLimit")),
+def candidate_container(spec: DockerLauncherSpec, config, attempt: int) -> ContainerSpec:
+    """The container of one candidate process: every limit of the run policy, the work dir read-only."""
+    policy = config.policy
+    scratch = f"rw,nosuid,nodev,size={policy.scratch_mb}m,mode=1777"
+    uid, _, gid = spec.user.partition(":")
+    # The host kills and removes the container at every deadline; this SIGKILL inside is the
+    # backstop for a host that died without doing so (the reaper removes what is left).
+    command = ["timeout", "--signal=KILL", f"{spec.lifetime_s:.0f}", spec.python, "-I", "-m", "judge.harness.candidate", policy.model_dump_json()]
+    return ContainerSpec(
+        name=container_name(spec.run_id, attempt),
+        image=spec.image,
+        command=command,
+        user=spec.user,
+        labels={**spec.labels, reaper.SANDBOX_LABEL: "1", reaper.RUN_LABEL: spec.run_id},
+        environment=dict(CANDIDATE_ENV, PATH=f"{os.path.dirname(spec.python)}:{CANDIDATE_ENV['PATH']}", HOME=spec.home, TMPDIR="/tmp"),
+        working_dir=SANDBOX_WORKDIR,
+        memory_mb=policy.memory_mb,
+        cpus=spec.cpus,
+        cpu_shares=cpu_shares(config.nice),
+        pids=policy.pids,
+        tmpfs={
+            "/tmp": scratch,
+            # The engine may ignore mode= on a tmpfs over an image directory; owning HOME works everywhere.
+            spec.home: f"{scratch},uid={uid},gid={gid}",
+        },
+        ulimits={"nofile": policy.open_files, "fsize": policy.file_size_mb << 20, "core": 0, "cpu": policy.cpu_s},
+        mounts=[Mount(config.candidate_dir, SANDBOX_WORKDIR, read_only=True)],
+        shm_mb=CANDIDATE_SHM_MB,
     )
+
+
+class DockerCandidate(LaunchedCandidate):
+    """A candidate container; its channel is the attach stream, relayed to host pipes."""
+
+    def __init__(self, engine: Engine, process: ContainerProcess) -> None:
+        self.engine = engine
+        self.process = process
+
+    def restrict(self, policy) -> None:
+        """Set the container's memory limit to the job's and its CPU weight back to the default."""
+        self.engine.update(self.process.id, memory_mb=policy.memory_mb, cpu_shares=DEFAULT_CPU_SHARES)
+
+    def terminate(self) -> bool:
+        """SIGKILL the container, read whether it was OOM-killed, then remove it."""
+        return self.process.destroy()
+
+
+class DockerLauncher(Launcher):
+    """The docker backend's launcher, on the host (the broker's): one container per candidate process.
+
+    The configuration's DockerLauncherSpec says what to start, so a warm slot's broker follows the
+    job's configuration once it is handed one.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def launch(self, config, attempt: int) -> LaunchedCandidate:
+        """Start the candidate's container; its channel is the attach stream."""
+        spec = config.launcher
+        if not isinstance(spec, DockerLauncherSpec):
+            raise ValueError(f"the docker launcher cannot start {spec.kind} candidates")
+        # The container user is already unprivileged, the cgroup limits memory, nothing is mounted to hide.
+        policy = config.policy.model_copy(update={"uid": None, "memory_by_cgroup": True, "hide_paths": [], "cgroup_procs": []})
+        config = config.model_copy(update={"policy": policy})
+        return DockerCandidate(self.engine, self.engine.start(candidate_container(spec, config, attempt)))
+
+
+@dataclass
+class ContainerRunnerHandle(RunnerHandle):
+    """A runner in a container: stopping it kills and removes the container."""
+
+    process: ContainerProcess
+
+    def end_process(self) -> None:
+        """Kill and remove the runner's container."""
+        self.process.destroy()
 
 
 @dataclass(frozen=True)
@@ -122,15 +157,11 @@ class ImageStatus:
     candidate_uid: int = CANDIDATE_UID
 
 
-def image_status(docker: list[str], image: str) -> ImageStatus:
+def image_status(engine: Engine, image: str) -> ImageStatus:
     """Inspect the runner image; ok=False when it is missing or built from other harness code."""
-    out = _call(docker, "image", "inspect", "--format", "{{json .Config.Labels}}", image)
-    if out.returncode != 0:
+    labels = engine.image_labels(image)
+    if labels is None:
         return ImageStatus(False, f"the image {image} does not exist: run `judge sandbox build` (or `--offline`)")
-    try:
-        labels = json.loads(out.stdout) or {}
-    except json.JSONDecodeError:
-        labels = {}
     built_from = labels.get(DIGEST_LABEL)
     if built_from != harness_digest():
         return ImageStatus(False, f"the image {image} holds other harness code than this judge: rebuild it with `judge sandbox build`")
@@ -140,30 +171,32 @@ def image_status(docker: list[str], image: str) -> ImageStatus:
     return ImageStatus(True, f"image {image} up to date with this judge's harness", int(uid))
 
 
+def stale_after_s(settings: Settings) -> float:
+    """How old a judge container may grow before it is reaped whoever owns it: a warm pool's may wait
+    pool_idle_s before the longest run starts."""
+    return settings.max_wall_timeout_s + settings.pool_idle_s + STALE_MARGIN_S
+
+
 class DockerSandbox(ProcessSandbox):
-    """The runner as a host process; each candidate process in a locked-down container."""
+    """The runner and each candidate process in locked-down containers of the runner image."""
 
     name = "docker"
 
     def __init__(self, settings: Settings, reap: bool = True) -> None:
         """Check the engine and the image (SandboxUnavailable if either is missing), then reap leftovers."""
         super().__init__(settings)
-        self.docker = pin_endpoint(docker_cli(settings))
-        engine = engine_status(self.docker)
-        if not engine.ok:
-            raise SandboxUnavailable(f"docker: {engine.detail}")
+        self.engine = Engine(settings)
         #: The candidate user of each runner image this backend may start (the default and per-problem ones).
         self.candidate_uids: dict[str, int] = {}
         for image_name in sorted({settings.docker_image, *settings.docker_problem_images.values()}):
-            image = image_status(self.docker, image_name)
+            image = image_status(self.engine, image_name)
             if not image.ok:
                 raise SandboxUnavailable(f"docker: {image.detail}")
             self.candidate_uids[image_name] = image.candidate_uid
         self.candidate_uid = self.candidate_uids[settings.docker_image]
         self.owner = reaper.owner_token()
         if reap:
-            # A warm pool's containers may wait pool_idle_s before their run starts.
-            reaper.reap(self.docker, stale_after_s=settings.max_wall_timeout_s + settings.pool_idle_s + STALE_MARGIN_S)
+            reaper.reap(self.engine, stale_after_s=stale_after_s(settings))
 
     @property
     def drops_privileges(self) -> bool:
@@ -183,7 +216,6 @@ class DockerSandbox(ProcessSandbox):
         image = self.image_for(problem)
         uid = self.candidate_uids[image]
         spec = DockerLauncherSpec(
-            docker=self.docker,
             image=image,
             run_id=run_id,
             labels={reaper.OWNER_LABEL: self.owner},
@@ -194,13 +226,17 @@ class DockerSandbox(ProcessSandbox):
         policy = config.policy.model_copy(update={"uid": None, "hide_paths": [], "cgroup_procs": [], "memory_by_cgroup": True})
         return config.model_copy(update={"launcher": spec, "policy": policy})
 
+    def candidate_launcher(self, config: LaunchConfig) -> Launcher:
+        """The host's launcher of candidate containers (whatever the configuration's run)."""
+        return DockerLauncher(self.engine)
+
     def engine_epoch(self) -> str | None:
         """The Docker engine process serving now (a restart kills every container)."""
         return engine_epoch(self.settings.docker_host)
 
     def forget_run(self, run_id: str) -> None:
         """Remove every container of the run."""
-        reaper.remove_run(self.docker, run_id)
+        reaper.remove_run(self.engine, run_id)
 
     def start_runner(self, workspace: Workspace, config: LaunchConfig, args: list[str], run_id: str, wall_timeout_s: float, nice: int = 0) -> RunnerHandle:
         """Start the runner in a container of the default image, its broker listening on a socket
@@ -212,65 +248,45 @@ class DockerSandbox(ProcessSandbox):
             listener.bind(str(broker_dir / BROKER_SOCKET))
             listener.listen(1)
             give_to_checker(workspace, broker_dir)
-            broker = CandidateBroker(listener, config, listening=True)
+            broker = CandidateBroker(listener, config, listening=True, launcher=self.candidate_launcher(config))
         except OSError:
             listener.close()
             raise
-        argv = self.runner_argv(workspace, broker_dir, args, run_id, wall_timeout_s, nice)
-        # The client needs no environment of ours (it reads only its own configuration).
-        env = {"PATH": CANDIDATE_ENV["PATH"], "HOME": "/nonexistent", "DOCKER_CLI_HINTS": "false"}
         try:
-            process = subprocess.Popen(
-                argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-            )
-        except OSError:
+            process = self.engine.start(self.runner_container(workspace, broker_dir, args, run_id, wall_timeout_s, nice))
+        except Exception:
             broker.close()
             raise
         broker.start()
-        return RunnerHandle(process, broker)
+        return ContainerRunnerHandle(process, broker)
 
-    def runner_argv(self, workspace: Workspace, broker_dir, args: list[str], run_id: str, wall_timeout_s: float, nice: int) -> list[str]:
-        """`docker run -i` of the runner: the checker user, no network, a read-only root, and limits."""
+    def runner_container(self, workspace: Workspace, broker_dir, args: list[str], run_id: str, wall_timeout_s: float, nice: int) -> ContainerSpec:
+        """The runner's container: the checker user, no network, a read-only root, and limits."""
         settings = self.settings
-        memory = f"{settings.runner_memory_mb}m"
         trusted = str(workspace.trusted_dir)
-        argv = [*self.docker, "run", "-i", "--name", f"judge-{run_id}-runner", "--pull", "never"]
-        for key, value in sorted({reaper.OWNER_LABEL: self.owner, reaper.SANDBOX_LABEL: "1", reaper.RUN_LABEL: run_id}.items()):
-            argv += ["--label", f"{key}={value}"]
-        argv += [
-            "--network", "none",
-            "--memory", memory, "--memory-swap", memory,
-            "--cpus", f"{settings.docker_cpus:g}",
-            "--cpu-shares", str(cpu_shares(nice)),
-            "--pids-limit", str(settings.runner_pids),
-            "--read-only",
-            "--tmpfs", f"/tmp:rw,nosuid,nodev,size={RUNNER_SCRATCH_MB}m,mode=1777",
-            "--ulimit", f"nofile={RUNNER_OPEN_FILES}:{RUNNER_OPEN_FILES}",
-            "--ulimit", f"fsize={RUNNER_FILE_SIZE_MB << 20}:{RUNNER_FILE_SIZE_MB << 20}",
-            "--ulimit", "core=0:0",
-            "--cap-drop", "ALL",
-            "--security-opt", "no-new-privileges",
-            "--user", f"{CHECKER_UID}:{CHECKER_UID}",
-            "--ipc", "private",
-            "--init",
-            "--log-driver", "none",
-            # Its trusted dir at the host's path, so that the config's paths hold in the container.
-            "--mount", f"type=bind,source={trusted},target={trusted},readonly",
-            "--mount", f"type=bind,source={broker_dir},target={BROKER_DIR}",
-            "--workdir", trusted,
-        ]
-        for key, value in sorted(dict(CANDIDATE_ENV, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", HOME="/tmp", TMPDIR="/tmp").items()):
-            argv += ["--env", f"{key}={value}"]
         lifetime_s = wall_timeout_s + LIFETIME_MARGIN_S
-        argv += [self.settings.docker_image, "timeout", "--signal=KILL", f"{lifetime_s:.0f}"]
-        argv += [IMAGE_PYTHON, "-I", "-m", "judge.harness.runner", *args, "--broker-path", f"{BROKER_DIR}/{BROKER_SOCKET}"]
-        return argv
+        command = ["timeout", "--signal=KILL", f"{lifetime_s:.0f}", IMAGE_PYTHON, "-I", "-m", "judge.harness.runner", *args]
+        return ContainerSpec(
+            name=runner_name(run_id),
+            image=settings.docker_image,
+            command=[*command, "--broker-path", f"{BROKER_DIR}/{BROKER_SOCKET}"],
+            user=f"{CHECKER_UID}:{CHECKER_UID}",
+            labels={reaper.OWNER_LABEL: self.owner, reaper.SANDBOX_LABEL: "1", reaper.RUN_LABEL: run_id},
+            environment=dict(CANDIDATE_ENV, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", HOME="/tmp", TMPDIR="/tmp"),
+            # Its trusted dir at the host's path, so that the config's paths hold in the container.
+            working_dir=trusted,
+            memory_mb=settings.runner_memory_mb,
+            cpus=settings.docker_cpus,
+            cpu_shares=cpu_shares(nice),
+            pids=settings.runner_pids,
+            tmpfs={"/tmp": f"rw,nosuid,nodev,size={RUNNER_SCRATCH_MB}m,mode=1777"},
+            ulimits={"nofile": RUNNER_OPEN_FILES, "fsize": RUNNER_FILE_SIZE_MB << 20, "core": 0},
+            mounts=[Mount(trusted, trusted, read_only=True), Mount(str(broker_dir), BROKER_DIR, read_only=False)],
+        )
 
     def raise_priority(self, runner: RunnerHandle, run_id: str) -> None:
         """The runner container back to the default CPU weight (the candidate's is restored at its restrict)."""
-        out = docker_call(self.docker, "update", "--cpu-shares", str(DEFAULT_CPU_SHARES), f"judge-{run_id}-runner")
-        if out.returncode != 0:
-            raise OSError(f"docker update of the runner: {out.stderr.strip()[:300]}")
+        self.engine.update(runner_name(run_id), cpu_shares=DEFAULT_CPU_SHARES)
 
 
 def give_to_checker(workspace: Workspace, broker_dir) -> None:

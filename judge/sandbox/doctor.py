@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from judge.errors import SandboxUnavailable
 from judge.harness import cgroup, isolation, wire
 from judge.harness.isolation import IsolationPolicy
-from judge.harness.launcher import launcher_for
 from judge.harness.session import RunnerConfig
-from judge.sandbox.base import Sandbox, SandboxJob
+from judge.sandbox.base import SandboxJob
 from judge.sandbox.process import ProcessSandbox
 from judge.sandbox.select import AUTO_ORDER, BACKENDS, TRUSTED_CODE_ONLY, Requester, fallback_warning, refusal, tried
 from judge.settings import Settings
@@ -46,7 +45,7 @@ def _memory_cgroup_note() -> str:
     return f"memory limit: a cgroup v{probe.version} per candidate process"
 
 
-def smoke_test(sandbox: Sandbox, settings: Settings) -> tuple[bool, str]:
+def smoke_test(sandbox: ProcessSandbox, settings: Settings) -> tuple[bool, str]:
     """Start one candidate process the way `sandbox` runs them and wait for its greeting."""
     with tempfile.TemporaryDirectory(prefix="judge-doctor-") as root:
         os.chmod(root, 0o755)
@@ -62,11 +61,9 @@ def smoke_test(sandbox: Sandbox, settings: Settings) -> tuple[bool, str]:
             checks_dir=root, ini_path=root, probes_path=root, candidate_dir=root, entrypoint="solution.py",
             check_ids=[], check_timeout_s=60, run_timeout_s=60, policy=policy,
         )
-        job = SandboxJob.model_construct(workspace=None, config=config, wall_timeout_s=90)
-        if isinstance(sandbox, ProcessSandbox):
-            job = sandbox.prepare(job, f"doctor{os.getpid()}")
+        job = sandbox.prepare(SandboxJob.model_construct(workspace=None, config=config, wall_timeout_s=90), f"doctor{os.getpid()}")
         start = time.monotonic()
-        candidate = launcher_for(job.config).launch(job.config, 1)
+        candidate = sandbox.candidate_launcher(job.config).launch(job.config, 1)
         try:
             greeting, why = _read_greeting(candidate.process)
         finally:
@@ -108,10 +105,11 @@ def _read_greeting(process) -> tuple[object, str]:
 def diagnose(settings: Settings, smoke: bool = True) -> list[BackendReport]:
     """A report per backend, in the order `auto` prefers them."""
     from judge.sandbox.bwrap import BwrapSandbox
-    from judge.sandbox.docker import DockerSandbox, docker_cli, engine_status
+    from judge.sandbox.docker import DockerSandbox
+    from judge.sandbox.engine import engine_status
 
     reports = []
-    engine = engine_status(docker_cli(settings))
+    engine = engine_status(settings)
     docker = BackendReport("docker", False, "")
     try:
         sandbox = DockerSandbox(settings)
@@ -120,7 +118,7 @@ def diagnose(settings: Settings, smoke: bool = True) -> list[BackendReport]:
             docker.ok, docker.detail = smoke_test(sandbox, settings)
         docker.notes.append(engine.detail)
         if not engine.swap_limit:
-            docker.notes.append("the kernel cannot limit swap: --memory-swap is ignored (no swap is configured here)" if _no_swap() else "the kernel cannot limit swap: candidates may use swap beyond --memory")
+            docker.notes.append("the kernel cannot limit swap: the containers' swap limit is ignored (no swap is configured here)" if _no_swap() else "the kernel cannot limit swap: candidates may use swap beyond their memory limit")
     except SandboxUnavailable as exc:
         docker.detail = str(exc).removeprefix("docker: ")
     reports.append(docker)

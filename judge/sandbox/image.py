@@ -2,7 +2,7 @@
 
 Online, the base is an official slim Python 3.11 image and pip in the build container reaches PyPI
 and the PyTorch CPU index. Offline (no image registry, as in CI), the base is a Debian rootfs made
-with debootstrap from the host's apt mirror and `docker import`ed; every wheel comes from a
+with debootstrap from the host's apt mirror and imported into the engine; every wheel comes from a
 wheelhouse made on the host (`pip download`, torch from $PIP_FIND_LINKS), installed in the build
 container with --no-index: the host's pip has the proxy certificate, the container's has not.
 
@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import judge
-from judge.errors import JudgeError
+from judge.errors import JudgeError, SandboxFault
+from judge.sandbox.engine import BUILD_TIMEOUT_S, Engine
 from judge.settings import Settings
 
 CHECKER_UID = 10001
@@ -221,19 +222,8 @@ def _run(argv: list[str], log: Log, what: str, env: dict[str, str] | None = None
     log(f"{what}: done in {time.monotonic() - start:.0f} s")
 
 
-def image_exists(docker: list[str], image: str) -> bool:
-    """Whether the engine has the image locally."""
-    return subprocess.run([*docker, "image", "inspect", image], capture_output=True).returncode == 0
-
-
-def image_size(docker: list[str], image: str) -> int:
-    """The image's size in bytes as the engine reports it (0 if unknown)."""
-    out = subprocess.run([*docker, "image", "inspect", "--format", "{{.Size}}", image], capture_output=True, text=True)
-    return int(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip().isdigit() else 0
-
-
-def build_offline_base(docker: list[str], tag: str, log: Log, etc_apt: Path = Path("/etc/apt")) -> None:
-    """debootstrap a minimal Debian with python3 from the host's mirror and `docker import` it as `tag`."""
+def build_offline_base(engine: Engine, tag: str, log: Log, etc_apt: Path = Path("/etc/apt")) -> None:
+    """debootstrap a minimal Debian with python3 from the host's mirror and import it as the image `tag`."""
     if shutil.which("debootstrap") is None:
         raise ImageBuildError("debootstrap is not installed (sandbox/setup-docker.sh installs it)")
     if os.geteuid() != 0:
@@ -250,15 +240,18 @@ def build_offline_base(docker: list[str], tag: str, log: Log, etc_apt: Path = Pa
             for path in (rootfs / leftover).glob("*"):
                 if path.is_file():
                     path.unlink()
-        log(f"$ tar -C {rootfs} -c . | {' '.join(docker)} import - {tag}")
+        log(f"importing {rootfs} as {tag}")
+        # Streamed from tar to the engine: the rootfs is never held whole in memory or on disk twice.
         tar = subprocess.Popen(["tar", "--numeric-owner", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
-        imported = subprocess.run(
-            [*docker, "import", "--change", "ENV LANG=C.UTF-8", "--change", 'CMD ["/bin/bash"]', "-", tag],
-            stdin=tar.stdout, capture_output=True, text=True,
-        )
-        tar.stdout.close()
-        if tar.wait() != 0 or imported.returncode != 0:
-            raise ImageBuildError(f"docker import of the debootstrapped rootfs failed: {imported.stderr.strip()[:300]}")
+        try:
+            engine.import_image(tar.stdout, tag, changes=["ENV LANG=C.UTF-8", 'CMD ["/bin/bash"]'])
+        except SandboxFault as exc:
+            raise ImageBuildError(f"importing the debootstrapped rootfs failed: {exc}") from exc
+        finally:
+            tar.stdout.close()
+            tar_failed = tar.wait() != 0
+        if tar_failed:
+            raise ImageBuildError(f"tar of the debootstrapped rootfs {rootfs} failed")
     finally:
         _unmount_below(rootfs)
         shutil.rmtree(work, ignore_errors=True)
@@ -353,15 +346,14 @@ def sandbox_distributions() -> set[str]:
     return set(SANDBOX_DISTRIBUTIONS) | third_party_imports()
 
 
-def container_python(docker: list[str], base: str) -> str:
+def container_python(engine: Engine, base: str) -> str:
     """The base image's python3 version (e.g. 3.11.2): wheels and markers are chosen for it."""
-    out = subprocess.run(
-        [*docker, "run", "--rm", "--network", "none", base, "python3", "-c", "import platform; print(platform.python_version())"],
-        capture_output=True, text=True,
-    )
-    version = out.stdout.strip()
-    if out.returncode != 0 or not version.startswith("3.11"):
-        raise ImageBuildError(f"the base image {base} has no Python 3.11 (got {version or out.stderr.strip()[:200]!r})")
+    try:
+        version = engine.run_output(base, ["python3", "-c", "import platform; print(platform.python_version())"]).strip()
+    except SandboxFault as exc:
+        raise ImageBuildError(f"the base image {base} has no Python 3.11 ({exc})") from exc
+    if not version.startswith("3.11"):
+        raise ImageBuildError(f"the base image {base} has no Python 3.11 (got {version!r})")
     return version
 
 
@@ -387,18 +379,19 @@ def make_wheelhouse(wheel: Path, wheelhouse: Path, python_version: str | None, l
     return digest.hexdigest()[:16]
 
 
-def build_image(settings: Settings, offline: bool, log: Log = print, rebuild_base: bool = False, docker: list[str] | None = None) -> BuildReport:
-    """Build settings.docker_image from sandbox/Dockerfile; offline: no image registry is needed."""
-    from judge.sandbox.docker import docker_cli
+def build_image(settings: Settings, offline: bool, log: Log = print, rebuild_base: bool = False) -> BuildReport:
+    """Build settings.docker_image from sandbox/Dockerfile; offline: no image registry is needed.
 
-    docker = docker or docker_cli(settings)
+    ImageBuildError says which step failed; SandboxUnavailable when no engine answers.
+    """
+    engine = Engine(settings, timeout_s=BUILD_TIMEOUT_S)
     root = source_root()
     start = time.monotonic()
     if offline:
         base = settings.docker_offline_base_image
-        if rebuild_base or not image_exists(docker, base):
+        if rebuild_base or engine.image_labels(base) is None:
             log(f"making the base image {base} with debootstrap")
-            build_offline_base(docker, base, log)
+            build_offline_base(engine, base, log)
         else:
             log(f"using the existing base image {base} (--rebuild-base to remake it)")
         pip_args = "--no-index"
@@ -409,31 +402,34 @@ def build_image(settings: Settings, offline: bool, log: Log = print, rebuild_bas
         context = Path(tmp)
         shutil.copy2(root / "sandbox" / "Dockerfile", context / "Dockerfile")
         wheel = build_judge_wheel(root, context / "judge-wheel", log)
-        deps = make_wheelhouse(wheel, context / "wheelhouse", container_python(docker, base) if offline else None, log)
-        argv = [
-            *docker, "build", "--force-rm",
-            # An offline build needs no network; without one it also works where the engine has no bridge.
-            *(["--network", "none"] if offline else []),
-            "--build-arg", f"BASE_IMAGE={base}",
-            "--build-arg", f"PIP_INSTALL_ARGS={pip_args}",
-            "--build-arg", f"CHECKER_UID={CHECKER_UID}",
-            "--build-arg", f"CANDIDATE_UID={CANDIDATE_UID}",
-            "--build-arg", f"DEPS_DIGEST={deps}",
-            "--label", f"{DIGEST_LABEL}={harness_digest()}",
-            "--label", f"{CANDIDATE_UID_LABEL}={CANDIDATE_UID}",
-            "--label", f"judge.version={judge.__version__}",
-            "--label", f"judge.offline={str(offline).lower()}",
-            "--tag", settings.docker_image,
-            str(context),
-        ]
-        # The classic builder: BuildKit/buildx is not available everywhere (it is not in CI).
-        env = dict(os.environ, DOCKER_BUILDKIT="0")
-        _run(argv, log, "docker build", env=env)
+        deps = make_wheelhouse(wheel, context / "wheelhouse", container_python(engine, base) if offline else None, log)
+        buildargs = {
+            "BASE_IMAGE": base,
+            "PIP_INSTALL_ARGS": pip_args,
+            "CHECKER_UID": str(CHECKER_UID),
+            "CANDIDATE_UID": str(CANDIDATE_UID),
+            "DEPS_DIGEST": deps,
+        }
+        labels = {
+            DIGEST_LABEL: harness_digest(),
+            CANDIDATE_UID_LABEL: str(CANDIDATE_UID),
+            "judge.version": judge.__version__,
+            "judge.offline": str(offline).lower(),
+        }
+        log(f"building {settings.docker_image} from {context} (classic builder{', no network' if offline else ''})")
+        step = time.monotonic()
+        try:
+            engine.build(str(context), settings.docker_image, buildargs, labels, offline, log)
+        except SandboxFault as exc:
+            raise ImageBuildError(f"docker build failed: {exc}") from exc
+        log(f"docker build: done in {time.monotonic() - step:.0f} s")
     # Images this tag replaced, and dependency stages of other dependencies, would pile up on a CI
     # machine; the labels keep the prune away from anyone else's images. This build's dependency
     # stage stays: it is the cache that makes the next build (after a change to the judge's code
     # only) take seconds.
-    prune = [*docker, "image", "prune", "--force", "--filter", "dangling=true"]
-    subprocess.run([*prune, "--filter", f"label={DIGEST_LABEL}"], capture_output=True)
-    subprocess.run([*prune, "--filter", "label=judge.build-stage=venv", "--filter", f"label!=judge.deps={deps}"], capture_output=True)
-    return BuildReport(settings.docker_image, base, offline, time.monotonic() - start, image_size(docker, settings.docker_image))
+    try:
+        engine.prune_images({"dangling": True, "label": DIGEST_LABEL})
+        engine.prune_images({"dangling": True, "label": "judge.build-stage=venv", "label!": f"judge.deps={deps}"})
+    except SandboxFault as exc:
+        log(f"pruning superseded images failed (the new image is fine): {exc}")
+    return BuildReport(settings.docker_image, base, offline, time.monotonic() - start, engine.image_size(settings.docker_image))

@@ -6,7 +6,7 @@ isolated itself, imported torch and greeted; both then wait. The slot owns its w
 start, so the container (or bwrap) already mounts the empty candidate directory read-only; the
 submission is written into it when a job comes. On hand-out the slot gets the job's configuration
 on its stdin; the limits a problem sets (memory, CPU time) are applied before the submission's
-first byte runs (harness.session: `docker update` or the cgroup from outside, rlimits by the
+first byte runs (harness.session: the container's limits updated by the engine, or the cgroup, from outside, rlimits by the
 still-trusted candidate itself). After its one job, or when discarded, the slot's processes,
 containers and workspace are destroyed: nothing is shared between submissions. A restart of the
 candidate inside a run is a cold launch, as without the pool.
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from judge.errors import SandboxFault
 from judge.grading import RUNNER_GRACE_S, candidate_policy
 from judge.harness import isolation
 from judge.harness.events import ReadyEvent, WarmEnvelope
@@ -181,7 +182,7 @@ class PoolSlot(WarmSlot):
             return
         try:
             self.backend.raise_priority(self.runner, self.run_id)
-        except OSError as exc:
+        except (OSError, SandboxFault) as exc:
             # Only speed is at stake: the job still runs, at the warm-up's priority.
             log.warning("raising a warm sandbox's priority failed: %s", exc)
 

@@ -28,6 +28,7 @@ from judge.errors import SandboxFault
 from judge.harness import cgroup, isolation
 from judge.harness.broker import CandidateBroker
 from judge.harness.events import MAX_EVENT_BYTES, CheckEvent, DoneEvent, EventEnvelope, FaultEvent
+from judge.harness.launcher import Launcher, launcher_for
 from judge.harness.isolation import IsolationPolicy
 from judge.harness.session import LaunchConfig, OutputLog
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun
@@ -78,6 +79,10 @@ class ProcessSandbox(Sandbox):
     def prepare(self, job: SandboxJob, run_id: str) -> SandboxJob:
         """The job with this backend's launcher and candidate policy, for the run `run_id`."""
         return job.model_copy(update={"config": self.isolate(job.config, run_id, job.wall_timeout_s, job.problem)})
+
+    def candidate_launcher(self, config: LaunchConfig) -> Launcher:
+        """What starts candidate processes on this host for a run configured as `config`."""
+        return launcher_for(config)
 
     def forget_run(self, run_id: str) -> None:
         """Remove what a run left outside its processes (containers, for docker): nothing, here."""

@@ -9,13 +9,16 @@ container is older than any run may last (whoever owns it, on whichever host sha
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
-from datetime import datetime
 from functools import lru_cache
 
-from judge.harness.launcher import docker_call
+from judge.errors import SandboxFault
+from judge.sandbox.engine import ContainerInfo, Engine
+
+log = logging.getLogger(__name__)
 
 SANDBOX_LABEL = "judge.sandbox"
 RUN_LABEL = "judge.run"
@@ -62,50 +65,39 @@ def owner_alive(token: str) -> bool | None:
     return pid.isdigit() and _start_ticks(int(pid)) == ticks
 
 
-def _created_at(text: str) -> float | None:
-    """Seconds since the epoch from `docker ps`'s CreatedAt ('2026-11-29 14:20:01 +0000 UTC')."""
-    try:
-        return datetime.strptime(" ".join(text.split()[:3]), "%Y-%m-%d %H:%M:%S %z").timestamp()
-    except ValueError:
-        return None
+def dead(listing: list[ContainerInfo], stale_after_s: float, now: float) -> list[str]:
+    """Ids of the listed judge containers whose owner is dead, or that are older than `stale_after_s`."""
+    return [
+        c.id for c in listing
+        if owner_alive(c.labels.get(OWNER_LABEL, "")) is False or now - c.created > stale_after_s
+    ]
 
 
-def leftovers(docker: list[str], stale_after_s: float) -> list[str]:
+def leftovers(engine: Engine, stale_after_s: float) -> list[str]:
     """Ids of judge containers whose owner is dead, or that are older than `stale_after_s`."""
-    listing = docker_call(
-        docker, "ps", "--all", "--no-trunc", "--filter", f"label={SANDBOX_LABEL}=1",
-        "--format", f'{{{{.ID}}}}\t{{{{.Label "{OWNER_LABEL}"}}}}\t{{{{.CreatedAt}}}}',
-    )
-    if listing.returncode != 0:
-        return []
-    now = time.time()
-    dead = []
-    for line in listing.stdout.splitlines():
-        container_id, _, rest = line.partition("\t")
-        owner, _, created = rest.partition("\t")
-        started = _created_at(created)
-        too_old = started is not None and now - started > stale_after_s
-        if owner_alive(owner) is False or too_old:
-            dead.append(container_id)
-    return dead
+    return dead(engine.containers(f"{SANDBOX_LABEL}=1"), stale_after_s, time.time())
 
 
-def remove(docker: list[str], container_ids: list[str]) -> None:
-    """Force-remove containers (SIGKILL first), in batches."""
-    for start in range(0, len(container_ids), 50):
-        docker_call(docker, "rm", "--force", "--volumes", *container_ids[start : start + 50])
+def remove(engine: Engine, container_ids: list[str]) -> None:
+    """Force-remove containers (SIGKILL first)."""
+    for container in container_ids:
+        engine.remove(container)
 
 
-def reap(docker: list[str], stale_after_s: float) -> list[str]:
+def reap(engine: Engine, stale_after_s: float) -> list[str]:
     """Remove leftovers of judges that died; returns the ids removed."""
-    dead = leftovers(docker, stale_after_s)
-    remove(docker, dead)
-    return dead
+    found = leftovers(engine, stale_after_s)
+    remove(engine, found)
+    return found
 
 
-def remove_run(docker: list[str], run_id: str) -> list[str]:
-    """Remove every container of one run, whatever state it is in."""
-    listing = docker_call(docker, "ps", "--all", "--quiet", "--no-trunc", "--filter", f"label={RUN_LABEL}={run_id}")
-    ids = listing.stdout.split() if listing.returncode == 0 else []
-    remove(docker, ids)
+def remove_run(engine: Engine, run_id: str) -> list[str]:
+    """Remove every container of one run, whatever state it is in; best effort (the engine may be
+    gone: what it cannot remove now, the next start-up reaps)."""
+    try:
+        ids = [c.id for c in engine.containers(f"{RUN_LABEL}={run_id}")]
+        remove(engine, ids)
+    except SandboxFault as exc:
+        log.warning("removing the containers of run %s: %s", run_id, exc)
+        return []
     return ids

@@ -25,7 +25,7 @@ class RunnerHandle:
 
     def stop(self) -> None:
         """Kill the runner (its process group and, as root, its uid), its candidates, then clean up; idempotent."""
-        kill_group(self.process)
+        self.end_process()
         if self.uid is not None:
             isolation.kill_uid(self.uid)
         self.broker.close()
@@ -34,6 +34,10 @@ class RunnerHandle:
             self.group = None
         while self.cleanups:
             self.cleanups.pop()()
+
+    def end_process(self) -> None:
+        """Kill the runner's process group and reap it."""
+        kill_group(self.process)
 
 
 def kill_group(process: subprocess.Popen) -> None:

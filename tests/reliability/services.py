@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from judge.sandbox.docker import engine_status, image_status
+from judge.sandbox.docker import image_status
+from judge.sandbox.engine import Engine, engine_status
 from judge.settings import Settings
 from tests.api.support import free_port, wait_for
 
@@ -173,7 +174,7 @@ class PrivateDockerd:
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
         log.close()
-        wait_for(lambda: self.process.poll() is not None or engine_status(self.cli).ok, 60, "the private dockerd to answer", 0.3)
+        wait_for(lambda: self.process.poll() is not None or engine_status(Settings(docker_host=self.host)).ok, 60, "the private dockerd to answer", 0.3)
         if self.process.poll() is not None:
             raise RuntimeError(f"the private dockerd exited:\n{(self.root / 'dockerd.log').read_text()[-2000:]}")
 
@@ -192,7 +193,7 @@ class PrivateDockerd:
         """The runner image on this engine: copied from the shared engine when it is current there,
         else built offline from the shared engine's base image (as scripts/test builds it)."""
         shared = ["docker", *(["--host", settings.docker_host] if settings.docker_host else [])]
-        if image_status(shared, settings.docker_image).ok:
+        if image_status(Engine(settings), settings.docker_image).ok:
             self._copy(shared, settings.docker_image)
             return
         self._copy(shared, settings.docker_offline_base_image)

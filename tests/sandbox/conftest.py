@@ -7,13 +7,14 @@ settings require Docker (CI=true, or JUDGE_REQUIRE_DOCKER): there a missing engi
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
 from judge.errors import SandboxUnavailable
 from judge.grading import build_job
 from judge.harness import isolation
-from judge.harness.session import RunnerConfig
+from judge.harness.session import CandidateSession, RunnerConfig
 from judge.problem import load_problem
 from judge.sandbox.base import Sandbox, SandboxJob
 from judge.sandbox.bwrap import BwrapSandbox
@@ -25,6 +26,17 @@ from judge.workspace import Workspace, prepare_workspace
 from tests.conftest import PROBLEMS
 
 ISOLATING = ["bwrap", "docker"]
+
+
+def docker_cli(settings: Settings) -> list[str]:
+    """The docker CLI on the engine settings name: tests look at containers and images with it,
+    independently of the judge's own engine client."""
+    return ["docker", *(["--host", settings.docker_host] if settings.docker_host else [])]
+
+
+def docker_call(settings: Settings, *args: str) -> subprocess.CompletedProcess:
+    """One docker CLI command on the settings' engine, its output captured as text."""
+    return subprocess.run([*docker_cli(settings), *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
 
 
 def sandbox_or_skip(name: str, settings: Settings) -> Sandbox:
@@ -71,6 +83,7 @@ class PreparedRun:
 
     def __init__(self, sandbox: Sandbox, settings: Settings, probes: str, source: str = "", memory_mb: int | None = None) -> None:
         problem = load_problem(PROBLEMS / "vae-mnist")
+        self.sandbox = sandbox
         self.uid = isolation.pick_run_uid() if sandbox.drops_privileges else None
         self.workspace: Workspace = prepare_workspace(problem, source.encode(), self.uid)
         self.workspace.probes_path.write_text(probes)
@@ -83,6 +96,11 @@ class PreparedRun:
             job = sandbox.prepare(job, "test" + os.urandom(4).hex())
         self.job: SandboxJob = job
         self.config: RunnerConfig = job.config
+
+    def session(self) -> CandidateSession:
+        """A candidate session on this host, its processes started the way the backend starts them."""
+        launcher = self.sandbox.candidate_launcher(self.config) if isinstance(self.sandbox, ProcessSandbox) else None
+        return CandidateSession(self.config, launcher=launcher)
 
     def close(self) -> None:
         """Kill what the run uid left and delete the workspace."""

@@ -1,63 +1,67 @@
-"""The docker backend: every limit of the run policy as a `docker run` flag, and the backend end to end."""
+"""The docker backend: every limit of the run policy in the container the engine is asked to create,
+and the backend end to end."""
 
 from __future__ import annotations
 
 import json
 
+import docker.types
 import pytest
 
 from judge.errors import SandboxUnavailable
 from judge.harness.isolation import IsolationPolicy
-from judge.harness.launcher import DockerLauncherSpec, docker_call, docker_run_argv
+from judge.harness.launcher import DockerLauncherSpec
 from judge.harness.session import RunnerConfig
 from judge.sandbox import reaper
-from judge.sandbox.docker import DockerSandbox, docker_cli, engine_status
+from judge.sandbox.docker import DockerSandbox, candidate_container
+from judge.sandbox.engine import Engine, engine_status
 from judge.settings import Settings
-from tests.sandbox.conftest import sandbox_or_skip
+from tests.sandbox.conftest import docker_call, docker_cli, sandbox_or_skip
 
 POLICY = IsolationPolicy(memory_mb=700, pids=48, open_files=200, file_size_mb=32, cpu_s=90, scratch_mb=128)
 
 
-def _argv(**spec_fields) -> list[str]:
+def _container(**spec_fields):
     spec = DockerLauncherSpec(image="judge-sandbox:test", run_id="abc123", cpus=1.5, lifetime_s=200, labels={"judge.owner": "me"}, **spec_fields)
     config = RunnerConfig(
         checks_dir="/x/trusted/checks", ini_path="/x/trusted/pytest.ini", probes_path="/x/trusted/probes.py",
         candidate_dir="/x/candidate", entrypoint="solution.py", check_ids=["a"], check_timeout_s=5, run_timeout_s=60,
         policy=POLICY,
     )
-    return docker_run_argv(spec, config, attempt=2)
+    return candidate_container(spec, config, attempt=2)
 
 
-def _flag_values(argv: list[str], flag: str) -> list[str]:
-    return [argv[i + 1] for i, word in enumerate(argv[:-1]) if word == flag]
-
-
-def test_run_policy_maps_to_docker_flags():
-    argv = _argv()
-    image_at = argv.index("judge-sandbox:test")
-    options, command = argv[:image_at], argv[image_at + 1 :]
-    assert options[:3] == ["docker", "run", "-i"] and "-t" not in options and "--tty" not in options
-    assert _flag_values(options, "--network") == ["none"]
-    assert _flag_values(options, "--memory") == ["700m"] and _flag_values(options, "--memory-swap") == ["700m"]
-    assert _flag_values(options, "--cpus") == ["1.5"]
-    assert _flag_values(options, "--pids-limit") == ["48"]
-    assert "--read-only" in options
-    tmpfs = _flag_values(options, "--tmpfs")
-    assert any(t.startswith("/tmp:") and "size=128m" in t for t in tmpfs)
-    assert any(t.startswith("/home/candidate:") and "size=128m" in t and "uid=10002" in t for t in tmpfs)
-    assert set(_flag_values(options, "--ulimit")) == {"nofile=200:200", f"fsize={32 << 20}:{32 << 20}", "core=0:0", "cpu=90:90"}
-    assert _flag_values(options, "--cap-drop") == ["ALL"] and "--cap-add" not in options
-    assert _flag_values(options, "--security-opt") == ["no-new-privileges"]
-    assert _flag_values(options, "--user") == ["10002:10002"]
-    assert "--privileged" not in options
-    assert _flag_values(options, "--log-driver") == ["none"]
-    assert _flag_values(options, "--name") == ["judge-abc123-2"]
-    assert set(_flag_values(options, "--label")) == {"judge.owner=me", "judge.sandbox=1", "judge.run=abc123"}
+def test_run_policy_maps_to_the_containers_create_request():
+    container = _container()
+    create = container.create_arguments()
+    # What the engine receives: the SDK's HostConfig as it is sent (API 1.41, the oldest engine here).
+    host = docker.types.HostConfig(version="1.41", **container.host_config())
+    assert create["stdin_open"] is True and create["tty"] is False
+    assert host["NetworkMode"] == "none"
+    assert host["Memory"] == host["MemorySwap"] == 700 << 20
+    assert host["NanoCpus"] == 1_500_000_000 and host["CpuShares"] == 1024
+    assert host["PidsLimit"] == 48
+    assert host["ReadonlyRootfs"] is True
+    assert host["Tmpfs"]["/tmp"].startswith("rw,nosuid,nodev,") and "size=128m" in host["Tmpfs"]["/tmp"]
+    home = host["Tmpfs"]["/home/candidate"]
+    assert "size=128m" in home and "uid=10002" in home and "gid=10002" in home
+    assert host["ShmSize"] == 64 << 20
+    ulimits = {u["Name"]: (u["Soft"], u["Hard"]) for u in host["Ulimits"]}
+    assert ulimits == {"nofile": (200, 200), "fsize": (32 << 20, 32 << 20), "core": (0, 0), "cpu": (90, 90)}
+    assert host["CapDrop"] == ["ALL"] and "CapAdd" not in host and not host.get("Privileged")
+    assert host["SecurityOpt"] == ["no-new-privileges"]
+    assert host["IpcMode"] == "private" and host["Init"] is True
+    assert host["LogConfig"]["Type"] == "none"
+    assert create["user"] == "10002:10002"
+    assert create["name"] == "judge-abc123-2"
+    assert create["labels"] == {"judge.owner": "me", "judge.sandbox": "1", "judge.run": "abc123"}
     # Nothing of the host but the work dir, read-only; never the engine's socket.
-    assert _flag_values(options, "--mount") == ["type=bind,source=/x/candidate,target=/work,readonly"]
-    assert "-v" not in options and "--volume" not in options and "docker.sock" not in " ".join(argv)
-    env = dict(e.split("=", 1) for e in _flag_values(options, "--env"))
+    assert host["Mounts"] == [{"Target": "/work", "Source": "/x/candidate", "Type": "bind", "ReadOnly": True}]
+    assert "Binds" not in host and "docker.sock" not in json.dumps([host, create])
+    assert create["working_dir"] == "/work"
+    env = create["environment"]
     assert env["HOME"] == "/home/candidate" and env["TMPDIR"] == "/tmp"
+    command = create["command"]
     assert command[:3] == ["timeout", "--signal=KILL", "200"]
     assert command[3:7] == ["/opt/judge/venv/bin/python", "-I", "-m", "judge.harness.candidate"]
     sent = IsolationPolicy.model_validate_json(command[7])
@@ -71,14 +75,15 @@ def test_spec_refuses_root_and_odd_run_ids():
         DockerLauncherSpec(image="i", run_id="../x", lifetime_s=1)
 
 
-def test_docker_host_setting_reaches_the_cli():
-    assert docker_cli(Settings(docker_host="unix:///elsewhere.sock")) == ["docker", "--host", "unix:///elsewhere.sock"]
-    assert docker_cli(Settings()) == ["docker"]
+def test_docker_host_setting_names_the_engine():
+    with pytest.raises(SandboxUnavailable, match="unix:///elsewhere.sock"):
+        Engine(Settings(docker_host="unix:///elsewhere.sock"))
 
 
 def test_unreachable_engine_is_unavailable_with_a_reason():
     settings = Settings(docker_host="unix:///nonexistent/docker.sock")
-    assert not engine_status(docker_cli(settings)).ok
+    status = engine_status(settings)
+    assert not status.ok and "no Docker engine answers at unix:///nonexistent/docker.sock" in status.detail
     with pytest.raises(SandboxUnavailable, match="docker"):
         DockerSandbox(settings)
 
@@ -109,10 +114,10 @@ def test_missing_image_is_unavailable(docker_sandbox, sandbox_settings):
 
 
 def test_image_users_are_unprivileged(docker_sandbox, sandbox_settings):
-    out = docker_call(docker_sandbox.docker, "image", "inspect", "--format", "{{json .Config}}", sandbox_settings.docker_image)
+    out = docker_call(sandbox_settings, "image", "inspect", "--format", "{{json .Config}}", sandbox_settings.docker_image)
     config = json.loads(out.stdout)
     assert config["User"] == f"{docker_sandbox.candidate_uid}:{docker_sandbox.candidate_uid}"
-    passwd = docker_call(docker_sandbox.docker, "run", "--rm", "--network", "none", sandbox_settings.docker_image, "cat", "/etc/passwd")
+    passwd = docker_call(sandbox_settings, "run", "--rm", "--network", "none", sandbox_settings.docker_image, "cat", "/etc/passwd")
     users = {line.split(":")[0]: line.split(":")[2] for line in passwd.stdout.splitlines()}
     assert users["candidate"] == str(docker_sandbox.candidate_uid) and users["checker"] not in ("0", users["candidate"])
 
@@ -122,7 +127,7 @@ def test_image_holds_the_harness_and_not_the_service(docker_sandbox, sandbox_set
         "import importlib.util as u, torch, numpy, pytest, judge.harness.candidate\n"
         "print(torch.__version__, [m for m in ('fastapi', 'celery', 'sqlalchemy', 'redis') if u.find_spec(m)])"
     )
-    out = docker_call(docker_sandbox.docker, "run", "--rm", "--network", "none", sandbox_settings.docker_image, "python", "-I", "-c", script)
+    out = docker_call(sandbox_settings, "run", "--rm", "--network", "none", sandbox_settings.docker_image, "python", "-I", "-c", script)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split(" ", 1) == ["2.13.0+cpu", "[]\n"]
 
@@ -134,13 +139,13 @@ def test_creating_the_backend_reaps_a_dead_judges_containers(docker_sandbox, san
     child.wait()
     dead_owner = reaper.owner_token(child.pid).rsplit("/", 1)[0] + "/1"  # that pid, a start time it never had
     made = docker_call(
-        docker_sandbox.docker, "create", "--label", "judge.sandbox=1", "--label", "judge.run=leftover",
+        sandbox_settings, "create", "--label", "judge.sandbox=1", "--label", "judge.run=leftover",
         "--label", f"judge.owner={dead_owner}", "--network", "none", sandbox_settings.docker_image, "true",
     )
     assert made.returncode == 0, made.stderr
     leftover = made.stdout.strip()
     DockerSandbox(sandbox_settings)
-    assert docker_call(docker_sandbox.docker, "inspect", leftover).returncode != 0, "the leftover survived start-up"
+    assert docker_call(sandbox_settings, "inspect", leftover).returncode != 0, "the leftover survived start-up"
 
 
 @pytest.mark.slow
@@ -169,7 +174,7 @@ def test_a_problem_runs_in_its_own_image_when_settings_name_one(docker_sandbox, 
     context.mkdir()
     (context / "Dockerfile").write_text(f"FROM {sandbox_settings.docker_image}\nUSER root\nRUN echo extra-package > /opt/marker\n")
     built = subprocess.run(
-        [*docker_sandbox.docker, "build", "--network", "none", "--tag", tag, str(context)],
+        [*docker_cli(sandbox_settings), "build", "--network", "none", "--tag", tag, str(context)],
         env=dict(os.environ, DOCKER_BUILDKIT="0"), capture_output=True, text=True, timeout=300,
     )
     assert built.returncode == 0, built.stderr
@@ -189,4 +194,4 @@ def test_a_problem_runs_in_its_own_image_when_settings_name_one(docker_sandbox, 
         with pytest.raises(SandboxUnavailable, match="does not exist"):
             DockerSandbox(plain.model_copy(update={"docker_problem_images": {"tiny-add": "judge-sandbox:no-such-tag"}}), reap=False)
     finally:
-        docker_call(docker_sandbox.docker, "image", "rm", "--force", tag)
+        docker_call(sandbox_settings, "image", "rm", "--force", tag)

@@ -12,10 +12,11 @@ import time
 
 import pytest
 
-from judge.harness.session import CandidateFault, CandidateSession
+from judge.harness.session import CandidateFault
 from judge.sandbox import reaper
 from judge.sandbox.docker import DockerSandbox
 from tests.conftest import PROBLEMS, REPO
+from tests.sandbox.conftest import docker_call
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +94,7 @@ def test_candidate_sees_only_its_sandbox(isolating, prepared, sandbox_settings, 
         str(sandbox_settings.data_dir), str(REPO / "tests"), str(host_only), "/root/.bash_history",
         "/var/run/docker.sock", "/run/docker.sock", "/var/lib/docker", "/home",
     ]
-    session = CandidateSession(run.config)
+    session = run.session()
     try:
         seen = session.call("report", secrets, server.getsockname()[1])
     finally:
@@ -139,7 +140,7 @@ def hog(solution, megabytes):
 
 def test_memory_limit_kills_and_is_reported(isolating, prepared):
     run = prepared(isolating, SLEEPER, memory_mb=400)
-    session = CandidateSession(run.config)
+    session = run.session()
     try:
         with pytest.raises(CandidateFault) as fault:
             session.call("hog", 2000)
@@ -150,14 +151,14 @@ def test_memory_limit_kills_and_is_reported(isolating, prepared):
 
 
 def _containers(sandbox: DockerSandbox, label: str) -> list[str]:
-    listing = reaper.docker_call(sandbox.docker, "ps", "--all", "--quiet", "--filter", f"label={label}")
+    listing = docker_call(sandbox.settings, "ps", "--all", "--quiet", "--filter", f"label={label}")
     return listing.stdout.split()
 
 
 def test_check_timeout_kills_a_process_ignoring_signals(isolating, prepared):
     run = prepared(isolating, SLEEPER)
     run.config.check_timeout_s = 3
-    session = CandidateSession(run.config)
+    session = run.session()
     try:
         session.begin_check()
         start = time.monotonic()

@@ -24,12 +24,13 @@ from judge.problem import load_problem
 from judge.result import GradeResult, Verdict
 from judge.sandbox import reaper
 from judge.sandbox.base import Sandbox
+from judge.sandbox.docker import DockerSandbox
 from judge.sandbox.pool import PooledSandbox, PoolSlot, WarmPool, fits, pooled
 from judge.sandbox.process import ProcessSandbox, descendants
 from judge.settings import Settings
 from tests.conftest import PROBLEMS
 from tests.problem_factory import make_problem
-from tests.sandbox.conftest import sandbox_or_skip
+from tests.sandbox.conftest import docker_call, sandbox_or_skip
 
 BACKENDS = ["process", "bwrap", "docker"]
 #: Warm-ups run niced: on a machine busy with other work they wait for idle CPU.
@@ -240,8 +241,8 @@ def slot_gone(slot: PoolSlot, sandbox: ProcessSandbox) -> bool:
         return False
     if slot.uid is not None and processes_of_uid(slot.uid):
         return False
-    if hasattr(sandbox, "docker"):
-        listing = subprocess.run([*sandbox.docker, "ps", "-aq", "--filter", f"label={reaper.RUN_LABEL}={slot.run_id}"], capture_output=True, text=True)
+    if isinstance(sandbox, DockerSandbox):
+        listing = docker_call(sandbox.settings, "ps", "-aq", "--filter", f"label={reaper.RUN_LABEL}={slot.run_id}")
         if listing.stdout.strip():
             return False
     return True
@@ -304,7 +305,7 @@ def test_pool_refills_shrinks_when_idle_and_discards_dead_slots(name, pool_setti
         # A slot that dies while waiting (here its candidate process) is discarded, never handed out.
         dying = pool._slots[0]
         if name == "docker":
-            subprocess.run([*backend.docker, "kill", f"judge-{dying.run_id}-1"], capture_output=True, timeout=60)
+            docker_call(backend.settings, "kill", f"judge-{dying.run_id}-1")
         else:
             # The candidate is the broker's child, on the host; the runner only holds its pipes.
             candidate = dying.runner.broker.candidate_pid()

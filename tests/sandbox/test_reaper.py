@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-from datetime import datetime, timezone
 
 from judge.sandbox import reaper
+from judge.sandbox.engine import ContainerInfo
 
 
 def test_own_token_is_alive():
@@ -40,22 +40,16 @@ def test_garbage_labels_have_no_owner():
     assert reaper.owner_alive("") is False and reaper.owner_alive("a/b/c") is False
 
 
-def test_created_at_parses_docker_ps_times():
-    expected = datetime(2026, 11, 29, 14, 20, 1, tzinfo=timezone.utc).timestamp()
-    assert reaper._created_at("2026-11-29 14:20:01 +0000 UTC") == expected
-    assert reaper._created_at("2026-11-29 15:20:01 +0100 CET") == expected
-    assert reaper._created_at("yesterday") is None
-
-
-def test_leftovers_picks_dead_and_stale_containers(monkeypatch):
+def test_dead_picks_dead_and_stale_containers():
     me = reaper.owner_token()
     host, boot, _, _ = me.split("/")
-    listing = "\n".join([
-        f"alive\t{me}\t2099-01-01 00:00:00 +0000 UTC",
-        f"dead\t{host}/{boot}/999999999/1\t2099-01-01 00:00:00 +0000 UTC",
-        f"stale\t{me}\t2000-01-01 00:00:00 +0000 UTC",
-        "elsewhere\tother-host/b/1/1\t2099-01-01 00:00:00 +0000 UTC",
-    ])
-    monkeypatch.setattr(reaper, "docker_call", lambda *a: subprocess.CompletedProcess(a, 0, listing, ""))
-    assert reaper.leftovers(["docker"], stale_after_s=3600) == ["dead", "stale"]
+    now = 4_000_000_000.0
+    listing = [
+        ContainerInfo("alive", {reaper.OWNER_LABEL: me}, now - 60),
+        ContainerInfo("dead", {reaper.OWNER_LABEL: f"{host}/{boot}/999999999/1"}, now - 60),
+        ContainerInfo("stale", {reaper.OWNER_LABEL: me}, now - 7200),
+        ContainerInfo("elsewhere", {reaper.OWNER_LABEL: "other-host/b/1/1"}, now - 60),
+        ContainerInfo("unowned", {}, now - 60),
+    ]
+    assert reaper.dead(listing, stale_after_s=3600, now=now) == ["dead", "stale", "unowned"]
     assert os.getpid() == int(me.split("/")[2])

@@ -26,7 +26,10 @@ WARM_TIMEOUT_S = 600
 def test_the_service_grades_through_its_warm_pool(tmp_path, sandbox_settings):
     sandbox_or_skip("docker", sandbox_settings)
     port = free_port()
-    env = service_env(tmp_path, port=str(port), sandbox="docker", pool_size="1", workers="1", poll_interval_s="0.1")
+    # The image under test (JUDGE_DOCKER_IMAGE), as the other service tests pass it on.
+    env = service_env(
+        tmp_path, port=str(port), sandbox="docker", pool_size="1", workers="1", poll_interval_s="0.1", docker_image=sandbox_settings.docker_image
+    )
     service = ServiceProcess(judge_command("serve"), env, tmp_path / "serve.log").start()
     try:
         base = f"http://127.0.0.1:{port}"

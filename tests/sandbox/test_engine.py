@@ -148,3 +148,31 @@ def test_a_failed_start_leaves_no_container(engine, sandbox_settings):
     with pytest.raises(SandboxFault, match="starting"):
         engine.start(spec)
     assert not engine.containers(f"{reaper.RUN_LABEL}={spec.labels[reaper.RUN_LABEL]}")
+
+
+def test_import_and_build_through_the_api(engine, tmp_path):
+    """A root file system imported as an image, then built on with build arguments and labels,
+    offline (no RUN step: nothing starts a container)."""
+    rootfs = tmp_path / "rootfs"
+    (rootfs / "etc").mkdir(parents=True)
+    (rootfs / "etc" / "marker").write_text("imported\n")
+    base = f"judge-test-import:{secrets.token_hex(4)}"
+    built = f"judge-test-build:{secrets.token_hex(4)}"
+    tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+    try:
+        engine.import_image(tar.stdout, base, changes=["ENV LANG=C.UTF-8"])
+        tar.stdout.close()
+        assert tar.wait() == 0 and engine.image_labels(base) == {}
+        context = tmp_path / "context"
+        context.mkdir()
+        (context / "Dockerfile").write_text(f"FROM {base}\nARG WHO=nobody\nLABEL built.for=${{WHO}}\n")
+        lines: list[str] = []
+        engine.build(str(context), built, {"WHO": "the-test"}, {"judge.test": "yes"}, offline=True, log_line=lines.append)
+        assert engine.image_labels(built) == {"built.for": "the-test", "judge.test": "yes"}
+        assert any(line.startswith("Step 1/") for line in lines), lines
+        (context / "Dockerfile").write_text(f"FROM {base}\nNOT-AN-INSTRUCTION\n")
+        with pytest.raises(SandboxFault, match=f"building {built}"):
+            engine.build(str(context), built, {}, {}, offline=True, log_line=lines.append)
+    finally:
+        for image in (built, base):
+            docker_call(Settings(docker_host=engine.host), "image", "rm", "--force", image)

@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from judge.errors import SandboxFault
+from judge.errors import ChecksFault, SandboxFault
 from judge.harness import cgroup, isolation
 from judge.harness.broker import CandidateBroker
 from judge.harness.events import MAX_EVENT_BYTES, CheckEvent, DoneEvent, EventEnvelope, FaultEvent
@@ -180,13 +180,13 @@ def collect_events(runner: subprocess.Popen, wall_timeout_s: float, log: OutputL
         chunk = os.read(fd, 65536)
         if not chunk:
             runner.wait()
-            raise SandboxFault(f"the check runner exited with code {runner.returncode} before finishing\n{log.text()[-3000:]}")
+            raise ChecksFault(f"the check runner exited with code {runner.returncode} before finishing\n{log.text()[-3000:]}")
         buffer += chunk
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
             event = parse_event(line)
             if isinstance(event, FaultEvent):
-                raise SandboxFault(event.message)
+                raise (ChecksFault if event.source == "checks" else SandboxFault)(event.message)
             if isinstance(event, DoneEvent):
                 runner.wait()
                 return SandboxRun(events=events, finished=True, timed_out=False, output=log.text())

@@ -137,6 +137,11 @@ def status_kib(pid: int, key: str) -> int:
     return 0
 
 
+def judge_free_env() -> dict[str, str]:
+    """This environment without the judge's settings, except the runner image under test (JUDGE_DOCKER_IMAGE)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("JUDGE_") or k == "JUDGE_DOCKER_IMAGE"}
+
+
 class JudgeMeter(threading.Thread):
     """Samples the server's containers (CPU and peak memory from their cgroups) and its runners' peak memory."""
 
@@ -245,7 +250,7 @@ class Server:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("JUDGE_")}
+        self.env = judge_free_env()
         self.env.update(
             JUDGE_DATA_DIR=str(work / "data"), JUDGE_SANDBOX="docker", JUDGE_PORT=str(self.port), JUDGE_WORKERS=str(workers),
             JUDGE_POOL_SIZE=str(pool_size), JUDGE_POLL_INTERVAL_S=str(poll_interval_s), JUDGE_RATE_LIMIT_PER_MINUTE="1000000",
@@ -450,7 +455,7 @@ def main() -> int:
         server = Server(work, args.workers, args.pool_size, args.poll_interval, args.database_url)
         meter = JudgeMeter(server.process.pid)
         meter.start()
-        cli_env = {k: v for k, v in os.environ.items() if not k.startswith("JUDGE_")}
+        cli_env = judge_free_env()
         cli_env["JUDGE_DATA_DIR"] = str(work / "cli-data")
         try:
             server.wait_pool(args.pool_size)

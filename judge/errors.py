@@ -23,3 +23,9 @@ class SandboxUnavailable(JudgeError):
 
 class SandboxFault(JudgeError):
     """The sandbox itself failed (not the submission): the grade must be retried, not scored."""
+
+
+class ChecksFault(SandboxFault):
+    """The runner failed in the problem's own code: its checks did not collect, or the runner died or
+    was killed (a check may fork-bomb, fill memory or exit). Never the submission's fault: for a bank
+    problem it is retried like any fault of the judge; a package being validated is refused for it."""

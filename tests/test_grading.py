@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from judge.errors import InvalidSubmission, SandboxFault
+from judge.errors import ChecksFault, InvalidSubmission, SandboxFault
 from judge.grading import build_job, grade_submission
 from judge.harness.isolation import IsolationPolicy
 from judge.problem import load_problem
@@ -101,8 +101,15 @@ def test_run_time_limit_ends_the_run(tiny):
 
 
 def test_broken_checks_are_a_fault_of_the_judge_not_a_score(tiny):
-    with pytest.raises(SandboxFault, match="collecting the checks failed"):
+    with pytest.raises(ChecksFault, match="collecting the checks failed"):
         tiny(SOLUTION, **{"checks/test_add.py": "import not_a_module\ndef test_adds_broadcast(candidate): pass\ndef test_shape(candidate): pass\n"})
+
+
+def test_checks_that_kill_the_runner_are_the_problems_fault_not_a_score(tiny):
+    """The runner dies in a check's own code: a fault of the checks (never scored), not of the sandbox."""
+    checks = "import os\ndef test_adds_broadcast(candidate):\n    os._exit(9)\ndef test_shape(candidate):\n    pass\n"
+    with pytest.raises(ChecksFault, match="exited with code 9"):
+        tiny(SOLUTION, **{"checks/test_add.py": checks})
 
 
 class RestartingEngine(ProcessSandbox):

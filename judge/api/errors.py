@@ -26,7 +26,7 @@ from judge.assessments.errors import (
     ProblemNotUsable,
     TimeUp,
 )
-from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxUnavailable
+from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxFault, SandboxUnavailable
 from judge.queue.dispatch import QueueUnavailable
 from judge.storage.packages import PackageTooLarge, ProblemConflict
 from judge.web import errorpage
@@ -130,6 +130,8 @@ JUDGE_ERROR_STATUS: list[tuple[type[JudgeError], HTTPStatus]] = [
     (InvalidSubmission, HTTPStatus.UNPROCESSABLE_ENTITY),
     (ProblemConflict, HTTPStatus.CONFLICT),
     (SandboxUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
+    # A sandbox that failed while the API itself graded (an upload's validation): try again later.
+    (SandboxFault, HTTPStatus.SERVICE_UNAVAILABLE),
     (QueueUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
 ]
 

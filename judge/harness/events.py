@@ -28,6 +28,9 @@ class FaultEvent(BaseModel):
 
     type: Literal["fault"] = "fault"
     message: str = Field(max_length=2000)
+    source: Literal["checks", "sandbox"] = Field(
+        default="sandbox", description="checks: the problem's checks failed the runner; sandbox: a candidate process could not be run."
+    )
 
 
 class DoneEvent(BaseModel):

@@ -30,12 +30,6 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 PR_SET_PDEATHSIG = 1
-MS_RDONLY = 1
-MS_NOSUID = 2
-MS_NODEV = 4
-MS_BIND = 0x1000
-MS_REC = 0x4000
-MS_PRIVATE = 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 FIRST_RUN_UID = 200_000
@@ -43,7 +37,7 @@ RUN_UID_SPAN = 1_000_000
 
 
 class IsolationPolicy(BaseModel):
-    """Everything the candidate process must apply to itself before loading candidate code."""
+    """Everything an isolated process (the candidate, or the runner) applies to itself before loading code we did not write."""
 
     uid: int | None = Field(default=None, description="Run-private uid to drop to; None when not root.")
     isolate_network: bool = True
@@ -76,37 +70,27 @@ def pick_run_uid() -> int:
             return uid
 
 
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"{what}: {os.strerror(errno)}")
-
-
 def enter(policy: IsolationPolicy) -> None:
     """Apply the policy to the current process; raises if any part of it cannot be applied."""
     pid = str(os.getpid())
     for procs in policy.cgroup_procs:
         Path(procs).write_text(pid)
-    libc = _libc()
+    libc = view.libc()
     if policy.uid is not None and policy.view is not None:
         flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID | (CLONE_NEWNET if policy.isolate_network else 0)
-        _check(libc.unshare(flags), "unshare")
+        view.check(libc.unshare(flags), "unshare")
         _continue_as_init()
         binds, symlinks = view.runtime_binds()
         view.build_root(view.outermost([Path(p) for p in [*binds, *policy.view]]), symlinks, policy.scratch_mb, os.getcwd())
     elif policy.uid is not None:
         flags = CLONE_NEWNS | (CLONE_NEWNET if policy.isolate_network else 0)
-        _check(libc.unshare(flags), "unshare")
-        _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+        view.check(libc.unshare(flags), "unshare")
+        view.check(libc.mount(b"none", b"/", None, view.MS_REC | view.MS_PRIVATE, None), "mount --make-rprivate /")
         _cover_shared_directories(libc, policy.scratch_mb)
         for path in policy.hide_paths:
             if os.path.isdir(path):
-                _check(
-                    libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k,mode=0555"),
+                view.check(
+                    libc.mount(b"tmpfs", path.encode(), b"tmpfs", view.MS_RDONLY | view.MS_NOSUID | view.MS_NODEV, b"size=4k,mode=0555"),
                     f"hide {path}",
                 )
     limits = {
@@ -127,10 +111,10 @@ def enter(policy: IsolationPolicy) -> None:
         os.setgroups([])
         os.setgid(policy.uid)
         os.setuid(policy.uid)
-    _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+    view.check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
     if policy.view is not None and policy.uid is not None:
         # Set after the uid switch, which clears it: should the waiting parent die, so does the run.
-        _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
+        view.check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
 
 
 def _continue_as_init() -> None:
@@ -193,16 +177,16 @@ def _cover_shared_directories(libc: ctypes.CDLL, scratch_mb: int) -> None:
     handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in needed}
     try:
         for blocker in sorted({b for b in map(_blocker, needed) if b is not None}):
-            _check(libc.mount(b"tmpfs", str(blocker).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=0711"), f"cover {blocker}")
+            view.check(libc.mount(b"tmpfs", str(blocker).encode(), b"tmpfs", view.MS_NOSUID | view.MS_NODEV, b"size=64k,mode=0711"), f"cover {blocker}")
         options = f"size={scratch_mb}m,mode=1777".encode()
         for path in SHARED_WRITABLE:
             if os.path.isdir(path):
-                _check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"private {path}")
+                view.check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", view.MS_NOSUID | view.MS_NODEV, options), f"private {path}")
         for path, handle in handles.items():
             if _same_directory(path, handle):
                 continue
             os.makedirs(path, exist_ok=True)
-            _check(libc.mount(f"/proc/self/fd/{handle}".encode(), str(path).encode(), None, MS_BIND | MS_REC, None), f"expose {path}")
+            view.check(libc.mount(f"/proc/self/fd/{handle}".encode(), str(path).encode(), None, view.MS_BIND | view.MS_REC, None), f"expose {path}")
     finally:
         for handle in handles.values():
             os.close(handle)

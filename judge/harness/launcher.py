@@ -177,8 +177,9 @@ class LocalLauncher(Launcher):
         return LocalCandidate(popen_candidate(argv, config.candidate_dir, env, config.nice), policy.uid, group)
 
 
-def bwrap_argv(spec: BwrapLauncherSpec, policy, candidate_dir: str) -> list[str]:
-    """The bubblewrap command line for one candidate process running `policy` in `candidate_dir`."""
+def bwrap_argv(spec: BwrapLauncherSpec, policy, candidate_dir: str, command: list[str] | None = None) -> list[str]:
+    """The bubblewrap command line running `command` (default: a candidate process with `policy`)
+    with `candidate_dir` read-only at spec.workdir and a private /tmp of policy.scratch_mb."""
     argv = [spec.bwrap, "--die-with-parent", "--new-session"]
     if spec.user_namespace:
         argv += ["--unshare-all", "--unshare-user", "--disable-userns"]
@@ -202,7 +203,7 @@ def bwrap_argv(spec: BwrapLauncherSpec, policy, candidate_dir: str) -> list[str]
     argv += ["--proc", "/proc", "--dev", "/dev"]
     argv += ["--ro-bind", candidate_dir, spec.workdir, "--chdir", spec.workdir]
     argv += ["--remount-ro", "/"]
-    argv += ["--", spec.python, "-I", "-m", "judge.harness.candidate", policy.model_dump_json()]
+    argv += ["--", *(command or [spec.python, "-I", "-m", "judge.harness.candidate", policy.model_dump_json()])]
     return argv
 
 

@@ -49,7 +49,7 @@ class HarnessPlugin:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A check module that fails to import is the problem's fault, never the candidate's."""
         if report.failed and self.fault is None:
-            self._raise_fault(f"collecting the checks failed in {report.nodeid or 'the checks directory'}")
+            self._raise_fault(f"collecting the checks failed in {report.nodeid or 'the checks directory'}", source="checks")
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item], config: pytest.Config) -> None:
         """Run only the checks the problem declares; all of them must exist before anything runs."""
@@ -59,11 +59,11 @@ class HarnessPlugin:
             config.hook.pytest_deselected(items=deselected)
         missing = self.expected - {check_id_of(item) for item in selected}
         if missing and self.fault is None:
-            self._raise_fault(f"declared checks not found: {', '.join(sorted(missing))}")
+            self._raise_fault(f"declared checks not found: {', '.join(sorted(missing))}", source="checks")
         items[:] = [] if self.fault is not None else selected
 
-    def _raise_fault(self, message: str) -> None:
-        self.fault = FaultEvent(message=message[:2000])
+    def _raise_fault(self, message: str, source: str = "sandbox") -> None:
+        self.fault = FaultEvent(message=message[:2000], source=source)
         self.emit(self.fault)
 
     @pytest.hookimpl(hookwrapper=True)

@@ -108,7 +108,7 @@ def main() -> int:
     try:
         pytest.main(pytest_args(config), plugins=[plugin])
     except Exception as exc:  # noqa: BLE001 - any failure of the harness is the judge's fault
-        emit(FaultEvent(message=f"the check runner failed: {type(exc).__name__}: {exc}"[:2000]))
+        emit(FaultEvent(message=f"the check runner failed: {type(exc).__name__}: {exc}"[:2000], source="checks"))
         return 1
     finally:
         session.close()

@@ -65,11 +65,13 @@ def outermost(paths: list[Path]) -> list[str]:
     return [str(k) for k in kept]
 
 
-def _libc() -> ctypes.CDLL:
+def libc() -> ctypes.CDLL:
+    """The C library, for the system calls Python does not wrap (mount, unshare, pivot_root, prctl)."""
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _check(result: int, what: str) -> None:
+def check(result: int, what: str) -> None:
+    """Raise OSError, naming `what`, when a C call returned non-zero."""
     if result != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
@@ -82,18 +84,18 @@ def build_root(binds: list[str], symlinks: dict[str, str], scratch_mb: int, work
     a member (its /proc shows that namespace alone). /tmp and /dev/shm are private size-limited
     tmpfs; /dev holds only DEVICES; the root itself is read-only in the end.
     """
-    libc = _libc()
-    _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    c = libc()
+    check(c.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
     # Open every source before covering anything: a source under /tmp is out of reach afterwards.
     handles = {path: os.open(path, os.O_PATH) for path in [*binds, *DEVICES] if os.path.exists(path)}
     new_root = "/tmp"
     try:
-        _check(libc.mount(b"tmpfs", new_root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,mode=0755"), "new root")
+        check(c.mount(b"tmpfs", new_root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,mode=0755"), "new root")
         scratch = f"size={scratch_mb}m,mode=1777".encode()
         for path in ("/tmp", "/dev/shm"):
             target = new_root + path
             os.makedirs(target, mode=0o755)
-            _check(libc.mount(b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, scratch), f"private {path}")
+            check(c.mount(b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, scratch), f"private {path}")
         # Parents first: a bind under /tmp lands on the private /tmp, not under it.
         for path in sorted(binds, key=lambda p: (p.count("/"), p)):
             if path not in handles:
@@ -101,18 +103,18 @@ def build_root(binds: list[str], symlinks: dict[str, str], scratch_mb: int, work
             target = new_root + path
             _make_mount_point(target, os.path.isdir(f"/proc/self/fd/{handles[path]}"))
             source = f"/proc/self/fd/{handles[path]}".encode()
-            _check(libc.mount(source, target.encode(), None, MS_BIND | MS_REC, None), f"bind {path}")
+            check(c.mount(source, target.encode(), None, MS_BIND | MS_REC, None), f"bind {path}")
             flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
-            _check(libc.mount(None, target.encode(), None, flags, None), f"read-only {path}")
+            check(c.mount(None, target.encode(), None, flags, None), f"read-only {path}")
         for path, target in sorted(symlinks.items()):
             os.symlink(target, new_root + path)
         for device in DEVICES:
             if device in handles:
                 _make_mount_point(new_root + device, is_dir=False)
                 source = f"/proc/self/fd/{handles[device]}".encode()
-                _check(libc.mount(source, (new_root + device).encode(), None, MS_BIND, None), f"bind {device}")
+                check(c.mount(source, (new_root + device).encode(), None, MS_BIND, None), f"bind {device}")
         os.makedirs(new_root + "/proc", mode=0o555)
-        _check(libc.mount(b"proc", (new_root + "/proc").encode(), b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
+        check(c.mount(b"proc", (new_root + "/proc").encode(), b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
     finally:
         for handle in handles.values():
             os.close(handle)
@@ -121,10 +123,10 @@ def build_root(binds: list[str], symlinks: dict[str, str], scratch_mb: int, work
     number = SYS_PIVOT_ROOT.get(platform.machine())
     if number is None:
         raise OSError(f"pivot_root: unknown system call number on {platform.machine()}")
-    _check(libc.syscall(number, b".", b"."), "pivot_root")
-    _check(libc.umount2(b".", MNT_DETACH), "detach the old root")
+    check(c.syscall(number, b".", b"."), "pivot_root")
+    check(c.umount2(b".", MNT_DETACH), "detach the old root")
     os.chdir("/")
-    _check(libc.mount(None, b"/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None), "read-only root")
+    check(c.mount(None, b"/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None), "read-only root")
     os.chdir(workdir)
 
 

@@ -5,8 +5,9 @@ namespace as root, where isolation.enter then drops to the run uid), seeing only
 the Python runtime, the judge package and system libraries, a private /proc, /dev and tmpfs /tmp,
 and its work dir read-only. Memory is limited by a cgroup where cgroups are writable, else by
 RLIMIT_DATA (RLIMIT_AS would break torch's import). The runner is contained as in the process
-backend (as root: its own uid, namespaces and a fresh root holding its trusted dir; see
-sandbox.process), and the host's broker starts each candidate for it.
+backend as root (its own uid, namespaces and a fresh root holding its trusted dir; see
+sandbox.process), and in bubblewrap's user namespace without root; the host's broker starts each
+candidate for it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from pathlib import Path
 from judge.errors import SandboxUnavailable
 from judge.harness import isolation, view
 from judge.harness.launcher import BwrapLauncherSpec, bwrap_argv
+from judge.harness.isolation import IsolationPolicy
 from judge.sandbox.process import C, ProcessSandbox
 from judge.settings import Settings
+from judge.workspace import Workspace
 
 TRIAL_TIMEOUT_S = 20.0
 #: Candidates for the work dir's place in the sandbox: the first clear of every bind is used (the
@@ -96,6 +99,16 @@ class BwrapSandbox(ProcessSandbox):
 
     # drops_privileges (inherited): as root the candidate runs as a run-private uid, which
     # isolation.enter switches to inside the sandbox, and ProcessSandbox.run kills afterwards.
+
+    def runner_command(self, workspace: Workspace, runner_args: list[str], policy: IsolationPolicy) -> list[str]:
+        """As root, as in the process backend; without root (no uid to switch to) the runner runs in
+        bubblewrap's user namespace, seeing only the runtime and its trusted dir, with rlimits."""
+        if isolation.is_root():
+            return super().runner_command(workspace, runner_args, policy)
+        trusted = str(workspace.trusted_dir)
+        spec = layout(self.bwrap, [], user_namespace=True).model_copy(update={"workdir": trusted})
+        command = [sys.executable, "-I", "-m", "judge.harness.runner", *runner_args, "--policy", policy.model_dump_json()]
+        return bwrap_argv(spec, policy, trusted, command)
 
     def isolate(self, config: C, run_id: str, wall_timeout_s: float, problem: str = "") -> C:
         """The configuration with the bwrap launcher (run_id, the wall limit and the problem play no part)."""

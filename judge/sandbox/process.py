@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from judge.errors import SandboxFault
+from judge.errors import ChecksFault, SandboxFault
 from judge.harness import cgroup, isolation
 from judge.harness.broker import CandidateBroker
 from judge.harness.events import MAX_EVENT_BYTES, CheckEvent, DoneEvent, EventEnvelope, FaultEvent
@@ -92,13 +92,13 @@ class ProcessSandbox(Sandbox):
         a broker that starts its candidates as `config` says."""
         host_end, runner_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         broker = CandidateBroker(host_end, config)
-        argv = [sys.executable, "-I", "-m", "judge.harness.runner", *args, "--broker-fd", str(runner_end.fileno())]
         uid = group = None
         if isolation.is_root():
             uid = isolation.pick_run_uid()
             hand_over(workspace.trusted_dir, uid)
             group = cgroup.create(f"judge-runner-{uid}-{run_id}", self.settings.runner_memory_mb)
-            argv += ["--policy", self.runner_policy(workspace, uid, group, wall_timeout_s).model_dump_json()]
+        policy = self.runner_policy(workspace, uid, group, wall_timeout_s)
+        argv = self.runner_command(workspace, [*args, "--broker-fd", str(runner_end.fileno())], policy)
         if nice:
             argv = ["nice", "-n", str(nice), *argv]
         try:
@@ -122,8 +122,13 @@ class ProcessSandbox(Sandbox):
         broker.start()
         return RunnerHandle(process, broker, uid, group)
 
-    def runner_policy(self, workspace: Workspace, uid: int, group: cgroup.RunCgroup | None, wall_timeout_s: float) -> IsolationPolicy:
-        """The runner's isolation as root: its uid, a fresh root holding the trusted dir, and limits."""
+    def runner_command(self, workspace: Workspace, runner_args: list[str], policy: IsolationPolicy) -> list[str]:
+        """How the runner starts here: Python itself, applying `policy` to itself (as root: its uid,
+        namespaces and fresh root; otherwise rlimits alone, trusted code only)."""
+        return [sys.executable, "-I", "-m", "judge.harness.runner", *runner_args, "--policy", policy.model_dump_json()]
+
+    def runner_policy(self, workspace: Workspace, uid: int | None, group: cgroup.RunCgroup | None, wall_timeout_s: float) -> IsolationPolicy:
+        """The runner's isolation: as root its uid and a fresh root holding the trusted dir; limits always."""
         settings = self.settings
         return IsolationPolicy(
             uid=uid,
@@ -185,13 +190,13 @@ def collect_events(runner: subprocess.Popen, wall_timeout_s: float, log: OutputL
         chunk = os.read(fd, 65536)
         if not chunk:
             runner.wait()
-            raise SandboxFault(f"the check runner exited with code {runner.returncode} before finishing\n{log.text()[-3000:]}")
+            raise ChecksFault(f"the check runner exited with code {runner.returncode} before finishing\n{log.text()[-3000:]}")
         buffer += chunk
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
             event = parse_event(line)
             if isinstance(event, FaultEvent):
-                raise SandboxFault(event.message)
+                raise (ChecksFault if event.source == "checks" else SandboxFault)(event.message)
             if isinstance(event, DoneEvent):
                 runner.wait()
                 return SandboxRun(events=events, finished=True, timed_out=False, output=log.text())

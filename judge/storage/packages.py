@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from judge.bank import ProblemBank
-from judge.errors import InvalidProblem, JudgeError
+from judge.errors import ChecksFault, InvalidProblem, JudgeError
 from judge.problem import SLUG_PATTERN, Problem, load_problem
 from judge.sandbox.base import Sandbox
 from judge.settings import Settings
@@ -208,7 +208,11 @@ def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Cal
             raise InvalidProblem(str(exc).replace(f"{candidate_root.parent}/", "")) from None
         # The staging area is hidden from candidate code like every bank directory.
         validating = settings.model_copy(update={"problems_dirs": [*settings.problems_dirs, staging_parent]})
-        report = validate_problem(problem, validating, sandbox)
+        try:
+            report = validate_problem(problem, validating, sandbox)
+        except ChecksFault as exc:
+            # The package's own checks broke the runner (or never collected): the package is refused for it.
+            raise InvalidProblem(f"problem {slug!r} failed validation: its checks failed the runner: {str(exc)[:1000]}") from None
         lines = [_MARKUP.sub("", line).strip() for line in report.lines]
         if not report.ok:
             failures = "; ".join(line.removeprefix("FAIL").strip() for line in lines if line.startswith("FAIL"))

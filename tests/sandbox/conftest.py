@@ -25,7 +25,8 @@ from judge.settings import Settings
 from judge.workspace import Workspace, prepare_workspace
 from tests.conftest import PROBLEMS
 
-ISOLATING = ["bwrap", "docker"]
+#: The backends that isolate: the process backend does so as root only.
+ISOLATING = ["bwrap", "docker", "process"]
 
 
 def docker_cli(settings: Settings) -> list[str]:
@@ -62,7 +63,9 @@ def sandbox_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(params=ISOLATING)
 def isolating(request: pytest.FixtureRequest, sandbox_settings: Settings) -> Sandbox:
-    """Each isolating backend in turn (bwrap, docker)."""
+    """Each isolating backend in turn (bwrap, docker, and process as root)."""
+    if request.param == "process" and not isolation.is_root():
+        pytest.skip("the process backend isolates nothing without root")
     return sandbox_or_skip(request.param, sandbox_settings)
 
 

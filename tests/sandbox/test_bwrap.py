@@ -112,3 +112,59 @@ def test_without_a_cgroup_memory_is_limited_by_rlimit_data(bwrap_sandbox, prepar
     finally:
         session.close()
     assert fault.value.kind == "memory", fault.value.message
+
+
+@pytest.mark.slow
+def test_without_root_the_runner_is_held_in_a_user_namespace(bwrap_sandbox, sandbox_settings, tmp_path, monkeypatch):
+    """No uid to switch to: the runner runs in bubblewrap, and a team's hostile checks reach nothing."""
+    import os
+    import secrets
+    import socket
+
+    from judge.grading import grade_submission
+    from judge.harness import isolation
+    from tests.security.hostile_package import READER_CHECKS, hostile_readers
+
+    monkeypatch.setattr(isolation, "is_root", lambda: False)
+    marker = secrets.token_hex(4)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    values = {
+        "DATA_DIR": str(sandbox_settings.data_dir.resolve()),
+        "BANK": str(PROBLEMS.resolve()),
+        "ESCAPE": str(REPO / f".hostile-{marker}"),
+        "PORT": str(server.getsockname()[1]),
+        "SLEEP": f"{5000 + int(marker[:4], 16) % 1000}.5",
+    }
+    slug = f"hostile-{marker}"
+    for name, data in hostile_readers(slug, values).items():
+        path = tmp_path / slug / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    started = []
+    original = bwrap_sandbox.runner_command
+
+    def recording(*args, **kwargs):
+        started.append(original(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(bwrap_sandbox, "runner_command", recording)
+    try:
+        result = grade_submission(str(tmp_path / slug), b"def add(a, b):\n    return a + b\n", sandbox_settings, bwrap_sandbox)
+    finally:
+        server.close()
+    assert started and started[0][0] == bwrap_sandbox.bwrap and "--unshare-user" in started[0], "the runner did not start in bwrap"
+    assert {c.id for c in result.checks} == set(READER_CHECKS)
+    assert result.verdict == "accepted", [(c.id, c.message) for c in result.checks if c.outcome != "passed"]
+    assert not (REPO / f".hostile-{marker}").exists()
+    leftovers = [e.name for e in os.scandir("/proc") if e.name.isdigit() and values["SLEEP"].encode() in _cmdline(e.name)]
+    assert not leftovers, "a process started by a check outlived the run"
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""

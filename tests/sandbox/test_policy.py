@@ -2,11 +2,12 @@
 
 A probe of our own runs in the candidate process (through the real harness: launcher, candidate,
 session) and reports its identity, capabilities, limits, network, and which host paths it can see
-or write. Parametrized over bwrap and docker.
+or write. Parametrized over every isolating backend: bwrap, docker and process as root.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 
@@ -75,6 +76,8 @@ def report(solution, paths, port):
         "core": resource.getrlimit(resource.RLIMIT_CORE)[0],
         "env": sorted(os.environ),
         "pid": os.getpid(),
+        "namespaces": {n: os.readlink(f"/proc/self/ns/{n}") for n in ("pid", "ipc", "net", "mnt", "uts")},
+        "processes": sorted(int(e) for e in os.listdir("/proc") if e.isdigit()),
     }
 '''
 
@@ -121,6 +124,11 @@ def test_candidate_sees_only_its_sandbox(isolating, prepared, sandbox_settings, 
     assert seen["fsize"] == policy.file_size_mb << 20
     assert seen["core"] == 0
     assert "JUDGE_PROBE_CANARY" not in seen["env"] and not any(k.startswith("JUDGE_") for k in seen["env"])
+    host = {n: os.readlink(f"/proc/self/ns/{n}") for n in seen["namespaces"]}
+    shared = [n for n, ns in seen["namespaces"].items() if ns == host[n]]
+    assert not shared, f"namespaces shared with the host: {shared}"
+    # Its own pid namespace: nothing of the host's processes, only the sandbox's few.
+    assert len(seen["processes"]) <= 8 and os.getpid() not in seen["processes"], seen["processes"]
 
 
 SLEEPER = '''

@@ -6,7 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from judge.harness import cgroup, isolation
@@ -15,13 +15,12 @@ from judge.harness.broker import CandidateBroker
 
 @dataclass
 class RunnerHandle:
-    """A started runner: stop() ends it, its candidates and whatever else the backend made for it."""
+    """A started runner: stop() ends it, its candidates, and its uid and cgroup where it has them."""
 
     process: subprocess.Popen
     broker: CandidateBroker
     uid: int | None = None
     group: cgroup.RunCgroup | None = None
-    cleanups: list = field(default_factory=list)
 
     def stop(self) -> None:
         """Kill the runner (its process group and, as root, its uid), its candidates, then clean up; idempotent."""
@@ -32,8 +31,6 @@ class RunnerHandle:
         if self.group is not None:
             self.group.remove()
             self.group = None
-        while self.cleanups:
-            self.cleanups.pop()()
 
     def end_process(self) -> None:
         """Kill the runner's process group and reap it."""

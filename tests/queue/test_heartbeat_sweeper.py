@@ -23,7 +23,7 @@ from judge.settings import Settings
 from judge.storage import submissions
 from judge.storage.db import make_engine, migrate, session_factory
 from judge.storage.models import Submission, utcnow
-from judge.storage.submissions import SWEEP_LOCK_ID, ClaimState, NewSubmission
+from judge.storage.submissions import SWEEP_LOCK_ID, NewSubmission
 from tests.api.support import FakeSandbox, fresh_postgres_database, service_url, wait_for
 from tests.conftest import PROBLEMS
 

@@ -174,8 +174,8 @@ def test_grade_batch_grades_flags_and_pairs_every_candidate(tmp_path, settings):
 class FlakySandbox(ProcessSandbox):
     """The process sandbox, failing the first `faults` runs as a broken Docker engine would."""
 
-    def __init__(self, faults: int) -> None:
-        super().__init__()
+    def __init__(self, settings: Settings, faults: int) -> None:
+        super().__init__(settings)
         self.faults = faults
 
     def run(self, job, on_event=None):
@@ -188,9 +188,9 @@ class FlakySandbox(ProcessSandbox):
 def test_a_sandbox_fault_is_retried_then_reported_as_the_judges_not_scored(tmp_path, settings):
     problem = ProblemBank(settings.problems_dirs).get("tiny-add")
     subs = collect_submissions(write_tree(tmp_path / "subs", {"alice.py": SOLUTION}), "solution.py", settings)
-    recovered = grade_batch("tiny-add", problem, subs, settings, FlakySandbox(faults=settings.max_attempts - 1), jobs=1, threshold=0.8)
+    recovered = grade_batch("tiny-add", problem, subs, settings, FlakySandbox(settings, faults=settings.max_attempts - 1), jobs=1, threshold=0.8)
     assert recovered.candidates[0].verdict is Verdict.ACCEPTED
-    failed = grade_batch("tiny-add", problem, subs, settings, FlakySandbox(faults=settings.max_attempts), jobs=1, threshold=0.8)
+    failed = grade_batch("tiny-add", problem, subs, settings, FlakySandbox(settings, faults=settings.max_attempts), jobs=1, threshold=0.8)
     row = failed.candidates[0]
     assert (row.verdict, row.score) == (Verdict.INTERNAL_ERROR, None)
     assert f"the judge failed {settings.max_attempts} times: docker daemon went away" == row.error

@@ -123,7 +123,7 @@ def test_without_root_the_runner_is_held_in_a_user_namespace(bwrap_sandbox, sand
 
     from judge.grading import grade_submission
     from judge.harness import isolation
-    from tests.security.hostile_package import READER_CHECKS, hostile_readers
+    from tests.security.hostile_package import ESCAPE_DIR, READER_CHECKS, hostile_readers
 
     monkeypatch.setattr(isolation, "is_root", lambda: False)
     marker = secrets.token_hex(4)
@@ -133,7 +133,7 @@ def test_without_root_the_runner_is_held_in_a_user_namespace(bwrap_sandbox, sand
     values = {
         "DATA_DIR": str(sandbox_settings.data_dir.resolve()),
         "BANK": str(PROBLEMS.resolve()),
-        "ESCAPE": str(REPO / f".hostile-{marker}"),
+        "ESCAPE": str(ESCAPE_DIR / f".judge-hostile-{marker}"),
         "PORT": str(server.getsockname()[1]),
         "SLEEP": f"{5000 + int(marker[:4], 16) % 1000}.5",
     }
@@ -157,7 +157,7 @@ def test_without_root_the_runner_is_held_in_a_user_namespace(bwrap_sandbox, sand
     assert started and started[0][0] == bwrap_sandbox.bwrap and "--unshare-user" in started[0], "the runner did not start in bwrap"
     assert {c.id for c in result.checks} == set(READER_CHECKS)
     assert result.verdict == "accepted", [(c.id, c.message) for c in result.checks if c.outcome != "passed"]
-    assert not (REPO / f".hostile-{marker}").exists()
+    assert not (ESCAPE_DIR / f".judge-hostile-{marker}").exists()
     leftovers = [e.name for e in os.scandir("/proc") if e.name.isdigit() and values["SLEEP"].encode() in _cmdline(e.name)]
     assert not leftovers, "a process started by a check outlived the run"
 

@@ -10,6 +10,12 @@ and the judge are unharmed.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+#: A host directory outside every sandbox's private /tmp (a checkout may lie under /tmp, where a
+#: write inside the sandbox lands on its own scratch): a file appearing here escaped.
+ESCAPE_DIR = Path("/var/tmp")
+
 TOML = """\
 slug = "{slug}"
 title = "Add two numbers"

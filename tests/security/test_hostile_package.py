@@ -25,7 +25,7 @@ import pytest
 from judge.settings import Settings
 from tests.api.support import REPO, ServiceProcess, free_port, judge_command, service_env, wait_finished, wait_healthy
 from tests.conftest import PROBLEMS
-from tests.security.hostile_package import READER_CHECKS, hostile_readers, hostile_resources
+from tests.security.hostile_package import ESCAPE_DIR, READER_CHECKS, hostile_readers, hostile_resources
 
 pytestmark = [pytest.mark.security, pytest.mark.integration, pytest.mark.slow]
 BACKENDS = ["docker", "bwrap", "process"]
@@ -84,7 +84,7 @@ class Judge:
         return {
             "DATA_DIR": str(self.data_dir.resolve()),
             "BANK": str(PROBLEMS.resolve()),
-            "ESCAPE": str(REPO / f".hostile-{marker}"),
+            "ESCAPE": str(ESCAPE_DIR / f".judge-hostile-{marker}"),
             "PORT": str(self.port),
             "SLEEP": f"{4000 + int(marker[:4], 16) % 1000}.{int(marker[4:8], 16) % 1000}",
         }
@@ -127,7 +127,7 @@ def test_hostile_checks_reach_nothing(judge):
     assert result["verdict"] == "accepted", [(c["id"], c["message"]) for c in result["result"]["checks"] if c["outcome"] != "passed"]
     assert {c["id"] for c in result["result"]["checks"]} == set(READER_CHECKS)
     assert "LEAK" not in text and judge.canary not in text
-    assert not (REPO / f".hostile-{marker}").exists() and not (PROBLEMS / "pwned").exists()
+    assert not (ESCAPE_DIR / f".judge-hostile-{marker}").exists() and not (PROBLEMS / "pwned").exists()
     assert not (judge.data_dir / "pwned").exists()
     # The process a check left behind died with its run (at upload and at this grade).
     time.sleep(1)

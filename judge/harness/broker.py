@@ -22,12 +22,13 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from judge.harness.launcher import LaunchedCandidate, Launcher, launcher_for
+from judge.harness.session import MAX_STARTS
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 4096
-#: Candidate processes one run may start: a session's restarts (session.MAX_STARTS) and one spare.
-MAX_LAUNCHES = 13
+#: Candidate processes one run may start: a session's starts and one spare.
+MAX_LAUNCHES = MAX_STARTS + 1
 #: How long a runner-side wait may block the broker.
 MAX_WAIT_S = 30.0
 #: How often a listening broker looks whether it was closed while no runner has connected yet.
@@ -173,7 +174,6 @@ class CandidateBroker:
         self.config = config
         self.launcher = launcher
         self.launches = 0
-        self.oom_seen = False
         self._candidate: LaunchedCandidate | None = None
         self._conn: socket.socket | None = None
         self._lock = threading.Lock()
@@ -303,6 +303,4 @@ class CandidateBroker:
         candidate, self._candidate = self._candidate, None
         if candidate is None:
             return False
-        oom = candidate.terminate()
-        self.oom_seen |= oom
-        return oom
+        return candidate.terminate()

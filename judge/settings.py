@@ -113,7 +113,16 @@ class Settings(BaseSettings):
         description="Signs team members' browser sessions and CSRF tokens; None: a random secret kept in data_dir/session-secret.",
     )
     session_max_age_s: int = Field(default=8 * 3600, ge=60, description="How long a team member's browser session lasts.")
-    secure_cookies: bool = Field(default=False, description="Mark session cookies Secure (set it when the pages are served over HTTPS).")
+    secure_cookies: bool = Field(
+        default=False, description="Always mark cookies Secure; without it they are Secure when the request came over HTTPS."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed"
+            " (JSON in JUDGE_TRUSTED_PROXIES); from any other peer those headers are ignored."
+        ),
+    )
     test_postgres_url: str | None = Field(default=None, description="PostgreSQL the integration tests use (scripts/services.sh).")
     test_redis_url: str | None = Field(default=None, description="Redis the integration tests use (scripts/services.sh).")
 

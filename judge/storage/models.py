@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -115,6 +115,12 @@ class Submission(Base):
     callback_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     callback_attempts: Mapped[int] = mapped_column(Integer, default=0)
     callback_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    package_hash: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, doc="The problem package version to grade against; None: the bank's current one."
+    )
+    priority: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", doc="Higher is graded first: candidates' work 0, rejudges below it."
+    )
 
 
 class SubmissionCheck(Base):
@@ -175,6 +181,9 @@ class AssessmentProblem(Base):
     position: Mapped[int] = mapped_column(Integer)
     problem: Mapped[str] = mapped_column(String(64))
     points: Mapped[float] = mapped_column(Float)
+    package_hash: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, doc="The package version the assessment grades with, fixed when it was created."
+    )
 
 
 class Invitation(Base):
@@ -260,3 +269,49 @@ class PracticeMark(Base):
     team: Mapped[str] = mapped_column(String(64), primary_key=True)
     problem: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class UploadStatus(StrEnum):
+    """Where a queued problem upload is: waiting, being validated, installed, or refused."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class ProblemUpload(Base):
+    """An uploaded problem package waiting for, or done with, validation; the archive is kept until then."""
+
+    __tablename__ = "problem_uploads"
+    __table_args__ = (Index("ix_problem_uploads_team_status", "team", "status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team: Mapped[str] = mapped_column(String(64), doc='The owning team; "public" for an admin\'s upload.')
+    uploaded_by_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), nullable=True)
+    archive: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default=UploadStatus.QUEUED.value)
+    slug: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    package_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    replaced: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    report: Mapped[str | None] = mapped_column(Text, nullable=True, doc="The validation report's lines as JSON.")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class TeamSession(Base):
+    """A signed-in team page session; only a SHA-256 of its token is kept, and logout or revoking the key ends it."""
+
+    __tablename__ = "team_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

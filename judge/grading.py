@@ -17,6 +17,7 @@ from judge.result import CheckResult, GradeResult, Outcome
 from judge.sandbox.base import Sandbox, SandboxJob
 from judge.scoring import check_results, score
 from judge.settings import Settings
+from judge.storage import package_versions
 from judge.workspace import Workspace, fill_workspace, prepare_workspace
 
 #: Time the runner needs beyond the candidate's run limit: its own start, torch imports, references.
@@ -31,9 +32,14 @@ def grade_submission(
     settings: Settings,
     sandbox: Sandbox,
     on_check: CheckCallback | None = None,
+    package_hash: str | None = None,
 ) -> GradeResult:
-    """Grade one submission file's bytes against a problem (slug or directory)."""
-    problem = ProblemBank(settings.problems_dirs).get(problem_ref)
+    """Grade one submission file's bytes against a problem (slug or directory): its stored version
+    `package_hash` when given (an assessment's), else the bank's current package."""
+    if package_hash:
+        problem = package_versions.load_version(settings, problem_ref, package_hash)
+    else:
+        problem = ProblemBank(settings.problems_dirs).get(problem_ref)
     text = decode_source(source, settings)
     if problem.spec.kind is Kind.QUIZ:
         return grade_answers(problem, text)
@@ -118,6 +124,7 @@ def candidate_policy(
     """The candidate's isolation for one run: what it must not see, and its limits."""
     hidden = [str(p) for p in ProblemBank(settings.problems_dirs).hidden_paths()]
     hidden += [str(p) for p in extra_hidden] + [str(workspace.trusted_dir)]
+    # The data dir holds the package version store (judge.storage.package_versions) among the rest.
     if settings.data_dir.exists():
         hidden.append(str(settings.data_dir.resolve()))
     return IsolationPolicy(

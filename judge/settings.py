@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=30, ge=1, description="Requests an API key may send at once.")
     max_package_bytes: int = Field(default=16 * 2**20, gt=0, description="Largest problem package upload (compressed).")
     max_package_unpacked_bytes: int = Field(default=64 * 2**20, gt=0, description="Largest problem package once unpacked.")
-    max_package_files: int = Field(default=500, gt=0, description="Most files in one problem package.")
+    max_package_files: int = Field(default=500, gt=0, description="Most entries (files and directories) in one problem package.")
     callback_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key signing result callbacks; None: submissions cannot ask for callbacks."
     )

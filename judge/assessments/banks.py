@@ -1,9 +1,12 @@
 """Which problems a team sees and may use: the public bank, plus its private bank.
 
-- Public: the configured problem directories (the built-in bank) and uploads made with an admin key.
+- Public: the configured problem directories (the built-in bank) and uploads made with an admin key
+  (owned by PUBLIC_OWNER: only an admin may replace them).
 - Private: problems a team uploaded with a team key, and the directories settings.team_problems_dirs
   names for that team; only that team (and admins) see them, list them, submit to them or put them
   in an assessment. Another team asking for one gets the same 404 as for a problem that does not exist.
+- Every uploaded slug has one owner, claimed before its package is validated: nobody else's upload
+  can replace it (409), neither a team's over a public problem nor an admin's over a team's.
 - Practice-only: a team may mark a public problem practice-only (its checks are in the public
   repository, so candidates may have read them). Its members and candidates still see and practise
   it over /submissions, but the team cannot put it in a new assessment; assessments that already
@@ -12,19 +15,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from judge.assessments.errors import InvalidAssessment
 from judge.bank import ProblemBank
 from judge.errors import ProblemNotFound
 from judge.problem import Problem, load_problem
 from judge.settings import Settings
-from judge.storage.models import PracticeMark, ProblemOwner, utcnow
-from judge.storage.packages import ProblemConflict, uploads_dir
+from judge.storage.models import PUBLIC_OWNER, PracticeMark, ProblemOwner, utcnow
+from judge.storage.packages import Claim, ProblemConflict, uploads_dir
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,9 @@ def public_roots(settings: Settings) -> list[Path]:
 
 
 def owners(session: Session, settings: Settings) -> dict[str, str]:
-    """Slug -> owning team, for every private problem (uploaded by a team, or in a team's directory)."""
-    owned = {row.problem: row.team for row in session.scalars(select(ProblemOwner))}
+    """Slug -> owning team, for every private problem (uploaded by a team, or in a team's directory);
+    an admin's uploads (owner PUBLIC_OWNER) are public, not in it."""
+    owned = {row.problem: row.team for row in session.scalars(select(ProblemOwner).where(ProblemOwner.team != PUBLIC_OWNER))}
     for team, dirs in team_directories(settings).items():
         for slug in ProblemBank(dirs).directories():
             owned.setdefault(slug, team)
@@ -86,22 +92,86 @@ def is_private(session: Session, settings: Settings, slug: str) -> bool:
     return slug in owners(session, settings) and slug not in ProblemBank(public_roots(settings)).directories()
 
 
-def claim_upload(session: Session, settings: Settings, slug: str, team: str | None) -> None:
-    """Refuse (ProblemConflict) an upload by `team` over another team's problem or a private directory's."""
-    owner = owners(session, settings).get(slug)
-    if owner is not None and owner != team:
-        raise ProblemConflict(f"problem {slug!r} belongs to another team's private bank; choose another slug")
+def _owner(team: str | None) -> str:
+    """The owner an upload by `team` gets: the team, or PUBLIC_OWNER for an admin's (team None)."""
+    return team if team is not None else PUBLIC_OWNER
+
+
+def _refuse(slug: str, owner: str, team: str | None) -> ProblemConflict:
+    if owner == PUBLIC_OWNER:
+        return ProblemConflict(f"problem {slug!r} is a public problem; only an admin key can replace it")
+    if team is None:
+        return ProblemConflict(f"problem {slug!r} belongs to team {owner!r}'s private bank; an admin upload cannot replace it")
+    return ProblemConflict(f"problem {slug!r} belongs to another team's private bank; choose another slug")
+
+
+def claim_upload(session: Session, settings: Settings, slug: str, team: str | None, key_id: str | None = None) -> bool:
+    """Claim `slug` for an upload by `team` (None: an admin, whose uploads are public) before its
+    package is validated; True when this made a new claim (see release_upload), False when the
+    caller already owns the slug. ProblemConflict over a slug owned by anyone else, a private
+    directory's problem, or a slug another upload claimed a moment earlier."""
     in_team_dir = any(slug in ProblemBank(dirs).directories() for dirs in team_directories(settings).values())
     if in_team_dir:
         raise ProblemConflict(f"problem {slug!r} is in a private bank directory; an upload cannot replace it")
+    row = session.get(ProblemOwner, slug)
+    if row is not None:
+        if row.team != _owner(team):
+            raise _refuse(slug, row.team, team)
+        return False
+    if team is not None and slug in ProblemBank([uploads_dir(settings)]).directories():
+        # Uploaded before every upload had an owner: only an admin's uploads went unrecorded.
+        raise _refuse(slug, PUBLIC_OWNER, team)
+    # The primary key decides a race: of two uploads claiming a new slug at once, one insert fails.
+    session.add(ProblemOwner(problem=slug, team=_owner(team), uploaded_by_key_id=key_id, created_at=utcnow()))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        winner = session.get(ProblemOwner, slug)
+        if winner is not None and winner.team != _owner(team):
+            raise _refuse(slug, winner.team, team) from None
+        raise ProblemConflict(f"another upload of problem {slug!r} is under way; try again when it is done") from None
+    return True
+
+
+def release_upload(session: Session, settings: Settings, slug: str, team: str | None) -> None:
+    """Give up `team`'s claim on `slug` after its package was refused, unless some version of the
+    slug is installed (the claim then guards that version)."""
+    installed = uploads_dir(settings) / slug
+    if installed.exists() or installed.is_symlink():
+        return
+    session.execute(delete(ProblemOwner).where(ProblemOwner.problem == slug, ProblemOwner.team == _owner(team)))
+    session.commit()
+
+
+def upload_claim(sessions: sessionmaker[Session], settings: Settings, team: str | None, key_id: str | None) -> Claim:
+    """The `claim` of judge.storage.packages.accept_package for an upload by `team` (None: an admin)."""
+
+    def claim(slug: str) -> Callable[[], None] | None:
+        with sessions() as session:
+            if not claim_upload(session, settings, slug, team, key_id=key_id):
+                return None
+
+        def release() -> None:
+            with sessions() as session:
+                release_upload(session, settings, slug, team)
+
+        return release
+
+    return claim
 
 
 def record_upload(session: Session, slug: str, team: str | None, key_id: str) -> None:
-    """Make an upload by `team` private to it. An admin's upload (team None) is public, unless it
-    replaced a team's problem, which stays in that team's bank."""
-    if team is not None and session.get(ProblemOwner, slug) is None:
-        session.add(ProblemOwner(problem=slug, team=team, uploaded_by_key_id=key_id, created_at=utcnow()))
+    """Record the owner of an installed upload by `team` (None: an admin's, public), should its
+    claim be missing (the claim is normally made by claim_upload before validation)."""
+    if session.get(ProblemOwner, slug) is not None:
+        return
+    session.add(ProblemOwner(problem=slug, team=_owner(team), uploaded_by_key_id=key_id, created_at=utcnow()))
+    try:
         session.commit()
+    except IntegrityError:
+        # Claimed meanwhile: that claim stands.
+        session.rollback()
 
 
 def practice_only(session: Session, team: str) -> list[str]:

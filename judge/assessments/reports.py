@@ -35,7 +35,7 @@ from judge.assessments.schemas import (
 from judge.assessments.service import (
     assessment_problems,
     assessment_view,
-    find_problem,
+    choice_problem,
     invitation_view,
     list_rejudges,
     team_assessment,
@@ -77,7 +77,7 @@ def _text(source: bytes) -> str:
 
 def _context(session: Session, settings: Settings, assessment: Assessment, now: datetime) -> _Context:
     choices = assessment_problems(session, assessment.id)
-    problems = {c.problem: find_problem(settings, c.problem) for c in choices}
+    problems = {c.problem: choice_problem(settings, c) for c in choices}
     query = select(Invitation).where(Invitation.assessment_id == assessment.id).order_by(Invitation.created_at, Invitation.id)
     invitations = list(session.scalars(query))
     attempts: dict[tuple[str, str], list[Attempt]] = defaultdict(list)

@@ -132,6 +132,13 @@ class RejudgeCreate(BaseModel):
     model_config = {"extra": "forbid"}
 
     problem: str | None = Field(default=None, pattern=SLUG_PATTERN)
+    current_package: bool = Field(
+        default=False,
+        description=(
+            "Grade with the problems' current packages (say, after the team fixed a check) instead of the versions the"
+            " assessment was created with; the assessment keeps the current ones from then on."
+        ),
+    )
 
 
 class RejudgeView(BaseModel):

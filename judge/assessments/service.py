@@ -72,6 +72,7 @@ from judge.storage.models import (
     SubmissionStatus,
     utcnow,
 )
+from judge.storage import package_versions
 from judge.storage.submissions import FINISHED, result_of
 
 Enqueue = Callable[[str], object]
@@ -95,6 +96,17 @@ def find_problem(settings: Settings, slug: str) -> Problem | None:
         return None
 
 
+def choice_problem(settings: Settings, choice: AssessmentProblem) -> Problem | None:
+    """The problem as the assessment grades it: the package version it was created with (the bank's
+    current one for an assessment made before versions were kept), or None when it is gone or broke."""
+    if choice.package_hash is None:
+        return find_problem(settings, choice.problem)
+    try:
+        return package_versions.load_version(settings, choice.problem, choice.package_hash)
+    except (ProblemNotFound, InvalidProblem):
+        return None
+
+
 def assessment_problems(session: Session, assessment_id: str) -> list[AssessmentProblem]:
     """The assessment's problems in their order."""
     query = select(AssessmentProblem).where(AssessmentProblem.assessment_id == assessment_id).order_by(AssessmentProblem.position)
@@ -113,7 +125,7 @@ def assessment_view(session: Session, settings: Settings, row: Assessment) -> As
     """The team's view of one assessment."""
     problems = []
     for choice in assessment_problems(session, row.id):
-        problem = find_problem(settings, choice.problem)
+        problem = choice_problem(settings, choice)
         problems.append(
             AssessmentProblemView(
                 problem=choice.problem,
@@ -163,7 +175,8 @@ def invitation_view(assessment: Assessment, row: Invitation, now: datetime) -> I
 
 def create_assessment(session: Session, settings: Settings, viewer: Viewer, key_id: str | None, body: AssessmentCreate, now: datetime) -> AssessmentView:
     """Store a new assessment of the viewer's team. Every problem must be visible to the team
-    (public, or its own private bank) and not marked practice-only by it."""
+    (public, or its own private bank) and not marked practice-only by it. Each problem's package is
+    kept as it is now: the assessment grades that version, whatever is uploaded later."""
     if viewer.team is None:
         raise InvalidAssessment("only a team or admin key can create an assessment")
     if body.closes_at <= now:
@@ -175,7 +188,8 @@ def create_assessment(session: Session, settings: Settings, viewer: Viewer, key_
             raise ProblemNotUsable(f"problem {choice.problem!r} is marked practice-only for your team; unmark it to use it in an assessment")
         if problem.max_score <= 0:
             raise ProblemNotUsable(f"problem {choice.problem!r} has no points to score")
-        chosen.append(AssessmentProblem(position=position, problem=choice.problem, points=choice.points or problem.max_score))
+        version = package_versions.snapshot(settings, problem)
+        chosen.append(AssessmentProblem(position=position, problem=choice.problem, points=choice.points or problem.max_score, package_hash=version))
     row = Assessment(
         id=uuid.uuid4().hex,
         team=viewer.team,
@@ -287,15 +301,20 @@ def list_rejudges(session: Session, viewer: Viewer, assessment_id: str) -> list[
     return [_rejudge_view(session, row) for row in session.scalars(query)]
 
 
-def rejudge(session: Session, viewer: Viewer, key_id: str | None, assessment_id: str, body: RejudgeCreate, enqueue: Enqueue) -> RejudgeAccepted:
+def rejudge(
+    session: Session, settings: Settings, viewer: Viewer, key_id: str | None, assessment_id: str, body: RejudgeCreate, enqueue: Enqueue
+) -> RejudgeAccepted:
     """Grade every submission of the assessment (or of one problem) again, from the same stored
-    source, as a new round; the latest grading of each is what counts from then on.
+    source, as a new round; the latest grading of each is what counts from then on. The round grades
+    the package versions the assessment holds; with body.current_package, the problems' current
+    packages instead, which the assessment then keeps (later submissions are graded with them too).
 
     Idempotent: while the latest round of the same scope is still grading, asking again returns it
     instead of starting another."""
     session.expire_all()
     assessment = team_assessment(session, viewer, assessment_id)
-    if body.problem is not None and body.problem not in {p.problem for p in assessment_problems(session, assessment.id)}:
+    choices = {c.problem: c for c in assessment_problems(session, assessment.id)}
+    if body.problem is not None and body.problem not in choices:
         raise ProblemNotInAssessment(f"problem {body.problem!r} is not part of this assessment")
     latest = session.scalar(select(Rejudge).where(Rejudge.assessment_id == assessment.id).order_by(Rejudge.round.desc()).limit(1))
     if latest is not None and latest.problem == body.problem:
@@ -305,12 +324,19 @@ def rejudge(session: Session, viewer: Viewer, key_id: str | None, assessment_id:
     attempts = [a for a in load_attempts(session, assessment.id) if body.problem is None or a.entry.problem == body.problem]
     if not attempts:
         raise InvalidAssessment("there are no submissions to rejudge yet")
+    if body.current_package:
+        for choice in choices.values():
+            if body.problem in (None, choice.problem):
+                # The assessment's team must still see the problem (an admin's request included).
+                current = banks.visible_problem(session, settings, Viewer(assessment.team), choice.problem)
+                choice.package_hash = package_versions.snapshot(settings, current)
     round_number = (latest.round if latest is not None else 0) + 1
     row = Rejudge(assessment_id=assessment.id, round=round_number, problem=body.problem, requested_by_key_id=key_id, created_at=utcnow())
     session.add(row)
     new_ids = []
     for attempt in attempts:
-        submission = _new_submission(attempt.entry.problem, attempt.current.source)
+        choice = choices.get(attempt.entry.problem)
+        submission = _new_submission(attempt.entry.problem, attempt.current.source, choice.package_hash if choice else None)
         session.add(submission)
         session.flush()
         session.add(EntryGrading(entry_id=attempt.entry.id, round=round_number, submission_id=submission.id, created_at=utcnow()))
@@ -329,12 +355,14 @@ def rejudge(session: Session, viewer: Viewer, key_id: str | None, assessment_id:
     return RejudgeAccepted(**_rejudge_view(session, row).model_dump(), created=True)
 
 
-def _new_submission(problem: str, source: bytes) -> Submission:
-    """A queued grading of `source`, owned by no key (the assessment's tables say whose it is)."""
+def _new_submission(problem: str, source: bytes, package_hash: str | None) -> Submission:
+    """A queued grading of `source` against package version `package_hash` (None: the current one),
+    owned by no key (the assessment's tables say whose it is)."""
     return Submission(
         id=uuid.uuid4().hex,
         problem=problem,
         source=source,
+        package_hash=package_hash,
         status=SubmissionStatus.QUEUED.value,
         attempts=0,
         callback_attempts=0,
@@ -379,7 +407,7 @@ def _summaries(session: Session, settings: Settings, assessment: Assessment, inv
     for choice in assessment_problems(session, assessment.id):
         mine = [a for a in attempts if a.entry.problem == choice.problem]
         best = counted(mine, ScoringPolicy(assessment.scoring), choice.points)
-        problem = find_problem(settings, choice.problem)
+        problem = choice_problem(settings, choice)
         summaries.append(
             CandidateProblemSummary(
                 problem=choice.problem,
@@ -455,10 +483,10 @@ def finish(session: Session, settings: Settings, invitation: Invitation, now: da
 def candidate_problem(session: Session, settings: Settings, invitation: Invitation, slug: str, now: datetime) -> CandidateProblem:
     """A problem's statement, starter and public checks; only after Start, so reading counts as time."""
     assessment = assessment_of(session, invitation)
-    assessment_choice(session, assessment, slug)
+    choice = assessment_choice(session, assessment, slug)
     if invitation.started_at is None:
         raise NotStarted("press Start first: problems are shown once your time runs")
-    problem = find_problem(settings, slug)
+    problem = choice_problem(settings, choice)
     if problem is None:
         raise ProblemNotFound(f"problem {slug!r} is no longer in the bank; tell the hiring team")
     summary = next(s for s in _summaries(session, settings, assessment, invitation) if s.problem == slug)
@@ -512,7 +540,7 @@ def submit(
             number=used + 1,
             submitted_at=now,
         )
-        submission = _new_submission(choice.problem, source)
+        submission = _new_submission(choice.problem, source, choice.package_hash)
         session.add_all([entry, submission])
         session.flush()
         session.add(EntryGrading(entry_id=entry.id, round=0, submission_id=submission.id, created_at=utcnow()))
@@ -555,7 +583,7 @@ def candidate_submissions(session: Session, settings: Settings, invitation: Invi
     assessment = assessment_of(session, invitation)
     choices = {c.problem: c for c in assessment_problems(session, assessment.id)}
     attempts = sorted(load_attempts(session, assessment.id, invitation.id), key=lambda a: (a.entry.submitted_at, a.entry.number), reverse=True)
-    problems = {slug: find_problem(settings, slug) for slug in choices}
+    problems = {slug: choice_problem(settings, choice) for slug, choice in choices.items()}
     return [_entry_view(assessment, choices[a.entry.problem], a, problems[a.entry.problem], now) for a in attempts if a.entry.problem in choices]
 
 
@@ -572,4 +600,4 @@ def candidate_submission(session: Session, settings: Settings, invitation: Invit
     attempt = candidate_attempt(session, invitation, entry_id)
     assessment = assessment_of(session, invitation)
     choice = assessment_choice(session, assessment, attempt.entry.problem)
-    return _entry_view(assessment, choice, attempt, find_problem(settings, attempt.entry.problem), now)
+    return _entry_view(assessment, choice, attempt, choice_problem(settings, choice), now)

@@ -106,7 +106,7 @@ def _grade_claimed(grader: Grader, submission_id: str, claim: submissions.Claim)
     beat.start()
     started = time.monotonic()
     try:
-        result = grade_submission(claim.problem, claim.source, settings, grader.sandbox, on_check=on_check)
+        result = grade_submission(claim.problem, claim.source, settings, grader.sandbox, on_check=on_check, package_hash=claim.package_hash)
     except (InvalidSubmission, ProblemNotFound, InvalidProblem) as exc:
         # The input cannot be graded at all (say, its problem was removed): retrying cannot help.
         with grader.sessions() as session:

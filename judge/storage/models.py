@@ -250,8 +250,13 @@ class Rejudge(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+#: ProblemOwner.team of an admin's upload: a public problem, which only an admin may replace.
+PUBLIC_OWNER = "public"
+
+
 class ProblemOwner(Base):
-    """An uploaded problem that belongs to one team's private bank."""
+    """Who owns an uploaded problem: one team (its private bank), or PUBLIC_OWNER (the public bank).
+    The row is written when an upload claims the slug, before validation."""
 
     __tablename__ = "problem_owners"
 

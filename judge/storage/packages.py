@@ -1,5 +1,6 @@
 """Problem packages uploaded by teams: unpacked safely, validated like `judge problems validate`,
-then moved into the settings-named directory of uploaded problems, which the bank includes."""
+kept as an immutable version and linked into the settings-named directory of uploaded problems,
+which the bank includes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from judge.errors import ChecksFault, InvalidProblem, JudgeError
 from judge.problem import SLUG_PATTERN, Problem, load_problem
 from judge.sandbox.base import Sandbox
 from judge.settings import Settings
+from judge.storage import package_versions
 from judge.validation import validate_problem
 
 _install_lock = threading.Lock()
@@ -32,16 +34,17 @@ class PackageTooLarge(InvalidProblem):
 
 
 class ProblemConflict(JudgeError):
-    """An upload would replace a problem that did not come from an upload."""
+    """An upload would replace a problem its caller does not own (built in, public, or another team's)."""
 
 
 @dataclass(frozen=True)
 class Accepted:
-    """A package that passed validation and is now in the bank."""
+    """A package that passed validation and is now in the bank, as version `package_hash`."""
 
     problem: Problem
     replaced: bool
     report: list[str]
+    package_hash: str = ""
 
 
 def uploads_dir(settings: Settings) -> Path:
@@ -79,26 +82,35 @@ def _member_path(name: str) -> PurePosixPath:
 
 
 class _Writer:
-    """Writes members under `dest`, counting files and bytes against the caps."""
+    """Writes members under `dest`, counting entries (files and directories) and bytes against the caps."""
 
     def __init__(self, dest: Path, settings: Settings) -> None:
         self.dest = dest
-        self.max_files = settings.max_package_files
+        self.max_entries = settings.max_package_files
         self.max_bytes = settings.max_package_unpacked_bytes
-        self.files = 0
+        self.entries = 0
         self.bytes = 0
 
+    def _count(self) -> None:
+        self.entries += 1
+        if self.entries > self.max_entries:
+            raise PackageTooLarge(f"the package has more than {self.max_entries} files and directories")
+
     def directory(self, rel: PurePosixPath) -> None:
-        """Make one member directory."""
-        (self.dest / rel).mkdir(parents=True, exist_ok=True)
+        """Make one member directory, and any missing parent, each counted as an entry."""
+        # Parents a member only implies are counted too: thousands of empty directories cost as much as files.
+        for part in [*reversed(rel.parents[:-1]), rel]:
+            target = self.dest / part
+            if not target.is_dir():
+                self._count()
+                target.mkdir()
 
     def file(self, rel: PurePosixPath, stream: io.BufferedIOBase) -> None:
         """Write one member file from `stream`, within the caps."""
-        self.files += 1
-        if self.files > self.max_files:
-            raise PackageTooLarge(f"the package has more than {self.max_files} files")
+        self._count()
+        if rel.parent != PurePosixPath("."):
+            self.directory(rel.parent)
         target = self.dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
         # O_EXCL|O_NOFOLLOW: a duplicate member cannot overwrite a file or write through a link.
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         with os.fdopen(fd, "wb") as out:
@@ -178,15 +190,26 @@ def _declared_slug(root: Path) -> str:
     return slug
 
 
-def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Callable[[str], None] | None = None) -> Accepted:
+#: What `accept_package` calls with the slug before validating: refuse it (ProblemConflict), or
+#: claim it and return how to give the claim up should the package be refused (None: nothing to give up).
+Claim = Callable[[str], Callable[[], None] | None]
+
+
+def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Claim | None = None) -> Accepted:
     """Unpack, validate (reference full marks, starter 0, every mutant caught, runs identical) and
-    install one problem package. `settings` are the service's (with_uploads). An upload may replace
-    an earlier upload of the same slug, never a built-in problem (ProblemConflict); `claim`, given the
-    slug before the (slow) validation, may refuse it too (another team's private problem)."""
+    install one problem package as a new version. `settings` are the service's (with_uploads). An
+    upload may replace an earlier upload of the same slug, never a built-in problem (ProblemConflict);
+    `claim`, given the slug before the (slow) validation, may refuse it too (another owner's problem),
+    and is undone when the package is refused.
+
+    The package is kept in the version store (judge.storage.package_versions) and the slug's entry in
+    the uploads directory is switched to it in one atomic step; earlier versions stay as they were,
+    for the assessments created with them."""
     uploads = uploads_dir(settings)
     staging_parent = uploads.with_name(uploads.name + ".staging")
     staging_parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="upload-", dir=staging_parent))
+    release = None
     try:
         unpacked = staging / "unpacked"
         unpacked.mkdir()
@@ -197,7 +220,7 @@ def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Cal
         if slug in builtin:
             raise ProblemConflict(f"problem {slug!r} is built in; an upload cannot replace it")
         if claim is not None:
-            claim(slug)
+            release = claim(slug)
         candidate_root = staging / "pkg" / slug
         candidate_root.parent.mkdir()
         root.rename(candidate_root)
@@ -217,17 +240,26 @@ def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Cal
         if not report.ok:
             failures = "; ".join(line.removeprefix("FAIL").strip() for line in lines if line.startswith("FAIL"))
             raise InvalidProblem(f"problem {slug!r} failed validation: {failures}")
-        replaced = _install(candidate_root, uploads / slug, staging)
-        return Accepted(problem=load_problem(uploads / slug), replaced=replaced, report=lines)
+        version = package_versions.store(settings, candidate_root)
+        replaced = _install(package_versions.version_dir(settings, slug, version), uploads / slug, staging)
+        release = None
+        return Accepted(problem=load_problem(uploads / slug), replaced=replaced, report=lines, package_hash=version)
     finally:
+        if release is not None:
+            release()
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _install(source: Path, target: Path, staging: Path) -> bool:
-    """Move the validated package into place; an earlier upload is swapped out, not merged."""
+def _install(version: Path, target: Path, staging: Path) -> bool:
+    """Point the uploads directory's entry `target` at the stored `version`, in one atomic rename:
+    a reader finds the previous version or the new one, never none or half of one."""
     with _install_lock:
-        replaced = target.exists()
-        if replaced:
+        replaced = target.exists() or target.is_symlink()
+        link = staging / "link"
+        os.symlink(os.path.relpath(version, target.parent), link)
+        if target.is_dir() and not target.is_symlink():
+            # An upload installed before versions were kept is a plain directory, which no rename
+            # can replace: it is moved aside first (once per slug).
             target.rename(staging / "previous")
-        source.rename(target)
+        os.replace(link, target)
         return replaced

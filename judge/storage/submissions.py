@@ -165,6 +165,7 @@ class Claim:
     attempt: int = 0
     problem: str = ""
     source: bytes = b""
+    package_hash: str | None = None
 
 
 def claim(session: Session, submission_id: str, *, worker: str, max_attempts: int, heartbeat_timeout_s: float) -> Claim:
@@ -182,7 +183,7 @@ def claim(session: Session, submission_id: str, *, worker: str, max_attempts: in
     if row.status == SubmissionStatus.RUNNING.value and row.heartbeat_at and row.heartbeat_at > now - timedelta(seconds=heartbeat_timeout_s):
         return Claim(ClaimState.BUSY)
     # Read everything before the UPDATE: it refreshes `row` in the session.
-    seen, problem, source = row.attempts, row.problem, row.source
+    seen, problem, source, version = row.attempts, row.problem, row.source, row.package_hash
     guard = (Submission.id == submission_id, Submission.attempts == seen, Submission.status == row.status)
     if seen >= max_attempts:
         message = f"grading failed {seen} times (its worker died or the sandbox failed); giving up"
@@ -197,7 +198,7 @@ def claim(session: Session, submission_id: str, *, worker: str, max_attempts: in
     session.commit()
     if taken.rowcount != 1:
         return Claim(ClaimState.BUSY)
-    return Claim(ClaimState.CLAIMED, attempt=seen + 1, problem=problem, source=source)
+    return Claim(ClaimState.CLAIMED, attempt=seen + 1, problem=problem, source=source, package_hash=version)
 
 
 def release_stale(session: Session, *, heartbeat_timeout_s: float) -> list[str] | None:

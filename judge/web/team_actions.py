@@ -67,7 +67,7 @@ def rejudge(
         raise ProblemNotInAssessment(f"problem {problem!r} is not part of this assessment") from None
     viewer = viewer_of(member.caller)
     try:
-        accepted = service.rejudge(session, viewer, member.caller.key_id, assessment_id, body, state.enqueue)
+        accepted = service.rejudge(session, state.settings, viewer, member.caller.key_id, assessment_id, body, state.enqueue)
     except InvalidAssessment as exc:
         return dashboard_page(request, state, session, member, assessment_id, rejudge_error=str(exc), status_code=422)
     started = "1" if accepted.created else "0"

@@ -742,7 +742,8 @@ def test_rejudge_after_the_team_fixes_a_problems_checks_regrades_the_same_source
     fixed["problem.toml"] = fixed["problem.toml"].replace(b'id = "beta"', b'id = "beta_fixed"')
     fixed["checks/test_tiny.py"] = fixed["checks/test_tiny.py"].replace(b"def test_beta(", b"def test_beta_fixed(")
     assert upload(fixed).status_code == 200
-    assert acme.call("POST", f"/assessments/{assessment['id']}/rejudge", json={"problem": "tiny-upload"}).status_code == 202
+    body = {"problem": "tiny-upload", "current_package": True}
+    assert acme.call("POST", f"/assessments/{assessment['id']}/rejudge", json=body).status_code == 202
     regraded = ada.wait(first["id"])
     assert regraded["id"] == first["id"] and regraded["score"] == 6
     assert [c["id"] for c in regraded["checks"]] == ["alpha", "beta_fixed"]

@@ -136,7 +136,21 @@ def test_upload_rejects_zip_links(service):
 
 def test_upload_file_count_cap(start_service):
     service = start_service(max_package_files=5)
-    assert_problem(upload(service, zip_bytes(tiny_package())), 413, "the package has more than 5 files")
+    assert_problem(upload(service, zip_bytes(tiny_package())), 413, "the package has more than 5 files and directories")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {f"empty{i}/": b"" for i in range(15)},  # directory members
+        {"/".join(f"d{i}" for i in range(15)) + "/x.txt": b"x"},  # directories a member only implies
+    ],
+    ids=["members", "implied"],
+)
+def test_upload_directories_count_against_the_entry_cap(start_service, extra):
+    # tiny_package is 8 files in 3 directories: within a cap of 20 by files alone, over it with its directories.
+    service = start_service(max_package_files=20)
+    assert_problem(upload(service, zip_bytes({**tiny_package(), **extra})), 413, "the package has more than 20 files and directories")
 
 
 def test_upload_unpacked_size_cap(start_service):

@@ -159,15 +159,17 @@ def export(
     response_model=RejudgeAccepted,
     summary="Grade every submission again",
     description=(
-        "After fixing a problem's checks: grades every submission of the assessment (or of `problem`) again "
-        "from its stored source, as a new round; the latest grading counts. While the latest round of the "
+        "Grades every submission of the assessment (or of `problem`) again from its stored source, as a new "
+        "round; the latest grading counts. It grades with the package versions the assessment was created with; "
+        "after fixing a problem's checks, ask for `current_package` to grade (from then on) with the problem's "
+        "current package. While the latest round of the "
         "same scope is still grading, asking again returns it (200, created false) instead of a new round."
     ),
     responses={**ERRORS, **NOT_FOUND, **INVALID, 200: {"model": RejudgeAccepted, "description": "An unfinished round already running."}},
 )
 def rejudge(assessment_id: AssessmentId, response: Response, session: DbSession, state: State, caller: TeamCaller, body: RejudgeCreate | None = None) -> RejudgeAccepted:
     """Start (or return) a rejudge round."""
-    accepted = service.rejudge(session, viewer_of(caller), caller.key_id, assessment_id, body or RejudgeCreate(), state.enqueue)
+    accepted = service.rejudge(session, state.settings, viewer_of(caller), caller.key_id, assessment_id, body or RejudgeCreate(), state.enqueue)
     if not accepted.created:
         response.status_code = 200
     return accepted

@@ -176,8 +176,9 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
             invitation = session.get(Invitation, invitation_id)
             attempt = service.candidate_attempt(session, invitation, entry_id)
             assessment = service.assessment_of(session, invitation)
-            points = service.assessment_choice(session, assessment, attempt.entry.problem).points
-            problem = service.find_problem(settings, attempt.entry.problem)
+            choice = service.assessment_choice(session, assessment, attempt.entry.problem)
+            points = choice.points
+            problem = service.choice_problem(settings, choice)
             level = feedback.level_at(assessment, state.clock())
             grading = attempt.current
             total = len(problem.check_specs) if problem else 0

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from judge.api.auth import Caller
-from judge.api.deps import CurrentCaller, DbSession, ServiceState, State, TeamCaller, viewer_of
+from judge.api.deps import CurrentCaller, DbSession, State, TeamCaller, viewer_of
 from judge.api.errors import PayloadTooLarge
 from judge.api.schemas import ProblemAccepted, ProblemDetail, ProblemDetails, ProblemSummary
 from judge.assessments import banks
@@ -92,13 +92,15 @@ def get_starter(slug: Slug, state: State, session: DbSession, caller: CurrentCal
         "rejected; size and file-count caps apply) and accepted only if it validates like "
         "`judge problems validate`: the reference scores full marks twice identically, the starter 0, and "
         "every mutant loses a check. Validation grades several times, so the answer can take minutes. "
-        "201 for a new problem, 200 when it replaced an earlier upload of the same slug."
+        "201 for a new problem, 200 when it replaced an earlier upload of the same slug (a new version: "
+        "assessments created before keep grading with the version they were created with). Only the "
+        "slug's owner replaces it: the uploading team, or for a public problem an admin key."
     ),
     responses={
         **ERRORS,
         200: {"model": ProblemAccepted, "description": "Replaced an earlier upload."},
         403: {"model": ProblemDetails, "description": "A candidate key."},
-        409: {"model": ProblemDetails, "description": "The slug is a built-in problem."},
+        409: {"model": ProblemDetails, "description": "The slug is a built-in problem, or someone else's upload (public, or another team's)."},
         413: {"model": ProblemDetails, "description": "Over the package size or file-count caps."},
         422: {"model": ProblemDetails, "description": "Not a safe archive, not a valid package, or failed validation."},
     },
@@ -117,7 +119,8 @@ async def upload_problem(
     # An admin's upload joins the public bank; a team's stays in its private bank.
     team = caller.team if caller.role is Role.TEAM else None
     sandbox = await run_in_threadpool(state.sandbox)
-    accepted = await run_in_threadpool(accept_package, data, settings, sandbox, lambda slug: _claim(state, team, slug))
+    claim = banks.upload_claim(state.sessions, settings, team, caller.key_id)
+    accepted = await run_in_threadpool(accept_package, data, settings, sandbox, claim)
     with state.sessions() as session:
         await run_in_threadpool(banks.record_upload, session, accepted.problem.slug, team, caller.key_id)
     if accepted.replaced:
@@ -129,8 +132,3 @@ async def upload_problem(
         problem=ProblemSummary.of(accepted.problem),
     )
 
-
-def _claim(state: ServiceState, team: str | None, slug: str) -> None:
-    """Refuse an upload by `team` over another team's private problem (ProblemConflict)."""
-    with state.sessions() as session:
-        banks.claim_upload(session, state.settings, slug, team)

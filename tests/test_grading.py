@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from judge.errors import ChecksFault, InvalidSubmission, SandboxFault
+from judge.errors import ChecksFault, InvalidSubmission, ProblemNotFound, SandboxFault
 from judge.grading import build_job, grade_submission
 from judge.harness.isolation import IsolationPolicy
 from judge.problem import load_problem
 from judge.result import Outcome, Verdict
 from judge.sandbox.process import ProcessSandbox
 from judge.settings import Settings
+from judge.storage import package_versions
 from judge.workspace import prepare_workspace
-from tests.problem_factory import SOLUTION, make_problem
+from tests.problem_factory import HIDDEN, SOLUTION, make_problem
 
 
 @pytest.fixture
@@ -156,3 +157,25 @@ def test_job_clamps_limits_and_hides_the_bank(tmp_path):
     assert str(tmp_path.resolve()) in job.config.policy.hide_paths
     assert str(workspace.trusted_dir) in job.config.policy.hide_paths
     assert job.config.check_ids == ["adds", "adds_broadcast", "shape"]
+
+
+def test_a_stored_package_version_is_graded_whatever_the_bank_holds_now_and_stays_hidden(tmp_path):
+    bank = tmp_path / "bank"
+    directory = make_problem(bank)
+    settings = Settings(problems_dirs=[bank], data_dir=tmp_path / "data")
+    version = package_versions.snapshot(settings, load_problem(directory))
+    # The bank's package changes afterwards: its hidden check now fails every submission.
+    (directory / "checks" / "test_add.py").write_text(HIDDEN.replace("def test_shape(candidate):\n", "def test_shape(candidate):\n    assert False, 'changed'\n"))
+    sandbox = ProcessSandbox(Settings())
+    assert grade_submission("tiny-add", SOLUTION.encode(), settings, sandbox).verdict is not Verdict.ACCEPTED
+    result = grade_submission("tiny-add", SOLUTION.encode(), settings, sandbox, package_hash=version)
+    assert result.verdict is Verdict.ACCEPTED and result.score == result.max_score == 4
+    with pytest.raises(ProblemNotFound):
+        grade_submission("tiny-add", SOLUTION.encode(), settings, sandbox, package_hash="0" * 64)
+    stored = package_versions.load_version(settings, "tiny-add", version)
+    workspace = prepare_workspace(stored, b"", None)
+    try:
+        hidden = build_job(stored, workspace, settings, uid=None).config.policy.hide_paths
+    finally:
+        workspace.remove()
+    assert any(package_versions.versions_dir(settings).is_relative_to(path) for path in hidden)

@@ -495,7 +495,10 @@ def keys_create(
     except ValueError:
         raise fail(f"unknown role {role!r} (choose from admin, team, candidate)", EXIT_BAD_INPUT) from None
     with _service_sessions(Settings())() as session:
-        new = keys.create_key(session, chosen, name or f"{chosen.value} key", team=team)
+        try:
+            new = keys.create_key(session, chosen, name or f"{chosen.value} key", team=team)
+        except ValueError as exc:
+            raise fail(str(exc), EXIT_BAD_INPUT) from None
     errors.print(f"created {chosen.value} key {new.row.id}; it is shown only this once:", highlight=False)
     sys.stdout.write(new.secret + "\n")
 

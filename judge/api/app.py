@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from judge.api import errors, openapi
-from judge.api.auth import RateLimiter
 from judge.api.deps import ServiceState
 from judge.api.errors import PayloadTooLarge, problem_response
 from judge.api.metrics import registry
+from judge.api.ratelimits import RateLimits
 from judge.api.routes import assessments, candidate, health, problems, submissions
 from judge.api.schemas import API_PREFIX
 from judge.queue.dispatch import HeartbeatSweeper, Redispatcher, make_dispatcher, recover
@@ -79,7 +79,7 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
         sessions=sessions,
         dispatcher=make_dispatcher(settings, sessions, sandbox_factory),
         sandbox_factory=sandbox_factory,
-        limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        limits=RateLimits(settings),
         registry=registry(sessions),
     )
 

@@ -17,9 +17,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from judge.api.deps import DbSession, State
+from judge.api.deps import DbSession, State, get_state
 from judge.api.errors import JUDGE_ERROR_STATUS, Unauthorized
-from judge.api.routes.candidate import TOKEN_COOKIE as INVITATION_COOKIE
+from judge.api.routes.candidate import TOKEN_COOKIE as INVITATION_COOKIE, open_invitation
 from judge.assessments import service
 from judge.assessments.errors import AssessmentError
 from judge.assessments.schemas import CandidateProblem, CandidateSubmissionCreate
@@ -39,11 +39,11 @@ MAX_TOKEN_CHARS = 200
 
 
 def _invitation(request: Request, session: Session, now: datetime) -> Invitation:
-    """The invitation of the browser's invitation cookie; 401 without a valid one."""
+    """The invitation of the browser's invitation cookie, within its rate limit; 401 without a valid one."""
     token = request.cookies.get(TOKEN_COOKIE)
     if not token:
         raise Unauthorized("open the link from your invitation to take the assessment")
-    return service.authenticate(session, token, now)
+    return open_invitation(request, get_state(request), session, token, now)
 
 
 def _status_of(exc: JudgeError) -> int:
@@ -54,7 +54,7 @@ def _status_of(exc: JudgeError) -> int:
 def landing(token: Annotated[str, Path(max_length=MAX_TOKEN_CHARS)], request: Request, state: State, session: DbSession) -> Response:
     """The invitation link: who invites whom to what, and the rules; keeps the token in a cookie."""
     now = state.clock()
-    invitation = service.authenticate(session, token, now)
+    invitation = open_invitation(request, state, session, token, now)
     view = service.overview(session, state.settings, invitation, now)
     response = page(request, state.settings, "candidate/landing.html", {"view": view})
     max_age = max(1, int((invitation.expires_at - now).total_seconds()))

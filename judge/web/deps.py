@@ -32,13 +32,15 @@ def member_of(row: ApiKey) -> TeamMember:
 
 
 def get_member(request: Request, state: State, session: DbSession) -> TeamMember:
-    """The signed-in team member; Unauthorized (a redirect to sign in, on pages) without a live session."""
+    """The signed-in team member, within their key's rate limit (shared with the key's API calls);
+    Unauthorized (a redirect to sign in, on pages) without a live session."""
     key_id = read_session(session_secret(state.settings), request.cookies.get(SESSION_COOKIE))
     row = session.get(ApiKey, key_id) if key_id else None
     if row is None or row.revoked_at is not None:
         raise Unauthorized(SIGN_IN_MESSAGE)
     if Role(row.role) not in (Role.ADMIN, Role.TEAM):
         raise Forbidden("team pages need a team or admin key; this key is a candidate key")
+    state.limits.take(row.id)
     return member_of(row)
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from judge.api.client import client_address
 from judge.api.deps import DbSession, State, viewer_of
 from judge.assessments import reports, service
 from judge.assessments.schemas import InvitationCreate
@@ -46,10 +47,14 @@ def login(
     api_key: Annotated[str, Form(max_length=500)],
     next: Annotated[str | None, Form()] = None,  # noqa: A002
 ) -> Response:
-    """Check the key and start a session: a signed HttpOnly, SameSite=Strict cookie naming it."""
+    """Check the key and start a session: a signed HttpOnly, SameSite=Strict cookie naming it. A key that
+    is not valid counts as a failed authentication of the client's address; once those are too many, 429."""
+    address = client_address(request, state.settings)
+    state.limits.admit(address)
     row = keys.authenticate(session, api_key.strip())
     error = None
     if row is None:
+        state.limits.failed(address)
         error = "That API key is not valid (unknown, mistyped or revoked)."
     elif Role(row.role) not in (Role.ADMIN, Role.TEAM):
         error = "That is a candidate key; team pages need a team or admin key."

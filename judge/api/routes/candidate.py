@@ -10,19 +10,21 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Header, Path, Query, Security
+from fastapi import APIRouter, Cookie, Depends, Header, Path, Query, Request, Security
 from fastapi.responses import StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from judge.api.client import client_address
 from judge.api.deps import DbSession, ServiceState, State
 from judge.api.event_stream import Progress, progress_events
-from judge.api.errors import RateLimited
 from judge.api.schemas import ProblemDetails
 from judge.assessments import feedback, service
-from judge.assessments.errors import InvalidInvitationToken
+from judge.assessments.errors import InvalidInvitationToken, InvitationExpired
 from judge.assessments.schemas import (
     CandidateOverview,
     CandidateProblem,
@@ -52,7 +54,22 @@ CONFLICT = {409: {"model": ProblemDetails, "description": "Not started yet, or e
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="The problem's slug.")]
 
 
+def open_invitation(request: Request, state: ServiceState, session: Session, token: str, now: datetime) -> Invitation:
+    """The invitation `token` opens, within its rate limit (429 over it); a token that opens none counts as a
+    failed authentication of the client's address, and once those are too many, 429 before looking."""
+    address = client_address(request, state.settings)
+    state.limits.admit(address)
+    try:
+        invitation = service.authenticate(session, token, now)
+    except (InvalidInvitationToken, InvitationExpired):
+        state.limits.failed(address)
+        raise
+    state.limits.take(f"invitation:{invitation.id}")
+    return invitation
+
+
 def get_invitation(
+    request: Request,
     state: State,
     session: DbSession,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
@@ -63,11 +80,7 @@ def get_invitation(
     presented = (bearer.credentials if bearer is not None else None) or header or cookie
     if not presented:
         raise InvalidInvitationToken("an invitation token is required: open the link from your invitation")
-    invitation = service.authenticate(session, presented, state.clock())
-    wait = state.limiter.take(f"invitation:{invitation.id}")
-    if wait:
-        raise RateLimited(f"too many requests; retry in {wait} s", wait)
-    return invitation
+    return open_invitation(request, state, session, presented, state.clock())
 
 
 CurrentInvitation = Annotated[Invitation, Depends(get_invitation)]

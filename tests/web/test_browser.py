@@ -74,7 +74,7 @@ def test_candidate_takes_the_assessment_with_live_progress_and_a_loss_plot(serve
     browser.delete_all_cookies()
     browser.get(server.base + issued["link"])
     assert "Hello Ada" in browser.find_element(By.TAG_NAME, "main").text
-    browser.find_element(By.LINK_TEXT, "Continue to the assessment").click()
+    browser.find_element(By.ID, "continue").click()
     browser.find_element(By.ID, "start").click()
     wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "[data-remaining]")), message="the clock after Start")
     clock = browser.find_element(By.ID, "clock")
@@ -119,7 +119,7 @@ def test_candidate_answers_the_quiz(server, browser, assessment):
     issued = invite(server.api, server.team_key, assessment["id"], "Quinn")
     browser.delete_all_cookies()
     browser.get(server.base + issued["link"])
-    browser.get(server.base + "/take")
+    browser.find_element(By.ID, "continue").click()
     browser.find_element(By.ID, "start").click()
     problem = load_problem(PROBLEMS / "aigc-concepts")
     browser.find_element(By.LINK_TEXT, problem.spec.title).click()

@@ -134,6 +134,23 @@ def test_candidate_answers_the_quiz(server, browser, assessment):
     assert score.get_attribute("data-score") == score.get_attribute("data-max") == f"{problem.max_score:g}"
 
 
+def test_opening_another_candidate_s_link_asks_before_switching(server, browser, assessment):
+    ada, eve = (invite(server.api, server.team_key, assessment["id"], name) for name in ("Ada", "Eve"))
+    browser.delete_all_cookies()
+    browser.get(server.base + ada["link"])
+    browser.find_element(By.ID, "continue").click()
+    wait_for(browser, ready.presence_of_element_located((By.ID, "start")), message="Ada's overview")
+    browser.get(server.base + eve["link"])
+    assert "as Ada" in browser.find_element(By.ID, "switch-consequences").text
+    browser.find_element(By.ID, "keep-current").click()
+    wait_for(browser, ready.presence_of_element_located((By.ID, "start")), message="back to Ada's overview")
+    browser.get(server.base + eve["link"])
+    browser.find_element(By.ID, "confirm-switch").click()
+    wait_for(browser, ready.url_to_be(server.base + "/take"), message="Eve's overview")
+    browser.get(server.base + ada["link"])
+    assert "as Eve" in browser.find_element(By.ID, "switch-consequences").text, "the browser now takes Eve's invitation"
+
+
 def test_team_member_sees_the_report_histogram_and_a_similar_pair(server, browser, assessment):
     reference = load_problem(PROBLEMS / "vae-mnist").solution_path.read_text()
     twins = {"Bo": reference.replace("latent_dim", "z_dim"), "Cy": "import subprocess\n" + reference.replace("latent_dim", "z_size")}

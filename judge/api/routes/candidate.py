@@ -1,7 +1,10 @@
 """/candidate: a candidate taking an assessment, authenticated by their invitation token (not an API key).
 
 The token comes as `Authorization: Bearer inv_...`, as `X-Invitation-Token`, or in the cookie the
-invite page sets. Another candidate's submission is a 404, as is a problem outside the assessment.
+invite page sets. A browser sends that cookie whichever site made the request, so a POST that the
+cookie authenticates must also carry `X-CSRF-Token` (the HMAC of the cookie, which only this site's
+candidate pages hand out, in their `csrf-token` meta tag); without it the answer is 403. Another
+candidate's submission is a 404, as is a problem outside the assessment.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from judge.api.client import client_address
 from judge.api.deps import DbSession, ServiceState, State
 from judge.api.event_stream import Progress, progress_events
+from judge.api.errors import Forbidden
 from judge.api.schemas import ProblemDetails
 from judge.assessments import feedback, service
 from judge.assessments.errors import InvalidInvitationToken, InvitationExpired
@@ -35,6 +39,7 @@ from judge.problem import SLUG_PATTERN
 from judge.storage import submissions
 from judge.storage.models import FeedbackLevel, Invitation
 from judge.storage.submissions import FINISHED
+from judge.web.sessions import CSRF_HEADER, invitation_csrf_valid, session_secret
 
 router = APIRouter(prefix="/candidate", tags=["candidate"])
 
@@ -44,12 +49,21 @@ TOKEN_COOKIE = "judge_invitation"
 _bearer = HTTPBearer(auto_error=False, scheme_name="InvitationToken", description="Authorization: Bearer <invitation token>")
 _header = APIKeyHeader(name="X-Invitation-Token", auto_error=False, description="The invitation token, as an alternative to Bearer.")
 
+#: Methods that change nothing: a cross-site request can make them but learns nothing from the answer.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 ERRORS = {
     401: {"model": ProblemDetails, "description": "No invitation token, or an unknown, withdrawn or expired one."},
     429: {"model": ProblemDetails, "description": "Too many requests; see Retry-After."},
 }
 NOT_FOUND = {404: {"model": ProblemDetails, "description": "Not a problem of this assessment, or not one of your submissions."}}
-WINDOW = {403: {"model": ProblemDetails, "description": "Before the window opens, after it closes, or after your time is up."}}
+CSRF = {403: {"model": ProblemDetails, "description": "Authenticated by the invitation cookie without a matching X-CSRF-Token."}}
+WINDOW = {
+    403: {
+        "model": ProblemDetails,
+        "description": "Before the window opens, after it closes, or after your time is up; or the cookie without a matching X-CSRF-Token.",
+    }
+}
 CONFLICT = {409: {"model": ProblemDetails, "description": "Not started yet, or every attempt at the problem used."}}
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="The problem's slug.")]
 
@@ -76,8 +90,13 @@ def get_invitation(
     header: Annotated[str | None, Security(_header)],
     cookie: Annotated[str | None, Cookie(alias=TOKEN_COOKIE, include_in_schema=False)] = None,
 ) -> Invitation:
-    """The invitation the presented token opens, within its rate limit."""
-    presented = (bearer.credentials if bearer is not None else None) or header or cookie
+    """The invitation the presented token opens, within its rate limit; a change that the cookie
+    authenticates needs the cookie's CSRF token too."""
+    presented = (bearer.credentials if bearer is not None else None) or header
+    if not presented and cookie and request.method not in SAFE_METHODS:
+        if not invitation_csrf_valid(session_secret(state.settings), cookie, request.headers.get(CSRF_HEADER)):
+            raise Forbidden(f"a request authenticated by the invitation cookie must carry a matching {CSRF_HEADER} header")
+    presented = presented or cookie
     if not presented:
         raise InvalidInvitationToken("an invitation token is required: open the link from your invitation")
     return open_invitation(request, state, session, presented, state.clock())
@@ -109,7 +128,7 @@ def start(session: DbSession, state: State, invitation: CurrentInvitation) -> Ca
     response_model=CandidateOverview,
     summary="End your assessment now",
     description="No more submissions are accepted; what you submitted is graded and counted.",
-    responses={**ERRORS, **CONFLICT},
+    responses={**ERRORS, **CSRF, **CONFLICT},
 )
 def finish(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
     """End early."""

@@ -128,7 +128,7 @@ def get_upload(upload_id: UploadId, session: DbSession, caller: TeamCaller) -> U
     responses={
         **ERRORS,
         202: {"description": "Queued for validation; poll the Location.", "headers": {"Location": {"description": "The upload's status URL.", "schema": {"type": "string"}}}},
-        403: {"model": ProblemDetails, "description": "A candidate key."},
+        403: {"model": ProblemDetails, "description": "A candidate key, or the key of a team named 'public' (the name stands for the public bank)."},
         409: {"model": ProblemDetails, "description": "The slug is a built-in problem or another team's."},
         413: {"model": ProblemDetails, "description": "Over the package size or file-count caps."},
         422: {"model": ProblemDetails, "description": "Not a safe archive, no problem.toml or slug, or not a loadable package."},
@@ -149,19 +149,27 @@ async def upload_problem(
     owner = _owner(caller)
     # banks knows an admin's upload, which joins the public bank, as team None.
     team = None if owner == uploads.PUBLIC else owner
+    with state.sessions() as session:
+        # Refused before unpacking, too; uploads.create counts again, safely against racing requests.
+        if await run_in_threadpool(uploads.unfinished_of, session, owner) >= settings.max_uploads_per_team:
+            raise _over_cap(settings)
     slug = await run_in_threadpool(precheck, data, settings, lambda slug: _claim(state, team, slug))
     with state.sessions() as session:
         row = await run_in_threadpool(uploads.create, session, owner, caller.key_id, data, slug, settings.max_uploads_per_team)
         if row is None:
-            raise RateLimited(
-                f"{settings.max_uploads_per_team} uploads of this team are already waiting for or in validation; "
-                "poll them (GET /problems/uploads/{id}) and upload again once one is decided",
-                settings.queue_retry_after_s,
-            )
+            raise _over_cap(settings)
         queued = UploadQueued(id=row.id, status=UploadStatus(row.status), slug=slug, created_at=row.created_at, links=upload_links(row))
     await run_in_threadpool(dispatch_upload, state.dispatcher, state.sessions, queued.id)
     response.headers["Location"] = queued.links.self
     return queued
+
+
+def _over_cap(settings: Settings) -> RateLimited:
+    return RateLimited(
+        f"{settings.max_uploads_per_team} uploads of this team are already waiting for or in validation; "
+        "poll them (GET /problems/uploads/{id}) and upload again once one is decided",
+        settings.queue_retry_after_s,
+    )
 
 
 def _owner(caller: Caller) -> str:

@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     max_package_bytes: int = Field(default=16 * 2**20, gt=0, description="Largest problem package upload (compressed).")
     max_package_unpacked_bytes: int = Field(default=64 * 2**20, gt=0, description="Largest problem package once unpacked.")
     max_package_files: int = Field(default=500, gt=0, description="Most files in one problem package.")
+    max_uploads_per_team: int = Field(
+        default=2, ge=1, description="Problem uploads one team (admins: the public bank) may have queued or validating at once; beyond, 429."
+    )
     callback_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key signing result callbacks; None: submissions cannot ask for callbacks."
     )

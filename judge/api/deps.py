@@ -45,7 +45,7 @@ class ServiceState:
         dispatch(self.dispatcher, self.sessions, submission_id)
 
     def sandbox(self) -> Sandbox:
-        """The sandbox this process validates uploaded problems with, made on first use."""
+        """A sandbox made like the graders', on first use, for the readiness check to inspect."""
         if self._sandbox is None:
             self._sandbox = self.sandbox_factory(self.settings)
         return self._sandbox

@@ -439,7 +439,7 @@ def serve(
         if not keys.has_admin(session):
             new = keys.create_key(session, Role.ADMIN, "bootstrap admin (judge serve)")
             console.print(f"created an admin API key; it is shown only this once:\n  [bold]{new.secret}[/]", highlight=False)
-    # The embedded graders grade in it; with Celery, uploaded problems are validated in it.
+    # The embedded graders grade and validate uploaded problems in it; with Celery, readiness inspects it.
     application = create_app(settings, sandbox_factory=lambda _s: backend)
     base = f"http://{settings.host}:{settings.port}"
     console.print(
@@ -495,10 +495,7 @@ def keys_create(
     except ValueError:
         raise fail(f"unknown role {role!r} (choose from admin, team, candidate)", EXIT_BAD_INPUT) from None
     with _service_sessions(Settings())() as session:
-        try:
-            new = keys.create_key(session, chosen, name or f"{chosen.value} key", team=team)
-        except ValueError as exc:
-            raise fail(str(exc), EXIT_BAD_INPUT) from None
+        new = keys.create_key(session, chosen, name or f"{chosen.value} key", team=team)
     errors.print(f"created {chosen.value} key {new.row.id}; it is shown only this once:", highlight=False)
     sys.stdout.write(new.secret + "\n")
 

@@ -105,11 +105,10 @@ def _refuse(slug: str, owner: str, team: str | None) -> ProblemConflict:
     return ProblemConflict(f"problem {slug!r} belongs to another team's private bank; choose another slug")
 
 
-def claim_upload(session: Session, settings: Settings, slug: str, team: str | None, key_id: str | None = None) -> bool:
-    """Claim `slug` for an upload by `team` (None: an admin, whose uploads are public) before its
-    package is validated; True when this made a new claim (see release_upload), False when the
-    caller already owns the slug. ProblemConflict over a slug owned by anyone else, a private
-    directory's problem, or a slug another upload claimed a moment earlier."""
+def check_upload(session: Session, settings: Settings, slug: str, team: str | None) -> ProblemOwner | None:
+    """Refuse (ProblemConflict) an upload by `team` (None: an admin, whose uploads are public) over a
+    slug someone else owns or a private directory's problem, claiming nothing; the slug's owner row
+    (the caller's), or None when the slug is free."""
     in_team_dir = any(slug in ProblemBank(dirs).directories() for dirs in team_directories(settings).values())
     if in_team_dir:
         raise ProblemConflict(f"problem {slug!r} is in a private bank directory; an upload cannot replace it")
@@ -117,10 +116,20 @@ def claim_upload(session: Session, settings: Settings, slug: str, team: str | No
     if row is not None:
         if row.team != _owner(team):
             raise _refuse(slug, row.team, team)
-        return False
+        return row
     if team is not None and slug in ProblemBank([uploads_dir(settings)]).directories():
         # Uploaded before every upload had an owner: only an admin's uploads went unrecorded.
         raise _refuse(slug, PUBLIC_OWNER, team)
+    return None
+
+
+def claim_upload(session: Session, settings: Settings, slug: str, team: str | None, key_id: str | None = None) -> bool:
+    """Claim `slug` for an upload by `team` (None: an admin, whose uploads are public) before its
+    package is validated; True when this made a new claim (see release_upload), False when the
+    caller already owns the slug. ProblemConflict as check_upload says, or over a slug another
+    upload claimed a moment earlier."""
+    if check_upload(session, settings, slug, team) is not None:
+        return False
     # The primary key decides a race: of two uploads claiming a new slug at once, one insert fails.
     session.add(ProblemOwner(problem=slug, team=_owner(team), uploaded_by_key_id=key_id, created_at=utcnow()))
     try:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from judge.storage.models import PUBLIC_OWNER, ApiKey, Role, utcnow
+from judge.storage import team_sessions
+from judge.storage.models import ApiKey, Role, utcnow
 
 PREFIX = "judge"
 #: Compared against when the id is unknown, so that a miss costs the same as a wrong secret.
@@ -36,10 +37,7 @@ def hash_key(key: str) -> str:
 
 def create_key(session: Session, role: Role, name: str, team: str | None = None) -> NewKey:
     """Make, store and commit a key of `role` (of `team`: keys of one team share its assessments and
-    private problems); the returned secret is never stored. ValueError for the team name PUBLIC_OWNER,
-    which marks the public bank's uploads (a team of that name would publish its private problems)."""
-    if team == PUBLIC_OWNER:
-        raise ValueError(f"the team name {PUBLIC_OWNER!r} is reserved for the public bank; choose another")
+    private problems); the returned secret is never stored."""
     key_id = secrets.token_hex(6)
     secret = f"{PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
     row = ApiKey(id=key_id, name=name, role=role.value, key_hash=hash_key(secret), created_at=utcnow(), team=team)
@@ -73,11 +71,12 @@ def list_keys(session: Session) -> list[ApiKey]:
 
 
 def revoke_key(session: Session, key_id: str) -> bool:
-    """Revoke one key; False when no live key has that id."""
+    """Revoke one key and end its team page sessions; False when no live key has that id."""
     row = session.get(ApiKey, key_id)
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = utcnow()
+    team_sessions.end_sessions_of(session, key_id, row.revoked_at)
     session.commit()
     return True
 

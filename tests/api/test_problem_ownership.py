@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import delete, select
 
 from judge.storage import keys
-from judge.storage.models import PUBLIC_OWNER, AssessmentProblem, ProblemOwner, Role, Submission
-from tests.api.packages import tiny_package, zip_bytes
+from judge.storage.models import PUBLIC_OWNER, AssessmentProblem, ProblemOwner, ProblemUpload, Role, Submission
+from tests.api.packages import tiny_package, uploaded, zip_bytes
 from tests.api.test_assessments import T0, Clock, Team, started
 from tests.api.test_errors import assert_problem
 
@@ -38,8 +38,19 @@ def teams(start_service):
 
 
 def upload(caller: Team, files: dict[str, bytes]):
-    """POST /problems with `files` zipped, as `caller`."""
+    """POST /problems with `files` zipped, as `caller`: the answer (202, or a refusal at once)."""
     return caller.call("POST", "/problems", files={"package": ("p.zip", zip_bytes(files), "application/zip")})
+
+
+def installed(caller: Team, files: dict[str, bytes]) -> dict:
+    """Upload `files` as `caller` and wait until validated; the upload's final status."""
+    return uploaded(caller.service.client, zip_bytes(files), caller.service.auth(caller.key))
+
+
+def accepted(caller: Team, files: dict[str, bytes], replaced: bool = False) -> None:
+    """Upload `files` as `caller`; assert it was accepted (replacing an earlier upload or not)."""
+    status = installed(caller, files)
+    assert (status["status"], status["replaced"]) == ("accepted", replaced), status
 
 
 def owner_of(service, slug: str) -> str | None:
@@ -49,7 +60,7 @@ def owner_of(service, slug: str) -> str | None:
 
 def test_a_team_cannot_take_over_an_admins_public_upload(teams):
     service, acme, globex, admin = teams
-    assert upload(admin, tiny_package()).status_code == 201
+    accepted(admin, tiny_package())
     assert owner_of(service, "tiny-upload") == PUBLIC_OWNER
     taken = upload(globex, version_two())
     assert_problem(taken, 409, "problem 'tiny-upload' is a public problem; only an admin key can replace it")
@@ -59,50 +70,49 @@ def test_a_team_cannot_take_over_an_admins_public_upload(teams):
         assert detail.status_code == 200 and detail.json()["title"] == "A tiny problem"
         assert "tiny-upload" in [p["slug"] for p in caller.call("GET", "/problems").json()]
     assert owner_of(service, "tiny-upload") == PUBLIC_OWNER
-    replaced = upload(admin, version_two())
-    assert replaced.status_code == 200 and replaced.json()["replaced"] is True
+    accepted(admin, version_two(), replaced=True)
     assert acme.call("GET", "/problems/tiny-upload").json()["title"] == "A tiny problem, v2"
 
 
 def test_an_upload_made_before_owners_were_recorded_is_public(teams):
     service, _acme, globex, admin = teams
-    assert upload(admin, tiny_package()).status_code == 201
+    accepted(admin, tiny_package())
     with service.state.sessions() as session:
         session.execute(delete(ProblemOwner))
         session.commit()
     assert_problem(upload(globex, version_two()), 409, "problem 'tiny-upload' is a public problem; only an admin key can replace it")
-    assert upload(admin, version_two()).status_code == 200
+    accepted(admin, version_two(), replaced=True)
     assert owner_of(service, "tiny-upload") == PUBLIC_OWNER
 
 
 def test_only_the_owning_team_replaces_its_private_upload(teams):
     service, acme, globex, admin = teams
-    assert upload(acme, tiny_package()).status_code == 201
+    accepted(acme, tiny_package())
     assert_problem(upload(globex, version_two()), 409, "problem 'tiny-upload' belongs to another team's private bank; choose another slug")
     # An admin does not silently turn a team's private problem into a public one either.
     assert_problem(upload(admin, version_two()), 409, "problem 'tiny-upload' belongs to team 'acme''s private bank; an admin upload cannot replace it")
     assert globex.call("GET", "/problems/tiny-upload").status_code == 404
-    assert upload(acme, version_two()).status_code == 200
+    accepted(acme, version_two(), replaced=True)
     assert owner_of(service, "tiny-upload") == "acme"
 
 
 def test_a_refused_upload_gives_its_claim_on_the_slug_up(teams):
     service, acme, globex, _admin = teams
-    broken = upload(globex, tiny_package(mutant="# caught by nothing\n"))
-    assert_problem(broken, 422, "problem 'tiny-upload' failed validation: mutant abs_sum gets full marks")
+    broken = installed(globex, tiny_package(mutant="# caught by nothing\n"))
+    assert (broken["status"], broken["error"]) == ("rejected", "problem 'tiny-upload' failed validation: mutant abs_sum gets full marks")
     assert owner_of(service, "tiny-upload") is None
-    assert upload(acme, tiny_package()).status_code == 201
+    accepted(acme, tiny_package())
     assert owner_of(service, "tiny-upload") == "acme"
 
 
 def test_an_assessment_keeps_grading_the_version_it_was_created_with(teams):
     service, acme, _globex, admin = teams
-    assert upload(admin, tiny_package()).status_code == 201
+    accepted(admin, tiny_package())
     assessment = acme.create(problems=[{"problem": "tiny-upload"}])
     assert assessment["problems"][0]["points"] == 3
     _invitation, ada = started(service, acme, assessment["id"], "Ada")
     # The admin publishes a new version while the assessment runs: beta is now worth 5 of 6 points.
-    assert upload(admin, version_two()).status_code == 200
+    accepted(admin, version_two(), replaced=True)
     graded = ada.submitted(HALF_RIGHT, problem="tiny-upload")
     assert graded["score"] == 1  # alpha's 1 of the created version's 3 raw points, on 3 points
     assert [(c["id"], c["points"], c["max_points"]) for c in graded["checks"]] == [("alpha", 1, 1), ("beta", 0, 2)]
@@ -117,7 +127,9 @@ def test_an_assessment_keeps_grading_the_version_it_was_created_with(teams):
     with service.state.sessions() as session:
         pinned = {row.assessment_id: row.package_hash for row in session.scalars(select(AssessmentProblem))}
         graded_with = session.scalar(select(Submission.package_hash).where(Submission.owner_key_id.is_(None)))
+        versions = set(session.scalars(select(ProblemUpload.package_hash)))
     assert len(set(pinned.values())) == 2 and graded_with == pinned[assessment["id"]]
+    assert versions == set(pinned.values())  # each accepted upload names the version it installed
     # A rejudge grades the same version again, unless the team asks for the current package.
     assert acme.call("POST", f"/assessments/{assessment['id']}/rejudge", json={}).status_code == 202
     assert ada.wait(graded["id"])["score"] == 1

@@ -8,8 +8,7 @@ import threading
 import pytest
 
 from judge.assessments import banks
-from judge.storage import keys
-from judge.storage.models import PUBLIC_OWNER, ProblemOwner, Role
+from judge.storage.models import PUBLIC_OWNER, ProblemOwner
 from judge.storage.packages import ProblemConflict, accept_package, uploads_dir, with_uploads
 from tests.api.packages import tiny_package, zip_bytes
 from tests.api.support import FakeSandbox
@@ -89,7 +88,3 @@ def test_two_uploads_of_one_new_slug_at_once_install_one_package(sessions, datab
         assert session.get(ProblemOwner, "tiny-upload").team == winner
     assert (uploads_dir(settings) / "tiny-upload" / "statement.md").read_text() == statement
 
-
-def test_no_team_can_be_named_like_the_public_bank(sessions):
-    with sessions() as session, pytest.raises(ValueError, match="'public' is reserved for the public bank"):
-        keys.create_key(session, Role.TEAM, "sneaky", team=PUBLIC_OWNER)

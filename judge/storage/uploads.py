@@ -16,10 +16,10 @@ from enum import StrEnum
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from judge.storage.models import ProblemUpload, UploadStatus, utcnow
+from judge.storage.models import PUBLIC_OWNER, ProblemUpload, UploadStatus, utcnow
 
-#: The owner recorded for an admin's upload, which joins the public bank.
-PUBLIC = "public"
+#: The owner recorded for an admin's upload, which joins the public bank (its ProblemOwner's too).
+PUBLIC = PUBLIC_OWNER
 UNFINISHED = (UploadStatus.QUEUED.value, UploadStatus.RUNNING.value)
 FINISHED = (UploadStatus.ACCEPTED.value, UploadStatus.REJECTED.value, UploadStatus.FAILED.value)
 

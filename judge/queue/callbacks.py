@@ -110,13 +110,16 @@ def destination(url: str, settings: Settings, resolve: Resolver = resolve_host) 
         raise CallbackRefused("not a valid http(s) URL")
     host = parsed.raw_host.decode("ascii").lower().rstrip(".")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        addresses = [ipaddress.ip_address(host)]
+        host = str(addresses[0])  # one spelling of an address however the URL wrote it
+    except ValueError:
+        addresses = []
     refused = CallbackRefused(
         f"{host} is not a public address or does not resolve only to public addresses"
         " (an internal receiver must be listed in JUDGE_CALLBACK_ALLOWED_HOSTS)"
     )
-    try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
+    if not addresses:
         try:
             addresses = resolve(host, port)
         except (OSError, UnicodeError):

@@ -188,7 +188,7 @@ def test_422_bad_callback_url(start_service):
         ("http://127.0.0.1:9/hook", "127.0.0.1"),
         ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
         ("http://10.0.0.5:22/", "10.0.0.5"),
-        ("http://[::ffff:192.168.0.1]/", "::ffff:192.168.0.1"),
+        ("http://[::ffff:192.168.0.1]/", "::ffff:c0a8:1"),
         ("http://[fd00::1]:8080/", "fd00::1"),
         ("http://localhost:8080/hook", "localhost"),
     ],

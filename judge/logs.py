@@ -84,11 +84,12 @@ def uvicorn_log_config() -> dict:
 
 
 def redact_celery_logs() -> None:
-    """Keep the filter when Celery replaces the root logger's handlers at worker start."""
+    """Keep the filter when Celery replaces the root logger's handlers at worker start (once per process)."""
     from celery.signals import after_setup_logger, after_setup_task_logger
 
-    def _install(logger: logging.Logger, **_kwargs) -> None:
-        install_redaction(logger)
+    after_setup_logger.connect(_on_celery_logger, weak=False, dispatch_uid="judge.logs.redact")
+    after_setup_task_logger.connect(_on_celery_logger, weak=False, dispatch_uid="judge.logs.redact-task")
 
-    after_setup_logger.connect(_install, weak=False)
-    after_setup_task_logger.connect(_install, weak=False)
+
+def _on_celery_logger(logger: logging.Logger, **_signal_arguments) -> None:
+    install_redaction(logger)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from uvicorn.logging import AccessFormatter
 
-from judge.logs import RedactSecrets, redact
+from judge.logs import RedactSecrets, redact, redact_celery_logs
 from tests.api.support import ServiceProcess, first_admin_key, free_port, judge_command, service_env, wait_healthy
 
 INVITATION = "inv_0123456789abcdef_" + "S3cr3t-invitation_token" * 2
@@ -53,6 +53,21 @@ def test_a_record_whose_argument_or_traceback_holds_a_secret_is_redacted():
     line = logging.Formatter().format(record)
     assert "failed: bad key judge_0a1b2c3d4e5f_[redacted]" in line and "Traceback" in line
     assert API_KEY not in line
+
+
+def test_celerys_own_handlers_get_the_filter_when_a_worker_sets_up_logging():
+    from celery.signals import after_setup_logger
+
+    logger = logging.getLogger("tests.celery-like")
+    handler = logging.StreamHandler()
+    logger.addHandler(handler)
+    try:
+        redact_celery_logs()
+        # What Celery sends after replacing the root logger's handlers at worker start.
+        after_setup_logger.send(sender=None, logger=logger, loglevel=logging.INFO, logfile=None, format="", colorize=False)
+        assert any(isinstance(f, RedactSecrets) for f in handler.filters)
+    finally:
+        logger.removeHandler(handler)
 
 
 def test_the_access_log_of_judge_serve_carries_no_token(tmp_path):

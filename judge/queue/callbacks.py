@@ -192,7 +192,7 @@ def post(
     # Dial the checked address itself: the URL carries it, and the host name travels as the Host header
     # and (https) as the TLS server name, which the certificate is verified against (httpcore's
     # `sni_hostname` request extension). No second lookup happens, so DNS rebinding cannot redirect it.
-    extensions = {"sni_hostname": target.url.host} if target.url.scheme == "https" else {}
+    extensions = {"sni_hostname": target.url.raw_host.decode("ascii")} if target.url.scheme == "https" else {}
     headers["Host"] = target.url.netloc.decode("ascii")
     dialled = target.url.copy_with(host=str(target.address))
     try:

@@ -442,7 +442,7 @@ def serve(
         if not keys.has_admin(session):
             new = keys.create_key(session, Role.ADMIN, "bootstrap admin (judge serve)")
             hand_over_first_key(new.secret, settings)
-    # The embedded graders grade in it; with Celery, uploaded problems are validated in it.
+    # The embedded graders grade and validate uploaded problems in it; with Celery, readiness inspects it.
     application = create_app(settings, sandbox_factory=lambda _s: backend)
     base = f"http://{settings.host}:{settings.port}"
     console.print(

@@ -20,7 +20,9 @@ _INVITATION = re.compile(r"\binv_(?:([0-9a-f]{16})_)?[A-Za-z0-9_-]+")
 _API_KEY = re.compile(r"\bjudge_([0-9a-f]{12})_[A-Za-z0-9_-]+")
 _AUTHORIZATION = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 # Cookies and form fields that carry a session or CSRF token (judge/web/sessions.py).
-_COOKIE = re.compile(r"\b(judge_session|judge_csrf|csrf_token)=[^;&\s\"']+")
+_COOKIE = re.compile(r"\b(judge_session|judge_csrf|judge_invitation|csrf_token)=[^;&\s\"']+")
+# Headers that carry a credential, should a line quote them.
+_HEADER = re.compile(r"\b(X-API-Key|X-Invitation-Token|X-CSRF-Token)(\s*[:=]\s*)[^\s,;\"']+", re.IGNORECASE)
 # Query parameters whose name says they carry a credential, whatever its shape.
 _QUERY_SECRET = re.compile(
     r"([?&][^=&\s\"']*(?:token|key|secret|password|passwd|session|csrf|signature|auth|code)[^=&\s\"']*=)[^&\s\"']*",
@@ -34,6 +36,7 @@ def redact(text: str) -> str:
     text = _API_KEY.sub(lambda m: f"judge_{m.group(1)}_{REDACTED}", text)
     text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _COOKIE.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    text = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     return _QUERY_SECRET.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
 
 

@@ -24,6 +24,8 @@ API_KEY = "judge_0a1b2c3d4e5f_" + "S3cr3t-api-key_value" * 2
         (f"presented {API_KEY}", API_KEY, "judge_0a1b2c3d4e5f_[redacted]"),
         ("Authorization: Bearer opaque.credential-123", "opaque.credential-123", "Bearer [redacted]"),
         ("Cookie: judge_session=eyJrIjoiYWJjIn0.c2lnbmF0dXJl; judge_csrf=abcDEF123", "eyJrIjoiYWJjIn0", "judge_session=[redacted]; judge_csrf=[redacted]"),
+        ("Cookie: judge_invitation=opaqueInvite1", "opaqueInvite1", "judge_invitation=[redacted]"),
+        ("X-API-Key: opaqueKey2, X-CSRF-Token: opaqueCsrf3", "opaque", "X-API-Key: [redacted], X-CSRF-Token: [redacted]"),
         ("POST /team/x csrf_token=Zm9vYmFy&name=a", "Zm9vYmFy", "csrf_token=[redacted]&name=a"),
         ("GET /api/v1/problems?wait=5&token=opaque123&x=1", "opaque123", "?wait=5&token=[redacted]&x=1"),
         ("GET /hook?api_key=opaque456", "opaque456", "?api_key=[redacted]"),

@@ -124,6 +124,14 @@ class Settings(BaseSettings):
     callback_max_attempts: int = Field(default=6, ge=1, le=20, description="Deliveries of one callback before giving up.")
     callback_backoff_s: float = Field(default=2.0, ge=0, description="Delay before the second delivery, doubled after each.")
     callback_timeout_s: float = Field(default=10.0, gt=0, description="How long one callback POST may take.")
+    callback_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Host names and addresses or networks (CIDR) a callback_url may reach although they are not public"
+            " (JSON in JUDGE_CALLBACK_ALLOWED_HOSTS), for a team's own receiver inside the network; every other"
+            " callback host must resolve only to public addresses."
+        ),
+    )
     team_problems_dirs: dict[str, list[Path]] = Field(
         default_factory=dict,
         description="Private problem banks: team -> directories of problems only that team sees and uses (JSON in JUDGE_TEAM_PROBLEMS_DIRS).",

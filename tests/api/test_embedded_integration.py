@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import signal
 import tarfile
 import time
@@ -16,17 +15,16 @@ import pytest
 
 from judge.problem import load_problem
 from tests.api.packages import uploaded
-from tests.api.support import ServiceProcess, free_port, judge_command, service_env, wait_finished, wait_for, wait_healthy
+from tests.api.support import ServiceProcess, first_admin_key, free_port, judge_command, service_env, wait_finished, wait_for, wait_healthy
 from tests.api.test_problems import SEED_SLUGS
 from tests.conftest import PROBLEMS
 
 pytestmark = pytest.mark.integration
 GRADE_TIMEOUT_S = 240
-KEY_LINE = re.compile(r"created an admin API key; it is shown only this once:\s+(judge_\S+)")
 
 
 class Embedded:
-    """A `judge serve` process and a client holding the admin key it printed on first start."""
+    """A `judge serve` process and a client holding the admin key it wrote on first start."""
 
     def __init__(self, tmp) -> None:
         self.port = free_port()
@@ -35,7 +33,8 @@ class Embedded:
         self.log_path = tmp / "serve.log"
         self.process = ServiceProcess(judge_command("serve"), self.env, self.log_path).start()
         wait_healthy(self.base, self.process)
-        key = wait_for(lambda: KEY_LINE.search(self.process.log()), 10, "the bootstrap admin key").group(1)
+        key = first_admin_key(self.env)
+        assert key not in self.process.log(), "without a terminal the key is written to a file, never to the log"
         self.client = httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {key}"}, timeout=60)
 
     def restart(self, sig: int) -> None:

@@ -31,6 +31,11 @@ from judge.storage.models import (
 )
 
 FINISHED = (SubmissionStatus.COMPLETED.value, SubmissionStatus.FAILED.value)
+UNFINISHED = (SubmissionStatus.QUEUED.value, SubmissionStatus.RUNNING.value)
+#: submissions.priority of candidates' and teams' own work; every dispatcher grades higher first.
+NORMAL_PRIORITY = 0
+#: A rejudge's gradings: taken only when no normal work waits, and never counted in `queue_depth`.
+REJUDGE_PRIORITY = -10
 #: Any constant the API processes share: the one sweeping stale heartbeats holds it (see release_stale).
 SWEEP_LOCK_ID = 4_711_002
 
@@ -132,8 +137,22 @@ def get_readable(session: Session, reader: Reader, submission_id: str) -> Submis
 
 
 def queue_depth(session: Session) -> int:
-    """Submissions waiting to be graded."""
-    return session.scalar(select(func.count()).where(Submission.status == SubmissionStatus.QUEUED.value)) or 0
+    """Submissions of normal priority waiting to be graded (what POST /submissions is limited by);
+    rejudges' gradings wait behind them and are left out, so that a big rejudge cannot lock anyone out."""
+    query = select(func.count()).where(Submission.status == SubmissionStatus.QUEUED.value, Submission.priority >= NORMAL_PRIORITY)
+    return session.scalar(query) or 0
+
+
+def low_priority_backlog(session: Session) -> int:
+    """Submissions below normal priority (rejudges' gradings) waiting to be graded."""
+    query = select(func.count()).where(Submission.status == SubmissionStatus.QUEUED.value, Submission.priority < NORMAL_PRIORITY)
+    return session.scalar(query) or 0
+
+
+def priority_of(session: Session, submission_id: str) -> int:
+    """A submission's priority (higher is graded first); normal for an unknown id."""
+    priority = session.scalar(select(Submission.priority).where(Submission.id == submission_id))
+    return NORMAL_PRIORITY if priority is None else priority
 
 
 def mark_dispatched(session: Session, submission_id: str) -> None:

@@ -230,6 +230,22 @@ def test_a_rejudge_with_nothing_to_grade_says_so_next_to_the_form(service):
     assert odd.status_code == 404
 
 
+def test_a_second_rejudge_while_a_round_grades_is_refused_next_to_the_form(service):
+    made = make_assessment(service.client, service.team)
+    _submit(service, invite(service.client, service.team, made["id"], "Ada")["token"], "# ada\n# fake: sleep=0.3\n")
+    sign_in(service, service.team)
+    path = f"/team/assessments/{made['id']}"
+    token = csrf_of(service.client.get(path).text)
+    assert service.client.post(f"{path}/rejudges", data={"csrf_token": token, "problem": ""}, follow_redirects=False).status_code == 303
+    # The round's one grading takes seconds (a pause per check): it is still open now.
+    again = service.client.post(f"{path}/rejudges", data={"csrf_token": token, "problem": "vae-mnist"})
+    assert again.status_code == 409 and "rejudge round 1 (every problem) is still grading" in html.unescape(again.text)
+    assert 'id="rejudge-error"' in again.text
+    _until_graded(service, f"{path}/rejudges")
+    report = service.client.get(f"/api/v1/assessments/{made['id']}/rejudges", headers=service.auth(service.team)).json()
+    assert [r["round"] for r in report] == [1]
+
+
 def test_rejudge_refusals_no_session_bad_csrf_another_team(service):
     made = make_assessment(service.client, service.team)
     _submit(service, invite(service.client, service.team, made["id"], "Ada")["token"], "# ada\n")

@@ -439,7 +439,7 @@ def serve(
         if not keys.has_admin(session):
             new = keys.create_key(session, Role.ADMIN, "bootstrap admin (judge serve)")
             console.print(f"created an admin API key; it is shown only this once:\n  [bold]{new.secret}[/]", highlight=False)
-    # The embedded graders grade in it; with Celery, uploaded problems are validated in it.
+    # The embedded graders grade and validate uploaded problems in it; with Celery, readiness inspects it.
     application = create_app(settings, sandbox_factory=lambda _s: backend)
     base = f"http://{settings.host}:{settings.port}"
     console.print(

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from judge.problem import load_problem
+from tests.api.packages import uploaded
 from tests.api.support import ServiceProcess, free_port, judge_command, service_env, wait_finished, wait_for, wait_healthy
 from tests.api.test_problems import SEED_SLUGS
 from tests.conftest import PROBLEMS
@@ -119,9 +120,9 @@ def test_upload_of_a_real_package(server):
                 info = tarfile.TarInfo(f"uploaded-quiz/{path.relative_to(source)}")
                 info.size = len(data)
                 archive.addfile(info, io.BytesIO(data))
-    answer = server.client.post("/api/v1/problems", files={"package": ("quiz.tgz", buffer.getvalue())}, timeout=GRADE_TIMEOUT_S)
-    assert answer.status_code == 201, answer.text
-    assert all(line.startswith("ok") for line in answer.json()["validation"][1:])
+    body = uploaded(server.client, buffer.getvalue(), {}, name="quiz.tgz", timeout_s=GRADE_TIMEOUT_S, poll_s=1)
+    assert body["status"] == "accepted", body
+    assert all(line.startswith("ok") for line in body["validation"][1:])
     solution = json.loads((source / "solution.json").read_text())
     submission_id = server.submit("uploaded-quiz", json.dumps(solution).encode())
     done = wait_finished(server.client, submission_id, 60)

@@ -201,12 +201,12 @@ def test_415_other_content_type(service):
 
 
 def test_429_over_the_rate_limit(start_service):
-    service = start_service(rate_limit_per_minute=1, rate_limit_burst=3)
+    service = start_service(rate_limit_per_minute=3, rate_limit_burst=30)
     for _ in range(3):
         assert service.client.get("/api/v1/problems", headers=service.auth(service.candidate)).status_code == 200
     answer = service.client.get("/api/v1/problems", headers=service.auth(service.candidate))
     body = assert_problem(answer, 429, answer.json()["detail"])
-    assert body["detail"].startswith("rate limit of 1 requests a minute exceeded; retry in ")
+    assert body["detail"].startswith("rate limit of 3 requests a minute exceeded; retry in ")
     assert 1 <= int(answer.headers["retry-after"]) <= 60
     # Limits are per key: another key is unaffected.
     assert service.client.get("/api/v1/problems", headers=service.auth(service.team)).status_code == 200

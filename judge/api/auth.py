@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from judge.storage.models import Role
+from judge.storage.submissions import Reader
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,6 @@ class Caller:
     team: str | None = None  # the team of a team or admin key; None for candidate keys
 
     @property
-    def sees_all(self) -> bool:
-        """Admins and teams see every submission; a candidate only its own."""
-        return self.role in (Role.ADMIN, Role.TEAM)
+    def reader(self) -> Reader:
+        """Whose submissions the caller may read: an admin every one, a team key its team's, a candidate its own."""
+        return Reader(key_id=self.key_id, team=self.team if self.role is Role.TEAM else None, admin=self.role is Role.ADMIN)

@@ -24,6 +24,8 @@ from judge.assessments.errors import (
     OutsideWindow,
     ProblemNotInAssessment,
     ProblemNotUsable,
+    RejudgeInProgress,
+    RejudgeQueueFull,
     TimeUp,
 )
 from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxFault, SandboxUnavailable
@@ -124,6 +126,8 @@ JUDGE_ERROR_STATUS: list[tuple[type[JudgeError], HTTPStatus]] = [
     (AttemptsExhausted, HTTPStatus.CONFLICT),
     (ProblemNotUsable, HTTPStatus.UNPROCESSABLE_ENTITY),
     (InvalidAssessment, HTTPStatus.UNPROCESSABLE_ENTITY),
+    (RejudgeInProgress, HTTPStatus.CONFLICT),
+    (RejudgeQueueFull, HTTPStatus.SERVICE_UNAVAILABLE),
     (ProblemNotFound, HTTPStatus.NOT_FOUND),
     (PackageTooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (InvalidProblem, HTTPStatus.UNPROCESSABLE_ENTITY),

@@ -30,6 +30,14 @@ class InvalidAssessment(AssessmentError):
     """An assessment, invitation or rejudge request that cannot be made as asked."""
 
 
+class RejudgeInProgress(AssessmentError):
+    """A rejudge round of this assessment is still grading; one round at a time."""
+
+
+class RejudgeQueueFull(AssessmentError):
+    """A rejudge round would queue more gradings than the queue limit allows on top of those waiting."""
+
+
 class ProblemNotUsable(AssessmentError):
     """A problem the team may not put in an assessment (practice-only for it)."""
 

@@ -151,12 +151,6 @@ class RejudgeView(BaseModel):
     finished: int = Field(description="Of those, graded (completed or failed) so far.")
 
 
-class RejudgeAccepted(RejudgeView):
-    """The answer to a rejudge request."""
-
-    created: bool = Field(description="False: an unfinished round of the same scope was already running, and is returned instead.")
-
-
 # ---------------------------------------------------------------- the candidate's side
 
 class CandidateProblemSummary(BaseModel):

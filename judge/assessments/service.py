@@ -34,6 +34,8 @@ from judge.assessments.errors import (
     OutsideWindow,
     ProblemNotInAssessment,
     ProblemNotUsable,
+    RejudgeInProgress,
+    RejudgeQueueFull,
     TimeUp,
 )
 from judge.assessments.schemas import (
@@ -49,7 +51,6 @@ from judge.assessments.schemas import (
     InvitationCreate,
     InvitationIssued,
     InvitationView,
-    RejudgeAccepted,
     RejudgeCreate,
     RejudgeView,
 )
@@ -73,7 +74,7 @@ from judge.storage.models import (
     utcnow,
 )
 from judge.storage import package_versions
-from judge.storage.submissions import FINISHED, result_of
+from judge.storage.submissions import FINISHED, REJUDGE_PRIORITY, UNFINISHED, low_priority_backlog, result_of
 
 Enqueue = Callable[[str], object]
 #: The invite page's path; the token is the last segment.
@@ -301,58 +302,85 @@ def list_rejudges(session: Session, viewer: Viewer, assessment_id: str) -> list[
     return [_rejudge_view(session, row) for row in session.scalars(query)]
 
 
+def _open_round(session: Session, assessment_id: str) -> Rejudge | None:
+    """The assessment's rejudge round that still has a grading queued or running, if any."""
+    grading = (
+        select(EntryGrading.round)
+        .join(AssessmentEntry, AssessmentEntry.id == EntryGrading.entry_id)
+        .join(Submission, Submission.id == EntryGrading.submission_id)
+        .where(AssessmentEntry.assessment_id == assessment_id, EntryGrading.round > 0, Submission.status.in_(UNFINISHED))
+    )
+    query = select(Rejudge).where(Rejudge.assessment_id == assessment_id, Rejudge.round.in_(grading)).order_by(Rejudge.round)
+    return session.scalar(query.limit(1))
+
+
+def _in_progress(session: Session, row: Rejudge) -> RejudgeInProgress:
+    view = _rejudge_view(session, row)
+    scope = f"problem {row.problem!r}" if row.problem else "every problem"
+    return RejudgeInProgress(
+        f"rejudge round {row.round} ({scope}) is still grading ({view.finished} of {view.gradings} graded); "
+        "one round at a time: ask again once it has finished"
+    )
+
+
 def rejudge(
     session: Session, settings: Settings, viewer: Viewer, key_id: str | None, assessment_id: str, body: RejudgeCreate, enqueue: Enqueue
-) -> RejudgeAccepted:
+) -> RejudgeView:
     """Grade every submission of the assessment (or of one problem) again, from the same stored
     source, as a new round; the latest grading of each is what counts from then on. The round grades
     the package versions the assessment holds; with body.current_package, the problems' current
     packages instead, which the assessment then keeps (later submissions are graded with them too).
 
-    Idempotent: while the latest round of the same scope is still grading, asking again returns it
-    instead of starting another."""
+    One round at a time: while a round of the assessment still grades, RejudgeInProgress. The
+    gradings are queued below candidates' work (REJUDGE_PRIORITY), and a round that would take the
+    rejudges waiting, every assessment's, past settings.queue_limit is refused (RejudgeQueueFull)."""
     session.expire_all()
     assessment = team_assessment(session, viewer, assessment_id)
     choices = {c.problem: c for c in assessment_problems(session, assessment.id)}
     if body.problem is not None and body.problem not in choices:
         raise ProblemNotInAssessment(f"problem {body.problem!r} is not part of this assessment")
-    latest = session.scalar(select(Rejudge).where(Rejudge.assessment_id == assessment.id).order_by(Rejudge.round.desc()).limit(1))
-    if latest is not None and latest.problem == body.problem:
-        view = _rejudge_view(session, latest)
-        if view.finished < view.gradings:
-            return RejudgeAccepted(**view.model_dump(), created=False)
+    open_round = _open_round(session, assessment.id)
+    if open_round is not None:
+        raise _in_progress(session, open_round)
     attempts = [a for a in load_attempts(session, assessment.id) if body.problem is None or a.entry.problem == body.problem]
     if not attempts:
         raise InvalidAssessment("there are no submissions to rejudge yet")
+    waiting = low_priority_backlog(session)
+    if waiting + len(attempts) > settings.queue_limit:
+        raise RejudgeQueueFull(
+            f"this round would queue {len(attempts)} gradings on top of {waiting} rejudge gradings already waiting, "
+            f"past the queue limit of {settings.queue_limit}; retry once they are graded, or rejudge one problem at a time"
+        )
     if body.current_package:
         for choice in choices.values():
             if body.problem in (None, choice.problem):
                 # The assessment's team must still see the problem (an admin's request included).
                 current = banks.visible_problem(session, settings, Viewer(assessment.team), choice.problem)
                 choice.package_hash = package_versions.snapshot(settings, current)
-    round_number = (latest.round if latest is not None else 0) + 1
-    row = Rejudge(assessment_id=assessment.id, round=round_number, problem=body.problem, requested_by_key_id=key_id, created_at=utcnow())
+    latest = session.scalar(select(func.max(Rejudge.round)).where(Rejudge.assessment_id == assessment.id)) or 0
+    row = Rejudge(assessment_id=assessment.id, round=latest + 1, problem=body.problem, requested_by_key_id=key_id, created_at=utcnow())
     session.add(row)
     new_ids = []
     for attempt in attempts:
         choice = choices.get(attempt.entry.problem)
         submission = _new_submission(attempt.entry.problem, attempt.current.source, choice.package_hash if choice else None)
+        submission.priority = REJUDGE_PRIORITY
         session.add(submission)
         session.flush()
-        session.add(EntryGrading(entry_id=attempt.entry.id, round=round_number, submission_id=submission.id, created_at=utcnow()))
+        session.add(EntryGrading(entry_id=attempt.entry.id, round=row.round, submission_id=submission.id, created_at=utcnow()))
         new_ids.append(submission.id)
     try:
         session.commit()
     except IntegrityError:
-        # Another request started this round first: answer with it.
+        # Another request started this round first: that one is the open round now.
         session.rollback()
-        other = session.scalar(select(Rejudge).where(Rejudge.assessment_id == assessment.id, Rejudge.round == round_number))
+        other = session.scalar(select(Rejudge).where(Rejudge.assessment_id == assessment.id, Rejudge.round == latest + 1))
         if other is None:
             raise
-        return RejudgeAccepted(**_rejudge_view(session, other).model_dump(), created=False)
+        raise _in_progress(session, other) from None
     for submission_id in new_ids:
         enqueue(submission_id)
-    return RejudgeAccepted(**_rejudge_view(session, row).model_dump(), created=True)
+    return _rejudge_view(session, row)
 
 
 def _new_submission(problem: str, source: bytes, package_hash: str | None) -> Submission:

@@ -28,10 +28,15 @@ from judge.queue.uploads import validate_upload
 from judge.sandbox.base import Sandbox
 from judge.sandbox.pool import pooled
 from judge.settings import Settings
+from judge.storage.submissions import NORMAL_PRIORITY
 
 GRADE_TASK = "judge.grade"
 CALLBACK_TASK = "judge.callback"
 UPLOAD_TASK = "judge.validate_upload"
+#: Redis message priorities: a worker takes a queue's lower numbers first (kombu keeps one list per
+#: priority step and pops them in order), so candidates' work (0) always goes before rejudges (9).
+BROKER_PRIORITY_NORMAL = 0
+BROKER_PRIORITY_LOW = 9
 #: How many grades long one validation may take: the reference alone, then the second reference
 #: run, the starter and the mutants two at a time (up to 28 mutants).
 VALIDATION_GRADES = 16
@@ -60,6 +65,12 @@ def time_limits(settings: Settings) -> TimeLimits:
     return TimeLimits(soft_s=soft, hard_s=hard, visibility_s=visibility)
 
 
+def broker_priority(priority: int) -> int:
+    """The Redis message priority of a submission of `priority` (submissions.priority, higher first):
+    below normal (a rejudge's grading) waits behind every normal one."""
+    return BROKER_PRIORITY_NORMAL if priority >= NORMAL_PRIORITY else BROKER_PRIORITY_LOW
+
+
 def create_celery(settings: Settings) -> Celery:
     """A Celery app on settings.redis_url configured for at-least-once grading."""
     limits = time_limits(settings)
@@ -77,6 +88,8 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={
             "visibility_timeout": limits.visibility_s,
+            # One Redis list per priority, popped in this order: rejudges wait behind candidates.
+            "priority_steps": [BROKER_PRIORITY_NORMAL, BROKER_PRIORITY_LOW],
             "unacked_restore_interval": settings.celery_restore_interval_s,
             "unacked_restore_throttle": 1,
             "socket_timeout": 10,

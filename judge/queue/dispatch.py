@@ -19,6 +19,7 @@ from judge.sandbox.pool import pooled
 from judge.settings import Settings
 from judge.storage import submissions, uploads
 from judge.storage.models import utcnow
+from judge.storage.submissions import NORMAL_PRIORITY
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,9 @@ class Dispatcher(abc.ABC):
         """Stop it."""
 
     @abc.abstractmethod
-    def enqueue_grade(self, submission_id: str) -> None:
-        """Queue grading one submission; QueueUnavailable when the queue is down."""
+    def enqueue_grade(self, submission_id: str, priority: int = NORMAL_PRIORITY) -> None:
+        """Queue grading one submission, taken before waiting ones of lower `priority` (submissions.priority);
+        QueueUnavailable when the queue is down."""
 
     @abc.abstractmethod
     def enqueue_callback(self, submission_id: str) -> None:
@@ -76,9 +78,9 @@ class EmbeddedDispatcher(Dispatcher):
         self.pool.stop()
         self.pool.grader.sandbox.close()
 
-    def enqueue_grade(self, submission_id: str) -> None:
+    def enqueue_grade(self, submission_id: str, priority: int = NORMAL_PRIORITY) -> None:
         """Schedule the grade in-process."""
-        self.pool.submit(GRADE, submission_id)
+        self.pool.submit(GRADE, submission_id, priority=priority)
 
     def enqueue_callback(self, submission_id: str) -> None:
         """Schedule the callback in-process."""
@@ -109,17 +111,23 @@ class CeleryDispatcher(Dispatcher):
         """Close the broker connections."""
         self.app.close()
 
-    def _send(self, task: str, job_id: str) -> None:
+    def _send(self, task: str, job_id: str, broker_priority: int | None = None) -> None:
         try:
-            self.app.send_task(task, args=[job_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5})
+            self.app.send_task(
+                task,
+                args=[job_id],
+                priority=broker_priority,
+                retry=True,
+                retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+            )
         except Exception as exc:  # kombu raises OperationalError and friends when Redis is down
             raise QueueUnavailable(f"the queue's broker did not answer: {type(exc).__name__}") from exc
 
-    def enqueue_grade(self, submission_id: str) -> None:
-        """Send the grade task."""
-        from judge.queue.celery_app import GRADE_TASK
+    def enqueue_grade(self, submission_id: str, priority: int = NORMAL_PRIORITY) -> None:
+        """Send the grade task, at the broker priority of `priority` (see celery_app.broker_priority)."""
+        from judge.queue.celery_app import GRADE_TASK, broker_priority
 
-        self._send(GRADE_TASK, submission_id)
+        self._send(GRADE_TASK, submission_id, broker_priority(priority))
 
     def enqueue_callback(self, submission_id: str) -> None:
         """Send the callback task."""
@@ -162,10 +170,12 @@ def make_dispatcher(settings: Settings, sessions: sessionmaker[Session], sandbox
 
 
 def dispatch(dispatcher: Dispatcher, sessions: sessionmaker[Session], submission_id: str) -> bool:
-    """Queue one stored submission and record that the queue took it; False when the queue is down
-    (the submission stays queued, and the redispatch loop tries again)."""
+    """Queue one stored submission at its priority and record that the queue took it; False when the
+    queue is down (the submission stays queued, and the redispatch loop tries again)."""
+    with sessions() as session:
+        priority = submissions.priority_of(session, submission_id)
     try:
-        dispatcher.enqueue_grade(submission_id)
+        dispatcher.enqueue_grade(submission_id, priority)
     except QueueUnavailable as exc:
         log.warning("submission %s not dispatched: %s", submission_id, exc)
         return False

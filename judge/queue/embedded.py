@@ -25,17 +25,21 @@ UPLOAD = "upload"
 
 
 class EmbeddedPool:
-    """`workers` threads running jobs in due-time order; jobs that ask to run again are re-scheduled."""
+    """`workers` threads running due jobs highest priority first (then in the order they came); jobs
+    that ask to run again are re-scheduled with their priority."""
 
     def __init__(self, grader: Grader, workers: int) -> None:
         self.grader = grader
         self.workers = workers
-        self._heap: list[tuple[float, int, str, str]] = []
+        #: Jobs not yet due: (due time, order, priority, kind, id).
+        self._delayed: list[tuple[float, int, int, str, str]] = []
+        #: Due jobs: (-priority, order, kind, id), so that a rejudge's backlog never delays a candidate.
+        self._ready: list[tuple[int, int, str, str]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
         self._stopping = False
         self._threads: list[threading.Thread] = []
-        self._handlers: dict[str, Callable[[str], None]] = {GRADE: self._grade, CALLBACK: self._callback, UPLOAD: self._upload}
+        self._handlers: dict[str, Callable[[str, int], None]] = {GRADE: self._grade, CALLBACK: self._callback, UPLOAD: self._upload}
 
     def start(self) -> None:
         """Start the worker threads."""
@@ -55,29 +59,36 @@ class EmbeddedPool:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
-    def submit(self, kind: str, submission_id: str, delay_s: float = 0.0) -> None:
-        """Schedule one job to run after `delay_s` seconds (for an UPLOAD job, `submission_id` is the upload's id)."""
+    def submit(self, kind: str, submission_id: str, delay_s: float = 0.0, priority: int = 0) -> None:
+        """Schedule one job to run after `delay_s` seconds, before due jobs of lower `priority` (for an
+        UPLOAD job, `submission_id` is the upload's id)."""
         with self._wake:
-            heapq.heappush(self._heap, (time.monotonic() + delay_s, next(self._order), kind, submission_id))
+            if delay_s > 0:
+                heapq.heappush(self._delayed, (time.monotonic() + delay_s, next(self._order), priority, kind, submission_id))
+            else:
+                heapq.heappush(self._ready, (-priority, next(self._order), kind, submission_id))
             self._wake.notify()
 
     def waiting(self) -> int:
         """Jobs scheduled and not yet started."""
         with self._wake:
-            return len(self._heap)
+            return len(self._delayed) + len(self._ready)
 
     def alive(self) -> bool:
         """Whether every worker thread is running."""
         return bool(self._threads) and all(t.is_alive() for t in self._threads)
 
-    def _next(self) -> tuple[str, str] | None:
+    def _next(self) -> tuple[str, str, int] | None:
         with self._wake:
             while not self._stopping:
-                if self._heap and self._heap[0][0] <= time.monotonic():
-                    _, _, kind, submission_id = heapq.heappop(self._heap)
-                    return kind, submission_id
-                timeout = self._heap[0][0] - time.monotonic() if self._heap else None
-                self._wake.wait(timeout)
+                now = time.monotonic()
+                while self._delayed and self._delayed[0][0] <= now:
+                    _, order, priority, kind, submission_id = heapq.heappop(self._delayed)
+                    heapq.heappush(self._ready, (-priority, order, kind, submission_id))
+                if self._ready:
+                    negated, _, kind, submission_id = heapq.heappop(self._ready)
+                    return kind, submission_id, -negated
+                self._wake.wait(self._delayed[0][0] - now if self._delayed else None)
             return None
 
     def _run(self, number: int) -> None:
@@ -94,27 +105,27 @@ class EmbeddedPool:
 
     def _loop(self) -> None:
         while (job := self._next()) is not None:
-            kind, submission_id = job
+            kind, submission_id, priority = job
             try:
-                self._handlers[kind](submission_id)
+                self._handlers[kind](submission_id, priority)
             except Exception:
                 # Only the database failing gets here; the row stays queued/running and is recovered.
                 log.exception("%s job for %s failed; retrying later", kind, submission_id)
-                self.submit(kind, submission_id, self.grader.settings.heartbeat_timeout_s)
+                self.submit(kind, submission_id, self.grader.settings.heartbeat_timeout_s, priority)
 
-    def _grade(self, submission_id: str) -> None:
+    def _grade(self, submission_id: str, priority: int) -> None:
         step = jobs.grade(self.grader, submission_id)
         if step.callback_due:
             self.submit(CALLBACK, submission_id)
         if step.retry_in is not None:
-            self.submit(GRADE, submission_id, step.retry_in)
+            self.submit(GRADE, submission_id, step.retry_in, priority)
 
-    def _callback(self, submission_id: str) -> None:
+    def _callback(self, submission_id: str, priority: int) -> None:
         retry_in = jobs.deliver_callback(self.grader, submission_id)
         if retry_in is not None:
-            self.submit(CALLBACK, submission_id, retry_in)
+            self.submit(CALLBACK, submission_id, retry_in, priority)
 
-    def _upload(self, upload_id: str) -> None:
+    def _upload(self, upload_id: str, priority: int) -> None:
         retry_in = validate_upload(self.grader, upload_id)
         if retry_in is not None:
-            self.submit(UPLOAD, upload_id, retry_in)
+            self.submit(UPLOAD, upload_id, retry_in, priority)

@@ -40,7 +40,7 @@ class Base(DeclarativeBase):
 
 
 class Role(StrEnum):
-    """What an API key may do: admin everything; team uploads problems and sees every submission;
+    """What an API key may do: admin everything; team uploads problems and sees its team's submissions;
     candidate submits and sees only its own submissions."""
 
     ADMIN = "admin"

@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, func, or_, select, text, update
+from sqlalchemy import ColumnElement, case, func, or_, select, text, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from judge.result import CheckResult, GradeResult, Verdict
 from judge.storage.models import (
+    ApiKey,
     Assessment,
     AssessmentEntry,
     CallbackState,
     EntryGrading,
+    Role,
     Submission,
     SubmissionCheck,
     SubmissionStatus,
@@ -29,6 +31,11 @@ from judge.storage.models import (
 )
 
 FINISHED = (SubmissionStatus.COMPLETED.value, SubmissionStatus.FAILED.value)
+UNFINISHED = (SubmissionStatus.QUEUED.value, SubmissionStatus.RUNNING.value)
+#: submissions.priority of candidates' and teams' own work; every dispatcher grades higher first.
+NORMAL_PRIORITY = 0
+#: A rejudge's gradings: taken only when no normal work waits, and never counted in `queue_depth`.
+REJUDGE_PRIORITY = -10
 #: Any constant the API processes share: the one sweeping stale heartbeats holds it (see release_stale).
 SWEEP_LOCK_ID = 4_711_002
 
@@ -90,40 +97,62 @@ def get(session: Session, submission_id: str) -> Submission | None:
     return session.get(Submission, submission_id)
 
 
-def list_recent(session: Session, owner_key_id: str | None, limit: int, offset: int, team: str | None = None) -> list[Submission]:
-    """Newest first; only `owner_key_id`'s when given; with `team`, without other teams' assessment gradings."""
-    query = select(Submission).order_by(Submission.created_at.desc(), Submission.id).limit(limit).offset(offset)
-    if owner_key_id is not None:
-        query = query.where(Submission.owner_key_id == owner_key_id)
-    if team is not None:
-        query = query.where(Submission.id.not_in(_other_teams_gradings(team)))
-    return list(session.scalars(query))
+@dataclass(frozen=True)
+class Reader:
+    """Whose submissions a key may read: an admin every one; a team key those made by any key of its
+    team and the gradings of its team's assessments; a candidate key only its own."""
+
+    key_id: str
+    team: str | None = None
+    admin: bool = False
 
 
-def _other_teams_gradings(team: str):
-    """The ids of gradings of assessments that belong to teams other than `team`."""
-    return (
+def _readable_by(reader: Reader) -> ColumnElement[bool]:
+    """The WHERE clause of the submissions `reader` may read."""
+    if reader.admin:
+        return true()
+    if reader.team is None:
+        return Submission.owner_key_id == reader.key_id
+    # A team's keys: team and admin keys of that team, or, without a team, each its own (keys.team_of).
+    team_keys = select(ApiKey.id).where(ApiKey.role != Role.CANDIDATE.value, func.coalesce(ApiKey.team, ApiKey.id) == reader.team)
+    team_gradings = (
         select(EntryGrading.submission_id)
         .join(AssessmentEntry, AssessmentEntry.id == EntryGrading.entry_id)
         .join(Assessment, Assessment.id == AssessmentEntry.assessment_id)
-        .where(Assessment.team != team)
+        .where(Assessment.team == reader.team)
     )
+    return or_(Submission.owner_key_id.in_(team_keys), Submission.id.in_(team_gradings))
 
 
-def assessment_team(session: Session, submission_id: str) -> str | None:
-    """The team whose assessment a submission grades an attempt of, or None for a plain submission."""
-    query = (
-        select(Assessment.team)
-        .join(AssessmentEntry, AssessmentEntry.assessment_id == Assessment.id)
-        .join(EntryGrading, EntryGrading.entry_id == AssessmentEntry.id)
-        .where(EntryGrading.submission_id == submission_id)
-    )
-    return session.scalar(query.limit(1))
+def list_recent(session: Session, reader: Reader, limit: int, offset: int) -> list[Submission]:
+    """The submissions `reader` may read, newest first."""
+    query = select(Submission).where(_readable_by(reader)).order_by(Submission.created_at.desc(), Submission.id)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def get_readable(session: Session, reader: Reader, submission_id: str) -> Submission | None:
+    """One submission by id, freshly read, when `reader` may read it; None otherwise, as for an unknown id."""
+    session.expire_all()
+    return session.scalar(select(Submission).where(Submission.id == submission_id, _readable_by(reader)))
 
 
 def queue_depth(session: Session) -> int:
-    """Submissions waiting to be graded."""
-    return session.scalar(select(func.count()).where(Submission.status == SubmissionStatus.QUEUED.value)) or 0
+    """Submissions of normal priority waiting to be graded (what POST /submissions is limited by);
+    rejudges' gradings wait behind them and are left out, so that a big rejudge cannot lock anyone out."""
+    query = select(func.count()).where(Submission.status == SubmissionStatus.QUEUED.value, Submission.priority >= NORMAL_PRIORITY)
+    return session.scalar(query) or 0
+
+
+def low_priority_backlog(session: Session) -> int:
+    """Submissions below normal priority (rejudges' gradings) waiting to be graded."""
+    query = select(func.count()).where(Submission.status == SubmissionStatus.QUEUED.value, Submission.priority < NORMAL_PRIORITY)
+    return session.scalar(query) or 0
+
+
+def priority_of(session: Session, submission_id: str) -> int:
+    """A submission's priority (higher is graded first); normal for an unknown id."""
+    priority = session.scalar(select(Submission.priority).where(Submission.id == submission_id))
+    return NORMAL_PRIORITY if priority is None else priority
 
 
 def mark_dispatched(session: Session, submission_id: str) -> None:

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from judge.api.deps import DbSession, State, viewer_of
 from judge.assessments import service
-from judge.assessments.errors import InvalidAssessment, ProblemNotInAssessment, ProblemNotUsable
+from judge.assessments.errors import InvalidAssessment, ProblemNotInAssessment, ProblemNotUsable, RejudgeInProgress, RejudgeQueueFull
 from judge.assessments.schemas import RejudgeCreate
 from judge.errors import ProblemNotFound
 from judge.web.assessment_form import AssessmentForm, field_named_in, read_form, to_model
@@ -25,6 +25,8 @@ from judge.web.render import page
 from judge.web.team import AssessmentId, InvitationId, assessments_list, dashboard_page
 
 router = APIRouter(prefix="/team", include_in_schema=False)
+#: A refused rejudge is shown next to its form, with the status the API answers it with.
+REJUDGE_REFUSALS: dict[type[Exception], int] = {InvalidAssessment: 422, RejudgeInProgress: 409, RejudgeQueueFull: 503}
 
 
 async def posted_form(request: Request) -> FormData:
@@ -67,11 +69,10 @@ def rejudge(
         raise ProblemNotInAssessment(f"problem {problem!r} is not part of this assessment") from None
     viewer = viewer_of(member.caller)
     try:
-        accepted = service.rejudge(session, state.settings, viewer, member.caller.key_id, assessment_id, body, state.enqueue)
-    except InvalidAssessment as exc:
-        return dashboard_page(request, state, session, member, assessment_id, rejudge_error=str(exc), status_code=422)
-    started = "1" if accepted.created else "0"
-    return RedirectResponse(f"/team/assessments/{assessment_id}?rejudge={accepted.round}&started={started}#rejudges", status_code=303)
+        started = service.rejudge(session, state.settings, viewer, member.caller.key_id, assessment_id, body, state.enqueue)
+    except tuple(REJUDGE_REFUSALS) as exc:
+        return dashboard_page(request, state, session, member, assessment_id, rejudge_error=str(exc), status_code=REJUDGE_REFUSALS[type(exc)])
+    return RedirectResponse(f"/team/assessments/{assessment_id}?rejudge={started.round}#rejudges", status_code=303)
 
 
 @router.get("/assessments/{assessment_id}/rejudges", response_class=HTMLResponse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from judge.api.app import create_app
 from judge.api.deps import ServiceState
+from judge.sandbox.base import Sandbox
 from judge.settings import Settings
 from judge.storage import keys
 from judge.storage.models import Role
@@ -46,10 +48,10 @@ class Service:
 
 @pytest.fixture
 def start_service(tmp_path):
-    """start_service(**settings) -> Service; fast polling and backoffs so that tests are quick."""
+    """start_service(sandbox_factory=..., **settings) -> Service; fast polling and backoffs so that tests are quick."""
     running: list[TestClient] = []
 
-    def start(**overrides) -> Service:
+    def start(sandbox_factory: Callable[[Settings], Sandbox] = fake_sandbox_factory, **overrides) -> Service:
         values = {
             "problems_dirs": [PROBLEMS],
             "data_dir": tmp_path / "data",
@@ -60,7 +62,7 @@ def start_service(tmp_path):
             "max_wait_s": 30,
             **overrides,
         }
-        app = create_app(Settings(**values), sandbox_factory=fake_sandbox_factory)
+        app = create_app(Settings(**values), sandbox_factory=sandbox_factory)
         client = TestClient(app)
         client.__enter__()
         running.append(client)

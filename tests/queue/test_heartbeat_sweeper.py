@@ -63,7 +63,7 @@ class Recording(Dispatcher):
     def stop(self) -> None:
         """Nothing to stop."""
 
-    def enqueue_grade(self, submission_id: str) -> None:
+    def enqueue_grade(self, submission_id: str, priority: int = 0) -> None:
         """Remember the grade."""
         self.grades.append(submission_id)
 
@@ -124,7 +124,7 @@ def test_a_swept_grade_left_undispatched_when_the_queue_is_down(sessions):
     _age_heartbeat(sessions, dead)
 
     class Down(Recording):
-        def enqueue_grade(self, submission_id: str) -> None:
+        def enqueue_grade(self, submission_id: str, priority: int = 0) -> None:
             """The broker does not answer."""
             raise QueueUnavailable("down")
 

@@ -134,3 +134,58 @@ def test_recovery_queries(sessions):
         assert submissions.undispatched(session) == []
         assert submissions.queue_depth(session) == 1
         assert submissions.counts_by_verdict(session) == {("queued", ""): 1, ("running", ""): 1, ("failed", ""): 1}
+
+
+def test_readers_see_their_own_their_teams_or_every_submission(sessions):
+    from judge.storage.models import Assessment, AssessmentEntry, EntryGrading, Invitation
+    from judge.storage.submissions import Reader
+
+    with sessions() as session:
+        acme = keys.create_key(session, Role.TEAM, "acme", team="acme").row
+        acme_admin = keys.create_key(session, Role.ADMIN, "acme admin", team="acme").row
+        solo = keys.create_key(session, Role.TEAM, "solo").row
+        candidate = keys.create_key(session, Role.CANDIDATE, "candidate").row
+        made = {
+            name: submissions.create(session, NewSubmission("vae-mnist", name.encode(), owner_key_id=key.id))[0].id
+            for name, key in (("acme", acme), ("acme_admin", acme_admin), ("solo", solo), ("candidate", candidate))
+        }
+        grading, _ = submissions.create(session, NewSubmission("vae-mnist", b"graded"))
+        now = utcnow()
+        for row in (
+            Assessment(id="a1", team="acme", title="t", opens_at=now, closes_at=now, duration_s=60, max_attempts=1, feedback="full", scoring="best"),
+            Invitation(id="i1", assessment_id="a1", candidate_name="Ada", token_hash="h", expires_at=now),
+            AssessmentEntry(id="e1", assessment_id="a1", invitation_id="i1", problem="vae-mnist", number=1, submitted_at=now),
+            EntryGrading(entry_id="e1", round=0, submission_id=grading.id),
+        ):
+            session.add(row)
+            session.flush()  # in this order: no relationships tell the session which row needs which
+        session.commit()
+        made["grading"] = grading.id
+        readers = {
+            "acme": Reader(key_id=acme.id, team="acme"),
+            "solo": Reader(key_id=solo.id, team=solo.id),
+            "candidate": Reader(key_id=candidate.id),
+            "globex": Reader(key_id="nobody", team="globex"),
+            "admin": Reader(key_id="root", admin=True),
+        }
+        expected = {
+            "acme": {"acme", "acme_admin", "grading"},
+            "solo": {"solo"},
+            "candidate": {"candidate"},
+            "globex": set(),
+            "admin": set(made),
+        }
+        for name, reader in readers.items():
+            assert {row.id for row in submissions.list_recent(session, reader, 50, 0)} == {made[n] for n in expected[name]}, name
+            assert {n for n, submission_id in made.items() if submissions.get_readable(session, reader, submission_id)} == expected[name]
+
+
+def test_rejudge_gradings_wait_outside_the_queue_depth(sessions):
+    with sessions() as session:
+        normal, _ = submissions.create(session, NewSubmission("vae-mnist", b"1"))
+        low, _ = submissions.create(session, NewSubmission("vae-mnist", b"2"))
+        session.get(Submission, low.id).priority = submissions.REJUDGE_PRIORITY
+        session.commit()
+        assert submissions.queue_depth(session) == 1 and submissions.low_priority_backlog(session) == 1
+        assert submissions.priority_of(session, normal.id) == submissions.NORMAL_PRIORITY
+        assert submissions.priority_of(session, low.id) == submissions.REJUDGE_PRIORITY

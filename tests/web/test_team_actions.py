@@ -198,7 +198,7 @@ def test_a_rejudge_from_the_dashboard_starts_a_round_and_shows_its_progress(serv
     page = service.client.get(path)
     assert '<label for="rejudge-problem">' in page.text and '<option value="vae-mnist">' in page.text
     answer = service.client.post(f"{path}/rejudges", data={"csrf_token": csrf_of(page.text), "problem": ""}, follow_redirects=False)
-    assert answer.status_code == 303 and answer.headers["location"] == f"{path}?rejudge=1&started=1#rejudges"
+    assert answer.status_code == 303 and answer.headers["location"] == f"{path}?rejudge=1#rejudges"
     shown = service.client.get(answer.headers["location"]).text
     assert "Rejudge round 1 started: 2 submissions to grade again" in shown
     assert '<progress max="2"' in shown and 'aria-label="Round 1 progress"' in shown
@@ -208,7 +208,7 @@ def test_a_rejudge_from_the_dashboard_starts_a_round_and_shows_its_progress(serv
     graded = service.client.get(path).text
     assert _rounds(graded) == {1: (2, 2)} and "Refresh progress" not in graded
     one = service.client.post(f"{path}/rejudges", data={"csrf_token": csrf_of(graded), "problem": "vae-mnist"}, follow_redirects=False)
-    assert one.status_code == 303 and "rejudge=2&started=1" in one.headers["location"]
+    assert one.status_code == 303 and "rejudge=2#" in one.headers["location"]
     rounds = _rounds(_until_graded(service, path))
     assert rounds == {1: (2, 2), 2: (2, 2)}
     report = service.client.get(f"/api/v1/assessments/{made['id']}/rejudges", headers=service.auth(service.team)).json()
@@ -228,6 +228,22 @@ def test_a_rejudge_with_nothing_to_grade_says_so_next_to_the_form(service):
     assert missing.status_code == 404 and "not part of this assessment" in missing.text
     odd = service.client.post(f"{path}/rejudges", data={"csrf_token": token, "problem": "../etc"})
     assert odd.status_code == 404
+
+
+def test_a_second_rejudge_while_a_round_grades_is_refused_next_to_the_form(service):
+    made = make_assessment(service.client, service.team)
+    _submit(service, invite(service.client, service.team, made["id"], "Ada")["token"], "# ada\n# fake: sleep=0.3\n")
+    sign_in(service, service.team)
+    path = f"/team/assessments/{made['id']}"
+    token = csrf_of(service.client.get(path).text)
+    assert service.client.post(f"{path}/rejudges", data={"csrf_token": token, "problem": ""}, follow_redirects=False).status_code == 303
+    # The round's one grading takes seconds (a pause per check): it is still open now.
+    again = service.client.post(f"{path}/rejudges", data={"csrf_token": token, "problem": "vae-mnist"})
+    assert again.status_code == 409 and "rejudge round 1 (every problem) is still grading" in html.unescape(again.text)
+    assert 'id="rejudge-error"' in again.text
+    _until_graded(service, f"{path}/rejudges")
+    report = service.client.get(f"/api/v1/assessments/{made['id']}/rejudges", headers=service.auth(service.team)).json()
+    assert [r["round"] for r in report] == [1]
 
 
 def test_rejudge_refusals_no_session_bad_csrf_another_team(service):

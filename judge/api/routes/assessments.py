@@ -20,7 +20,6 @@ from judge.assessments.schemas import (
     InvitationCreate,
     InvitationIssued,
     InvitationView,
-    RejudgeAccepted,
     RejudgeCreate,
     RejudgeView,
 )
@@ -156,23 +155,30 @@ def export(
 @router.post(
     "/assessments/{assessment_id}/rejudge",
     status_code=202,
-    response_model=RejudgeAccepted,
+    response_model=RejudgeView,
     summary="Grade every submission again",
     description=(
-        "Grades every submission of the assessment (or of `problem`) again from its stored source, as a new "
-        "round; the latest grading counts. It grades with the package versions the assessment was created with; "
-        "after fixing a problem's checks, ask for `current_package` to grade (from then on) with the problem's "
-        "current package. While the latest round of the "
-        "same scope is still grading, asking again returns it (200, created false) instead of a new round."
+        "After fixing a problem's checks: grades every submission of the assessment (or of `problem`) again "
+        "from its stored source, as a new round; the latest grading counts. It grades with the package versions "
+        "the assessment was created with; ask for `current_package` to grade (from then on) with the problem's "
+        "current package. One round at a time: while a round "
+        "of the assessment still has a grading queued or running, a new request is refused with 409 naming it. "
+        "A round's gradings wait behind candidates' submissions (they are graded only when no other work waits) "
+        "and do not count towards the queue limit of `POST /submissions`; instead a round is refused with 503 "
+        "when its gradings plus the rejudge gradings already waiting (every team's) would exceed that limit "
+        "(`JUDGE_QUEUE_LIMIT`): retry once they are graded, or rejudge one problem at a time."
     ),
-    responses={**ERRORS, **NOT_FOUND, **INVALID, 200: {"model": RejudgeAccepted, "description": "An unfinished round already running."}},
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        **INVALID,
+        409: {"model": ProblemDetails, "description": "A rejudge round of this assessment is still grading."},
+        503: {"model": ProblemDetails, "description": "Too many rejudge gradings would wait; see Retry-After."},
+    },
 )
-def rejudge(assessment_id: AssessmentId, response: Response, session: DbSession, state: State, caller: TeamCaller, body: RejudgeCreate | None = None) -> RejudgeAccepted:
-    """Start (or return) a rejudge round."""
-    accepted = service.rejudge(session, state.settings, viewer_of(caller), caller.key_id, assessment_id, body or RejudgeCreate(), state.enqueue)
-    if not accepted.created:
-        response.status_code = 200
-    return accepted
+def rejudge(assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller, body: RejudgeCreate | None = None) -> RejudgeView:
+    """Start a rejudge round."""
+    return service.rejudge(session, state.settings, viewer_of(caller), caller.key_id, assessment_id, body or RejudgeCreate(), state.enqueue)
 
 
 @router.get("/assessments/{assessment_id}/rejudges", response_model=list[RejudgeView], summary="Rejudge rounds", responses={**ERRORS, **NOT_FOUND})

@@ -21,7 +21,7 @@ from judge.api.event_stream import Progress, progress_events
 from judge.api.errors import NotFound, Unprocessable, UnsupportedMediaType
 from judge.api.schemas import ProblemDetails, SubmissionAccepted, SubmissionCreate, SubmissionPage, SubmissionView, links
 from judge.storage import submissions
-from judge.storage.models import Role, Submission
+from judge.storage.models import Submission
 from judge.storage.submissions import FINISHED
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
@@ -30,7 +30,7 @@ ERRORS = {
     401: {"model": ProblemDetails, "description": "No valid API key."},
     429: {"model": ProblemDetails, "description": "Over the key's rate limit; see Retry-After."},
 }
-NOT_FOUND = {404: {"model": ProblemDetails, "description": "No such submission, or not this key's."}}
+NOT_FOUND = {404: {"model": ProblemDetails, "description": "No such submission, or one this key may not read (another team's)."}}
 
 MULTIPART_SCHEMA = {
     "type": "object",
@@ -126,20 +126,17 @@ async def create_submission(
     return SubmissionAccepted(id=row.id, status=row.status, problem=row.problem, created_at=row.created_at, links=links(row.id))
 
 
-def _visible(session: Session, row: Submission | None, caller: Caller, submission_id: str) -> Submission:
-    if row is None or not (caller.sees_all or row.owner_key_id == caller.key_id):
-        raise NotFound(f"no submission {submission_id!r}")
-    if caller.role is Role.TEAM:
-        # A grading of another team's assessment is that team's candidate's work.
-        team = submissions.assessment_team(session, submission_id)
-        if team is not None and team != caller.team:
-            raise NotFound(f"no submission {submission_id!r}")
-    return row
-
-
 def _load(state: ServiceState, caller: Caller, submission_id: str) -> Submission:
     with state.sessions() as session:
-        return _visible(session, submissions.get(session, submission_id), caller, submission_id)
+        return _readable(session, caller, submission_id)
+
+
+def _readable(session: Session, caller: Caller, submission_id: str) -> Submission:
+    # Another team's submission answers as an unknown one: ids tell nothing about other teams.
+    row = submissions.get_readable(session, caller.reader, submission_id)
+    if row is None:
+        raise NotFound(f"no submission {submission_id!r}")
+    return row
 
 
 @router.get(
@@ -147,8 +144,8 @@ def _load(state: ServiceState, caller: Caller, submission_id: str) -> Submission
     response_model=SubmissionPage,
     summary="List submissions",
     description=(
-        "Newest first. A candidate key sees only its own submissions; team and admin keys see all, except that a "
-        "team key never sees the gradings of another team's assessments."
+        "Newest first. A candidate key sees only its own submissions; a team key those made by any key of its "
+        "team and the gradings of its team's assessments, never another team's; an admin key every submission."
     ),
     responses=ERRORS,
 )
@@ -159,8 +156,7 @@ def list_submissions(
     offset: Annotated[int, Query(ge=0, description="Submissions to skip.")] = 0,
 ) -> SubmissionPage:
     """A page of submissions."""
-    team = caller.team if caller.role is Role.TEAM else None
-    rows = submissions.list_recent(session, None if caller.sees_all else caller.key_id, limit, offset, team=team)
+    rows = submissions.list_recent(session, caller.reader, limit, offset)
     return SubmissionPage(items=[SubmissionView.of(r) for r in rows], limit=limit, offset=offset)
 
 
@@ -192,7 +188,7 @@ async def get_submission(
 def _events(state: ServiceState, caller: Caller, submission_id: str, after_id: int) -> AsyncIterator[str]:
     def poll(after: int) -> Progress:
         with state.sessions() as session:
-            row = _visible(session, submissions.get(session, submission_id), caller, submission_id)
+            row = _readable(session, caller, submission_id)
             checks = [
                 (check.id, json.dumps({"attempt": check.attempt, **submissions.check_of(check).model_dump(mode="json")}))
                 for check in submissions.checks_after(session, submission_id, after)

@@ -358,10 +358,18 @@ def deploy_build_images(
     from judge.sandbox.deploy import build_images, compose_environment
 
     settings = Settings()
+    # stdout carries the export lines alone (it is eval'ed): the build's tools (pip) write to stderr.
+    sys.stdout.flush()
+    exports = os.dup(1)
+    os.dup2(2, 1)
     try:
         built = build_images(settings, offline=offline, if_stale=if_stale, log=lambda line: errors.print(line, markup=False, highlight=False))
     except JudgeError as exc:
         raise fail(str(exc), EXIT_JUDGE_FAULT) from None
+    finally:
+        sys.stdout.flush()
+        os.dup2(exports, 1)
+        os.close(exports)
     for image in built:
         errors.print(f"{image.image}: " + (f"built in {image.seconds:.0f} s" if image.built else "up to date"), markup=False, highlight=False)
     for name, value in compose_environment(settings, offline).items():

@@ -160,8 +160,9 @@ def test_seed_references_and_a_wrong_solution_get_their_scores(deployment, grade
         assert done["verdict"] == "accepted" and done["score"] == done["max_score"] == load_problem(PROBLEMS / slug).max_score, done
     done = wait_finished(deployment.client, wrong, GRADE_TIMEOUT_S)
     expected = grade(WRONG[0], WRONG[1])  # the same code graded on the host
-    assert done["status"] == "completed" and done["verdict"] == "wrong_answer", f"{done}\n{deployment.logs()}"
-    assert done["score"] == expected.score < done["max_score"]
+    assert done["status"] == "completed", f"{done}\n{deployment.logs()}"
+    assert (done["verdict"], done["score"]) == (expected.verdict.value, expected.score), done
+    assert done["score"] < done["max_score"]
     # Both "machines" graded: each worker's log names tasks it finished.
     for worker in WORKERS:
         assert "succeeded" in deployment.checked("logs", "--no-color", worker), f"{worker} graded nothing\n{deployment.logs()}"
@@ -171,7 +172,7 @@ def test_a_worker_killed_mid_grade_loses_nothing(deployment):
     assert deployment.client is not None, "the admin key test runs first"
     reference = (PROBLEMS / "vae-mnist" / "solution.py").read_bytes()
     # One grade per worker at a time (prefetch 1, concurrency 1): with two running, each worker has one.
-    submitted = [deployment.submit("vae-mnist", reference) for _ in range(3)]
+    submitted = [deployment.submit("vae-mnist", reference) for _ in WORKERS]
 
     def running() -> int:
         return sum(deployment.client.get(f"/api/v1/submissions/{s}").json()["status"] == "running" for s in submitted)
@@ -183,11 +184,15 @@ def test_a_worker_killed_mid_grade_loses_nothing(deployment):
     time.sleep(1.0)  # well inside the grades
     deployment.checked("kill", "-s", "SIGKILL", "worker-1")
     results = [wait_finished(deployment.client, s, GRADE_TIMEOUT_S) for s in submitted]
-    assert [r["status"] for r in results] == ["completed"] * 3, f"{results}\n{deployment.logs()}"
+    assert [r["status"] for r in results] == ["completed"] * len(submitted), f"{results}\n{deployment.logs()}"
     assert all(r["verdict"] == "accepted" for r in results), results
-    assert max(r["attempts"] for r in results) == 2, "the killed worker's grade was graded again"
+    assert sorted(r["attempts"] for r in results) == [1, 2], "the killed worker's grade is graded again, the other once"
     # Started again, the worker removes the containers its killed process left (their owner died).
     deployment.checked("start", "worker-1")
+    deadline = time.monotonic() + HEALTHY_TIMEOUT_S
+    while deployment.health()["worker-1"] != "healthy":
+        assert time.monotonic() < deadline, f"worker-1 did not come back\n{deployment.logs()}"
+        time.sleep(2)
 
 
 def test_down_leaves_nothing_behind(deployment):

@@ -198,7 +198,7 @@ def test_a_worker_killed_mid_grade_loses_nothing(deployment):
 def test_down_leaves_nothing_behind(deployment):
     project = deployment.env["COMPOSE_PROJECT_NAME"]
     workers = [deployment.container(w) for w in WORKERS]
-    deployment.checked("down", "-v", "--timeout", "30", timeout_s=600)
+    deployment.checked("down", "-v", timeout_s=600)
     label = f"label=com.docker.compose.project={project}"
     assert docker("ps", "-aq", "--filter", label).stdout.strip() == "", "containers left"
     assert docker("network", "ls", "-q", "--filter", label).stdout.strip() == "", "networks left"

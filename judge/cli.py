@@ -20,6 +20,8 @@ from rich.table import Table
 
 from judge.bank import ProblemBank
 from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxUnavailable
+from judge.logs import configure as configure_logs
+from judge.logs import redact_celery_logs, uvicorn_log_config
 from judge.report import check_report_path, write_report
 from judge.result import CheckResult, GradeResult, Outcome, Verdict
 from judge.settings import Settings
@@ -422,7 +424,6 @@ def sandbox_reap() -> None:
     console.print(f"removed {len(removed)} leftover container(s)")
 
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 SERVICE_SANDBOX_HELP = (
     "Sandbox backend (default: settings.sandbox): auto takes docker, else bwrap, and refuses to start without either;"
     " process only by name, for trusted code only."
@@ -430,6 +431,8 @@ SERVICE_SANDBOX_HELP = (
 
 #: Open event streams and long polls get this long to finish when `judge serve` is stopped.
 GRACEFUL_SHUTDOWN_S = 5
+#: Where `judge serve` leaves the first admin key when no terminal is there to show it (under data_dir).
+FIRST_ADMIN_KEY_FILE = "first-admin-key"
 
 keys_app = typer.Typer(help="Create, list and revoke the service's API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -460,7 +463,7 @@ def serve(
     from judge.storage import keys
     from judge.storage.models import Role
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logs()
     settings = Settings()
     overrides = {k: v for k, v in (("host", host), ("port", port), ("sandbox", sandbox)) if v is not None}
     if overrides:
@@ -474,8 +477,8 @@ def serve(
     with sessions() as session:
         if not keys.has_admin(session):
             new = keys.create_key(session, Role.ADMIN, "bootstrap admin (judge serve)")
-            console.print(f"created an admin API key; it is shown only this once:\n  [bold]{new.secret}[/]", highlight=False)
-    # The embedded graders grade in it; with Celery, uploaded problems are validated in it.
+            hand_over_first_key(new.secret, settings)
+    # The embedded graders grade and validate uploaded problems in it; with Celery, readiness inspects it.
     application = create_app(settings, sandbox_factory=lambda _s: backend)
     base = f"http://{settings.host}:{settings.port}"
     console.print(
@@ -484,7 +487,30 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
+
+
+def hand_over_first_key(secret: str, settings: Settings) -> None:
+    """Show the first admin key on an interactive terminal; otherwise (a container, a redirected
+    stdout: logs that others read and keep) write it to a file only its owner can read, and say where."""
+    if sys.stdout.isatty():
+        console.print(f"created an admin API key; it is shown only this once:\n  [bold]{secret}[/]", highlight=False)
+        return
+    path = Path(settings.data_dir) / FIRST_ADMIN_KEY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A file left by an earlier start may have looser permissions: O_CREAT's mode applies only to new files.
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secret + "\n")
+    console.print(f"created an admin API key; stdout is not a terminal, so it was written to {path.resolve()} (mode 0600)", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -500,7 +526,8 @@ def worker(
     from judge.sandbox.select import choose_sandbox
     from judge.storage.packages import with_uploads
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logs()
+    redact_celery_logs()
     settings = Settings()
     if sandbox is not None:
         settings = settings.model_copy(update={"sandbox": sandbox})

@@ -17,6 +17,10 @@ class InvalidSubmission(JudgeError):
     """A submission cannot be graded at all (missing, too large, not text)."""
 
 
+class CallbackRefused(JudgeError):
+    """A callback_url names a destination the judge will not POST to (not http(s), or not public)."""
+
+
 class SandboxUnavailable(JudgeError):
     """The requested sandbox backend cannot run on this machine."""
 

@@ -87,17 +87,51 @@ class Settings(BaseSettings):
     poll_interval_s: float = Field(default=0.5, gt=0, description="How often long-polls and event streams look for news.")
     max_wait_s: float = Field(default=60.0, ge=0, description="Longest ?wait= of GET /submissions/{id}.")
     stream_max_s: float = Field(default=900.0, gt=0, description="Longest an event stream stays open.")
-    rate_limit_per_minute: int = Field(default=120, ge=1, description="Requests per API key per minute (per API process).")
-    rate_limit_burst: int = Field(default=30, ge=1, description="Requests an API key may send at once.")
+    rate_limit_per_minute: int = Field(
+        default=120, ge=1, description="Requests per credential (API key, invitation) in any minute, counted across API processes."
+    )
+    rate_limit_burst: int = Field(default=30, ge=1, description="Requests per credential in any one second.")
+    auth_failures_per_minute: int = Field(
+        default=10,
+        ge=1,
+        description=(
+            "Failed authentications (unknown, revoked or expired API key or invitation token; refused team sign-in) one client"
+            " address may make in any minute; beyond, every authentication from that address answers 429 until the minute has passed."
+        ),
+    )
+    rate_limit_storage_url: str | None = Field(
+        default=None,
+        description=(
+            "Where rate-limit counts live, a `limits` storage URI (redis://..., memory://); None: redis_url when queue is celery"
+            " (shared by every API process), else memory:// (this process only). A storage that does not answer lets requests"
+            " through unlimited, with a logged warning, and is asked again after 5 s."
+        ),
+    )
+    rate_limit_key_prefix: str = Field(
+        default="judge",
+        min_length=1,
+        description="Namespace of this deployment's rate-limit counts: deployments sharing one Redis database need different ones.",
+    )
     max_package_bytes: int = Field(default=16 * 2**20, gt=0, description="Largest problem package upload (compressed).")
     max_package_unpacked_bytes: int = Field(default=64 * 2**20, gt=0, description="Largest problem package once unpacked.")
     max_package_files: int = Field(default=500, gt=0, description="Most files in one problem package.")
+    max_uploads_per_team: int = Field(
+        default=2, ge=1, description="Problem uploads one team (admins: the public bank) may have queued or validating at once; beyond, 429."
+    )
     callback_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key signing result callbacks; None: submissions cannot ask for callbacks."
     )
     callback_max_attempts: int = Field(default=6, ge=1, le=20, description="Deliveries of one callback before giving up.")
     callback_backoff_s: float = Field(default=2.0, ge=0, description="Delay before the second delivery, doubled after each.")
     callback_timeout_s: float = Field(default=10.0, gt=0, description="How long one callback POST may take.")
+    callback_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Host names and addresses or networks (CIDR) a callback_url may reach although they are not public"
+            " (JSON in JUDGE_CALLBACK_ALLOWED_HOSTS), for a team's own receiver inside the network; every other"
+            " callback host must resolve only to public addresses."
+        ),
+    )
     team_problems_dirs: dict[str, list[Path]] = Field(
         default_factory=dict,
         description="Private problem banks: team -> directories of problems only that team sees and uses (JSON in JUDGE_TEAM_PROBLEMS_DIRS).",

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import pty
+import re
+import select
+import signal
+import stat
+import subprocess
+import time
 import zipfile
 
 import pytest
 from typer.testing import CliRunner
 
 from judge.cli import app
+from tests.api.support import free_port, judge_command, service_env
 from tests.problem_factory import SOLUTION, make_problem
 
 
@@ -292,3 +301,45 @@ def test_a_seed_problem_batch_grades_reference_and_mutant_and_pairs_a_copy(tmp_p
     assert (rows["ref"]["verdict"], rows["ref"]["score"], rows["ref"]["max_score"]) == ("accepted", "15.0", "15.0")
     assert rows["mutant"]["verdict"] == "partial" and float(rows["mutant"]["score"]) < 15
     assert rows["ref"]["similar"].startswith("copycat (") and rows["mutant"]["similar"] == ""
+
+
+def test_first_admin_key_goes_to_an_owner_only_file_without_a_terminal(cli, monkeypatch, tmp_path):
+    import uvicorn
+
+    no_containing_sandbox(monkeypatch)
+    monkeypatch.setattr(uvicorn, "run", lambda application, **kwargs: None)
+    path = tmp_path / "data" / "first-admin-key"
+    path.parent.mkdir()
+    path.write_text("left by an earlier start\n")
+    path.chmod(0o644)
+    result = cli("serve", "--port", "0", "--sandbox", "process")
+    assert result.exit_code == 0, result.output
+    key = path.read_text().strip()
+    assert re.fullmatch(r"judge_[0-9a-f]{12}_[A-Za-z0-9_-]+", key)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert key not in result.output and key.rsplit("_", 1)[1] not in result.output
+    assert f"written to {path.resolve()} (mode 0600)" in result.stdout
+
+
+def test_first_admin_key_is_printed_on_a_terminal(tmp_path):
+    controller, terminal = pty.openpty()
+    env = service_env(tmp_path, port=str(free_port()))
+    process = subprocess.Popen(judge_command("serve"), env=env, stdin=terminal, stdout=terminal, stderr=terminal, start_new_session=True)
+    os.close(terminal)
+    output = b""
+    try:
+        deadline = time.monotonic() + 90
+        while b"judge serving on" not in output and process.poll() is None and time.monotonic() < deadline:
+            if select.select([controller], [], [], 1)[0]:
+                try:
+                    output += os.read(controller, 65536)
+                except OSError:  # the terminal closed: the process ended
+                    break
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        os.close(controller)
+    text = output.decode(errors="replace")
+    assert "created an admin API key; it is shown only this once:" in text, text[-3000:]
+    assert re.search(r"judge_[0-9a-f]{12}_[A-Za-z0-9_-]{40,}", text)
+    assert not (tmp_path / "data" / "first-admin-key").exists()

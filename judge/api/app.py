@@ -7,13 +7,16 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from judge.api import errors, openapi
-from judge.api.auth import RateLimiter
+from judge.api.client import over_https
 from judge.api.deps import ServiceState
 from judge.api.errors import PayloadTooLarge, problem_response
 from judge.api.metrics import registry
+from judge.api.ratelimits import RateLimits
 from judge.api.routes import assessments, candidate, health, problems, submissions
 from judge.api.schemas import API_PREFIX
 from judge.queue.dispatch import HeartbeatSweeper, Redispatcher, make_dispatcher, recover
@@ -29,6 +32,8 @@ log = logging.getLogger(__name__)
 REDISPATCH_INTERVAL_S = 10.0
 #: Multipart and JSON encoding overhead allowed above the largest payload.
 BODY_OVERHEAD_BYTES = 1 << 20
+#: Browsers that reached us over HTTPS keep to it for a year (sent on HTTPS answers only, as RFC 6797 asks).
+HSTS_HEADER = "max-age=31536000"
 
 DESCRIPTION = """\
 Grades PyTorch generative-AI problems. Submit a solution, then poll it (`?wait=` long-polls) or stream
@@ -68,6 +73,28 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+class StrictTransportSecurity:
+    """Adds Strict-Transport-Security to every answer to a request that came over HTTPS (directly or
+    through a trusted proxy); a plain-HTTP answer never carries it."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, adding the header to the answer's start when it came over HTTPS."""
+        if scope["type"] != "http" or not over_https(HTTPConnection(scope), self.settings):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_hsts(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Strict-Transport-Security"] = HSTS_HEADER
+            await send(message)
+
+        await self.app(scope, receive, send_with_hsts)
+
+
 def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox] = choose_sandbox) -> FastAPI:
     """The service on `settings` (the bank plus uploaded problems); grades with `sandbox_factory`'s sandbox."""
     settings = with_uploads(settings)
@@ -79,7 +106,7 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
         sessions=sessions,
         dispatcher=make_dispatcher(settings, sessions, sandbox_factory),
         sandbox_factory=sandbox_factory,
-        limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        limits=RateLimits(settings),
         registry=registry(sessions),
     )
 
@@ -122,4 +149,5 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
     web.install(app)
     limit = max(settings.max_package_bytes, 8 * settings.max_source_bytes) + BODY_OVERHEAD_BYTES
     app.add_middleware(BodyLimit, limit=limit)
+    app.add_middleware(StrictTransportSecurity, settings=settings)  # outermost: a 413 gets it too
     return app

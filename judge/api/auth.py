@@ -1,10 +1,7 @@
-"""Who is calling: API keys from the Authorization or X-API-Key header, roles, and per-key rate limits."""
+"""Who is calling: API keys from the Authorization or X-API-Key header, and roles (rate limits: judge/api/ratelimits.py)."""
 
 from __future__ import annotations
 
-import math
-import threading
-import time
 from dataclasses import dataclass
 
 from judge.storage.models import Role
@@ -23,28 +20,3 @@ class Caller:
     def sees_all(self) -> bool:
         """Admins and teams see every submission; a candidate only its own."""
         return self.role in (Role.ADMIN, Role.TEAM)
-
-
-class RateLimiter:
-    """A token bucket per key: `burst` requests at once, refilled at `per_minute` a minute.
-
-    Kept in this process: with several API processes, each allows this much.
-    """
-
-    def __init__(self, per_minute: int, burst: int) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key_id: str) -> int:
-        """Spend one token; 0 when allowed, else the whole seconds until a token is back."""
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.get(key_id, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[key_id] = (tokens - 1.0, now)
-                return 0
-            self._buckets[key_id] = (tokens, now)
-            return max(1, math.ceil((1.0 - tokens) / self.rate))

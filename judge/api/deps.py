@@ -13,8 +13,10 @@ from prometheus_client.registry import CollectorRegistry
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from judge.api.auth import Caller, RateLimiter
-from judge.api.errors import Forbidden, RateLimited, Unauthorized
+from judge.api.auth import Caller
+from judge.api.client import client_address
+from judge.api.errors import Forbidden, Unauthorized
+from judge.api.ratelimits import RateLimits
 from judge.assessments.banks import Viewer
 from judge.queue.dispatch import Dispatcher, dispatch
 from judge.sandbox.base import Sandbox
@@ -32,7 +34,7 @@ class ServiceState:
     sessions: sessionmaker[Session]
     dispatcher: Dispatcher
     sandbox_factory: Callable[[Settings], Sandbox]
-    limiter: RateLimiter
+    limits: RateLimits
     registry: CollectorRegistry
     #: What time it is; tests of assessment clocks replace it instead of sleeping.
     clock: Callable[[], datetime] = utcnow
@@ -43,7 +45,7 @@ class ServiceState:
         dispatch(self.dispatcher, self.sessions, submission_id)
 
     def sandbox(self) -> Sandbox:
-        """The sandbox this process validates uploaded problems with, made on first use."""
+        """A sandbox made like the graders', on first use, for the readiness check to inspect."""
         if self._sandbox is None:
             self._sandbox = self.sandbox_factory(self.settings)
         return self._sandbox
@@ -70,24 +72,27 @@ _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API 
 
 
 def get_caller(
+    request: Request,
     state: State,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     header: Annotated[str | None, Security(_header)],
 ) -> Caller:
-    """The authenticated caller, within its rate limit; 401 without a valid key, 429 over the limit."""
+    """The authenticated caller, within its rate limit; 401 without a valid key, 429 over the key's limit or
+    after too many failed authentications from the client's address."""
     presented = bearer.credentials if bearer is not None else header
     if not presented:
         raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+    address = client_address(request, state.settings)
+    state.limits.admit(address)
     # A session of its own, returned at once: a request-long one held here while the route opens
     # another would deadlock the connection pool once more requests run at once than it has connections.
     with state.sessions() as session:
         row = keys.authenticate(session, presented)
         team = keys.team_of(row) if row is not None else None
     if row is None:
+        state.limits.failed(address)
         raise Unauthorized("the API key is not valid (unknown, malformed or revoked)")
-    wait = state.limiter.take(row.id)
-    if wait:
-        raise RateLimited(f"rate limit of {state.settings.rate_limit_per_minute} requests a minute exceeded; retry in {wait} s", wait)
+    state.limits.take(row.id)
     return Caller(key_id=row.id, role=Role(row.role), name=row.name, team=team)
 
 

@@ -9,9 +9,10 @@ from judge.api.auth import Caller
 from judge.api.deps import ServiceState, viewer_of
 from judge.api.errors import Conflict, Forbidden, PayloadTooLarge, ServiceUnavailable, Unprocessable
 from judge.assessments import banks
-from judge.errors import ProblemNotFound
+from judge.errors import CallbackRefused, ProblemNotFound
 from judge.grading import decode_source
 from judge.problem import SLUG_PATTERN
+from judge.queue import callbacks
 from judge.queue.dispatch import dispatch
 from judge.storage import submissions
 from judge.storage.models import Role, Submission
@@ -54,6 +55,11 @@ def accept(
             raise Forbidden("callback_url needs a team or admin key")
         if settings.callback_secret is None:
             raise Unprocessable("callback_url: callbacks are disabled because the server has no callback secret (JUDGE_CALLBACK_SECRET)")
+        # Checked again at each delivery (DNS answers change); refusing now tells the team at once.
+        try:
+            callbacks.destination(callback_url, settings)
+        except CallbackRefused as exc:
+            raise Unprocessable(f"callback_url: {exc}") from None
     if idempotency_key is not None and not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, idempotency_key):
         raise Unprocessable("Idempotency-Key: 1 to 200 printable ASCII characters without spaces")
     fingerprint = request_hash(problem, source, callback_url)

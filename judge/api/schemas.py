@@ -9,8 +9,9 @@ from pydantic import AnyHttpUrl, BaseModel, Field
 
 from judge.problem import SLUG_PATTERN, Kind, Problem, Visibility
 from judge.result import GradeResult, Verdict
-from judge.storage.models import CallbackState, Submission, SubmissionStatus
+from judge.storage.models import CallbackState, ProblemUpload, Submission, SubmissionStatus, UploadStatus
 from judge.storage.submissions import result_of
+from judge.storage.uploads import report_of
 
 API_PREFIX = "/api/v1"
 
@@ -219,13 +220,63 @@ class ProblemDetail(ProblemSummary):
         )
 
 
-class ProblemAccepted(BaseModel):
-    """An uploaded problem package that validated and is now in the bank."""
+class UploadLinks(BaseModel):
+    """Where to follow a problem upload."""
 
-    slug: str
-    replaced: bool = Field(description="Whether it replaced an earlier upload of the same slug.")
-    validation: list[str] = Field(description="The validation report, line by line.")
-    problem: ProblemSummary
+    self: str = Field(description="GET: the upload's status, validation report and, if refused, why.")
+    problem: str | None = Field(default=None, description="GET: the problem, once accepted.")
+
+
+class UploadQueued(BaseModel):
+    """The answer to POST /problems: the package passed the checks that need no grading and waits for validation."""
+
+    id: str = Field(description="The upload's id.")
+    status: UploadStatus
+    slug: str = Field(description="The slug the package declares.")
+    created_at: datetime
+    links: UploadLinks
+
+
+class UploadView(BaseModel):
+    """A problem upload: waiting, being validated, or decided."""
+
+    id: str
+    status: UploadStatus = Field(
+        description="queued, running (being validated), accepted (in the bank), rejected (the package failed; see error) "
+        "or failed (the judge could not validate it; upload it again later)."
+    )
+    slug: str | None = None
+    replaced: bool | None = Field(default=None, description="Once accepted: whether it replaced an earlier upload of the slug.")
+    validation: list[str] = Field(default_factory=list, description="Once accepted: the validation report, line by line.")
+    error: str | None = Field(default=None, description="Why it was rejected, or why the judge could not validate it.")
+    attempts: int = Field(description="Validation attempts so far (a worker dying or a sandbox fault costs one).")
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    links: UploadLinks
+
+    @classmethod
+    def of(cls, row: ProblemUpload) -> UploadView:
+        """The view of one stored upload."""
+        return cls(
+            id=row.id,
+            status=UploadStatus(row.status),
+            slug=row.slug,
+            replaced=row.replaced,
+            validation=report_of(row),
+            error=row.error,
+            attempts=row.attempts,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            links=upload_links(row),
+        )
+
+
+def upload_links(row: ProblemUpload) -> UploadLinks:
+    """The URLs of one upload (the problem's once accepted)."""
+    accepted = row.status == UploadStatus.ACCEPTED.value and row.slug
+    return UploadLinks(self=f"{API_PREFIX}/problems/uploads/{row.id}", problem=f"{API_PREFIX}/problems/{row.slug}" if accepted else None)
 
 
 class Health(BaseModel):

@@ -25,12 +25,17 @@ from celery.signals import worker_process_shutdown
 from judge.grading import RUNNER_GRACE_S
 from judge.queue import jobs
 from judge.queue.jobs import Grader
+from judge.queue.uploads import validate_upload
 from judge.sandbox.base import Sandbox
 from judge.sandbox.pool import pooled
 from judge.settings import Settings
 
 GRADE_TASK = "judge.grade"
 CALLBACK_TASK = "judge.callback"
+UPLOAD_TASK = "judge.validate_upload"
+#: How many grades long one validation may take: the reference alone, then the second reference
+#: run, the starter and the mutants two at a time (up to 28 mutants).
+VALIDATION_GRADES = 16
 #: Beyond a run's wall limit and the runner's grace, time to prepare the workspace and store results.
 BOOKKEEPING_S = 60.0
 
@@ -84,8 +89,8 @@ def create_celery(settings: Settings) -> Celery:
 
 
 def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: float = 30.0) -> None:
-    """The grade and callback tasks; `grader()` gives this worker process's Grader. A job that fails
-    outside its own fault handling runs again after `fault_retry_s`."""
+    """The grade, callback and upload tasks; `grader()` gives this worker process's Grader. A job
+    that fails outside its own fault handling runs again after `fault_retry_s`."""
 
     @app.task(name=GRADE_TASK, bind=True, max_retries=None)
     def grade(self: Task, submission_id: str) -> None:
@@ -110,6 +115,26 @@ def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: flo
             retry_in = jobs.deliver_callback(grader(), submission_id)
         except Exception as exc:  # the database is away: keep the owed callback, as for grades
             log.warning("callback of %s failed (%s: %s); retrying in %g s", submission_id, type(exc).__name__, exc, fault_retry_s)
+            raise self.retry(countdown=fault_retry_s) from exc
+        if retry_in is not None:
+            raise self.retry(countdown=retry_in)
+
+    # Validation grades the reference twice, the starter and every mutant, so its limits are
+    # VALIDATION_GRADES grades long. Redis may redeliver it meanwhile (past the visibility timeout):
+    # that copy finds the upload held by the live attempt, or finished, and is acknowledged without work.
+    @app.task(
+        name=UPLOAD_TASK,
+        bind=True,
+        max_retries=None,
+        soft_time_limit=app.conf.task_soft_time_limit * VALIDATION_GRADES,
+        time_limit=app.conf.task_time_limit * VALIDATION_GRADES,
+    )
+    def upload(self: Task, upload_id: str) -> None:
+        """Validate one uploaded problem package (idempotent); run again later when asked to."""
+        try:
+            retry_in = validate_upload(grader(), upload_id)
+        except Exception as exc:  # the database is away: the upload stays queued or goes stale, as for grades
+            log.warning("validation of upload %s failed outside validation (%s: %s); retrying in %g s", upload_id, type(exc).__name__, exc, fault_retry_s)
             raise self.retry(countdown=fault_retry_s) from exc
         if retry_in is not None:
             raise self.retry(countdown=retry_in)

@@ -1,5 +1,5 @@
-"""Handing submissions to the queue, whichever it is, and recovering what a crash left behind: at
-start-up, after a broker restart, and (HeartbeatSweeper) whenever a grader stops beating."""
+"""Handing submissions and problem uploads to the queue, whichever it is, and recovering what a crash
+left behind: at start-up, after a broker restart, and (HeartbeatSweeper) whenever a job stops beating."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from judge.errors import JudgeError
-from judge.queue.embedded import CALLBACK, GRADE, EmbeddedPool
+from judge.queue.embedded import CALLBACK, GRADE, UPLOAD, EmbeddedPool
 from judge.queue.jobs import Grader
 from judge.sandbox.base import Sandbox
 from judge.sandbox.pool import pooled
 from judge.settings import Settings
-from judge.storage import submissions
+from judge.storage import submissions, uploads
 from judge.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class QueueUnavailable(JudgeError):
 
 
 class Dispatcher(abc.ABC):
-    """Where the API sends grade and callback jobs."""
+    """Where the API sends grade, callback and upload jobs."""
 
     @abc.abstractmethod
     def start(self) -> None:
@@ -45,6 +45,10 @@ class Dispatcher(abc.ABC):
     @abc.abstractmethod
     def enqueue_callback(self, submission_id: str) -> None:
         """Queue delivering one submission's result; QueueUnavailable when the queue is down."""
+
+    @abc.abstractmethod
+    def enqueue_upload(self, upload_id: str) -> None:
+        """Queue validating one uploaded problem package; QueueUnavailable when the queue is down."""
 
     @abc.abstractmethod
     def problem(self) -> str | None:
@@ -80,6 +84,10 @@ class EmbeddedDispatcher(Dispatcher):
         """Schedule the callback in-process."""
         self.pool.submit(CALLBACK, submission_id)
 
+    def enqueue_upload(self, upload_id: str) -> None:
+        """Schedule the validation in-process."""
+        self.pool.submit(UPLOAD, upload_id)
+
     def problem(self) -> str | None:
         """Not ready when a grading thread died."""
         return None if self.pool.alive() else "the embedded grading threads are not running"
@@ -101,9 +109,9 @@ class CeleryDispatcher(Dispatcher):
         """Close the broker connections."""
         self.app.close()
 
-    def _send(self, task: str, submission_id: str) -> None:
+    def _send(self, task: str, job_id: str) -> None:
         try:
-            self.app.send_task(task, args=[submission_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5})
+            self.app.send_task(task, args=[job_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5})
         except Exception as exc:  # kombu raises OperationalError and friends when Redis is down
             raise QueueUnavailable(f"the queue's broker did not answer: {type(exc).__name__}") from exc
 
@@ -118,6 +126,12 @@ class CeleryDispatcher(Dispatcher):
         from judge.queue.celery_app import CALLBACK_TASK
 
         self._send(CALLBACK_TASK, submission_id)
+
+    def enqueue_upload(self, upload_id: str) -> None:
+        """Send the upload task."""
+        from judge.queue.celery_app import UPLOAD_TASK
+
+        self._send(UPLOAD_TASK, upload_id)
 
     def problem(self) -> str | None:
         """Not ready when Redis does not answer a ping."""
@@ -160,25 +174,41 @@ def dispatch(dispatcher: Dispatcher, sessions: sessionmaker[Session], submission
     return True
 
 
+def dispatch_upload(dispatcher: Dispatcher, sessions: sessionmaker[Session], upload_id: str) -> bool:
+    """Queue validating one stored upload and record that the queue took it; False when the queue is
+    down (the upload stays queued, and the redispatch loop tries again)."""
+    try:
+        dispatcher.enqueue_upload(upload_id)
+    except QueueUnavailable as exc:
+        log.warning("upload %s not dispatched: %s", upload_id, exc)
+        return False
+    with sessions() as session:
+        uploads.mark_dispatched(session, upload_id)
+    return True
+
+
 def recover(dispatcher: Dispatcher, sessions: sessionmaker[Session]) -> int:
-    """Re-queue every submission a crash left queued or running, and every owed callback.
-    A duplicate of a live grade is harmless: the grader that holds it keeps it. Returns how many."""
+    """Re-queue every submission and upload a crash left queued or running, and every owed callback.
+    A duplicate of a live job is harmless: the worker that holds it keeps it. Returns how many."""
     with sessions() as session:
         unfinished = submissions.unfinished(session)
         callbacks = submissions.pending_callbacks(session)
+        unfinished_uploads = uploads.unfinished(session)
     for submission_id in unfinished:
         dispatch(dispatcher, sessions, submission_id)
+    for upload_id in unfinished_uploads:
+        dispatch_upload(dispatcher, sessions, upload_id)
     for submission_id in callbacks:
         try:
             dispatcher.enqueue_callback(submission_id)
         except QueueUnavailable as exc:
             log.warning("callback of %s not queued: %s", submission_id, exc)
-    return len(unfinished) + len(callbacks)
+    return len(unfinished) + len(callbacks) + len(unfinished_uploads)
 
 
 class Redispatcher(threading.Thread):
-    """Every `interval_s`, queues submissions the queue never took (its broker was down then), and
-    after the broker restarted, everything unfinished again (the restart may have lost its jobs)."""
+    """Every `interval_s`, queues submissions and uploads the queue never took (its broker was down
+    then), and after the broker restarted, everything unfinished again (the restart may have lost its jobs)."""
 
     def __init__(self, dispatcher: Dispatcher, sessions: sessionmaker[Session], interval_s: float) -> None:
         super().__init__(daemon=True, name="judge-redispatch")
@@ -195,10 +225,15 @@ class Redispatcher(threading.Thread):
                     # Duplicates of jobs the broker did keep are harmless: a grade is claimed once.
                     log.warning("the queue's broker restarted; re-queued %d unfinished submissions and callbacks", recover(self.dispatcher, self.sessions))
                 self.epoch = epoch if epoch is not None else self.epoch
+                before = utcnow() - timedelta(seconds=self.interval_s)
                 with self.sessions() as session:
-                    waiting = submissions.undispatched(session, created_before=utcnow() - timedelta(seconds=self.interval_s))
+                    waiting = submissions.undispatched(session, created_before=before)
+                    waiting_uploads = uploads.undispatched(session, created_before=before)
                 for submission_id in waiting:
                     if not dispatch(self.dispatcher, self.sessions, submission_id):
+                        break
+                for upload_id in waiting_uploads:
+                    if not dispatch_upload(self.dispatcher, self.sessions, upload_id):
                         break
             except Exception:
                 log.exception("redispatch failed; trying again in %g s", self.interval_s)
@@ -216,8 +251,19 @@ def sweep(dispatcher: Dispatcher, sessions: sessionmaker[Session], heartbeat_tim
     return released
 
 
+def sweep_uploads(dispatcher: Dispatcher, sessions: sessionmaker[Session], heartbeat_timeout_s: float) -> list[str]:
+    """Queue again every upload being validated whose heartbeat is older than `heartbeat_timeout_s`
+    (its worker died or hangs); the ids this call released."""
+    with sessions() as session:
+        released = uploads.release_stale(session, heartbeat_timeout_s=heartbeat_timeout_s)
+    for upload_id in released:
+        log.warning("upload %s: its validation stopped sending heartbeats; queued again as a new attempt", upload_id)
+        dispatch_upload(dispatcher, sessions, upload_id)
+    return released
+
+
 class HeartbeatSweeper(threading.Thread):
-    """Every `interval_s`, sweeps (see sweep): a grade whose worker died is taken over within about
+    """Every `interval_s`, sweeps (see sweep and sweep_uploads): a job whose worker died is taken over within about
     heartbeat_timeout_s + interval_s, not when the broker would redeliver it (Redis: after the
     visibility timeout, longer than the longest grade). Every API process runs one; see
     storage.submissions.release_stale for why they never release one grade twice."""
@@ -233,5 +279,6 @@ class HeartbeatSweeper(threading.Thread):
         while not self.stopped.wait(self.interval_s):
             try:
                 sweep(self.dispatcher, self.sessions, self.heartbeat_timeout_s)
+                sweep_uploads(self.dispatcher, self.sessions, self.heartbeat_timeout_s)
             except Exception:  # the database is away (restarting): the next sweep catches up
                 log.exception("heartbeat sweep failed; trying again in %g s", self.interval_s)

@@ -15,11 +15,13 @@ from collections.abc import Callable
 
 from judge.queue import jobs
 from judge.queue.jobs import Grader
+from judge.queue.uploads import validate_upload
 
 log = logging.getLogger(__name__)
 
 GRADE = "grade"
 CALLBACK = "callback"
+UPLOAD = "upload"
 
 
 class EmbeddedPool:
@@ -33,7 +35,7 @@ class EmbeddedPool:
         self._wake = threading.Condition()
         self._stopping = False
         self._threads: list[threading.Thread] = []
-        self._handlers: dict[str, Callable[[str], None]] = {GRADE: self._grade, CALLBACK: self._callback}
+        self._handlers: dict[str, Callable[[str], None]] = {GRADE: self._grade, CALLBACK: self._callback, UPLOAD: self._upload}
 
     def start(self) -> None:
         """Start the worker threads."""
@@ -54,7 +56,7 @@ class EmbeddedPool:
             thread.join(max(0.0, deadline - time.monotonic()))
 
     def submit(self, kind: str, submission_id: str, delay_s: float = 0.0) -> None:
-        """Schedule one job to run after `delay_s` seconds."""
+        """Schedule one job to run after `delay_s` seconds (for an UPLOAD job, `submission_id` is the upload's id)."""
         with self._wake:
             heapq.heappush(self._heap, (time.monotonic() + delay_s, next(self._order), kind, submission_id))
             self._wake.notify()
@@ -111,3 +113,8 @@ class EmbeddedPool:
         retry_in = jobs.deliver_callback(self.grader, submission_id)
         if retry_in is not None:
             self.submit(CALLBACK, submission_id, retry_in)
+
+    def _upload(self, upload_id: str) -> None:
+        retry_in = validate_upload(self.grader, upload_id)
+        if retry_in is not None:
+            self.submit(UPLOAD, upload_id, retry_in)

@@ -1,4 +1,5 @@
-"""The two jobs a worker runs, whichever queue delivered them: grade a submission, deliver a callback.
+"""The jobs a worker runs, whichever queue delivered them: grade a submission, deliver a callback
+(validating an uploaded problem is in queue.uploads).
 
 Delivery is at least once; a job is idempotent, keyed by submission id (see storage.submissions.claim):
 a job for a submission that is finished or held by a live grader is done without work.
@@ -12,6 +13,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,27 +48,28 @@ class GradeStep:
     callback_due: bool = False
 
 
-class _Heartbeat(threading.Thread):
-    """Marks the attempt alive every heartbeat_interval_s while it grades."""
+class Heartbeat(threading.Thread):
+    """Marks a job's attempt alive every heartbeat_interval_s while it runs; `beat(session)` marks it
+    and says whether the attempt still holds its row."""
 
-    def __init__(self, grader: Grader, submission_id: str, attempt: int) -> None:
-        super().__init__(daemon=True, name=f"heartbeat-{submission_id[:8]}")
-        self.grader, self.submission_id, self.attempt = grader, submission_id, attempt
+    def __init__(self, grader: Grader, label: str, beat: Callable[[Session], bool]) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{label[:24]}")
+        self.grader, self.label, self.beat = grader, label, beat
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        """Beat until stopped, or until the attempt no longer holds the submission."""
+        """Beat until stopped, or until the attempt no longer holds its row."""
         while not self.stopped.wait(self.grader.settings.heartbeat_interval_s):
             try:
                 with self.grader.sessions() as session:
-                    held = submissions.heartbeat(session, self.submission_id, self.attempt)
+                    held = self.beat(session)
             except Exception:  # a missed beat is retried at the next interval
-                log.exception("heartbeat of %s failed", self.submission_id)
+                log.exception("heartbeat of %s failed", self.label)
                 continue
             if not held:
-                # This process stalled past the heartbeat timeout and the grade was taken over:
+                # This process stalled past the heartbeat timeout and the job was taken over:
                 # whatever this attempt finds is dropped when it tries to store it.
-                log.warning("grade of %s attempt %d was taken over by another grader", self.submission_id, self.attempt)
+                log.warning("%s was taken over by another worker", self.label)
                 return
 
 
@@ -102,7 +105,7 @@ def _grade_claimed(grader: Grader, submission_id: str, claim: submissions.Claim)
         with grader.sessions() as session:
             submissions.record_check(session, submission_id, attempt, check)
 
-    beat = _Heartbeat(grader, submission_id, attempt)
+    beat = Heartbeat(grader, f"grade of {submission_id} attempt {attempt}", lambda session: submissions.heartbeat(session, submission_id, attempt))
     beat.start()
     started = time.monotonic()
     try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from judge.storage import team_sessions
 from judge.storage.models import ApiKey, Role, utcnow
 
 PREFIX = "judge"
@@ -70,11 +71,12 @@ def list_keys(session: Session) -> list[ApiKey]:
 
 
 def revoke_key(session: Session, key_id: str) -> bool:
-    """Revoke one key; False when no live key has that id."""
+    """Revoke one key and end its team page sessions; False when no live key has that id."""
     row = session.get(ApiKey, key_id)
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = utcnow()
+    team_sessions.end_sessions_of(session, key_id, row.revoked_at)
     session.commit()
     return True
 

@@ -178,6 +178,38 @@ def _declared_slug(root: Path) -> str:
     return slug
 
 
+def precheck(data: bytes, settings: Settings, claim: Callable[[str], None] | None = None) -> str:
+    """What can be refused about a package without grading it, at once: unpack it safely in a
+    scratch directory, find problem.toml and its slug, refuse a built-in slug (ProblemConflict) or
+    one `claim` refuses, and load the package; the slug. accept_package checks all of it again (a
+    built-in problem or another team's may have appeared meanwhile) before validating."""
+    uploads = uploads_dir(settings)
+    staging_parent = uploads.with_name(uploads.name + ".staging")
+    staging_parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="precheck-", dir=staging_parent))
+    try:
+        unpacked = staging / "unpacked"
+        unpacked.mkdir()
+        extract_package(data, unpacked, settings)
+        root = _package_root(unpacked)
+        slug = _declared_slug(root)
+        builtin = ProblemBank([d for d in settings.problems_dirs if Path(d).resolve() != uploads]).directories()
+        if slug in builtin:
+            raise ProblemConflict(f"problem {slug!r} is built in; an upload cannot replace it")
+        if claim is not None:
+            claim(slug)
+        named = staging / "pkg" / slug
+        named.parent.mkdir()
+        root.rename(named)
+        try:
+            load_problem(named)
+        except InvalidProblem as exc:
+            raise InvalidProblem(str(exc).replace(f"{named.parent}/", "")) from None
+        return slug
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Callable[[str], None] | None = None) -> Accepted:
     """Unpack, validate (reference full marks, starter 0, every mutant caught, runs identical) and
     install one problem package. `settings` are the service's (with_uploads). An upload may replace

@@ -1,10 +1,13 @@
 """The candidate's pages: the invitation landing page, the overview with the clock, a problem (code
 editor or quiz), and a submission's live progress and result.
 
-The invitation link (/invite/TOKEN) puts the token in an HttpOnly, SameSite=Strict cookie, the one the
-candidate API also reads, so that the token leaves the address bar (and any later Referer) at once.
-Every page asks judge.assessments.service; the assessment's rules (window, clock, attempts, feedback
-level) live there, not here.
+The invitation link (/invite/TOKEN) shows the invitation; its Continue button (a form with the CSRF
+token) puts the token in an HttpOnly, SameSite=Strict cookie, the one the candidate API also reads.
+Opening the link sets no cookie: a link followed from another site (an e-mail, or an attacker's page)
+is sent without this site's Strict cookies, so only the posted form can see whether this browser is
+already taking another invitation, and it asks before replacing that one. Every page asks
+judge.assessments.service; the assessment's rules (window, clock, attempts, feedback level) live
+there, not here.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from judge.api.deps import DbSession, State
+from judge.api.deps import DbSession, State, get_state
 from judge.api.errors import JUDGE_ERROR_STATUS, Unauthorized
-from judge.api.routes.candidate import TOKEN_COOKIE as INVITATION_COOKIE
+from judge.api.routes.candidate import TOKEN_COOKIE as INVITATION_COOKIE, open_invitation
 from judge.assessments import service
 from judge.assessments.errors import AssessmentError
 from judge.assessments.schemas import CandidateProblem, CandidateSubmissionCreate
@@ -28,6 +31,7 @@ from judge.problem import SLUG_PATTERN, Kind
 from judge.storage.models import Invitation
 from judge.web.deps import CsrfChecked
 from judge.web.render import page
+from judge.web.sessions import invitation_csrf_token, secure_cookies, session_secret
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,26 +43,77 @@ MAX_TOKEN_CHARS = 200
 
 
 def _invitation(request: Request, session: Session, now: datetime) -> Invitation:
-    """The invitation of the browser's invitation cookie; 401 without a valid one."""
+    """The invitation of the browser's invitation cookie, within its rate limit; 401 without a valid one."""
     token = request.cookies.get(TOKEN_COOKIE)
     if not token:
         raise Unauthorized("open the link from your invitation to take the assessment")
-    return service.authenticate(session, token, now)
+    return open_invitation(request, get_state(request), session, token, now)
+
+
+def _page(request: Request, state: State, template: str, context: dict, status_code: int = 200) -> Response:
+    """A page of a candidate taking the assessment, with the X-CSRF-Token their invitation cookie needs
+    for the candidate API (in a meta tag, for scripts)."""
+    api_csrf = invitation_csrf_token(session_secret(state.settings), request.cookies[TOKEN_COOKIE])
+    return page(request, state.settings, template, {**context, "invitation_csrf": api_csrf}, status_code=status_code)
+
+
+def _other_invitation(request: Request, session: Session, invitation: Invitation, now: datetime) -> Invitation | None:
+    """The live invitation this browser is taking already, when it is not `invitation`."""
+    current = request.cookies.get(TOKEN_COOKIE)
+    if not current:
+        return None
+    try:
+        other = service.authenticate(session, current, now)
+    except AssessmentError:
+        return None  # withdrawn, expired or garbage: nothing to lose by replacing it
+    return None if other.id == invitation.id else other
+
+
+def _switch_page(request: Request, state: State, session: Session, token: str, invitation: Invitation, other: Invitation, now: datetime) -> Response:
+    """Ask before this browser leaves the invitation it is taking for another one."""
+    context = {
+        "token": token,
+        "view": service.overview(session, state.settings, invitation, now),
+        "current": service.overview(session, state.settings, other, now),
+    }
+    return page(request, state.settings, "candidate/switch.html", context)
 
 
 def _status_of(exc: JudgeError) -> int:
     return next((int(s) for cls, s in JUDGE_ERROR_STATUS if isinstance(exc, cls)), 400)
 
 
+InvitationToken = Annotated[str, Path(max_length=MAX_TOKEN_CHARS)]
+
+
 @router.get("/invite/{token}", response_class=HTMLResponse)
-def landing(token: Annotated[str, Path(max_length=MAX_TOKEN_CHARS)], request: Request, state: State, session: DbSession) -> Response:
-    """The invitation link: who invites whom to what, and the rules; keeps the token in a cookie."""
+def landing(token: InvitationToken, request: Request, state: State, session: DbSession) -> Response:
+    """The invitation link: who invites whom to what, and the rules, with Continue; or, when this browser
+    is visibly taking another invitation, the question whether to switch."""
     now = state.clock()
-    invitation = service.authenticate(session, token, now)
+    invitation = open_invitation(request, state, session, token, now)
+    other = _other_invitation(request, session, invitation, now)
+    if other is not None:
+        return _switch_page(request, state, session, token, invitation, other, now)
     view = service.overview(session, state.settings, invitation, now)
-    response = page(request, state.settings, "candidate/landing.html", {"view": view})
+    return page(request, state.settings, "candidate/landing.html", {"view": view, "token": token})
+
+
+@router.post("/invite/{token}", dependencies=[CsrfChecked])
+def continue_invitation(
+    token: InvitationToken, request: Request, state: State, session: DbSession, switch: Annotated[str, Form(max_length=10)] = ""
+) -> Response:
+    """Continue: keep the token in the cookie and go on to the overview; asks first when that would
+    replace another live invitation of this browser (unless this is the answer to that question)."""
+    now = state.clock()
+    invitation = open_invitation(request, state, session, token, now)
+    other = _other_invitation(request, session, invitation, now)
+    if other is not None and switch != "yes":
+        return _switch_page(request, state, session, token, invitation, other, now)
+    response = RedirectResponse("/take", status_code=303)
     max_age = max(1, int((invitation.expires_at - now).total_seconds()))
-    response.set_cookie(TOKEN_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=state.settings.secure_cookies, path="/")
+    secure = secure_cookies(request, state.settings)
+    response.set_cookie(TOKEN_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/")
     return response
 
 
@@ -69,7 +124,7 @@ def overview(request: Request, state: State, session: DbSession) -> Response:
     invitation = _invitation(request, session, now)
     view = service.overview(session, state.settings, invitation, now)
     submissions = service.candidate_submissions(session, state.settings, invitation, now) if view.started_at else []
-    return page(request, state.settings, "candidate/overview.html", {"view": view, "submissions": submissions, "error": None})
+    return _page(request, state, "candidate/overview.html", {"view": view, "submissions": submissions, "error": None})
 
 
 @router.post("/take/start", dependencies=[CsrfChecked])
@@ -105,7 +160,7 @@ def _problem_page(
         "error": error,
     }
     template = "candidate/quiz.html" if problem.kind is Kind.QUIZ else "candidate/problem.html"
-    return page(request, state.settings, template, context, status_code=status_code)
+    return _page(request, state, template, context, status_code=status_code)
 
 
 @router.get("/take/problems/{slug}", response_class=HTMLResponse)
@@ -161,7 +216,7 @@ def submission_page(entry_id: EntryId, request: Request, state: State, session: 
     view = service.overview(session, state.settings, invitation, now)
     problem = next(p for p in view.problems if p.problem == submission.problem)
     context = {"view": view, "submission": submission, "problem": problem}
-    return page(request, state.settings, "candidate/submission.html", context)
+    return _page(request, state, "candidate/submission.html", context)
 
 
 @router.get("/take/submissions/{entry_id}/result", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from judge.api.auth import Caller
 from judge.api.deps import DbSession, State
 from judge.api.errors import Forbidden, Unauthorized
-from judge.storage import keys
+from judge.storage import keys, team_sessions
 from judge.storage.models import ApiKey, Role
 from judge.web.sessions import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_valid, read_session, session_secret
 
@@ -32,13 +32,16 @@ def member_of(row: ApiKey) -> TeamMember:
 
 
 def get_member(request: Request, state: State, session: DbSession) -> TeamMember:
-    """The signed-in team member; Unauthorized (a redirect to sign in, on pages) without a live session."""
-    key_id = read_session(session_secret(state.settings), request.cookies.get(SESSION_COOKIE))
-    row = session.get(ApiKey, key_id) if key_id else None
-    if row is None or row.revoked_at is not None:
+    """The signed-in team member, within their key's rate limit (shared with the key's API calls);
+    Unauthorized (a redirect to sign in, on pages) without a live session (none, forged, expired, ended
+    by logout, or its key revoked)."""
+    token = read_session(session_secret(state.settings), request.cookies.get(SESSION_COOKIE))
+    row = team_sessions.live_key(session, token, state.clock()) if token else None
+    if row is None:
         raise Unauthorized(SIGN_IN_MESSAGE)
     if Role(row.role) not in (Role.ADMIN, Role.TEAM):
         raise Forbidden("team pages need a team or admin key; this key is a candidate key")
+    state.limits.take(row.id)
     return member_of(row)
 
 

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from judge.settings import Settings
 from judge.web import plot
 from judge.web.markdown import render_markdown
-from judge.web.sessions import CSRF_COOKIE, csrf_token, new_csrf_cookie, session_secret
+from judge.web.sessions import CSRF_COOKIE, csrf_token, new_csrf_cookie, secure_cookies, session_secret
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -76,5 +76,5 @@ def page(request: Request, settings: Settings, template: str, context: dict[str,
     html = environment().get_template(template).render(request=request, csrf_token=token, **context)
     response = HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
     if fresh:
-        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", secure=settings.secure_cookies, path="/")
+        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", secure=secure_cookies(request, settings), path="/")
     return response

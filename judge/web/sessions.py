@@ -1,9 +1,11 @@
 """Browser sessions of team members and CSRF tokens, signed with the server's session secret.
 
 A team member signs in with the team's API key; the browser then holds a signed, HttpOnly,
-SameSite=Strict cookie naming that key (never the key itself), checked against the database on
-every request, so revoking the key ends the session. Forms carry a CSRF token: the HMAC of a random
-per-browser cookie (double submit), so a page on another site cannot post a form as the user.
+SameSite=Strict cookie holding a random session token (never the key), whose session is kept in the
+database (judge.storage.team_sessions) and checked on every request, so logout and revoking the key
+end it. Forms carry a CSRF token: the HMAC of a random per-browser cookie (double submit), so a page on
+another site cannot post a form as the user. The candidate API, when the invitation cookie is what
+authenticates, wants the HMAC of that cookie in the X-CSRF-Token header for the same reason.
 """
 
 from __future__ import annotations
@@ -17,12 +19,17 @@ import secrets
 import time
 from pathlib import Path
 
+from starlette.requests import HTTPConnection
+
+from judge.api.client import over_https
 from judge.settings import Settings
 
 SESSION_COOKIE = "judge_session"
 CSRF_COOKIE = "judge_csrf"
 CSRF_FIELD = "csrf_token"
 SECRET_FILE = "session-secret"
+#: The header a candidate page's script sends its invitation CSRF token in.
+CSRF_HEADER = "X-CSRF-Token"
 
 
 def session_secret(settings: Settings) -> bytes:
@@ -47,14 +54,20 @@ def _sign(secret: bytes, purpose: str, message: bytes) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def make_session(secret: bytes, key_id: str, max_age_s: int) -> str:
-    """A cookie value naming `key_id`, valid for `max_age_s` seconds."""
-    payload = base64.urlsafe_b64encode(json.dumps({"k": key_id, "exp": int(time.time()) + max_age_s}).encode()).decode()
+def secure_cookies(connection: HTTPConnection, settings: Settings) -> bool:
+    """Whether cookies set in answer to this request are marked Secure: always when configured so,
+    else when the request came over HTTPS (directly, or as a trusted proxy says)."""
+    return settings.secure_cookies or over_https(connection, settings)
+
+
+def make_session(secret: bytes, token: str, max_age_s: int) -> str:
+    """A cookie value holding the session `token`, valid for `max_age_s` seconds."""
+    payload = base64.urlsafe_b64encode(json.dumps({"k": token, "exp": int(time.time()) + max_age_s}).encode()).decode()
     return f"{payload}.{_sign(secret, 'session', payload.encode())}"
 
 
 def read_session(secret: bytes, value: str | None) -> str | None:
-    """The key id a session cookie names, or None when it is missing, forged or expired."""
+    """The session token a session cookie holds, or None when it is missing, forged or expired."""
     if not value or value.count(".") != 1:
         return None
     payload, signature = value.split(".")
@@ -84,3 +97,13 @@ def csrf_valid(secret: bytes, cookie: str | None, token: str | None) -> bool:
     if not cookie or not token:
         return False
     return hmac.compare_digest(token, csrf_token(secret, cookie))
+
+
+def invitation_csrf_token(secret: bytes, invitation_cookie: str) -> str:
+    """The X-CSRF-Token that goes with an invitation cookie: only pages of this site can know it."""
+    return _sign(secret, "invitation-csrf", invitation_cookie.encode())
+
+
+def invitation_csrf_valid(secret: bytes, invitation_cookie: str, token: str | None) -> bool:
+    """Whether a request's X-CSRF-Token matches the invitation cookie it came with."""
+    return token is not None and hmac.compare_digest(token, invitation_csrf_token(secret, invitation_cookie))

@@ -9,16 +9,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from judge.api.client import client_address
 from judge.api.deps import DbSession, State, viewer_of
 from judge.assessments import reports, service
 from judge.assessments.schemas import InvitationCreate
-from judge.storage import keys
+from judge.storage import keys, team_sessions
 from judge.storage.models import Role
 from judge.web.deps import CsrfChecked, Member, TeamMember, member_of
 from judge.web.assessment_form import FEEDBACK_HELP, POINTS_PREFIX, SCORING_HELP, AssessmentForm, blank_form, problem_options
 from judge.web.plot import Bin
 from judge.web.render import page
-from judge.web.sessions import SESSION_COOKIE, make_session, session_secret
+from judge.web.sessions import SESSION_COOKIE, make_session, read_session, secure_cookies, session_secret
 
 router = APIRouter(prefix="/team", include_in_schema=False)
 AssessmentId = Annotated[str, Path(pattern=r"^[0-9a-zA-Z_-]{1,64}$")]
@@ -46,10 +47,15 @@ def login(
     api_key: Annotated[str, Form(max_length=500)],
     next: Annotated[str | None, Form()] = None,  # noqa: A002
 ) -> Response:
-    """Check the key and start a session: a signed HttpOnly, SameSite=Strict cookie naming it."""
+    """Check the key and start a session: kept in the database, its token in a signed HttpOnly,
+    SameSite=Strict cookie. A key that is not valid counts as a failed authentication of the client's
+    address; once those are too many, 429."""
+    address = client_address(request, state.settings)
+    state.limits.admit(address)
     row = keys.authenticate(session, api_key.strip())
     error = None
     if row is None:
+        state.limits.failed(address)
         error = "That API key is not valid (unknown, mistyped or revoked)."
     elif Role(row.role) not in (Role.ADMIN, Role.TEAM):
         error = "That is a candidate key; team pages need a team or admin key."
@@ -58,16 +64,19 @@ def login(
     member = member_of(row)
     response = RedirectResponse(_safe_next(next), status_code=303)
     settings = state.settings
-    cookie = make_session(session_secret(settings), member.caller.key_id, settings.session_max_age_s)
-    response.set_cookie(
-        SESSION_COOKIE, cookie, max_age=settings.session_max_age_s, httponly=True, samesite="strict", secure=settings.secure_cookies, path="/"
-    )
+    token = team_sessions.start_session(session, member.caller.key_id, settings.session_max_age_s, state.clock())
+    cookie = make_session(session_secret(settings), token, settings.session_max_age_s)
+    secure = secure_cookies(request, settings)
+    response.set_cookie(SESSION_COOKIE, cookie, max_age=settings.session_max_age_s, httponly=True, samesite="strict", secure=secure, path="/")
     return response
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(_member: Member) -> Response:
-    """End the session."""
+def logout(request: Request, state: State, session: DbSession, _member: Member) -> Response:
+    """End the session, here and in the database: a copy of the cookie no longer signs anyone in."""
+    token = read_session(session_secret(state.settings), request.cookies.get(SESSION_COOKIE))
+    if token:
+        team_sessions.end_session(session, token, state.clock())
     response = RedirectResponse("/team/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -1,9 +1,10 @@
-"""Problem packages built in memory, for upload tests."""
+"""Problem packages built in memory, and uploading them (POST, then poll until decided), for upload tests."""
 
 from __future__ import annotations
 
 import io
 import tarfile
+import time
 import zipfile
 
 TINY_TOML = """\
@@ -71,3 +72,24 @@ def tar_bytes(files: dict[str, bytes], prefix: str = "", links: dict[str, str] |
             info.linkname = target
             archive.addfile(info)
     return buffer.getvalue()
+
+
+def uploaded(client, data: bytes, headers: dict[str, str], name: str = "pkg.zip", timeout_s: float = 60, poll_s: float = 0.25) -> dict:
+    """POST /problems (asserting the 202), then poll the upload until it is decided; its final status."""
+    answer = client.post("/api/v1/problems", files={"package": (name, data, "application/octet-stream")}, headers=headers)
+    assert answer.status_code == 202, answer.text
+    assert answer.headers["location"] == answer.json()["links"]["self"]
+    return decided(client, answer.headers["location"], headers, timeout_s, poll_s)
+
+
+def decided(client, location: str, headers: dict[str, str], timeout_s: float = 60, poll_s: float = 0.25) -> dict:
+    """Poll an upload's status (GET `location`) until it is no longer queued or running."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        answer = client.get(location, headers=headers)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        if body["status"] not in ("queued", "running"):
+            return body
+        assert time.monotonic() < deadline, f"upload still {body['status']} after {timeout_s} s: {body}"
+        time.sleep(poll_s)

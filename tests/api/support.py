@@ -204,6 +204,12 @@ def create_key(env: dict[str, str], role: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def first_admin_key(env: dict[str, str]) -> str:
+    """The admin key a first `judge serve` without a terminal left in its data dir (it does not print it)."""
+    path = Path(env["JUDGE_DATA_DIR"]) / "first-admin-key"
+    return wait_for(lambda: path.is_file() and path.read_text().strip(), 30, f"the bootstrap admin key in {path}")
+
+
 def wait_healthy(base: str, process: ServiceProcess, timeout_s: float = 90.0) -> None:
     """Wait until the service answers /readyz with 200."""
     deadline = time.monotonic() + timeout_s

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from judge.problem import load_problem
 from judge.storage import keys
 from judge.storage.models import Invitation, Role
-from tests.api.packages import tiny_package, zip_bytes
+from tests.api.packages import tiny_package, uploaded, zip_bytes
 from tests.api.test_errors import PROBLEM_JSON
 from tests.conftest import PROBLEMS
 
@@ -697,8 +697,7 @@ def test_private_bank_directory_is_visible_only_to_its_team(start_service, tmp_p
 
 def test_uploads_of_a_team_are_private_to_it(world):
     service, acme, acme2, globex = world
-    answer = service.client.post("/api/v1/problems", files={"package": ("p.zip", zip_bytes(tiny_package()), "application/zip")}, headers=service.auth(acme.key))
-    assert answer.status_code == 201, answer.text
+    assert uploaded(service.client, zip_bytes(tiny_package()), service.auth(acme.key))["status"] == "accepted"
     assert acme2.call("GET", "/problems/tiny-upload").status_code == 200
     assert globex.call("GET", "/problems/tiny-upload").status_code == 404
     assert Team(service, service.candidate).call("GET", "/problems/tiny-upload").status_code == 404
@@ -728,10 +727,10 @@ def test_practice_only_problems_cannot_go_into_the_teams_assessments(world):
 def test_rejudge_after_the_team_fixes_a_problems_checks_regrades_the_same_source(world):
     service, acme, _acme2, _globex = world
 
-    def upload(files: dict[str, bytes]):
-        return service.client.post("/api/v1/problems", files={"package": ("p.zip", zip_bytes(files), "application/zip")}, headers=service.auth(acme.key))
+    def upload(files: dict[str, bytes]) -> dict:
+        return uploaded(service.client, zip_bytes(files), service.auth(acme.key))
 
-    assert upload(tiny_package()).status_code == 201
+    assert upload(tiny_package())["status"] == "accepted"
     assessment = acme.create(problems=[{"problem": "tiny-upload", "points": 6}])
     invitation, ada = started(service, acme, assessment["id"], "Ada")
     source = "# fake: fail=beta\ndef add(a, b):\n    return a + b\n"
@@ -741,7 +740,7 @@ def test_rejudge_after_the_team_fixes_a_problems_checks_regrades_the_same_source
     fixed = tiny_package(mutant="# fake: fail=beta_fixed\n")
     fixed["problem.toml"] = fixed["problem.toml"].replace(b'id = "beta"', b'id = "beta_fixed"')
     fixed["checks/test_tiny.py"] = fixed["checks/test_tiny.py"].replace(b"def test_beta(", b"def test_beta_fixed(")
-    assert upload(fixed).status_code == 200
+    assert upload(fixed)["replaced"] is True
     assert acme.call("POST", f"/assessments/{assessment['id']}/rejudge", json={"problem": "tiny-upload"}).status_code == 202
     regraded = ada.wait(first["id"])
     assert regraded["id"] == first["id"] and regraded["score"] == 6

@@ -56,7 +56,8 @@ def world(start_service, tmp_path) -> World:
     globex with an assessment and an invitation; a candidate key with a submission."""
     bank = tmp_path / "acme-bank"
     _write_package(bank, "acme-private")
-    service = start_service(team_problems_dirs={"acme": [bank]})
+    # A wrong kind of credential is a failed authentication; this test makes many on purpose.
+    service = start_service(team_problems_dirs={"acme": [bank]}, auth_failures_per_minute=10**6)
     service.state.clock = Clock(T0)
     with service.state.sessions() as session:
         acme = keys.create_key(session, Role.TEAM, "acme", team="acme").secret
@@ -79,6 +80,7 @@ def world(start_service, tmp_path) -> World:
     call(taken["token"], "GET", f"/candidate/submissions/{entry['id']}", params={"wait": 20})
     practice = call(acme, "POST", "/submissions", json={"problem": "acme-private", "source": "def add(a, b):\n    return a + b\n"})
     call(acme, "GET", f"/submissions/{practice['id']}", params={"wait": 20})
+    upload = call(acme, "POST", "/problems", files={"package": ("p.zip", zip_bytes(tiny_package("acme-upload")))})
     own = call(service.candidate, "POST", "/submissions", json={"problem": "kl-divergence", "source": SOURCE})
     call(service.candidate, "GET", f"/submissions/{own['id']}", params={"wait": 20})
     return World(
@@ -99,6 +101,7 @@ def world(start_service, tmp_path) -> World:
             "entry": entry["id"],
             "practice": practice["id"],
             "candidate_submission": own["id"],
+            "upload": upload["id"],
         },
     )
 
@@ -134,6 +137,7 @@ ROWS: list[Row] = [
     ("GET", "/api/v1/submissions/{candidate_submission}", expect(401, OK, 401, 401, 404, 404, OK), None),
     ("GET", "/api/v1/problems", ANY_KEY, None),
     ("POST", "/api/v1/problems", expect(401, 403, 401, 401, OK, OK, OK), lambda: {"files": {"package": ("p.zip", zip_bytes(tiny_package("matrix-upload")))}}),
+    ("GET", "/api/v1/problems/uploads/{upload}", expect(401, 403, 401, 401, OK, 404, OK), None),
     ("GET", "/api/v1/problems/acme-private", PRIVATE_PROBLEM, None),
     ("GET", "/api/v1/problems/acme-private/starter", PRIVATE_PROBLEM, None),
     ("GET", "/api/v1/problems/kl-divergence", ANY_KEY, None),

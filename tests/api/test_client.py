@@ -1,9 +1,11 @@
-"""The client's address and scheme: forwarded headers count only from a trusted proxy."""
+"""The client's address and scheme: forwarded headers count only from a trusted proxy; HSTS over HTTPS only."""
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
 from starlette.requests import Request
 
+from judge.api.app import HSTS_HEADER
 from judge.api.client import client_address, over_https
 from judge.settings import Settings
 
@@ -39,3 +41,18 @@ def test_without_trusted_proxies_only_the_real_scheme_counts():
     assert over_https(_request("127.0.0.1", {}, scheme="https"), settings)
     assert not over_https(_request("127.0.0.1", {"X-Forwarded-Proto": "https"}), settings)
     assert client_address(_request("127.0.0.1", {"X-Forwarded-For": "8.8.8.8"}), settings) == "127.0.0.1"
+
+
+def _hsts(service, base_url: str, peer: str, headers: dict[str, str]) -> list[str | None]:
+    client = TestClient(service.client.app, base_url=base_url, client=(peer, 5000), headers=headers)
+    answers = [client.get("/healthz"), client.get("/api/v1/problems"), client.get("/team/login")]
+    return [a.headers.get("strict-transport-security") for a in answers]
+
+
+def test_hsts_is_sent_over_https_and_only_then(start_service):
+    service = start_service(trusted_proxies=["10.0.0.0/8"])
+    assert _hsts(service, "https://testserver", "203.0.113.9", {}) == [HSTS_HEADER] * 3
+    assert _hsts(service, "http://testserver", "10.1.2.3", {"X-Forwarded-Proto": "https"}) == [HSTS_HEADER] * 3
+    assert _hsts(service, "http://testserver", "10.1.2.3", {}) == [None] * 3
+    assert _hsts(service, "http://testserver", "203.0.113.9", {"X-Forwarded-Proto": "https"}) == [None] * 3, "not from an untrusted peer"
+    assert HSTS_HEADER == "max-age=31536000"

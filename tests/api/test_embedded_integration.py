@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import signal
 import tarfile
 import time
@@ -15,17 +14,17 @@ import httpx
 import pytest
 
 from judge.problem import load_problem
-from tests.api.support import ServiceProcess, free_port, judge_command, service_env, wait_finished, wait_for, wait_healthy
+from tests.api.packages import uploaded
+from tests.api.support import ServiceProcess, first_admin_key, free_port, judge_command, service_env, wait_finished, wait_for, wait_healthy
 from tests.api.test_problems import SEED_SLUGS
 from tests.conftest import PROBLEMS
 
 pytestmark = pytest.mark.integration
 GRADE_TIMEOUT_S = 240
-KEY_LINE = re.compile(r"created an admin API key; it is shown only this once:\s+(judge_\S+)")
 
 
 class Embedded:
-    """A `judge serve` process and a client holding the admin key it printed on first start."""
+    """A `judge serve` process and a client holding the admin key it wrote on first start."""
 
     def __init__(self, tmp) -> None:
         self.port = free_port()
@@ -34,7 +33,8 @@ class Embedded:
         self.log_path = tmp / "serve.log"
         self.process = ServiceProcess(judge_command("serve"), self.env, self.log_path).start()
         wait_healthy(self.base, self.process)
-        key = wait_for(lambda: KEY_LINE.search(self.process.log()), 10, "the bootstrap admin key").group(1)
+        key = first_admin_key(self.env)
+        assert key not in self.process.log(), "without a terminal the key is written to a file, never to the log"
         self.client = httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {key}"}, timeout=60)
 
     def restart(self, sig: int) -> None:
@@ -119,9 +119,9 @@ def test_upload_of_a_real_package(server):
                 info = tarfile.TarInfo(f"uploaded-quiz/{path.relative_to(source)}")
                 info.size = len(data)
                 archive.addfile(info, io.BytesIO(data))
-    answer = server.client.post("/api/v1/problems", files={"package": ("quiz.tgz", buffer.getvalue())}, timeout=GRADE_TIMEOUT_S)
-    assert answer.status_code == 201, answer.text
-    assert all(line.startswith("ok") for line in answer.json()["validation"][1:])
+    body = uploaded(server.client, buffer.getvalue(), {}, name="quiz.tgz", timeout_s=GRADE_TIMEOUT_S, poll_s=1)
+    assert body["status"] == "accepted", body
+    assert all(line.startswith("ok") for line in body["validation"][1:])
     solution = json.loads((source / "solution.json").read_text())
     submission_id = server.submit("uploaded-quiz", json.dumps(solution).encode())
     done = wait_finished(server.client, submission_id, 60)

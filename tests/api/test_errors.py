@@ -182,6 +182,36 @@ def test_422_bad_callback_url(start_service):
     assert_problem(answer, 422, "invalid submission: callback_url: URL scheme should be 'http' or 'https'")
 
 
+@pytest.mark.parametrize(
+    "url, host",
+    [
+        ("http://127.0.0.1:9/hook", "127.0.0.1"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+        ("http://10.0.0.5:22/", "10.0.0.5"),
+        ("http://[::ffff:192.168.0.1]/", "::ffff:c0a8:1"),
+        ("http://[fd00::1]:8080/", "fd00::1"),
+        ("http://localhost:8080/hook", "localhost"),
+    ],
+)
+def test_422_callback_to_a_non_public_address(start_service, url, host):
+    service = start_service(callback_secret="s3cret")
+    expected = (
+        f"callback_url: {host} is not a public address or does not resolve only to public addresses"
+        " (an internal receiver must be listed in JUDGE_CALLBACK_ALLOWED_HOSTS)"
+    )
+    answer = service.client.post(
+        "/api/v1/submissions", json={"problem": "vae-mnist", "source": "x", "callback_url": url}, headers=service.auth(service.team)
+    )
+    assert_problem(answer, 422, expected)
+    answer = service.client.post(
+        "/api/v1/submissions",
+        data={"problem": "vae-mnist", "callback_url": url},
+        files={"file": ("s.py", b"x")},
+        headers=service.auth(service.admin),
+    )
+    assert_problem(answer, 422, expected)
+
+
 def test_422_bad_query_parameter(service):
     answer = service.client.get("/api/v1/submissions", params={"limit": 0}, headers=service.auth(service.candidate))
     body = assert_problem(answer, 422, "invalid request: query.limit: Input should be greater than or equal to 1")
@@ -201,12 +231,12 @@ def test_415_other_content_type(service):
 
 
 def test_429_over_the_rate_limit(start_service):
-    service = start_service(rate_limit_per_minute=1, rate_limit_burst=3)
+    service = start_service(rate_limit_per_minute=3, rate_limit_burst=30)
     for _ in range(3):
         assert service.client.get("/api/v1/problems", headers=service.auth(service.candidate)).status_code == 200
     answer = service.client.get("/api/v1/problems", headers=service.auth(service.candidate))
     body = assert_problem(answer, 429, answer.json()["detail"])
-    assert body["detail"].startswith("rate limit of 1 requests a minute exceeded; retry in ")
+    assert body["detail"].startswith("rate limit of 3 requests a minute exceeded; retry in ")
     assert 1 <= int(answer.headers["retry-after"]) <= 60
     # Limits are per key: another key is unaffected.
     assert service.client.get("/api/v1/problems", headers=service.auth(service.team)).status_code == 200

@@ -129,7 +129,7 @@ def receiver():
 
 
 def test_callback_is_signed_and_retried_with_backoff(start_service, receiver):
-    service = start_service(callback_secret="s3cret")
+    service = start_service(callback_secret="s3cret", callback_allowed_hosts=["127.0.0.1"])
     created = service.submit(service.team, "# fine\n", callback_url=receiver)
     service.wait(service.team, created["id"])
     wait_for(lambda: len(_Receiver.received) >= 2, 10, "the callback to be retried")
@@ -152,7 +152,7 @@ def test_callback_is_signed_and_retried_with_backoff(start_service, receiver):
 def test_callback_gives_up_after_its_attempts(start_service, receiver):
     _Receiver.failures = 100
     try:
-        service = start_service(callback_secret="s3cret", callback_max_attempts=3)
+        service = start_service(callback_secret="s3cret", callback_max_attempts=3, callback_allowed_hosts=["127.0.0.1"])
         created = service.submit(service.admin, "# fine\n", callback_url=receiver)
 
         def failed():

@@ -15,6 +15,8 @@ import httpx
 import pytest
 
 from judge.problem import load_problem
+from judge.queue.uploads import GAVE_UP
+from tests.api.packages import tiny_package, uploaded, zip_bytes
 from tests.api.support import (
     ServiceProcess,
     create_key,
@@ -226,3 +228,15 @@ def test_a_submission_that_kills_its_worker_three_times_ends_internal_error(kill
     assert killer_stack.workers["killer"].log().count("WorkerLostError") >= 3
     healthy = killer_stack.submit("vae-mnist", b"# fine\n")
     assert wait_finished(killer_stack.client, healthy, 60)["verdict"] == "accepted"
+
+
+def test_uploads_are_validated_by_the_workers_and_one_that_kills_its_worker_ends_failed(killer_stack):
+    body = uploaded(killer_stack.client, zip_bytes(tiny_package("celery-upload")), {}, timeout_s=120, poll_s=1)
+    assert body["status"] == "accepted" and body["attempts"] == 1, f"{body}\n{killer_stack.logs()}"
+    assert killer_stack.client.get("/api/v1/problems/celery-upload").status_code == 200
+    deadly = tiny_package("deadly-upload")
+    deadly["solution.py"] = b"# fake: die\n" + deadly["solution.py"]
+    body = uploaded(killer_stack.client, zip_bytes(deadly), {}, timeout_s=180, poll_s=1)
+    # Its worker died on every attempt: a fault of the judge, never stored as the package's refusal.
+    assert (body["status"], body["attempts"], body["error"]) == ("failed", 3, GAVE_UP), f"{body}\n{killer_stack.logs()}"
+    assert killer_stack.client.get("/api/v1/problems/deadly-upload").status_code == 404

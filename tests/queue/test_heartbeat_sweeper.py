@@ -55,6 +55,7 @@ class Recording(Dispatcher):
 
     def __init__(self) -> None:
         self.grades: list[str] = []
+        self.uploads: list[str] = []
 
     def start(self) -> None:
         """Nothing to start."""
@@ -68,6 +69,10 @@ class Recording(Dispatcher):
 
     def enqueue_callback(self, submission_id: str) -> None:
         """Callbacks are not swept."""
+
+    def enqueue_upload(self, upload_id: str) -> None:
+        """Remember the upload."""
+        self.uploads.append(upload_id)
 
     def problem(self) -> str | None:
         """Always ready."""

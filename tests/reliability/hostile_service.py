@@ -89,6 +89,7 @@ def start_hostile_service(root: Path, database_url: str) -> HostileService:
         max_package_files=50,
         rate_limit_per_minute=10**6,
         rate_limit_burst=10**6,
+        auth_failures_per_minute=10**6,
         poll_interval_s=0.05,
         max_wait_s=1,
         stream_max_s=1,

@@ -11,12 +11,11 @@ import pytest
 
 from judge.problem import load_problem
 from judge.sandbox import reaper
-from tests.api.support import ServiceProcess, free_port, judge_command, service_env, wait_finished, wait_for, wait_healthy
+from tests.api.support import ServiceProcess, first_admin_key, free_port, judge_command, service_env, wait_finished, wait_for, wait_healthy
 from tests.conftest import PROBLEMS
 from tests.sandbox.conftest import sandbox_or_skip
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-KEY_LINE = re.compile(r"created an admin API key; it is shown only this once:\s+(judge_\S+)")
 READY = re.compile(r"warm docker sandbox (\w+) ready in")
 HANDED = re.compile(r"grading on warm docker sandbox (\w+)")
 #: Warm-ups run niced: on a machine busy with other work they wait for idle CPU.
@@ -34,7 +33,7 @@ def test_the_service_grades_through_its_warm_pool(tmp_path, sandbox_settings):
     try:
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, service)
-        key = wait_for(lambda: KEY_LINE.search(service.log()), 30, "the bootstrap admin key").group(1)
+        key = first_admin_key(env)
         warm = wait_for(lambda: READY.search(service.log()), WARM_TIMEOUT_S, "a warm sandbox").group(1)
         # The waiting container belongs to this server and to the slot's run.
         owner = reaper.owner_token(service.process.pid)

@@ -40,3 +40,10 @@ def csrf_of(html: str) -> str:
     found = CSRF_INPUT.search(html)
     assert found, "the page has no form with a CSRF token"
     return found.group(1)
+
+
+def open_invitation(client: TestClient, link: str):
+    """Open an invitation link and press Continue, as a candidate does: the answer to the posted form."""
+    landing = client.get(link)
+    assert landing.status_code == 200, landing.text
+    return client.post(link, data={"csrf_token": csrf_of(landing.text)}, follow_redirects=False)

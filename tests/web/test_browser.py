@@ -74,7 +74,7 @@ def test_candidate_takes_the_assessment_with_live_progress_and_a_loss_plot(serve
     browser.delete_all_cookies()
     browser.get(server.base + issued["link"])
     assert "Hello Ada" in browser.find_element(By.TAG_NAME, "main").text
-    browser.find_element(By.LINK_TEXT, "Continue to the assessment").click()
+    browser.find_element(By.ID, "continue").click()
     browser.find_element(By.ID, "start").click()
     wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "[data-remaining]")), message="the clock after Start")
     clock = browser.find_element(By.ID, "clock")
@@ -119,7 +119,7 @@ def test_candidate_answers_the_quiz(server, browser, assessment):
     issued = invite(server.api, server.team_key, assessment["id"], "Quinn")
     browser.delete_all_cookies()
     browser.get(server.base + issued["link"])
-    browser.get(server.base + "/take")
+    browser.find_element(By.ID, "continue").click()
     browser.find_element(By.ID, "start").click()
     problem = load_problem(PROBLEMS / "aigc-concepts")
     browser.find_element(By.LINK_TEXT, problem.spec.title).click()
@@ -132,6 +132,23 @@ def test_candidate_answers_the_quiz(server, browser, assessment):
     wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "#result[data-status='completed']")), 30, "the quiz result")
     score = browser.find_element(By.ID, "score")
     assert score.get_attribute("data-score") == score.get_attribute("data-max") == f"{problem.max_score:g}"
+
+
+def test_opening_another_candidate_s_link_asks_before_switching(server, browser, assessment):
+    ada, eve = (invite(server.api, server.team_key, assessment["id"], name) for name in ("Ada", "Eve"))
+    browser.delete_all_cookies()
+    browser.get(server.base + ada["link"])
+    browser.find_element(By.ID, "continue").click()
+    wait_for(browser, ready.presence_of_element_located((By.ID, "start")), message="Ada's overview")
+    browser.get(server.base + eve["link"])
+    assert "as Ada" in browser.find_element(By.ID, "switch-consequences").text
+    browser.find_element(By.ID, "keep-current").click()
+    wait_for(browser, ready.presence_of_element_located((By.ID, "start")), message="back to Ada's overview")
+    browser.get(server.base + eve["link"])
+    browser.find_element(By.ID, "confirm-switch").click()
+    wait_for(browser, ready.url_to_be(server.base + "/take"), message="Eve's overview")
+    browser.get(server.base + ada["link"])
+    assert "as Eve" in browser.find_element(By.ID, "switch-consequences").text, "the browser now takes Eve's invitation"
 
 
 def test_team_member_sees_the_report_histogram_and_a_similar_pair(server, browser, assessment):

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from judge.storage import keys
 from judge.storage.models import Role
-from tests.web.pages import csrf_of, invite, make_assessment
+from tests.web.pages import csrf_of, invite, make_assessment, open_invitation
 
 BROWSERS = ("signed_out", "own_team", "other_team", "invitee", "other_invitee")
 LOGIN = "login"  # a 303 to the sign-in page
@@ -55,8 +55,8 @@ def _sign_in(client: TestClient, key: str) -> None:
 
 
 def _open_invitation(client: TestClient, link: str) -> None:
-    answer = client.get(link, follow_redirects=True)
-    assert answer.status_code == 200, answer.text
+    answer = open_invitation(client, link)
+    assert answer.status_code == 303, answer.text
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import time
 
 from judge.web.sessions import CSRF_COOKIE, SESSION_COOKIE
-from tests.web.pages import csrf_of, invite, make_assessment
+from tests.web.pages import csrf_of, invite, make_assessment, open_invitation
 
 HOSTILE_DESCRIPTION = """Welcome!
 
@@ -109,15 +109,19 @@ def test_landing_page_renders_the_description_sanitised_and_keeps_the_token_in_a
     assert answer.status_code == 200 and "Hello Ada" in answer.text
     assert "<script>" not in answer.text and "onerror" not in answer.text.split("<main", 1)[1].replace("&lt;img src=x onerror", "")
     assert 'href="javascript:' not in answer.text
-    cookie = next(h for h in answer.headers.get_list("set-cookie") if h.startswith("judge_invitation="))
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
     assert answer.headers["referrer-policy"] == "no-referrer"
+    assert "judge_invitation=" not in answer.headers.get("set-cookie", ""), "following a link sets no cookie; Continue does"
+    opened = service.client.post(issued["link"], data={"csrf_token": csrf_of(answer.text)}, follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == "/take"
+    cookie = next(h for h in opened.headers.get_list("set-cookie") if h.startswith("judge_invitation="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    assert "secure" not in cookie.lower(), "plain HTTP, secure_cookies off"
 
 
 def test_candidate_starts_submits_and_sees_the_result(service):
     made = make_assessment(service.client, service.team)
     issued = invite(service.client, service.team, made["id"], "Ada")
-    service.client.get(issued["link"])
+    open_invitation(service.client, issued["link"])
     overview = service.client.get("/take")
     assert overview.status_code == 200 and 'id="start"' in overview.text
     assert service.client.post("/take/start", data={}, follow_redirects=False).status_code == 403, "Start needs the CSRF token"
@@ -150,7 +154,7 @@ def test_candidate_starts_submits_and_sees_the_result(service):
 def test_a_refused_submission_keeps_the_code_and_says_why(service):
     made = make_assessment(service.client, service.team, max_attempts=1)
     issued = invite(service.client, service.team, made["id"], "Ada")
-    service.client.get(issued["link"])
+    open_invitation(service.client, issued["link"])
     token = csrf_of(service.client.get("/take").text)
     service.client.post("/take/start", data={"csrf_token": token})
     first = service.client.post("/take/problems/vae-mnist", data={"csrf_token": token, "source": "# first\n"}, follow_redirects=False)
@@ -163,7 +167,7 @@ def test_a_refused_submission_keeps_the_code_and_says_why(service):
 def test_quiz_answers_are_submitted_as_the_answers_file(service):
     made = make_assessment(service.client, service.team)
     issued = invite(service.client, service.team, made["id"], "Ada")
-    service.client.get(issued["link"])
+    open_invitation(service.client, issued["link"])
     token = csrf_of(service.client.get("/take").text)
     service.client.post("/take/start", data={"csrf_token": token})
     quiz = service.client.get("/take/problems/aigc-concepts")
@@ -181,7 +185,7 @@ def test_quiz_answers_are_submitted_as_the_answers_file(service):
 def test_score_only_feedback_shows_no_checks(service):
     made = make_assessment(service.client, service.team, feedback="score_only")
     issued = invite(service.client, service.team, made["id"], "Ada")
-    service.client.get(issued["link"])
+    open_invitation(service.client, issued["link"])
     token = csrf_of(service.client.get("/take").text)
     service.client.post("/take/start", data={"csrf_token": token})
     submitted = service.client.post("/take/problems/vae-mnist", data={"csrf_token": token, "source": "# fake: fail=loss_formula\n"}, follow_redirects=False)
@@ -198,7 +202,7 @@ def test_score_only_feedback_shows_no_checks(service):
 def _take(service, link: str, source: str) -> None:
     """A fresh browser opens `link`, starts and submits `source` to vae-mnist."""
     service.client.cookies.clear()
-    service.client.get(link)
+    open_invitation(service.client, link)
     token = csrf_of(service.client.get("/take").text)
     service.client.post("/take/start", data={"csrf_token": token})
     answer = service.client.post("/take/problems/vae-mnist", data={"csrf_token": token, "source": source}, follow_redirects=False)
@@ -265,7 +269,7 @@ def test_after_the_candidate_s_time_is_up_a_submission_is_refused_and_the_code_k
 
     made = make_assessment(service.client, service.team, duration_s=60)
     issued = invite(service.client, service.team, made["id"], "Ada")
-    service.client.get(issued["link"])
+    open_invitation(service.client, issued["link"])
     token = csrf_of(service.client.get("/take").text)
     service.client.post("/take/start", data={"csrf_token": token})
     real_clock = service.state.clock
@@ -278,3 +282,44 @@ def test_after_the_candidate_s_time_is_up_a_submission_is_refused_and_the_code_k
         assert "is over for you" in overview.text and 'id="start"' not in overview.text
     finally:
         service.state.clock = real_clock
+
+
+# ---------------------------------------------------------------- candidate: opening another invitation
+
+def test_opening_another_invitation_asks_before_replacing_the_current_one(service):
+    made = make_assessment(service.client, service.team)
+    ada, eve = (invite(service.client, service.team, made["id"], name) for name in ("Ada", "Eve"))
+    assert open_invitation(service.client, ada["link"]).status_code == 303
+    asked = service.client.get(eve["link"])
+    assert asked.status_code == 200 and 'id="confirm-switch"' in asked.text and "as Ada" in asked.text
+    assert "judge_invitation=" not in asked.headers.get("set-cookie", "")
+    # Continue on a landing page that did not know (a link from another site comes without the cookie) asks too.
+    posted = service.client.post(eve["link"], data={"csrf_token": csrf_of(asked.text)}, follow_redirects=False)
+    assert posted.status_code == 200 and 'id="confirm-switch"' in posted.text
+    assert service.client.cookies["judge_invitation"] == ada["token"]
+    forged = service.client.post(eve["link"], data={"switch": "yes"}, follow_redirects=False)
+    assert forged.status_code == 403 and service.client.cookies["judge_invitation"] == ada["token"], "the answer needs the CSRF token"
+    switched = service.client.post(eve["link"], data={"switch": "yes", "csrf_token": csrf_of(asked.text)}, follow_redirects=False)
+    assert switched.status_code == 303 and service.client.cookies["judge_invitation"] == eve["token"]
+    assert service.client.get("/api/v1/candidate").json()["candidate_name"] == "Eve"
+
+
+def test_reopening_the_same_invitation_or_replacing_a_dead_one_does_not_ask(service):
+    made = make_assessment(service.client, service.team)
+    ada, bob = (invite(service.client, service.team, made["id"], name) for name in ("Ada", "Bob"))
+    assert open_invitation(service.client, ada["link"]).status_code == 303
+    assert open_invitation(service.client, ada["link"]).headers["location"] == "/take"
+    withdrawn = service.client.delete(f"/api/v1/assessments/{made['id']}/invitations/{ada['id']}", headers={"Authorization": f"Bearer {service.team}"})
+    assert withdrawn.status_code == 200
+    assert open_invitation(service.client, bob["link"]).headers["location"] == "/take", "a withdrawn invitation is nothing to lose"
+    assert service.client.cookies["judge_invitation"] == bob["token"]
+
+
+def test_candidate_pages_hand_the_invitation_s_api_token_to_scripts_only_on_their_own_pages(service):
+    made = make_assessment(service.client, service.team)
+    issued = invite(service.client, service.team, made["id"], "Ada")
+    landing = service.client.get(issued["link"])
+    assert 'name="csrf-token"' not in landing.text, "no cookie yet: no token"
+    open_invitation(service.client, issued["link"])
+    assert 'name="csrf-token"' in service.client.get("/take").text
+    assert 'name="csrf-token"' not in service.client.get("/team/login").text

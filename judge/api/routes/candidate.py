@@ -1,7 +1,10 @@
 """/candidate: a candidate taking an assessment, authenticated by their invitation token (not an API key).
 
 The token comes as `Authorization: Bearer inv_...`, as `X-Invitation-Token`, or in the cookie the
-invite page sets. Another candidate's submission is a 404, as is a problem outside the assessment.
+invite page sets. A browser sends that cookie whichever site made the request, so a POST that the
+cookie authenticates must also carry `X-CSRF-Token` (the HMAC of the cookie, which only this site's
+candidate pages hand out, in their `csrf-token` meta tag); without it the answer is 403. Another
+candidate's submission is a 404, as is a problem outside the assessment.
 """
 
 from __future__ import annotations
@@ -10,19 +13,22 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Header, Path, Query, Security
+from fastapi import APIRouter, Cookie, Depends, Header, Path, Query, Request, Security
 from fastapi.responses import StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from judge.api.client import client_address
 from judge.api.deps import DbSession, ServiceState, State
 from judge.api.event_stream import Progress, progress_events
-from judge.api.errors import RateLimited
+from judge.api.errors import Forbidden
 from judge.api.schemas import ProblemDetails
 from judge.assessments import feedback, service
-from judge.assessments.errors import InvalidInvitationToken
+from judge.assessments.errors import InvalidInvitationToken, InvitationExpired
 from judge.assessments.schemas import (
     CandidateOverview,
     CandidateProblem,
@@ -33,6 +39,7 @@ from judge.problem import SLUG_PATTERN
 from judge.storage import submissions
 from judge.storage.models import FeedbackLevel, Invitation
 from judge.storage.submissions import FINISHED
+from judge.web.sessions import CSRF_HEADER, invitation_csrf_valid, session_secret
 
 router = APIRouter(prefix="/candidate", tags=["candidate"])
 
@@ -42,32 +49,57 @@ TOKEN_COOKIE = "judge_invitation"
 _bearer = HTTPBearer(auto_error=False, scheme_name="InvitationToken", description="Authorization: Bearer <invitation token>")
 _header = APIKeyHeader(name="X-Invitation-Token", auto_error=False, description="The invitation token, as an alternative to Bearer.")
 
+#: Methods that change nothing: a cross-site request can make them but learns nothing from the answer.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 ERRORS = {
     401: {"model": ProblemDetails, "description": "No invitation token, or an unknown, withdrawn or expired one."},
     429: {"model": ProblemDetails, "description": "Too many requests; see Retry-After."},
 }
 NOT_FOUND = {404: {"model": ProblemDetails, "description": "Not a problem of this assessment, or not one of your submissions."}}
-WINDOW = {403: {"model": ProblemDetails, "description": "Before the window opens, after it closes, or after your time is up."}}
+CSRF = {403: {"model": ProblemDetails, "description": "Authenticated by the invitation cookie without a matching X-CSRF-Token."}}
+WINDOW = {
+    403: {
+        "model": ProblemDetails,
+        "description": "Before the window opens, after it closes, or after your time is up; or the cookie without a matching X-CSRF-Token.",
+    }
+}
 CONFLICT = {409: {"model": ProblemDetails, "description": "Not started yet, or every attempt at the problem used."}}
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="The problem's slug.")]
 
 
+def open_invitation(request: Request, state: ServiceState, session: Session, token: str, now: datetime) -> Invitation:
+    """The invitation `token` opens, within its rate limit (429 over it); a token that opens none counts as a
+    failed authentication of the client's address, and once those are too many, 429 before looking."""
+    address = client_address(request, state.settings)
+    state.limits.admit(address)
+    try:
+        invitation = service.authenticate(session, token, now)
+    except (InvalidInvitationToken, InvitationExpired):
+        state.limits.failed(address)
+        raise
+    state.limits.take(f"invitation:{invitation.id}")
+    return invitation
+
+
 def get_invitation(
+    request: Request,
     state: State,
     session: DbSession,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     header: Annotated[str | None, Security(_header)],
     cookie: Annotated[str | None, Cookie(alias=TOKEN_COOKIE, include_in_schema=False)] = None,
 ) -> Invitation:
-    """The invitation the presented token opens, within its rate limit."""
-    presented = (bearer.credentials if bearer is not None else None) or header or cookie
+    """The invitation the presented token opens, within its rate limit; a change that the cookie
+    authenticates needs the cookie's CSRF token too."""
+    presented = (bearer.credentials if bearer is not None else None) or header
+    if not presented and cookie and request.method not in SAFE_METHODS:
+        if not invitation_csrf_valid(session_secret(state.settings), cookie, request.headers.get(CSRF_HEADER)):
+            raise Forbidden(f"a request authenticated by the invitation cookie must carry a matching {CSRF_HEADER} header")
+    presented = presented or cookie
     if not presented:
         raise InvalidInvitationToken("an invitation token is required: open the link from your invitation")
-    invitation = service.authenticate(session, presented, state.clock())
-    wait = state.limiter.take(f"invitation:{invitation.id}")
-    if wait:
-        raise RateLimited(f"too many requests; retry in {wait} s", wait)
-    return invitation
+    return open_invitation(request, state, session, presented, state.clock())
 
 
 CurrentInvitation = Annotated[Invitation, Depends(get_invitation)]
@@ -96,7 +128,7 @@ def start(session: DbSession, state: State, invitation: CurrentInvitation) -> Ca
     response_model=CandidateOverview,
     summary="End your assessment now",
     description="No more submissions are accepted; what you submitted is graded and counted.",
-    responses={**ERRORS, **CONFLICT},
+    responses={**ERRORS, **CSRF, **CONFLICT},
 )
 def finish(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
     """End early."""

@@ -12,15 +12,17 @@ from starlette.concurrency import run_in_threadpool
 
 from judge.api.auth import Caller
 from judge.api.deps import CurrentCaller, DbSession, ServiceState, State, TeamCaller, viewer_of
-from judge.api.errors import PayloadTooLarge
-from judge.api.schemas import ProblemAccepted, ProblemDetail, ProblemDetails, ProblemSummary
+from judge.api.errors import Forbidden, NotFound, PayloadTooLarge, RateLimited
+from judge.api.schemas import ProblemDetail, ProblemDetails, ProblemSummary, UploadQueued, UploadView, upload_links
 from judge.assessments import banks
 from judge.assessments.banks import Viewer
 from judge.errors import InvalidProblem
 from judge.problem import SLUG_PATTERN, Kind, Problem, load_problem
+from judge.queue.dispatch import dispatch_upload
 from judge.settings import Settings
-from judge.storage.models import Role
-from judge.storage.packages import accept_package
+from judge.storage import uploads
+from judge.storage.models import Role, UploadStatus
+from judge.storage.packages import precheck
 
 router = APIRouter(prefix="/problems", tags=["problems"])
 log = logging.getLogger(__name__)
@@ -81,26 +83,56 @@ def get_starter(slug: Slug, state: State, session: DbSession, caller: CurrentCal
     return Response(problem.starter(), media_type=media, headers={"Content-Disposition": disposition})
 
 
-@router.post(
-    "",
-    status_code=201,
-    response_model=ProblemAccepted,
-    summary="Upload a problem package (team and admin keys)",
+UploadId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The upload's id.")]
+
+
+@router.get(
+    "/uploads/{upload_id}",
+    response_model=UploadView,
+    summary="An upload's status and validation report (team and admin keys)",
     description=(
-        "A zip or tar (optionally gzip/bz2/xz) archive of one problem package, with problem.toml at its top "
-        "level or in a single top-level directory. It is unpacked safely (links, absolute paths and `..` are "
-        "rejected; size and file-count caps apply) and accepted only if it validates like "
-        "`judge problems validate`: the reference scores full marks twice identically, the starter 0, and "
-        "every mutant loses a check. Validation grades several times, so the answer can take minutes. "
-        "201 for a new problem, 200 when it replaced an earlier upload of the same slug."
+        "Poll after POST /problems until the status is accepted, rejected (`error` says what is wrong with the "
+        "package, as a 422 would) or failed (the judge could not validate it; upload it again later). "
+        "A team sees its own uploads, an admin every upload."
     ),
     responses={
         **ERRORS,
-        200: {"model": ProblemAccepted, "description": "Replaced an earlier upload."},
         403: {"model": ProblemDetails, "description": "A candidate key."},
-        409: {"model": ProblemDetails, "description": "The slug is a built-in problem."},
+        404: {"model": ProblemDetails, "description": "No such upload, or another team's."},
+    },
+)
+def get_upload(upload_id: UploadId, session: DbSession, caller: TeamCaller) -> UploadView:
+    """One upload, if the caller's team made it (any, for an admin)."""
+    row = uploads.get(session, upload_id)
+    if row is None or (caller.role is not Role.ADMIN and row.team != caller.team):
+        raise NotFound(f"no upload {upload_id!r}")
+    return UploadView.of(row)
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=UploadQueued,
+    summary="Upload a problem package (team and admin keys)",
+    description=(
+        "A zip or tar (optionally gzip/bz2/xz) archive of one problem package, with problem.toml at its top "
+        "level or in a single top-level directory. What needs no grading is checked at once: it is unpacked "
+        "safely (links, absolute paths and `..` are rejected; size and file-count caps apply), problem.toml "
+        "must declare a slug that is not built in nor another team's, and the package must load. Then it is "
+        "queued for validation like `judge problems validate` (the reference scores full marks twice "
+        "identically, the starter 0, and every mutant loses a check), which grades several times and takes "
+        "minutes: 202 with a Location to poll (GET /problems/uploads/{id}). A team's upload is private to "
+        "it; an admin's joins the public bank. At most `max_uploads_per_team` uploads of a team (admins: of "
+        "the public bank) wait or validate at once."
+    ),
+    responses={
+        **ERRORS,
+        202: {"description": "Queued for validation; poll the Location.", "headers": {"Location": {"description": "The upload's status URL.", "schema": {"type": "string"}}}},
+        403: {"model": ProblemDetails, "description": "A candidate key, or the key of a team named 'public' (the name stands for the public bank)."},
+        409: {"model": ProblemDetails, "description": "The slug is a built-in problem or another team's."},
         413: {"model": ProblemDetails, "description": "Over the package size or file-count caps."},
-        422: {"model": ProblemDetails, "description": "Not a safe archive, not a valid package, or failed validation."},
+        422: {"model": ProblemDetails, "description": "Not a safe archive, no problem.toml or slug, or not a loadable package."},
+        429: {"model": ProblemDetails, "description": "Over the key's rate limit, or the team's uploads in validation are at the cap; see Retry-After."},
     },
 )
 async def upload_problem(
@@ -108,26 +140,46 @@ async def upload_problem(
     state: State,
     caller: TeamCaller,
     package: Annotated[UploadFile, File(description="The zip or tar archive.")],
-) -> ProblemAccepted:
-    """Validate and install an uploaded problem package; a team key's upload is private to its team."""
+) -> UploadQueued:
+    """Check what needs no grading, store the package and queue its validation."""
     settings = state.settings
     data = await package.read(settings.max_package_bytes + 1)
     if len(data) > settings.max_package_bytes:
         raise PayloadTooLarge(f"the package is over the {settings.max_package_bytes}-byte limit")
-    # An admin's upload joins the public bank; a team's stays in its private bank.
-    team = caller.team if caller.role is Role.TEAM else None
-    sandbox = await run_in_threadpool(state.sandbox)
-    accepted = await run_in_threadpool(accept_package, data, settings, sandbox, lambda slug: _claim(state, team, slug))
+    owner = _owner(caller)
+    # banks knows an admin's upload, which joins the public bank, as team None.
+    team = None if owner == uploads.PUBLIC else owner
     with state.sessions() as session:
-        await run_in_threadpool(banks.record_upload, session, accepted.problem.slug, team, caller.key_id)
-    if accepted.replaced:
-        response.status_code = 200
-    return ProblemAccepted(
-        slug=accepted.problem.slug,
-        replaced=accepted.replaced,
-        validation=accepted.report,
-        problem=ProblemSummary.of(accepted.problem),
+        # Refused before unpacking, too; uploads.create counts again, safely against racing requests.
+        if await run_in_threadpool(uploads.unfinished_of, session, owner) >= settings.max_uploads_per_team:
+            raise _over_cap(settings)
+    slug = await run_in_threadpool(precheck, data, settings, lambda slug: _claim(state, team, slug))
+    with state.sessions() as session:
+        row = await run_in_threadpool(uploads.create, session, owner, caller.key_id, data, slug, settings.max_uploads_per_team)
+        if row is None:
+            raise _over_cap(settings)
+        queued = UploadQueued(id=row.id, status=UploadStatus(row.status), slug=slug, created_at=row.created_at, links=upload_links(row))
+    await run_in_threadpool(dispatch_upload, state.dispatcher, state.sessions, queued.id)
+    response.headers["Location"] = queued.links.self
+    return queued
+
+
+def _over_cap(settings: Settings) -> RateLimited:
+    return RateLimited(
+        f"{settings.max_uploads_per_team} uploads of this team are already waiting for or in validation; "
+        "poll them (GET /problems/uploads/{id}) and upload again once one is decided",
+        settings.queue_retry_after_s,
     )
+
+
+def _owner(caller: Caller) -> str:
+    """Whose upload it is: the caller's team, or "public" for an admin's (it joins the public bank)."""
+    if caller.role is Role.ADMIN:
+        return uploads.PUBLIC
+    if caller.team == uploads.PUBLIC:
+        # An upload owned by "public" is an admin's, installed in the public bank.
+        raise Forbidden(f"a team named {uploads.PUBLIC!r} cannot upload problems: the name stands for the public bank")
+    return caller.team
 
 
 def _claim(state: ServiceState, team: str | None, slug: str) -> None:

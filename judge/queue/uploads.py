@@ -1,0 +1,82 @@
+"""The upload job: validate one queued problem package (see storage.packages.accept_package) and store
+whether it was accepted or refused.
+
+Delivery is at least once, as for grades: the job claims the row (storage.uploads.claim), so a
+duplicate or the late redelivery of a dead attempt's job is done without work. A package's own faults
+(InvalidProblem, ProblemConflict) refuse it; a fault of the judge (its sandbox failing, the database
+going away) is never the package's refusal: the upload is validated again, up to max_attempts.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from judge.assessments import banks
+from judge.errors import InvalidProblem, SandboxFault
+from judge.queue.jobs import Grader, Heartbeat
+from judge.storage import uploads
+from judge.storage.packages import ProblemConflict, accept_package
+from judge.storage.uploads import ClaimState
+
+log = logging.getLogger(__name__)
+
+#: What a team reads when the judge could not validate its package: the fault's detail is logged, not shown.
+GAVE_UP = "the judge could not validate this package (a fault of the judge, not of the package); upload it again later"
+
+
+def validate_upload(grader: Grader, upload_id: str) -> float | None:
+    """Validate one upload once: claim it, validate while beating, store the outcome. None when
+    done, or the seconds after which the job must run again (after a fault of the judge)."""
+    settings = grader.settings
+    with grader.sessions() as session:
+        claim = uploads.claim(
+            session,
+            upload_id,
+            worker=grader.worker,
+            max_attempts=settings.max_attempts,
+            heartbeat_timeout_s=settings.heartbeat_timeout_s,
+            exhausted_message=GAVE_UP,
+        )
+    if claim.state is not ClaimState.CLAIMED:
+        # Finished, held by a live job (whose death the sweeper notices), or out of attempts (now failed).
+        return None
+    attempt = claim.attempt
+    # banks knows an admin's upload, which joins the public bank, as team None.
+    team = None if claim.team == uploads.PUBLIC else claim.team
+
+    def refuse_taken_slug(slug: str) -> None:
+        with grader.sessions() as session:
+            banks.claim_upload(session, settings, slug, team)
+
+    beat = Heartbeat(grader, f"upload {upload_id} attempt {attempt}", lambda session: uploads.heartbeat(session, upload_id, attempt))
+    beat.start()
+    try:
+        accepted = accept_package(claim.archive, settings, grader.sandbox, refuse_taken_slug)
+        with grader.sessions() as session:
+            banks.record_upload(session, accepted.problem.slug, team, claim.key_id)
+    except (InvalidProblem, ProblemConflict) as exc:
+        with grader.sessions() as session:
+            uploads.reject(session, upload_id, attempt, str(exc))
+        return None
+    except Exception as exc:  # SandboxFault, the database, any other fault of the judge: never the package's refusal
+        return _judge_fault(grader, upload_id, attempt, exc)
+    finally:
+        beat.stopped.set()
+        beat.join()
+    with grader.sessions() as session:
+        stored = uploads.accept(session, upload_id, attempt, slug=accepted.problem.slug, replaced=accepted.replaced, report=accepted.report)
+    if not stored:
+        log.warning("upload %s attempt %d was installed after losing its claim; the newer attempt records it", upload_id, attempt)
+    return None
+
+
+def _judge_fault(grader: Grader, upload_id: str, attempt: int, exc: Exception) -> float | None:
+    settings = grader.settings
+    kind = "sandbox fault" if isinstance(exc, SandboxFault) else f"judge fault ({type(exc).__name__})"
+    log.error("validating upload %s attempt %d: %s: %s", upload_id, attempt, kind, exc, exc_info=not isinstance(exc, SandboxFault))
+    with grader.sessions() as session:
+        if attempt >= settings.max_attempts:
+            uploads.fail(session, upload_id, attempt, GAVE_UP)
+            return None
+        uploads.release(session, upload_id, attempt)
+    return settings.retry_backoff_s * 2 ** (attempt - 1)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from judge.cli import FIRST_ADMIN_KEY_FILE
 from judge.problem import load_problem
 from judge.settings import Settings
 from tests.api.support import REPO, free_port, judge_command, wait_finished
@@ -34,6 +35,8 @@ WORKERS = ("worker-1", "worker-2")
 #: Every service healthy well within this after `up -d` returns (the workers' first check runs at 15 s).
 HEALTHY_TIMEOUT_S = 150
 GRADE_TIMEOUT_S = 240
+#: Where `judge serve` leaves the first admin key in the api container (JUDGE_DATA_DIR/first-admin-key).
+FIRST_ADMIN_KEY = f"/var/lib/judge/{FIRST_ADMIN_KEY_FILE}"
 #: A wrong solution: kl-divergence with the standard deviation where the variance belongs.
 WRONG = ("kl-divergence", PROBLEMS / "kl-divergence" / "mutants" / "gaussian_std_as_var.py")
 
@@ -142,7 +145,13 @@ def test_every_healthcheck_passes(deployment):
         time.sleep(2)
 
 
-def test_admin_key_from_the_api_container(deployment):
+def test_admin_keys_from_the_api_container(deployment):
+    # The first one, made on first start: in a file only its owner reads (container logs are read by others).
+    assert deployment.checked("exec", "-T", "api", "stat", "-c", "%a", FIRST_ADMIN_KEY).strip() == "600"
+    first = deployment.checked("exec", "-T", "api", "cat", FIRST_ADMIN_KEY).strip()
+    assert first not in deployment.compose("logs", "--no-color", "api").stdout
+    assert httpx.get(f"{deployment.base}/api/v1/problems", headers={"X-API-Key": first}, timeout=10).status_code == 200
+    # Another, printed by `judge keys create`.
     out = deployment.checked("exec", "-T", "api", "judge", "keys", "create", "--role", "admin", "--name", "compose test")
     key = out.strip().splitlines()[-1]
     deployment.client = httpx.Client(base_url=deployment.base, headers={"X-API-Key": key}, timeout=60)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -41,6 +42,8 @@ problems_app = typer.Typer(help="List, show and validate problems.", no_args_is_
 app.add_typer(problems_app, name="problems")
 sandbox_app = typer.Typer(help="Build the runner image, check and clean up the sandbox backends.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
+deploy_app = typer.Typer(help="Build the images docker-compose.yml runs.", no_args_is_help=True)
+app.add_typer(deploy_app, name="deploy")
 console = Console()
 log = logging.getLogger("judge.cli")
 errors = Console(stderr=True, soft_wrap=True)
@@ -340,6 +343,39 @@ def sandbox_build(
     except JudgeError as exc:
         raise fail(str(exc), EXIT_JUDGE_FAULT) from None
     console.print(f"built [bold]{report.image}[/] from {report.base} in {report.seconds:.0f} s ({report.size_bytes / 2**20:.0f} MiB)")
+
+
+@deploy_app.command("build-images")
+def deploy_build_images(
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="No image registry: build on the debootstrapped base, Redis and PostgreSQL from Debian's packages too."),
+    ] = False,
+    if_stale: Annotated[bool, typer.Option("--if-stale", help="Build only the images missing or built from other sources.")] = False,
+) -> None:
+    """Build the service image (and offline, Redis and PostgreSQL) for docker-compose.yml.
+
+    Prints the `export` lines that point docker-compose.yml at these images: eval "$(judge deploy build-images --offline)".
+    """
+    from judge.sandbox.deploy import build_images, compose_environment
+
+    settings = Settings()
+    # stdout carries the export lines alone (it is eval'ed): the build's tools (pip) write to stderr.
+    sys.stdout.flush()
+    exports = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        built = build_images(settings, offline=offline, if_stale=if_stale, log=lambda line: errors.print(line, markup=False, highlight=False))
+    except JudgeError as exc:
+        raise fail(str(exc), EXIT_JUDGE_FAULT) from None
+    finally:
+        sys.stdout.flush()
+        os.dup2(exports, 1)
+        os.close(exports)
+    for image in built:
+        errors.print(f"{image.image}: " + (f"built in {image.seconds:.0f} s" if image.built else "up to date"), markup=False, highlight=False)
+    for name, value in compose_environment(settings, offline).items():
+        sys.stdout.write(f"export {name}={shlex.quote(value)}\n")
 
 
 @sandbox_app.command("doctor")

@@ -177,6 +177,14 @@ class Settings(BaseSettings):
         default="judge-sandbox-base:bookworm",
         description="The debootstrapped base `judge sandbox build --offline` imports and builds on.",
     )
+    # The deployment's images (docker-compose.yml; judge/sandbox/deploy.py builds them).
+    service_image: str = Field(default="judge-service:latest", description="The service image docker-compose.yml's api and workers run.")
+    offline_redis_image: str = Field(
+        default="judge-redis:bookworm", description="Redis from Debian's package, built by `judge deploy build-images --offline`."
+    )
+    offline_postgres_image: str = Field(
+        default="judge-postgres:bookworm", description="PostgreSQL from Debian's package, built by `judge deploy build-images --offline`."
+    )
     docker_host: str | None = Field(default=None, description="Docker engine address (unix:// or tcp://); None: unix:///var/run/docker.sock. DOCKER_HOST and CLI contexts are not read.")
     docker_cpus: float = Field(default=1.0, gt=0, description="CPU quota of each candidate container, in CPUs.")
     docker_problem_images: dict[str, str] = Field(

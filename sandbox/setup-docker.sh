@@ -23,7 +23,8 @@ missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
-# docker-compose validates docker-compose.yml in the tests where the compose v2 plugin is absent.
+# docker-compose brings docker-compose.yml up in the tests (tests/queue/test_compose_up.py) where the
+# compose v2 plugin is absent.
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"

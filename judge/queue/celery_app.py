@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from celery import Celery, Task
+from celery.signals import worker_process_shutdown
 
 from judge.grading import RUNNER_GRACE_S
 from judge.queue import jobs
@@ -166,6 +167,9 @@ def process_grader(settings: Settings, sandbox_factory: Callable[[Settings], San
             sandbox = pooled(sandbox_factory(settings), settings)
             sandbox.open()
             atexit.register(sandbox.close)
+            # A prefork child leaves by os._exit, which skips atexit: Celery's signal of the child's
+            # shutdown closes the pool too, or a stopped worker would leave its warm containers behind.
+            worker_process_shutdown.connect(lambda **_: sandbox.close(), weak=False)
             made[pid] = Grader(settings, session_factory(make_engine(settings)), sandbox)
         return made[pid]
 

@@ -357,13 +357,15 @@ def container_python(engine: Engine, base: str) -> str:
     return version
 
 
-def make_wheelhouse(wheel: Path, wheelhouse: Path, python_version: str | None, log: Log) -> str:
+def make_wheelhouse(wheel: Path, wheelhouse: Path, python_version: str | None, log: Log, wanted: list[str] | None = None) -> str:
     """requirements.txt of what the image needs; offline (python_version given), every wheel beside it.
 
-    Returns a digest of the wheelhouse: the dependency stage of the image is the same when it is.
+    `wanted`: the requirement lines (default: the runner image's, from the judge wheel). Returns a
+    digest of the wheelhouse: the dependency stage of the image is the same when it is.
     """
     wheelhouse.mkdir(parents=True, exist_ok=True)
-    (wheelhouse / "requirements.txt").write_text("\n".join(requirements(wheel, sandbox_distributions())) + "\n")
+    lines = requirements(wheel, sandbox_distributions()) if wanted is None else wanted
+    (wheelhouse / "requirements.txt").write_text("\n".join(lines) + "\n")
     if python_version is not None:
         # pip reads PIP_FIND_LINKS itself: torch==2.13.0 (CPU) comes from that local directory.
         # --python-version: environment markers (python_full_version < "3.11.3") follow the container's

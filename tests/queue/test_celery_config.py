@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
+from celery.signals import worker_process_shutdown
+
 from judge.grading import RUNNER_GRACE_S
-from judge.queue.celery_app import CALLBACK_TASK, GRADE_TASK, create_celery, register_tasks, time_limits
+from judge.queue.celery_app import CALLBACK_TASK, GRADE_TASK, create_celery, process_grader, register_tasks, time_limits
+from judge.sandbox.process import ProcessSandbox
 from judge.settings import Settings
+from tests.api.support import wait_for
+from tests.conftest import PROBLEMS
 
 
 def test_at_least_once_configuration():
@@ -31,3 +38,14 @@ def test_tasks_are_registered_by_name():
     app = create_celery(Settings(redis_url="redis://127.0.0.1:1/0"))
     register_tasks(app, grader=lambda: None)
     assert {GRADE_TASK, CALLBACK_TASK} <= set(app.tasks)
+
+
+def test_a_worker_process_closes_its_warm_pool_when_celery_shuts_it_down(tmp_path):
+    """A prefork child leaves by os._exit, which skips atexit: without the shutdown signal's handler a
+    stopped worker left its warm slots (with docker, their containers) behind."""
+    settings = Settings(problems_dirs=[PROBLEMS], data_dir=tmp_path, pool_size=1)
+    grader = process_grader(settings, ProcessSandbox)()
+    pool = grader.sandbox.pool
+    wait_for(lambda: pool.ready_count() == 1, 60, "a warm slot")
+    worker_process_shutdown.send(sender=None, pid=os.getpid(), exitcode=0)
+    assert pool.waiting() == 0

@@ -190,33 +190,51 @@ def _declared_slug(root: Path) -> str:
     return slug
 
 
+def _staging_dir(settings: Settings, prefix: str) -> Path:
+    """A fresh scratch directory beside the uploads directory, hidden from candidate code like it."""
+    uploads = uploads_dir(settings)
+    staging_parent = uploads.with_name(uploads.name + ".staging")
+    staging_parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=staging_parent))
+
+
+def _unpack(data: bytes, settings: Settings, staging: Path) -> tuple[Path, str]:
+    """Unpack the archive under `staging`; the package's root and its slug, refusing a built-in slug."""
+    unpacked = staging / "unpacked"
+    unpacked.mkdir()
+    extract_package(data, unpacked, settings)
+    root = _package_root(unpacked)
+    slug = _declared_slug(root)
+    uploads = uploads_dir(settings)
+    builtin = ProblemBank([d for d in settings.problems_dirs if Path(d).resolve() != uploads]).directories()
+    if slug in builtin:
+        raise ProblemConflict(f"problem {slug!r} is built in; an upload cannot replace it")
+    return root, slug
+
+
+def _load_named(root: Path, staging: Path, slug: str) -> tuple[Path, Problem]:
+    """Move the package to a directory named by its slug (load_problem wants that) and load it."""
+    named = staging / "pkg" / slug
+    named.parent.mkdir()
+    root.rename(named)
+    try:
+        return named, load_problem(named)
+    except InvalidProblem as exc:
+        # Name files relative to the package, not by the server's staging path.
+        raise InvalidProblem(str(exc).replace(f"{named.parent}/", "")) from None
+
+
 def precheck(data: bytes, settings: Settings, refuse: Callable[[str], None] | None = None) -> str:
     """What can be refused about a package without grading it, at once: unpack it safely in a
     scratch directory, find problem.toml and its slug, refuse a built-in slug (ProblemConflict) or
     one `refuse` refuses (it claims nothing), and load the package; the slug. accept_package checks all of it again (a
     built-in problem or another team's may have appeared meanwhile) before validating."""
-    uploads = uploads_dir(settings)
-    staging_parent = uploads.with_name(uploads.name + ".staging")
-    staging_parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="precheck-", dir=staging_parent))
+    staging = _staging_dir(settings, "precheck-")
     try:
-        unpacked = staging / "unpacked"
-        unpacked.mkdir()
-        extract_package(data, unpacked, settings)
-        root = _package_root(unpacked)
-        slug = _declared_slug(root)
-        builtin = ProblemBank([d for d in settings.problems_dirs if Path(d).resolve() != uploads]).directories()
-        if slug in builtin:
-            raise ProblemConflict(f"problem {slug!r} is built in; an upload cannot replace it")
+        root, slug = _unpack(data, settings, staging)
         if refuse is not None:
             refuse(slug)
-        named = staging / "pkg" / slug
-        named.parent.mkdir()
-        root.rename(named)
-        try:
-            load_problem(named)
-        except InvalidProblem as exc:
-            raise InvalidProblem(str(exc).replace(f"{named.parent}/", "")) from None
+        _load_named(root, staging, slug)
         return slug
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -238,31 +256,15 @@ def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Cla
     the uploads directory is switched to it in one atomic step; earlier versions stay as they were,
     for the assessments created with them."""
     uploads = uploads_dir(settings)
-    staging_parent = uploads.with_name(uploads.name + ".staging")
-    staging_parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="upload-", dir=staging_parent))
+    staging = _staging_dir(settings, "upload-")
     release = None
     try:
-        unpacked = staging / "unpacked"
-        unpacked.mkdir()
-        extract_package(data, unpacked, settings)
-        root = _package_root(unpacked)
-        slug = _declared_slug(root)
-        builtin = ProblemBank([d for d in settings.problems_dirs if Path(d).resolve() != uploads]).directories()
-        if slug in builtin:
-            raise ProblemConflict(f"problem {slug!r} is built in; an upload cannot replace it")
+        root, slug = _unpack(data, settings, staging)
         if claim is not None:
             release = claim(slug)
-        candidate_root = staging / "pkg" / slug
-        candidate_root.parent.mkdir()
-        root.rename(candidate_root)
-        try:
-            problem = load_problem(candidate_root)
-        except InvalidProblem as exc:
-            # Name files relative to the package, not by the server's staging path.
-            raise InvalidProblem(str(exc).replace(f"{candidate_root.parent}/", "")) from None
+        candidate_root, problem = _load_named(root, staging, slug)
         # The staging area is hidden from candidate code like every bank directory.
-        validating = settings.model_copy(update={"problems_dirs": [*settings.problems_dirs, staging_parent]})
+        validating = settings.model_copy(update={"problems_dirs": [*settings.problems_dirs, staging.parent]})
         try:
             report = validate_problem(problem, validating, sandbox)
         except ChecksFault as exc:

@@ -39,7 +39,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -65,10 +65,19 @@ THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 def machine() -> list[str]:
     """Lines describing where the figures were taken."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     docker = subprocess.run(
-        ["docker", "info", "--format", "{{.ServerVersion}}, storage driver {{.Driver}}, cgroup v{{.CgroupVersion}}"], capture_output=True, text=True
+        ["docker", "info", "--format", "{{.ServerVersion}}, storage driver {{.Driver}}, cgroup v{{.CgroupVersion}}"],
+        capture_output=True,
+        text=True,
     )
     import torch
 
@@ -160,7 +169,9 @@ class JudgeMeter(threading.Thread):
     def _ours(self, container: str) -> bool:
         if container not in self._owners:
             out = subprocess.run(
-                ["docker", "inspect", "--format", '{{index .Config.Labels "%s"}}' % reaper.OWNER_LABEL, container], capture_output=True, text=True
+                ["docker", "inspect", "--format", f'{{{{index .Config.Labels "{reaper.OWNER_LABEL}"}}}}', container],
+                capture_output=True,
+                text=True,
             )
             self._owners[container] = out.returncode == 0 and out.stdout.strip() == self.owner
         return self._owners[container]
@@ -214,9 +225,23 @@ def run_bare(slug: str, work: Path) -> float:
                 shutil.copyfile(path, checks / path.name)
     (folder / "pytest.ini").write_text("[pytest]\naddopts =\n")
     argv = [
-        sys.executable, "-m", "pytest", "checks", "-c", "pytest.ini", "-q", "-p", "no:cacheprovider", "-p", "bare_plugin",
-        "--bare-solution", str(problem.solution_path), "--bare-probes", str(problem.probes_path),
-        "--bare-checks", ",".join(c.id for c in problem.check_specs),
+        sys.executable,
+        "-m",
+        "pytest",
+        "checks",
+        "-c",
+        "pytest.ini",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "bare_plugin",
+        "--bare-solution",
+        str(problem.solution_path),
+        "--bare-probes",
+        str(problem.probes_path),
+        "--bare-checks",
+        ",".join(c.id for c in problem.check_specs),
     ]
     env = dict(os.environ, **THREAD_ENV, PYTHONPATH=str(BENCH), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     started = time.perf_counter()
@@ -231,7 +256,17 @@ def run_bare(slug: str, work: Path) -> float:
 def run_cold(slug: str, env: dict[str, str]) -> float:
     """Seconds for `judge grade --sandbox docker` of the reference, a fresh CLI process."""
     problem = load_problem(REPO / "problems" / slug)
-    argv = [sys.executable, "-c", "from judge.cli import app; app()", "grade", slug, str(problem.solution_path), "--sandbox", "docker", "--json"]
+    argv = [
+        sys.executable,
+        "-c",
+        "from judge.cli import app; app()",
+        "grade",
+        slug,
+        str(problem.solution_path),
+        "--sandbox",
+        "docker",
+        "--json",
+    ]
     started = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=REPO)
     elapsed = time.perf_counter() - started
@@ -246,15 +281,24 @@ def run_cold(slug: str, env: dict[str, str]) -> float:
 class Server:
     """`judge serve` with the docker backend and a warm pool, and a client holding its admin key."""
 
-    def __init__(self, work: Path, workers: int, pool_size: int, poll_interval_s: float, database_url: str | None = None) -> None:
+    def __init__(
+        self, work: Path, workers: int, pool_size: int, poll_interval_s: float, database_url: str | None = None
+    ) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.env = judge_free_env()
         self.env.update(
-            JUDGE_DATA_DIR=str(work / "data"), JUDGE_SANDBOX="docker", JUDGE_PORT=str(self.port), JUDGE_WORKERS=str(workers),
-            JUDGE_POOL_SIZE=str(pool_size), JUDGE_POLL_INTERVAL_S=str(poll_interval_s), JUDGE_RATE_LIMIT_PER_MINUTE="1000000",
-            JUDGE_RATE_LIMIT_BURST="100000", JUDGE_QUEUE_LIMIT="10000", PYTHONUNBUFFERED="1",
+            JUDGE_DATA_DIR=str(work / "data"),
+            JUDGE_SANDBOX="docker",
+            JUDGE_PORT=str(self.port),
+            JUDGE_WORKERS=str(workers),
+            JUDGE_POOL_SIZE=str(pool_size),
+            JUDGE_POLL_INTERVAL_S=str(poll_interval_s),
+            JUDGE_RATE_LIMIT_PER_MINUTE="1000000",
+            JUDGE_RATE_LIMIT_BURST="100000",
+            JUDGE_QUEUE_LIMIT="10000",
+            PYTHONUNBUFFERED="1",
         )
         if database_url:
             self.env["JUDGE_DATABASE_URL"] = database_url
@@ -263,8 +307,12 @@ class Server:
         self.log_path = work / "serve.log"
         self.log_file = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from judge.cli import app; app()", "serve"], env=self.env, cwd=REPO,
-            stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "-c", "from judge.cli import app; app()", "serve"],
+            env=self.env,
+            cwd=REPO,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.base = f"http://127.0.0.1:{self.port}"
         key = self._wait(lambda: KEY_LINE.search(self.log()), 180, "the admin key").group(1)
@@ -301,7 +349,9 @@ class Server:
     def wait_pool(self, slots: int, timeout_s: float = 900.0) -> bool:
         """Wait until `slots` warm slots are ready; False if they are not in time."""
         try:
-            self._wait(lambda: (lambda c: c[0] - c[1] >= slots)(self.counts()), timeout_s, f"{slots} ready warm slot(s)")
+            self._wait(
+                lambda: (lambda c: c[0] - c[1] >= slots)(self.counts()), timeout_s, f"{slots} ready warm slot(s)"
+            )
             return True
         except RuntimeError:
             return False
@@ -354,7 +404,9 @@ def run_warm(server: Server, slug: str) -> tuple[float, bool]:
 # -- the burst -----------------------------------------------------------------------------------
 
 
-def burst(server: Server, meter: JudgeMeter, count: int, problems: list[str], pollers: int = 2, poll_pause_s: float = 0.1) -> dict:
+def burst(
+    server: Server, meter: JudgeMeter, count: int, problems: list[str], pollers: int = 2, poll_pause_s: float = 0.1
+) -> dict:
     """POST `count` submissions at once; poll them while they grade; the figures."""
     sources = {slug: load_problem(REPO / "problems" / slug).solution_path.read_text() for slug in problems}
     busy0, total0 = cpu_times()
@@ -362,7 +414,12 @@ def burst(server: Server, meter: JudgeMeter, count: int, problems: list[str], po
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=count) as posting:
         clients = [httpx.Client(base_url=server.base, headers=server.headers, timeout=120) for _ in range(count)]
-        ids = list(posting.map(lambda i: server.submit(problems[i % len(problems)], sources[problems[i % len(problems)]], clients[i]), range(count)))
+        ids = list(
+            posting.map(
+                lambda i: server.submit(problems[i % len(problems)], sources[problems[i % len(problems)]], clients[i]),
+                range(count),
+            )
+        )
         for client in clients:
             client.close()
     latencies: list[float] = []
@@ -439,13 +496,17 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=40, help="submissions in the burst (default 40)")
     parser.add_argument("--workers", type=int, default=2, help="grading threads of judge serve (default 2)")
     parser.add_argument("--pool-size", type=int, default=2, help="warm slots (default 2)")
-    parser.add_argument("--poll-interval", type=float, default=0.02, help="the server's long-poll interval, s (default 0.02)")
-    parser.add_argument("--database-url", default=None, help="the server's database (default: its SQLite file in a temp data dir)")
+    parser.add_argument(
+        "--poll-interval", type=float, default=0.02, help="the server's long-poll interval, s (default 0.02)"
+    )
+    parser.add_argument(
+        "--database-url", default=None, help="the server's database (default: its SQLite file in a temp data dir)"
+    )
     parser.add_argument("--problems", nargs="+", default=SEED_CODE_PROBLEMS)
     parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args()
 
-    taken = datetime.now(timezone.utc)
+    taken = datetime.now(UTC)
     load_before = load_average()
     print(f"load average before: {load_before}", flush=True)
     times: dict[tuple[str, str], list[float]] = {(slug, mode): [] for slug in args.problems for mode in MODES}
@@ -473,7 +534,10 @@ def main() -> int:
                             elapsed, hit = run_warm(server, slug)
                             times[slug, mode].append(elapsed)
                             hits, misses = hits + hit, misses + (not hit)
-                        print(f"round {round_number + 1} {slug} {mode}: {times[slug, mode][-1]:.2f} s (load {load_average()})", flush=True)
+                        print(
+                            f"round {round_number + 1} {slug} {mode}: {times[slug, mode][-1]:.2f} s (load {load_average()})",
+                            flush=True,
+                        )
             server.wait_pool(args.pool_size)
             cpu_per_grading = (meter.cpu_s() - cpu_start) / (args.runs * len(args.problems))
             load_mid = load_average()

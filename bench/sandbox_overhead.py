@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from judge.bank import ProblemBank
@@ -38,11 +38,19 @@ def machine() -> list[str]:
     """Lines describing where the figures were taken."""
     cpu = "?"
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    docker = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}, storage driver {{.Driver}}, cgroup v{{.CgroupVersion}}"], capture_output=True, text=True)
+    docker = subprocess.run(
+        ["docker", "info", "--format", "{{.ServerVersion}}, storage driver {{.Driver}}, cgroup v{{.CgroupVersion}}"],
+        capture_output=True,
+        text=True,
+    )
     bwrap = subprocess.run(["bwrap", "--version"], capture_output=True, text=True)
     return [
         f"- host: {socket.gethostname()}, {platform.system()} {platform.release()}, {os.cpu_count()} CPUs ({cpu}), {memory_gib:.0f} GiB RAM",
@@ -55,7 +63,9 @@ def main() -> int:
     """Run the benchmark and write the results file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="gradings per problem and backend (default 5)")
-    parser.add_argument("--problems", nargs="+", default=None, help="problem slugs (default: the seed problems present)")
+    parser.add_argument(
+        "--problems", nargs="+", default=None, help="problem slugs (default: the seed problems present)"
+    )
     parser.add_argument("--backends", nargs="+", default=["process", "bwrap", "docker"])
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "RESULTS-sandbox.md")
     args = parser.parse_args()
@@ -76,7 +86,7 @@ def main() -> int:
         return 2
 
     load_before = os.getloadavg()
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     times: dict[tuple[str, str], list[float]] = {}
     starts: dict[str, list[float]] = {name: [] for name in sandboxes}
     mismatches: list[str] = []
@@ -99,8 +109,13 @@ def main() -> int:
                 times.setdefault((problem.slug, name), []).append(elapsed)
                 outcomes[name] = [(c.id, c.outcome.value, c.points) for c in result.checks]
                 if result.score != result.max_score:
-                    mismatches.append(f"{problem.slug} on {name}: {result.score:g}/{result.max_score:g} in round {round_number + 1}")
-                print(f"round {round_number + 1} {problem.slug:24} {name:8} {elapsed:6.1f} s  {result.score:g}/{result.max_score:g}", flush=True)
+                    mismatches.append(
+                        f"{problem.slug} on {name}: {result.score:g}/{result.max_score:g} in round {round_number + 1}"
+                    )
+                print(
+                    f"round {round_number + 1} {problem.slug:24} {name:8} {elapsed:6.1f} s  {result.score:g}/{result.max_score:g}",
+                    flush=True,
+                )
             for name, outcome in outcomes.items():
                 if outcome != outcomes["process"]:
                     mismatches.append(f"{problem.slug}: {name} differs from process in round {round_number + 1}")
@@ -131,7 +146,15 @@ def main() -> int:
     for name in names:
         if starts[name]:
             lines.append(f"| {name} | {statistics.median(starts[name]):.2f} |")
-    lines += ["", "Results: " + ("every run got full marks, per-check results identical to the process backend." if not mismatches else "MISMATCHES: " + "; ".join(mismatches))]
+    lines += [
+        "",
+        "Results: "
+        + (
+            "every run got full marks, per-check results identical to the process backend."
+            if not mismatches
+            else "MISMATCHES: " + "; ".join(mismatches)
+        ),
+    ]
     args.output.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 1 if mismatches else 0

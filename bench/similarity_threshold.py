@@ -55,12 +55,18 @@ def main() -> None:
         starter = (problem / "starter.py").read_text()
         sources = {"reference": reference, **{p.stem: p.read_text() for p in sorted(alternatives.glob("*.py"))}}
         independent += [(p.score, f"{problem.name}: {p.a} ~ {p.b}") for p in all_pairs(sources, starter)]
-        copies += [(p.score, problem.name) for p in all_pairs({"reference": reference, "copy": disguise(reference)}, starter)]
+        copies += [
+            (p.score, problem.name) for p in all_pairs({"reference": reference, "copy": disguise(reference)}, starter)
+        ]
     independent.sort(reverse=True)
-    print(f"independent solutions: {len(independent)} pairs, median {statistics.median(s for s, _ in independent):.2f}, max {independent[0][0]:.2f}")
+    print(
+        f"independent solutions: {len(independent)} pairs, median {statistics.median(s for s, _ in independent):.2f}, max {independent[0][0]:.2f}"
+    )
     for score, name in independent[:3]:
         print(f"  {score:.2f}  {name}")
-    print(f"disguised copies: {len(copies)}, min {min(s for s, _ in copies):.2f}, median {statistics.median(s for s, _ in copies):.2f}")
+    print(
+        f"disguised copies: {len(copies)}, min {min(s for s, _ in copies):.2f}, median {statistics.median(s for s, _ in copies):.2f}"
+    )
     print(f"default threshold (settings.similarity_threshold): {Settings().similarity_threshold}")
 
     references = sorted(REPO.glob("problems/*/solution.py"))
@@ -71,7 +77,9 @@ def main() -> None:
         flagged = similar_pairs(batch, "", Settings().similarity_threshold)
         timings.append(time.perf_counter() - started)
     pairs = batch_size * (batch_size - 1) // 2
-    print(f"batch of {batch_size} submissions ({pairs} pairs, {len(flagged)} flagged): median {statistics.median(timings):.2f} s over 3 runs")
+    print(
+        f"batch of {batch_size} submissions ({pairs} pairs, {len(flagged)} flagged): median {statistics.median(timings):.2f} s over 3 runs"
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,16 @@ def payload(kind: str, cap: int) -> bytes:
 
     if kind == "tensor":
         raw = bytes((cap * 3 // 4) - 512)
-        body = {"ok": True, "value": {"$tensor": {"dtype": "float32", "shape": [len(raw) // 4], "data": base64.b64encode(raw[: len(raw) // 4 * 4]).decode()}}}
+        body = {
+            "ok": True,
+            "value": {
+                "$tensor": {
+                    "dtype": "float32",
+                    "shape": [len(raw) // 4],
+                    "data": base64.b64encode(raw[: len(raw) // 4 * 4]).decode(),
+                }
+            },
+        }
         return json.dumps(body).encode()
     if kind == "floats":
         n = min(wire.MAX_ITEMS - 10, cap // 20)
@@ -76,7 +85,13 @@ def measure(kind: str) -> dict:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # The writer's own copy of the frame counts in this process: subtract it.
     growth = max(0, (peak - baseline) * 1024 - len(body))
-    return {"kind": kind, "frame_bytes": len(body), "peak_growth_bytes": growth, "ratio": round(growth / wire.MAX_FRAME_BYTES, 2), "outcome": outcome}
+    return {
+        "kind": kind,
+        "frame_bytes": len(body),
+        "peak_growth_bytes": growth,
+        "ratio": round(growth / wire.MAX_FRAME_BYTES, 2),
+        "outcome": outcome,
+    }
 
 
 def main() -> None:
@@ -93,7 +108,9 @@ def main() -> None:
         out = subprocess.run([sys.executable, __file__, "--one", kind], capture_output=True, text=True, check=True)
         row = json.loads(out.stdout.strip().splitlines()[-1])
         worst = max(worst, row["ratio"])
-        print(f"{kind:<16} {row['frame_bytes'] / 2**20:>10.2f} {row['peak_growth_bytes'] / 2**20:>16.1f} {row['ratio']:>6.2f}  {row['outcome'][:60]}")
+        print(
+            f"{kind:<16} {row['frame_bytes'] / 2**20:>10.2f} {row['peak_growth_bytes'] / 2**20:>16.1f} {row['ratio']:>6.2f}  {row['outcome'][:60]}"
+        )
     print(f"worst: {worst:.2f} x the frame cap")
 
 

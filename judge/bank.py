@@ -44,4 +44,3 @@ class ProblemBank:
     def hidden_paths(self) -> list[Path]:
         """Directories candidate code must not see."""
         return [root for root in self.roots if root.is_dir()]
-

@@ -50,7 +50,9 @@ class SimilarMatch(BaseModel):
 
     candidate: str
     score: float
-    lines: list[LineRange] = Field(default_factory=list, description="Where in this candidate's file the shared code is.")
+    lines: list[LineRange] = Field(
+        default_factory=list, description="Where in this candidate's file the shared code is."
+    )
 
     def __str__(self) -> str:
         return f"{self.candidate} ({self.score:.2f})"
@@ -61,7 +63,9 @@ class CandidateReport(BaseModel):
 
     candidate: str
     file: str
-    score: float | None = Field(description="None only when the judge failed to grade the file (verdict internal_error).")
+    score: float | None = Field(
+        description="None only when the judge failed to grade the file (verdict internal_error)."
+    )
     max_score: float
     verdict: Verdict | None = Field(description="None when the file could not be graded at all (see error).")
     error: str = ""
@@ -105,10 +109,14 @@ def collect_submissions(path: Path, entrypoint: str, settings: Settings) -> list
     for submission in found:
         clash = by_candidate.get(submission.candidate)
         if clash is not None:
-            raise InvalidBatch(f"two submissions for candidate {submission.candidate!r}: {clash.origin} and {submission.origin}")
+            raise InvalidBatch(
+                f"two submissions for candidate {submission.candidate!r}: {clash.origin} and {submission.origin}"
+            )
         by_candidate[submission.candidate] = submission
     if len(by_candidate) > settings.batch_max_submissions:
-        raise InvalidBatch(f"{path} holds {len(by_candidate)} submissions; the limit is {settings.batch_max_submissions}")
+        raise InvalidBatch(
+            f"{path} holds {len(by_candidate)} submissions; the limit is {settings.batch_max_submissions}"
+        )
     return [by_candidate[name] for name in sorted(by_candidate)]
 
 
@@ -132,7 +140,11 @@ def _read_directory(root: Path, entrypoint: str, settings: Settings) -> list[Sub
         elif entry.is_dir():
             file = entry / entrypoint
             if file.is_file() and not file.is_symlink():
-                found.append(Submission(candidate=entry.name, origin=f"{entry.name}/{entrypoint}", source=_read_capped(file, settings)))
+                found.append(
+                    Submission(
+                        candidate=entry.name, origin=f"{entry.name}/{entrypoint}", source=_read_capped(file, settings)
+                    )
+                )
     return found
 
 
@@ -148,7 +160,9 @@ def _read_capped(path: Path, settings: Settings) -> bytes:
 def _read_zip(path: Path, entrypoint: str, settings: Settings) -> list[Submission]:
     size = path.stat().st_size
     if size > settings.batch_max_archive_bytes:
-        raise InvalidBatch(f"{path} is {size} bytes; the limit for an archive of submissions is {settings.batch_max_archive_bytes}")
+        raise InvalidBatch(
+            f"{path} is {size} bytes; the limit for an archive of submissions is {settings.batch_max_archive_bytes}"
+        )
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -254,7 +268,9 @@ def grade_batch(
     )
 
 
-def grade_one(problem_ref: str, problem: Problem, submission: Submission, settings: Settings, sandbox: Sandbox) -> CandidateReport:
+def grade_one(
+    problem_ref: str, problem: Problem, submission: Submission, settings: Settings, sandbox: Sandbox
+) -> CandidateReport:
     """One candidate's row. A fault of the submission is its result; a sandbox fault is retried, then reported as internal_error."""
     started = time.perf_counter()
     try:
@@ -270,15 +286,21 @@ def grade_one(problem_ref: str, problem: Problem, submission: Submission, settin
         except SandboxFault as exc:
             if attempt == settings.max_attempts:
                 error = f"the judge failed {attempt} times: {exc}"
-                return _ungraded(problem, submission, settings, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started)
+                return _ungraded(
+                    problem, submission, settings, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started
+                )
             time.sleep(delay)
             delay *= 2
         except Exception as exc:  # noqa: BLE001 - a bug grading one file must not lose the others' results
             error = f"the judge failed: {type(exc).__name__}: {exc}"
-            return _ungraded(problem, submission, settings, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started)
+            return _ungraded(
+                problem, submission, settings, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started
+            )
 
 
-def report_row(problem: Problem, submission: Submission, result: GradeResult, settings: Settings, time_s: float) -> CandidateReport:
+def report_row(
+    problem: Problem, submission: Submission, result: GradeResult, settings: Settings, time_s: float
+) -> CandidateReport:
     """The report row of a graded submission, with its integrity flags."""
     return CandidateReport(
         candidate=submission.candidate,
@@ -292,7 +314,9 @@ def report_row(problem: Problem, submission: Submission, result: GradeResult, se
     )
 
 
-def _ungraded(problem: Problem, submission: Submission, settings: Settings, verdict: Verdict | None, error: str, time_s: float) -> CandidateReport:
+def _ungraded(
+    problem: Problem, submission: Submission, settings: Settings, verdict: Verdict | None, error: str, time_s: float
+) -> CandidateReport:
     # A file the judge could not grade scores nothing it could be ranked by; one it failed on has no score at all.
     return CandidateReport(
         candidate=submission.candidate,

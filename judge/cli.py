@@ -8,7 +8,7 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -79,14 +79,20 @@ def service_sandbox(settings: Settings) -> Sandbox:
     line = f"sandbox: {name}" + (f" (auto passed over {tried(choice.passed_over)})" if choice.passed_over else "")
     console.print(line, markup=False, highlight=False, soft_wrap=True)
     if choice.warning:
-        console.print(f"warning: sandbox {name}: {choice.warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"warning: sandbox {name}: {choice.warning}", style="yellow", markup=False, highlight=False, soft_wrap=True
+        )
         log.warning("sandbox %s: %s", name, choice.warning)
     return choice.sandbox
 
 
 def exit_code_for(exc: JudgeError) -> int:
     """Bad input from the user exits 2; a fault of the judge exits 3."""
-    return EXIT_BAD_INPUT if isinstance(exc, (InvalidSubmission, ProblemNotFound, InvalidProblem, SandboxUnavailable)) else EXIT_JUDGE_FAULT
+    return (
+        EXIT_BAD_INPUT
+        if isinstance(exc, (InvalidSubmission, ProblemNotFound, InvalidProblem, SandboxUnavailable))
+        else EXIT_JUDGE_FAULT
+    )
 
 
 def checks_table(title: str, results: list[CheckResult]) -> Table:
@@ -115,15 +121,24 @@ def grade(
         ),
     ],
     json_output: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
-    sandbox: Annotated[Optional[str], typer.Option(help="Sandbox backend: auto, docker, bwrap or process.")] = None,
+    sandbox: Annotated[str | None, typer.Option(help="Sandbox backend: auto, docker, bwrap or process.")] = None,
     report: Annotated[
-        Optional[Path],
-        typer.Option(help="Write the per-candidate report (score, verdict, checks, time, integrity flags, similar candidates) as .csv or .json."),
+        Path | None,
+        typer.Option(
+            help="Write the per-candidate report (score, verdict, checks, time, integrity flags, similar candidates) as .csv or .json."
+        ),
     ] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Batches: submissions graded at once (default: CPU cores).")] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Batches: submissions graded at once (default: CPU cores)."),
+    ] = None,
     similarity_threshold: Annotated[
-        Optional[float],
-        typer.Option(min=0.0, max=1.0, help="Batches: flag pairs of submissions at least this similar (default: settings.similarity_threshold)."),
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Batches: flag pairs of submissions at least this similar (default: settings.similarity_threshold).",
+        ),
     ] = None,
 ) -> None:
     """Grade one submission and show each check with its points, or grade a directory or .zip of submissions in
@@ -156,7 +171,18 @@ def grade(
         raise fail(str(exc), exit_code_for(exc)) from None
     if report is not None:
         one = Submission(candidate=submission.stem, origin=submission.name, source=source)
-        _write_report(report, [report_row(ProblemBank(settings.problems_dirs).get(problem), one, result, settings, time.perf_counter() - started)])
+        _write_report(
+            report,
+            [
+                report_row(
+                    ProblemBank(settings.problems_dirs).get(problem),
+                    one,
+                    result,
+                    settings,
+                    time.perf_counter() - started,
+                )
+            ],
+        )
     if json_output:
         sys.stdout.write(result.model_dump_json() + "\n")
         return
@@ -217,7 +243,10 @@ def _grade_batch(
             console.print(f"report written to {report}", highlight=False)
     if batch.judge_failed:
         failed = sum(c.verdict is Verdict.INTERNAL_ERROR for c in batch.candidates)
-        raise fail(f"the judge failed to grade {failed} submission(s); they are marked internal_error in the report", EXIT_JUDGE_FAULT)
+        raise fail(
+            f"the judge failed to grade {failed} submission(s); they are marked internal_error in the report",
+            EXIT_JUDGE_FAULT,
+        )
 
 
 def batch_table(batch: BatchReport) -> Table:
@@ -267,7 +296,9 @@ def problems_list() -> None:
     for column in ("slug", "title", "kind", "difficulty", "points", "tags"):
         table.add_column(column)
     for p in problems:
-        table.add_row(p.slug, p.spec.title, p.spec.kind.value, p.spec.difficulty, f"{p.max_score:g}", ", ".join(p.spec.tags))
+        table.add_row(
+            p.slug, p.spec.title, p.spec.kind.value, p.spec.difficulty, f"{p.max_score:g}", ", ".join(p.spec.tags)
+        )
     console.print(table)
 
 
@@ -281,7 +312,9 @@ def problems_show(slug: Annotated[str, typer.Argument(help="The problem's slug."
         raise fail(str(exc), exit_code_for(exc)) from None
     console.print(Markdown(problem.statement()))
     limits = problem.spec.limits
-    console.print(f"\nlimits: {limits.check_timeout_s:g} s per check, {limits.run_timeout_s:g} s per run, {limits.memory_mb} MB")
+    console.print(
+        f"\nlimits: {limits.check_timeout_s:g} s per check, {limits.run_timeout_s:g} s per run, {limits.memory_mb} MB"
+    )
     if problem.quiz is not None:
         for number, question in enumerate(problem.quiz.questions, 1):
             kind = "choose one" if question.kind == "single" else "choose all that apply"
@@ -295,9 +328,9 @@ def problems_show(slug: Annotated[str, typer.Argument(help="The problem's slug."
 
 @problems_app.command("validate")
 def problems_validate(
-    slug: Annotated[Optional[str], typer.Argument(help="The problem's slug or directory.")] = None,
+    slug: Annotated[str | None, typer.Argument(help="The problem's slug or directory.")] = None,
     all_problems: Annotated[bool, typer.Option("--all", help="Validate every problem in the bank.")] = False,
-    sandbox: Annotated[Optional[str], typer.Option(help="Sandbox backend to grade with.")] = None,
+    sandbox: Annotated[str | None, typer.Option(help="Sandbox backend to grade with.")] = None,
 ) -> None:
     """Reference full marks, starter 0, every mutant loses a check, two runs identical, within limits."""
     from judge.validation import validate_problem
@@ -323,9 +356,21 @@ def problems_validate(
 
 @sandbox_app.command("build")
 def sandbox_build(
-    offline: Annotated[bool, typer.Option("--offline", help="No image registry: debootstrap the base, install wheels from a host-made wheelhouse.")] = False,
-    rebuild_base: Annotated[bool, typer.Option("--rebuild-base", help="With --offline: remake the debootstrapped base image too.")] = False,
-    if_stale: Annotated[bool, typer.Option("--if-stale", help="Build only when the image is missing or holds other harness code than this judge.")] = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline", help="No image registry: debootstrap the base, install wheels from a host-made wheelhouse."
+        ),
+    ] = False,
+    rebuild_base: Annotated[
+        bool, typer.Option("--rebuild-base", help="With --offline: remake the debootstrapped base image too.")
+    ] = False,
+    if_stale: Annotated[
+        bool,
+        typer.Option(
+            "--if-stale", help="Build only when the image is missing or holds other harness code than this judge."
+        ),
+    ] = False,
 ) -> None:
     """Build the runner image (sandbox/Dockerfile) that candidate containers run."""
     from judge.sandbox.docker import image_status
@@ -339,19 +384,31 @@ def sandbox_build(
             if status.ok:
                 console.print(f"{status.detail}: not rebuilt", highlight=False)
                 return
-        report = build_image(settings, offline=offline, rebuild_base=rebuild_base, log=lambda line: errors.print(line, markup=False, highlight=False))
+        report = build_image(
+            settings,
+            offline=offline,
+            rebuild_base=rebuild_base,
+            log=lambda line: errors.print(line, markup=False, highlight=False),
+        )
     except JudgeError as exc:
         raise fail(str(exc), EXIT_JUDGE_FAULT) from None
-    console.print(f"built [bold]{report.image}[/] from {report.base} in {report.seconds:.0f} s ({report.size_bytes / 2**20:.0f} MiB)")
+    console.print(
+        f"built [bold]{report.image}[/] from {report.base} in {report.seconds:.0f} s ({report.size_bytes / 2**20:.0f} MiB)"
+    )
 
 
 @deploy_app.command("build-images")
 def deploy_build_images(
     offline: Annotated[
         bool,
-        typer.Option("--offline", help="No image registry: build on the debootstrapped base, Redis and PostgreSQL from Debian's packages too."),
+        typer.Option(
+            "--offline",
+            help="No image registry: build on the debootstrapped base, Redis and PostgreSQL from Debian's packages too.",
+        ),
     ] = False,
-    if_stale: Annotated[bool, typer.Option("--if-stale", help="Build only the images missing or built from other sources.")] = False,
+    if_stale: Annotated[
+        bool, typer.Option("--if-stale", help="Build only the images missing or built from other sources.")
+    ] = False,
 ) -> None:
     """Build the service image (and offline, Redis and PostgreSQL) for docker-compose.yml.
 
@@ -365,7 +422,12 @@ def deploy_build_images(
     exports = os.dup(1)
     os.dup2(2, 1)
     try:
-        built = build_images(settings, offline=offline, if_stale=if_stale, log=lambda line: errors.print(line, markup=False, highlight=False))
+        built = build_images(
+            settings,
+            offline=offline,
+            if_stale=if_stale,
+            log=lambda line: errors.print(line, markup=False, highlight=False),
+        )
     except JudgeError as exc:
         raise fail(str(exc), EXIT_JUDGE_FAULT) from None
     finally:
@@ -373,14 +435,20 @@ def deploy_build_images(
         os.dup2(exports, 1)
         os.close(exports)
     for image in built:
-        errors.print(f"{image.image}: " + (f"built in {image.seconds:.0f} s" if image.built else "up to date"), markup=False, highlight=False)
+        errors.print(
+            f"{image.image}: " + (f"built in {image.seconds:.0f} s" if image.built else "up to date"),
+            markup=False,
+            highlight=False,
+        )
     for name, value in compose_environment(settings, offline).items():
         sys.stdout.write(f"export {name}={shlex.quote(value)}\n")
 
 
 @sandbox_app.command("doctor")
 def sandbox_doctor(
-    quick: Annotated[bool, typer.Option("--quick", help="Only the availability checks; start no candidate process.")] = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Only the availability checks; start no candidate process.")
+    ] = False,
 ) -> None:
     """Say which sandbox backends work on this machine and why not the others, and which one the service and
     the CLI would use. Exits 1 when the service would refuse to start."""
@@ -449,9 +517,9 @@ def _service_sessions(settings: Settings):
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Address to listen on (default: settings.host).")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port to listen on (default: settings.port).")] = None,
-    sandbox: Annotated[Optional[str], typer.Option(help=SERVICE_SANDBOX_HELP)] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: settings.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: settings.port).")] = None,
+    sandbox: Annotated[str | None, typer.Option(help=SERVICE_SANDBOX_HELP)] = None,
 ) -> None:
     """Run the HTTP service. Embedded defaults: SQLite under the data dir and in-process grading threads.
 
@@ -510,13 +578,19 @@ def hand_over_first_key(secret: str, settings: Settings) -> None:
     os.fchmod(descriptor, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(secret + "\n")
-    console.print(f"created an admin API key; stdout is not a terminal, so it was written to {path.resolve()} (mode 0600)", highlight=False, soft_wrap=True)
+    console.print(
+        f"created an admin API key; stdout is not a terminal, so it was written to {path.resolve()} (mode 0600)",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
 def worker(
-    hostname: Annotated[Optional[str], typer.Option(help="The Celery worker's node name (default: judge-<host>-<pid>@<host>).")] = None,
-    sandbox: Annotated[Optional[str], typer.Option(help=SERVICE_SANDBOX_HELP)] = None,
+    hostname: Annotated[
+        str | None, typer.Option(help="The Celery worker's node name (default: judge-<host>-<pid>@<host>).")
+    ] = None,
+    sandbox: Annotated[str | None, typer.Option(help=SERVICE_SANDBOX_HELP)] = None,
 ) -> None:
     """Run a Celery worker grading submissions from Redis (settings.queue = celery, settings.redis_url).
 
@@ -545,8 +619,10 @@ def keys_create(
     role: Annotated[str, typer.Option(help="admin, team or candidate.")],
     name: Annotated[str, typer.Option(help="Who or what the key is for.")] = "",
     team: Annotated[
-        Optional[str],
-        typer.Option(help="The team a team key belongs to: its keys share assessments and private problems (default: a team of its own)."),
+        str | None,
+        typer.Option(
+            help="The team a team key belongs to: its keys share assessments and private problems (default: a team of its own)."
+        ),
     ] = None,
 ) -> None:
     """Create an API key and print it; it is shown only this once."""
@@ -574,7 +650,14 @@ def keys_list() -> None:
     with _service_sessions(Settings())() as session:
         for row in keys.list_keys(session):
             revoked = row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else ""
-            table.add_row(row.id, row.role, keys.team_of(row) or "", row.name, row.created_at.isoformat(timespec="seconds"), revoked)
+            table.add_row(
+                row.id,
+                row.role,
+                keys.team_of(row) or "",
+                row.name,
+                row.created_at.isoformat(timespec="seconds"),
+                revoked,
+            )
     console.print(table)
 
 

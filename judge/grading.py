@@ -88,7 +88,14 @@ def grade_answers(problem: Problem, text: str) -> GradeResult:
         answers = parse_answers(text)
     except InvalidSubmission as exc:
         results = [
-            CheckResult(id=c.id, category=c.category, outcome=Outcome.ERROR, points=0, max_points=c.points, message=str(exc)[:300])
+            CheckResult(
+                id=c.id,
+                category=c.category,
+                outcome=Outcome.ERROR,
+                points=0,
+                max_points=c.points,
+                message=str(exc)[:300],
+            )
             for c in problem.check_specs
         ]
         return score(problem, results)
@@ -102,7 +109,9 @@ def build_job(problem: Problem, workspace: Workspace, settings: Settings, uid: i
         max_wall_timeout_s=settings.max_wall_timeout_s,
         max_memory_mb=settings.max_memory_mb,
     )
-    policy = candidate_policy(settings, workspace, uid, limits.memory_mb, limits.run_timeout_s, extra_hidden=[problem.root.parent])
+    policy = candidate_policy(
+        settings, workspace, uid, limits.memory_mb, limits.run_timeout_s, extra_hidden=[problem.root.parent]
+    )
     config = RunnerConfig(
         checks_dir=str(workspace.checks_dir),
         ini_path=str(workspace.ini_path),
@@ -115,11 +124,18 @@ def build_job(problem: Problem, workspace: Workspace, settings: Settings, uid: i
         policy=policy,
         output_cap_bytes=settings.output_cap_bytes,
     )
-    return SandboxJob(workspace=workspace, config=config, wall_timeout_s=limits.run_timeout_s + RUNNER_GRACE_S, problem=problem.slug)
+    return SandboxJob(
+        workspace=workspace, config=config, wall_timeout_s=limits.run_timeout_s + RUNNER_GRACE_S, problem=problem.slug
+    )
 
 
 def candidate_policy(
-    settings: Settings, workspace: Workspace, uid: int | None, memory_mb: int, run_timeout_s: float, extra_hidden: Sequence[Path] = ()
+    settings: Settings,
+    workspace: Workspace,
+    uid: int | None,
+    memory_mb: int,
+    run_timeout_s: float,
+    extra_hidden: Sequence[Path] = (),
 ) -> IsolationPolicy:
     """The candidate's isolation for one run: what it must not see, and its limits."""
     hidden = [str(p) for p in ProblemBank(settings.problems_dirs).hidden_paths()]

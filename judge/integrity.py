@@ -73,7 +73,10 @@ MODULE_RULES: dict[str, tuple[FlagKind, str]] = {
     "requests": (FlagKind.SOCKET, "opens network connections"),
     "httpx": (FlagKind.SOCKET, "opens network connections"),
     "urllib3": (FlagKind.SOCKET, "opens network connections"),
-    "gc": (FlagKind.GC, "uses the garbage collector, which can reach any object of the process (expected values included)"),
+    "gc": (
+        FlagKind.GC,
+        "uses the garbage collector, which can reach any object of the process (expected values included)",
+    ),
     "threading": (FlagKind.THREADS, "starts threads, which can keep running while the checks do"),
     "_thread": (FlagKind.THREADS, "starts threads, which can keep running while the checks do"),
     "signal": (FlagKind.SIGNALS, "handles or sends signals, which the judge uses to enforce time limits"),
@@ -103,7 +106,10 @@ NAME_RULES: dict[str, tuple[FlagKind, str]] = {
     "os.setsid": (FlagKind.SUBPROCESS, "detaches into a new session, as daemons do"),
     "os.posix_spawn": (FlagKind.SUBPROCESS, "starts another program"),
     "os.posix_spawnp": (FlagKind.SUBPROCESS, "starts another program"),
-    "sys.modules": (FlagKind.MODULE_PATCHING, "reaches into sys.modules, where every loaded module (the checks' included) lives"),
+    "sys.modules": (
+        FlagKind.MODULE_PATCHING,
+        "reaches into sys.modules, where every loaded module (the checks' included) lives",
+    ),
     "sys.meta_path": (FlagKind.MODULE_PATCHING, "installs import hooks that can replace any module"),
     "sys.path_hooks": (FlagKind.MODULE_PATCHING, "installs import hooks that can replace any module"),
     "builtins.__dict__": (FlagKind.BUILTINS_PATCHING, "reaches into the builtins' namespace"),
@@ -113,12 +119,18 @@ NAME_RULES: dict[str, tuple[FlagKind, str]] = {
     "sys.settrace": (FlagKind.FRAME_INSPECTION, "installs a tracer that sees every frame the checks run"),
     "sys.setprofile": (FlagKind.FRAME_INSPECTION, "installs a profiler that sees every frame the checks run"),
     "threading.settrace": (FlagKind.FRAME_INSPECTION, "installs a tracer that sees every frame the checks run"),
-    "inspect.currentframe": (FlagKind.FRAME_INSPECTION, "reads the call stack (the checks' frames and their variables)"),
+    "inspect.currentframe": (
+        FlagKind.FRAME_INSPECTION,
+        "reads the call stack (the checks' frames and their variables)",
+    ),
     "inspect.stack": (FlagKind.FRAME_INSPECTION, "reads the call stack (the checks' frames and their variables)"),
     "inspect.trace": (FlagKind.FRAME_INSPECTION, "reads the call stack (the checks' frames and their variables)"),
     "inspect.getouterframes": (FlagKind.FRAME_INSPECTION, "reads the callers' frames"),
     "inspect.getinnerframes": (FlagKind.FRAME_INSPECTION, "reads traceback frames"),
-    "traceback.walk_stack": (FlagKind.FRAME_INSPECTION, "reads the call stack (the checks' frames and their variables)"),
+    "traceback.walk_stack": (
+        FlagKind.FRAME_INSPECTION,
+        "reads the call stack (the checks' frames and their variables)",
+    ),
     "builtins.exec": (FlagKind.DYNAMIC_CODE, "runs code built at run time, which the reviewer cannot read here"),
     "builtins.eval": (FlagKind.DYNAMIC_CODE, "evaluates code built at run time, which the reviewer cannot read here"),
     "builtins.compile": (FlagKind.DYNAMIC_CODE, "compiles code built at run time"),
@@ -149,7 +161,10 @@ ATTRIBUTE_RULES: dict[str, tuple[FlagKind, str]] = {
     "gi_frame": (FlagKind.FRAME_INSPECTION, "reaches a generator's frame"),
     "cr_frame": (FlagKind.FRAME_INSPECTION, "reaches a coroutine's frame"),
     "__globals__": (FlagKind.INTROSPECTION, "reads another function's module globals"),
-    "__subclasses__": (FlagKind.INTROSPECTION, "enumerates every subclass of a type, a classic route around restrictions"),
+    "__subclasses__": (
+        FlagKind.INTROSPECTION,
+        "enumerates every subclass of a type, a classic route around restrictions",
+    ),
     "__code__": (FlagKind.DYNAMIC_CODE, "reads or replaces a function's code object"),
 }
 
@@ -164,7 +179,21 @@ TORCH_OVERRIDES = {"__torch_function__", "__torch_dispatch__"}
 #: Module prefixes whose attributes are settings meant to be assigned, not patches.
 ASSIGNABLE_SETTINGS = ("torch.backends.",)
 
-BUILTIN_NAMES = {"exit", "quit", "exec", "eval", "compile", "__import__", "SystemExit", "open", "getattr", "setattr", "delattr", "vars", "globals"}
+BUILTIN_NAMES = {
+    "exit",
+    "quit",
+    "exec",
+    "eval",
+    "compile",
+    "__import__",
+    "SystemExit",
+    "open",
+    "getattr",
+    "setattr",
+    "delattr",
+    "vars",
+    "globals",
+}
 
 
 def flag_source(source: str) -> list[IntegrityFlag]:
@@ -177,7 +206,11 @@ def flag_source(source: str) -> list[IntegrityFlag]:
         why = getattr(exc, "msg", str(exc))
         return [_unparseable(lines, line, f"the file does not parse as Python ({why}), so nothing else was looked at")]
     except (RecursionError, MemoryError):
-        return [_unparseable(lines, 1, "the file nests expressions too deeply for Python's parser, so nothing else was looked at")]
+        return [
+            _unparseable(
+                lines, 1, "the file nests expressions too deeply for Python's parser, so nothing else was looked at"
+            )
+        ]
     # Walked breadth-first without recursion, and names resolved only along short chains: deeply
     # nested code can neither exhaust the stack nor make the walk quadratic.
     nodes = list(ast.walk(tree))
@@ -190,7 +223,11 @@ def flag_source(source: str) -> list[IntegrityFlag]:
         try:
             visit(node)
         except _TooDeep:
-            finder.flag(node, FlagKind.OBFUSCATION, "nests names, calls or subscripts too deeply to analyse, as obfuscated code does")
+            finder.flag(
+                node,
+                FlagKind.OBFUSCATION,
+                "nests names, calls or subscripts too deeply to analyse, as obfuscated code does",
+            )
     return sorted(finder.flags.values(), key=lambda f: (f.line, f.kind.value))
 
 
@@ -241,7 +278,9 @@ class _Finder:
 
     def flag(self, node: ast.AST, kind: FlagKind, message: str) -> None:
         line = getattr(node, "lineno", 1)
-        self.flags.setdefault((kind, line), IntegrityFlag(kind=kind, line=line, snippet=_snippet(self.lines, line), message=message))
+        self.flags.setdefault(
+            (kind, line), IntegrityFlag(kind=kind, line=line, snippet=_snippet(self.lines, line), message=message)
+        )
 
     def collect_imports(self, nodes: list[ast.AST]) -> None:
         """Bind every imported name first, so uses above a late import still resolve."""
@@ -276,7 +315,11 @@ class _Finder:
         if isinstance(node, ast.Call):
             func = self.resolve(node.func)
             first = node.args[0] if node.args else None
-            if func in ("builtins.__import__", "importlib.import_module") and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            if (
+                func in ("builtins.__import__", "importlib.import_module")
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+            ):
                 return first.value
             if func == "builtins.getattr" and len(node.args) >= 2:
                 base, name = self.resolve(node.args[0]), node.args[1]
@@ -287,10 +330,20 @@ class _Finder:
             base = self.resolve(node.value)
             key = node.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                if isinstance(node.value, ast.Call) and self.resolve(node.value.func) == "builtins.globals" and key.value == "__builtins__":
+                if (
+                    isinstance(node.value, ast.Call)
+                    and self.resolve(node.value.func) == "builtins.globals"
+                    and key.value == "__builtins__"
+                ):
                     return "builtins"
-                if base == "builtins" or (isinstance(node.value, ast.Call) and self.resolve(node.value.func) == "builtins.vars"):
-                    inner = self.resolve(node.value.args[0]) if isinstance(node.value, ast.Call) and node.value.args else base
+                if base == "builtins" or (
+                    isinstance(node.value, ast.Call) and self.resolve(node.value.func) == "builtins.vars"
+                ):
+                    inner = (
+                        self.resolve(node.value.args[0])
+                        if isinstance(node.value, ast.Call) and node.value.args
+                        else base
+                    )
                     return f"{inner}.{key.value}" if inner else None
         return None
 
@@ -316,15 +369,27 @@ class _Finder:
                 self.patched(node, owner, f"{owner}.{target.attr}")
         elif isinstance(target, ast.Subscript):
             owner = self.resolve(target.value)
-            if owner is not None and (owner == "builtins" or owner.startswith("builtins.") or owner == "sys.modules" or owner.endswith(".__dict__")):
+            if owner is not None and (
+                owner == "builtins"
+                or owner.startswith("builtins.")
+                or owner == "sys.modules"
+                or owner.endswith(".__dict__")
+            ):
                 self.patched(node, owner, owner)
 
     def patched(self, node: ast.AST, owner: str, name: str) -> None:
         if owner == "builtins" or owner.startswith("builtins."):
             self.flag(node, FlagKind.BUILTINS_PATCHING, f"replaces {name} for every module, the checks included")
         elif owner.startswith("sys.modules"):
-            self.flag(node, FlagKind.MODULE_PATCHING, "replaces an entry of sys.modules, swapping a module the checks import")
-        elif owner in ("sys", "sys.stdout", "sys.stderr") and name.split(".")[-1] in ("stdout", "stderr", "stdin", "excepthook"):
+            self.flag(
+                node, FlagKind.MODULE_PATCHING, "replaces an entry of sys.modules, swapping a module the checks import"
+            )
+        elif owner in ("sys", "sys.stdout", "sys.stderr") and name.split(".")[-1] in (
+            "stdout",
+            "stderr",
+            "stdin",
+            "excepthook",
+        ):
             self.flag(node, FlagKind.RAW_IO, f"replaces {name}")
         elif owner.split(".")[0] in self.modules and not name.startswith(ASSIGNABLE_SETTINGS):
             self.flag(node, FlagKind.MODULE_PATCHING, f"patches {name}, which the checks may rely on")
@@ -362,10 +427,17 @@ class _Finder:
         func = self.resolve(node.func)
         if func in ("builtins.setattr", "builtins.delattr") and node.args:
             owner = self.resolve(node.args[0])
-            name = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else "an attribute"
+            name = (
+                node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else "an attribute"
+            )
             if owner is not None:
                 self.patched(node, owner, f"{owner}.{name}")
-        if func == "builtins.open" and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, int):
+        if (
+            func == "builtins.open"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, int)
+        ):
             self.flag(node, FlagKind.RAW_IO, "opens a raw file descriptor, such as the channel to the judge")
         resolved = self.resolve(node)
         if resolved is not None and resolved != func:
@@ -397,13 +469,23 @@ class _Finder:
         if isinstance(node.value, str) and len(node.value) < 300:
             text = node.value
             if text.startswith(SENSITIVE_PATH_PREFIXES) or text.endswith(SENSITIVE_PATH_SUFFIXES):
-                self.flag(node, FlagKind.FILE_SYSTEM, f"names the path {text[:60]!r}, outside the submission's own directory")
+                self.flag(
+                    node, FlagKind.FILE_SYSTEM, f"names the path {text[:60]!r}, outside the submission's own directory"
+                )
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         if node.name in TORCH_OVERRIDES:
-            self.flag(node, FlagKind.COMPARISON_OVERRIDE, f"defines {node.name}, which can change what every torch operation on its tensors returns")
+            self.flag(
+                node,
+                FlagKind.COMPARISON_OVERRIDE,
+                f"defines {node.name}, which can change what every torch operation on its tensors returns",
+            )
         elif node.name in COMPARISON_DUNDERS and _returns_only_constant(node):
-            self.flag(node, FlagKind.COMPARISON_OVERRIDE, f"defines {node.name} returning a constant, so comparisons in checks always give the same answer")
+            self.flag(
+                node,
+                FlagKind.COMPARISON_OVERRIDE,
+                f"defines {node.name} returning a constant, so comparisons in checks always give the same answer",
+            )
 
     visit_AsyncFunctionDef = visit_FunctionDef
 

@@ -232,9 +232,7 @@ def _check_files_match_visibility(spec: ProblemSpec, root: Path) -> None:
         places = found.get(check_id, [])
         if places != [visibility]:
             where = "checks/" if visibility is Visibility.HIDDEN else "public/"
-            raise InvalidProblem(
-                f"{root.name}: check {check_id!r} must be defined once, as test_{check_id} in {where}"
-            )
+            raise InvalidProblem(f"{root.name}: check {check_id!r} must be defined once, as test_{check_id} in {where}")
     extra = sorted(set(found) - set(declared))
     if extra:
         raise InvalidProblem(f"{root.name}: test functions not declared in problem.toml: {', '.join(extra)}")

@@ -102,7 +102,9 @@ def parse_answers(text: str) -> Answers:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"] if p not in ("str", "list[str]")) or "top level"
-        raise InvalidSubmission(f'answers file must look like {{"answers": {{"q1": "b"}}}}: {where}: {first["msg"]}') from exc
+        raise InvalidSubmission(
+            f'answers file must look like {{"answers": {{"q1": "b"}}}}: {where}: {first["msg"]}'
+        ) from exc
 
 
 def grade_quiz(quiz: Quiz, answers: Answers) -> list[CheckResult]:

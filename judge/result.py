@@ -52,7 +52,9 @@ class Series(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
     name: str = Field(pattern=SERIES_NAME_PATTERN, description="What the numbers are, e.g. loss.")
-    values: list[float | None] = Field(max_length=MAX_SERIES_POINTS, description="One value per step; None where not finite.")
+    values: list[float | None] = Field(
+        max_length=MAX_SERIES_POINTS, description="One value per step; None where not finite."
+    )
 
 
 class CheckResult(BaseModel):
@@ -64,7 +66,9 @@ class CheckResult(BaseModel):
     points: float = Field(ge=0)
     max_points: float = Field(ge=0)
     message: str = ""
-    series: list[Series] = Field(default_factory=list, max_length=MAX_SERIES_PER_CHECK, description="Recorded curves, e.g. the loss.")
+    series: list[Series] = Field(
+        default_factory=list, max_length=MAX_SERIES_PER_CHECK, description="Recorded curves, e.g. the loss."
+    )
 
 
 class GradeResult(BaseModel):

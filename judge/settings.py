@@ -64,14 +64,26 @@ class Settings(BaseSettings):
         description="embedded: `judge serve` grades in-process; celery: `judge worker` processes grade over Redis.",
     )
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", description="The Celery broker, when queue is celery.")
-    workers: int = Field(default=1, ge=1, le=64, description="Grades run at once: embedded threads, or each worker's concurrency.")
-    queue_limit: int = Field(default=200, ge=1, description="Queued submissions beyond which POST /submissions answers 503.")
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Grades run at once: embedded threads, or each worker's concurrency."
+    )
+    queue_limit: int = Field(
+        default=200, ge=1, description="Queued submissions beyond which POST /submissions answers 503."
+    )
     queue_retry_after_s: int = Field(default=30, ge=1, description="Retry-After of a 503 when the queue is full.")
-    max_attempts: int = Field(default=3, ge=1, le=20, description="Grading attempts of one submission before internal_error.")
-    retry_backoff_s: float = Field(default=5.0, ge=0, description="Delay before regrading after a sandbox fault, doubled per attempt.")
-    heartbeat_interval_s: float = Field(default=5.0, gt=0, description="How often a grading worker marks its submission alive.")
+    max_attempts: int = Field(
+        default=3, ge=1, le=20, description="Grading attempts of one submission before internal_error."
+    )
+    retry_backoff_s: float = Field(
+        default=5.0, ge=0, description="Delay before regrading after a sandbox fault, doubled per attempt."
+    )
+    heartbeat_interval_s: float = Field(
+        default=5.0, gt=0, description="How often a grading worker marks its submission alive."
+    )
     heartbeat_timeout_s: float = Field(
-        default=30.0, gt=0, description="A running submission whose heartbeat is older than this belongs to a dead worker."
+        default=30.0,
+        gt=0,
+        description="A running submission whose heartbeat is older than this belongs to a dead worker.",
     )
     sweep_interval_s: float = Field(
         default=5.0,
@@ -83,12 +95,18 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds before Redis redelivers an unacknowledged grade; None: longer than the longest grade.",
     )
-    celery_restore_interval_s: int = Field(default=10, ge=1, description="How often workers look for abandoned messages.")
-    poll_interval_s: float = Field(default=0.5, gt=0, description="How often long-polls and event streams look for news.")
+    celery_restore_interval_s: int = Field(
+        default=10, ge=1, description="How often workers look for abandoned messages."
+    )
+    poll_interval_s: float = Field(
+        default=0.5, gt=0, description="How often long-polls and event streams look for news."
+    )
     max_wait_s: float = Field(default=60.0, ge=0, description="Longest ?wait= of GET /submissions/{id}.")
     stream_max_s: float = Field(default=900.0, gt=0, description="Longest an event stream stays open.")
     rate_limit_per_minute: int = Field(
-        default=120, ge=1, description="Requests per credential (API key, invitation) in any minute, counted across API processes."
+        default=120,
+        ge=1,
+        description="Requests per credential (API key, invitation) in any minute, counted across API processes.",
     )
     rate_limit_burst: int = Field(default=30, ge=1, description="Requests per credential in any one second.")
     auth_failures_per_minute: int = Field(
@@ -113,16 +131,27 @@ class Settings(BaseSettings):
         description="Namespace of this deployment's rate-limit counts: deployments sharing one Redis database need different ones.",
     )
     max_package_bytes: int = Field(default=16 * 2**20, gt=0, description="Largest problem package upload (compressed).")
-    max_package_unpacked_bytes: int = Field(default=64 * 2**20, gt=0, description="Largest problem package once unpacked.")
-    max_package_files: int = Field(default=500, gt=0, description="Most entries (files and directories) in one problem package.")
+    max_package_unpacked_bytes: int = Field(
+        default=64 * 2**20, gt=0, description="Largest problem package once unpacked."
+    )
+    max_package_files: int = Field(
+        default=500, gt=0, description="Most entries (files and directories) in one problem package."
+    )
     max_uploads_per_team: int = Field(
-        default=2, ge=1, description="Problem uploads one team (admins: the public bank) may have queued or validating at once; beyond, 429."
+        default=2,
+        ge=1,
+        description="Problem uploads one team (admins: the public bank) may have queued or validating at once; beyond, 429.",
     )
     callback_secret: SecretStr | None = Field(
-        default=None, description="HMAC-SHA256 key signing result callbacks; None: submissions cannot ask for callbacks."
+        default=None,
+        description="HMAC-SHA256 key signing result callbacks; None: submissions cannot ask for callbacks.",
     )
-    callback_max_attempts: int = Field(default=6, ge=1, le=20, description="Deliveries of one callback before giving up.")
-    callback_backoff_s: float = Field(default=2.0, ge=0, description="Delay before the second delivery, doubled after each.")
+    callback_max_attempts: int = Field(
+        default=6, ge=1, le=20, description="Deliveries of one callback before giving up."
+    )
+    callback_backoff_s: float = Field(
+        default=2.0, ge=0, description="Delay before the second delivery, doubled after each."
+    )
     callback_timeout_s: float = Field(default=10.0, gt=0, description="How long one callback POST may take.")
     callback_allowed_hosts: list[str] = Field(
         default_factory=list,
@@ -146,9 +175,12 @@ class Settings(BaseSettings):
         default=None,
         description="Signs team members' browser sessions and CSRF tokens; None: a random secret kept in data_dir/session-secret.",
     )
-    session_max_age_s: int = Field(default=8 * 3600, ge=60, description="How long a team member's browser session lasts.")
+    session_max_age_s: int = Field(
+        default=8 * 3600, ge=60, description="How long a team member's browser session lasts."
+    )
     secure_cookies: bool = Field(
-        default=False, description="Always mark cookies Secure; without it they are Secure when the request came over HTTPS."
+        default=False,
+        description="Always mark cookies Secure; without it they are Secure when the request came over HTTPS.",
     )
     trusted_proxies: list[str] = Field(
         default_factory=list,
@@ -157,8 +189,12 @@ class Settings(BaseSettings):
             " (JSON in JUDGE_TRUSTED_PROXIES); from any other peer those headers are ignored."
         ),
     )
-    test_postgres_url: str | None = Field(default=None, description="PostgreSQL the integration tests use (scripts/services.sh).")
-    test_redis_url: str | None = Field(default=None, description="Redis the integration tests use (scripts/services.sh).")
+    test_postgres_url: str | None = Field(
+        default=None, description="PostgreSQL the integration tests use (scripts/services.sh)."
+    )
+    test_redis_url: str | None = Field(
+        default=None, description="Redis the integration tests use (scripts/services.sh)."
+    )
 
     # Integrity (judge/similarity.py) and offline batch grading (judge/batch.py).
     similarity_threshold: float = Field(
@@ -167,25 +203,38 @@ class Settings(BaseSettings):
         le=1,
         description="Pairs of submissions at least this similar are flagged (copies measure 0.89-1.0, independent solutions at most 0.69).",
     )
-    batch_max_archive_bytes: int = Field(default=256 * 2**20, gt=0, description="Largest .zip of submissions `judge grade` reads.")
-    batch_max_submissions: int = Field(default=5000, gt=0, description="Most submissions one `judge grade` batch grades.")
+    batch_max_archive_bytes: int = Field(
+        default=256 * 2**20, gt=0, description="Largest .zip of submissions `judge grade` reads."
+    )
+    batch_max_submissions: int = Field(
+        default=5000, gt=0, description="Most submissions one `judge grade` batch grades."
+    )
 
     # Sandbox backends (judge/sandbox/docker.py, bwrap.py).
     docker_image: str = Field(default="judge-sandbox:latest", description="The runner image candidate containers run.")
-    docker_base_image: str = Field(default="python:3.11-slim", description="BASE_IMAGE of an online `judge sandbox build`.")
+    docker_base_image: str = Field(
+        default="python:3.11-slim", description="BASE_IMAGE of an online `judge sandbox build`."
+    )
     docker_offline_base_image: str = Field(
         default="judge-sandbox-base:bookworm",
         description="The debootstrapped base `judge sandbox build --offline` imports and builds on.",
     )
     # The deployment's images (docker-compose.yml; judge/sandbox/deploy.py builds them).
-    service_image: str = Field(default="judge-service:latest", description="The service image docker-compose.yml's api and workers run.")
+    service_image: str = Field(
+        default="judge-service:latest", description="The service image docker-compose.yml's api and workers run."
+    )
     offline_redis_image: str = Field(
-        default="judge-redis:bookworm", description="Redis from Debian's package, built by `judge deploy build-images --offline`."
+        default="judge-redis:bookworm",
+        description="Redis from Debian's package, built by `judge deploy build-images --offline`.",
     )
     offline_postgres_image: str = Field(
-        default="judge-postgres:bookworm", description="PostgreSQL from Debian's package, built by `judge deploy build-images --offline`."
+        default="judge-postgres:bookworm",
+        description="PostgreSQL from Debian's package, built by `judge deploy build-images --offline`.",
     )
-    docker_host: str | None = Field(default=None, description="Docker engine address (unix:// or tcp://); None: unix:///var/run/docker.sock. DOCKER_HOST and CLI contexts are not read.")
+    docker_host: str | None = Field(
+        default=None,
+        description="Docker engine address (unix:// or tcp://); None: unix:///var/run/docker.sock. DOCKER_HOST and CLI contexts are not read.",
+    )
     docker_cpus: float = Field(default=1.0, gt=0, description="CPU quota of each candidate container, in CPUs.")
     docker_problem_images: dict[str, str] = Field(
         default_factory=dict,
@@ -208,7 +257,10 @@ class Settings(BaseSettings):
         description="Niceness of warm-ups (as root; raised to 0 on hand-out): 19 uses only CPU time gradings leave idle.",
     )
     pool_idle_s: float = Field(
-        default=300.0, gt=0, le=3600, description="The warm pool empties after this long without a submission; a slot waits no longer."
+        default=300.0,
+        gt=0,
+        le=3600,
+        description="The warm pool empties after this long without a submission; a slot waits no longer.",
     )
     require_docker: bool = Field(default=False, description="Tests needing Docker fail instead of skipping without it.")
     ci: bool = Field(

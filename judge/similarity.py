@@ -71,7 +71,12 @@ def all_pairs(sources: Mapping[str, str], starter: str) -> list[SimilarPair]:
     boilerplate = CodeFingerprint("starter.py", NOISE_CHARS, 1, fp=io.StringIO(starter), language="python").hashes
     prints = {
         label: CodeFingerprint(
-            f"{label}.py", NOISE_CHARS, GUARANTEE_CHARS - NOISE_CHARS + 1, list(boilerplate), fp=io.StringIO(text), language="python"
+            f"{label}.py",
+            NOISE_CHARS,
+            GUARANTEE_CHARS - NOISE_CHARS + 1,
+            list(boilerplate),
+            fp=io.StringIO(text),
+            language="python",
         )
         for label, text in sorted(sources.items())
     }

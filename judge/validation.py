@@ -49,13 +49,19 @@ def validate_problem(problem: Problem, settings: Settings, sandbox: Sandbox, wor
         f"reference scores {first.score:g}/{first.max_score:g}; failing: {', '.join(f'{c.id} ({c.message})' for c in first.checks if c.id in failed)}",
     )
     limit = problem.spec.limits.run_timeout_s
-    report.require(seconds <= limit, f"reference within the run limit ({seconds:.1f} s <= {limit:g} s)", f"reference took {seconds:.1f} s, over the {limit:g} s run limit")
+    report.require(
+        seconds <= limit,
+        f"reference within the run limit ({seconds:.1f} s <= {limit:g} s)",
+        f"reference took {seconds:.1f} s, over the {limit:g} s run limit",
+    )
     with ThreadPoolExecutor(max_workers=workers) as pool:
         second_run, starter_run = pool.submit(timed, problem.solution_path), pool.submit(timed, problem.starter_path)
         mutant_runs = [pool.submit(timed, mutant) for mutant in problem.mutants]
         second, starter = second_run.result()[0], starter_run.result()[0]
         mutant_results = [run.result()[0] for run in mutant_runs]
-    report.require(second == first, "two runs of the reference give identical results", "two runs of the reference differ")
+    report.require(
+        second == first, "two runs of the reference give identical results", "two runs of the reference differ"
+    )
     report.require(starter.score == 0, "starter scores 0", f"starter scores {starter.score:g}")
     report.require(bool(problem.mutants), f"{len(problem.mutants)} mutants", "no mutants")
     for mutant, result in zip(problem.mutants, mutant_results):

@@ -1,9 +1,9 @@
 """The per-submission workspace: a trusted directory for the checks and a directory for the candidate.
 
-    <root>/            0711, owned by the judge
-      trusted/         0700: checks (hidden and public), probes.py, pytest.ini, config.json
-      candidate/       0755: the submission file, readable but not writable by the run's uid;
-                       tmp/ for scratch when no run uid isolates the candidate (a private tmpfs does then)
+<root>/            0711, owned by the judge
+  trusted/         0700: checks (hidden and public), probes.py, pytest.ini, config.json
+  candidate/       0755: the submission file, readable but not writable by the run's uid;
+                   tmp/ for scratch when no run uid isolates the candidate (a private tmpfs does then)
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ class Workspace:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def prepare_workspace(problem: Problem, source: bytes, candidate_uid: int | None, parent: Path | None = None) -> Workspace:
+def prepare_workspace(
+    problem: Problem, source: bytes, candidate_uid: int | None, parent: Path | None = None
+) -> Workspace:
     """Lay out a fresh workspace for one submission of `problem` (candidate_uid: the run uid, if any)."""
     workspace = create_workspace(candidate_uid, parent)
     fill_workspace(workspace, problem, source)

@@ -35,21 +35,21 @@ category = "shape"
 points = 1
 """
 
-PROBES = '''
+PROBES = """
 def add(sol, a, b):
     return sol.add(a, b)
-'''
+"""
 
-PUBLIC = '''
+PUBLIC = """
 import torch
 from judge.harness import expect
 
 def test_adds(candidate):
     a, b = torch.ones(3), torch.arange(3.0)
     expect.close(candidate.call("add", a, b), (a + b).double(), "add(a, b)")
-'''
+"""
 
-HIDDEN = '''
+HIDDEN = """
 import torch
 from judge.harness import expect
 
@@ -59,14 +59,16 @@ def test_adds_broadcast(candidate):
 
 def test_shape(candidate):
     expect.tensor(candidate.call("add", torch.ones(4), torch.ones(4)), "add(a, b)", shape=(4,))
-'''
+"""
 
 SOLUTION = "def add(a, b):\n    return a + b\n"
 STARTER = "def add(a, b):\n    raise NotImplementedError\n"
 MUTANT = "def add(a, b):\n    return a - b\n"
 
 
-def make_problem(root: Path, slug: str = "tiny-add", check_timeout_s: float = 5, run_timeout_s: float = 20, **overrides: str) -> Path:
+def make_problem(
+    root: Path, slug: str = "tiny-add", check_timeout_s: float = 5, run_timeout_s: float = 20, **overrides: str
+) -> Path:
     """Write a valid three-check problem package under root/slug; `overrides` replace files by name."""
     directory = root / slug
     (directory / "checks").mkdir(parents=True)

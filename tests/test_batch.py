@@ -102,10 +102,18 @@ def test_a_candidate_twice_or_no_candidate_at_all_is_refused(tmp_path, settings)
 def test_a_zip_is_read_in_memory_looking_through_one_wrapping_folder(tmp_path, settings):
     archive = write_zip(
         tmp_path / "subs.zip",
-        {"export/alice.py": SOLUTION, "export/bob/solution.py": MUTANT, "export/__MACOSX/._alice.py": "junk", "export/x/y/z.py": "too deep"},
+        {
+            "export/alice.py": SOLUTION,
+            "export/bob/solution.py": MUTANT,
+            "export/__MACOSX/._alice.py": "junk",
+            "export/x/y/z.py": "too deep",
+        },
     )
     assert is_batch(archive)
-    assert candidates(collect_submissions(archive, "solution.py", settings)) == {"alice": "export/alice.py", "bob": "export/bob/solution.py"}
+    assert candidates(collect_submissions(archive, "solution.py", settings)) == {
+        "alice": "export/alice.py",
+        "bob": "export/bob/solution.py",
+    }
     one = write_zip(tmp_path / "one.zip", {"alice/solution.py": SOLUTION})
     assert candidates(collect_submissions(one, "solution.py", settings)) == {"alice": "alice/solution.py"}
 
@@ -153,7 +161,14 @@ def test_grade_batch_grades_flags_and_pairs_every_candidate(tmp_path, settings):
     problem = ProblemBank(settings.problems_dirs).get("tiny-add")
     seen = []
     batch = grade_batch(
-        "tiny-add", problem, collect_submissions(root, "solution.py", settings), settings, ProcessSandbox(Settings()), jobs=2, threshold=0.8, on_report=lambda r: seen.append(r.candidate)
+        "tiny-add",
+        problem,
+        collect_submissions(root, "solution.py", settings),
+        settings,
+        ProcessSandbox(Settings()),
+        jobs=2,
+        threshold=0.8,
+        on_report=lambda r: seen.append(r.candidate),
     )
     rows = {r.candidate: r for r in batch.candidates}
     assert sorted(seen) == list(rows) == ["alice", "bob", "carol", "erin", "huge", "latin"]
@@ -166,7 +181,9 @@ def test_grade_batch_grades_flags_and_pairs_every_candidate(tmp_path, settings):
         assert (rows[name].verdict, rows[name].score) == (None, 0) and message in rows[name].error
     # Only the disguised copy pairs up: the starter shares nothing of its own with anyone.
     assert [(p.a, p.b) for p in batch.similar_pairs] == [("alice", "bob")]
-    assert [m.candidate for m in rows["alice"].similar] == ["bob"] and [m.candidate for m in rows["bob"].similar] == ["alice"]
+    assert [m.candidate for m in rows["alice"].similar] == ["bob"] and [m.candidate for m in rows["bob"].similar] == [
+        "alice"
+    ]
     assert rows["alice"].similar[0].lines and not rows["erin"].similar
     assert not batch.judge_failed
 
@@ -188,9 +205,19 @@ class FlakySandbox(ProcessSandbox):
 def test_a_sandbox_fault_is_retried_then_reported_as_the_judges_not_scored(tmp_path, settings):
     problem = ProblemBank(settings.problems_dirs).get("tiny-add")
     subs = collect_submissions(write_tree(tmp_path / "subs", {"alice.py": SOLUTION}), "solution.py", settings)
-    recovered = grade_batch("tiny-add", problem, subs, settings, FlakySandbox(settings, faults=settings.max_attempts - 1), jobs=1, threshold=0.8)
+    recovered = grade_batch(
+        "tiny-add",
+        problem,
+        subs,
+        settings,
+        FlakySandbox(settings, faults=settings.max_attempts - 1),
+        jobs=1,
+        threshold=0.8,
+    )
     assert recovered.candidates[0].verdict is Verdict.ACCEPTED
-    failed = grade_batch("tiny-add", problem, subs, settings, FlakySandbox(settings, faults=settings.max_attempts), jobs=1, threshold=0.8)
+    failed = grade_batch(
+        "tiny-add", problem, subs, settings, FlakySandbox(settings, faults=settings.max_attempts), jobs=1, threshold=0.8
+    )
     row = failed.candidates[0]
     assert (row.verdict, row.score) == (Verdict.INTERNAL_ERROR, None)
     assert f"the judge failed {settings.max_attempts} times: docker daemon went away" == row.error
@@ -205,7 +232,15 @@ def test_a_batch_grades_in_parallel_in_an_isolating_sandbox(tmp_path, settings, 
     sandbox = sandbox_or_skip(backend, settings)
     root = write_tree(tmp_path / "subs", {"alice.py": CAREFUL, "bob.py": CAREFUL_COPY, "carol.py": MUTANT})
     problem = ProblemBank(settings.problems_dirs).get("tiny-add")
-    batch = grade_batch("tiny-add", problem, collect_submissions(root, "solution.py", settings), settings, sandbox, jobs=3, threshold=0.8)
+    batch = grade_batch(
+        "tiny-add",
+        problem,
+        collect_submissions(root, "solution.py", settings),
+        settings,
+        sandbox,
+        jobs=3,
+        threshold=0.8,
+    )
     assert [(r.candidate, r.verdict, r.score) for r in batch.candidates] == [
         ("alice", Verdict.ACCEPTED, 4),
         ("bob", Verdict.ACCEPTED, 4),

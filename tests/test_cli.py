@@ -106,7 +106,9 @@ def test_the_service_refuses_to_start_without_a_containing_sandbox(cli, monkeypa
     no_containing_sandbox(monkeypatch)
     result = cli(*command)
     assert result.exit_code == 2
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: no sandbox that contains candidate code works here")
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(
+        "error: no sandbox that contains candidate code works here"
+    )
     assert "--sandbox process" in result.stderr and "setup-docker.sh" in result.stderr
     assert not (tmp_path / "data").exists(), "nothing is created before the sandbox is chosen"
 
@@ -120,7 +122,11 @@ def test_serve_with_process_named_warns_at_start_and_on_readyz(cli, monkeypatch)
     monkeypatch.setattr(uvicorn, "run", lambda application, **kwargs: served.append(application))
     result = cli("serve", "--port", "0", "--sandbox", "process")
     assert result.exit_code == 0, result.output
-    assert "sandbox: process" in result.stdout and "warning: sandbox process:" in result.stdout and "trusted code only" in result.stdout
+    assert (
+        "sandbox: process" in result.stdout
+        and "warning: sandbox process:" in result.stdout
+        and "trusted code only" in result.stdout
+    )
     with TestClient(served[0]) as client:
         ready = client.get("/readyz").json()
     assert ready["checks"]["sandbox"] == "ok"
@@ -205,7 +211,11 @@ def test_a_directory_batch_writes_a_csv_report_with_flags_and_similar_pairs(room
     rows = {row["candidate"]: row for row in csv.DictReader(report.open())}
     assert list(rows) == ["alice", "bob", "carol"]
     assert [rows[c]["verdict"] for c in rows] == ["accepted", "accepted", "partial"]
-    assert (rows["carol"]["score"], rows["carol"]["max_score"], rows["carol"]["file"]) == ("1.0", "4.0", "carol/solution.py")
+    assert (rows["carol"]["score"], rows["carol"]["max_score"], rows["carol"]["file"]) == (
+        "1.0",
+        "4.0",
+        "carol/solution.py",
+    )
     assert (rows["carol"]["checks.adds"], rows["carol"]["checks.shape"]) == ("failed", "passed")
     assert rows["carol"]["flags"] == "ctypes@1" and rows["alice"]["flags"] == ""
     assert rows["alice"]["similar"].startswith("bob (") and rows["bob"]["similar"].startswith("alice (")
@@ -295,7 +305,9 @@ def test_a_seed_problem_batch_grades_reference_and_mutant_and_pairs_a_copy(tmp_p
     (subs / "copycat.py").write_text(reference.replace("terms", "t").replace("diff", "delta") + "\n# all mine\n")
     (subs / "mutant.py").write_text((problem / "mutants" / "categorical_args_swapped.py").read_text())
     report = tmp_path / "kl.csv"
-    result = CliRunner().invoke(app, ["grade", "kl-divergence", str(subs), "--sandbox", "process", "-j", "2", "--report", str(report)])
+    result = CliRunner().invoke(
+        app, ["grade", "kl-divergence", str(subs), "--sandbox", "process", "-j", "2", "--report", str(report)]
+    )
     assert result.exit_code == 0, result.output
     rows = {row["candidate"]: row for row in csv.DictReader(report.open())}
     assert (rows["ref"]["verdict"], rows["ref"]["score"], rows["ref"]["max_score"]) == ("accepted", "15.0", "15.0")
@@ -324,7 +336,9 @@ def test_first_admin_key_goes_to_an_owner_only_file_without_a_terminal(cli, monk
 def test_first_admin_key_is_printed_on_a_terminal(tmp_path):
     controller, terminal = pty.openpty()
     env = service_env(tmp_path, port=str(free_port()))
-    process = subprocess.Popen(judge_command("serve"), env=env, stdin=terminal, stdout=terminal, stderr=terminal, start_new_session=True)
+    process = subprocess.Popen(
+        judge_command("serve"), env=env, stdin=terminal, stdout=terminal, stderr=terminal, start_new_session=True
+    )
     os.close(terminal)
     output = b""
     try:

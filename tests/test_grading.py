@@ -103,7 +103,12 @@ def test_run_time_limit_ends_the_run(tiny):
 
 def test_broken_checks_are_a_fault_of_the_judge_not_a_score(tiny):
     with pytest.raises(ChecksFault, match="collecting the checks failed"):
-        tiny(SOLUTION, **{"checks/test_add.py": "import not_a_module\ndef test_adds_broadcast(candidate): pass\ndef test_shape(candidate): pass\n"})
+        tiny(
+            SOLUTION,
+            **{
+                "checks/test_add.py": "import not_a_module\ndef test_adds_broadcast(candidate): pass\ndef test_shape(candidate): pass\n"
+            },
+        )
 
 
 def test_checks_that_kill_the_runner_are_the_problems_fault_not_a_score(tiny):
@@ -145,7 +150,9 @@ def test_submissions_must_be_utf8_and_small(tmp_path):
 
 def test_job_clamps_limits_and_hides_the_bank(tmp_path):
     directory = make_problem(tmp_path, check_timeout_s=50, run_timeout_s=500)
-    settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path, max_check_timeout_s=7, max_wall_timeout_s=30, max_memory_mb=300)
+    settings = Settings(
+        problems_dirs=[tmp_path], data_dir=tmp_path, max_check_timeout_s=7, max_wall_timeout_s=30, max_memory_mb=300
+    )
     problem = load_problem(directory)
     workspace = prepare_workspace(problem, b"", None)
     try:
@@ -165,7 +172,9 @@ def test_a_stored_package_version_is_graded_whatever_the_bank_holds_now_and_stay
     settings = Settings(problems_dirs=[bank], data_dir=tmp_path / "data")
     version = package_versions.snapshot(settings, load_problem(directory))
     # The bank's package changes afterwards: its hidden check now fails every submission.
-    (directory / "checks" / "test_add.py").write_text(HIDDEN.replace("def test_shape(candidate):\n", "def test_shape(candidate):\n    assert False, 'changed'\n"))
+    (directory / "checks" / "test_add.py").write_text(
+        HIDDEN.replace("def test_shape(candidate):\n", "def test_shape(candidate):\n    assert False, 'changed'\n")
+    )
     sandbox = ProcessSandbox(Settings())
     assert grade_submission("tiny-add", SOLUTION.encode(), settings, sandbox).verdict is not Verdict.ACCEPTED
     result = grade_submission("tiny-add", SOLUTION.encode(), settings, sandbox, package_hash=version)

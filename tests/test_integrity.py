@@ -67,7 +67,11 @@ CASES = [
     ("import os\nkey = os.environ['SECRET']\n", FlagKind.ENVIRONMENT, 2),
     ("x = ().__class__.__base__.__subclasses__()\n", FlagKind.INTROSPECTION, 1),
     ("class A:\n    def __eq__(self, other):\n        return True\n", FlagKind.COMPARISON_OVERRIDE, 2),
-    ("import torch\nclass T(torch.Tensor):\n    @classmethod\n    def __torch_function__(cls, *a):\n        pass\n", FlagKind.COMPARISON_OVERRIDE, 4),
+    (
+        "import torch\nclass T(torch.Tensor):\n    @classmethod\n    def __torch_function__(cls, *a):\n        pass\n",
+        FlagKind.COMPARISON_OVERRIDE,
+        4,
+    ),
 ]
 
 

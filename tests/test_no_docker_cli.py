@@ -13,15 +13,60 @@ from tests.conftest import REPO
 #: Calls that start a program: subprocess's, os's exec*/spawn*/system/popen, asyncio's.
 PROCESS_CALLS = {
     "subprocess": {"run", "Popen", "call", "check_call", "check_output", "getoutput", "getstatusoutput"},
-    "os": {"system", "popen", "execv", "execve", "execvp", "execvpe", "execl", "execle", "execlp", "execlpe",
-           "spawnv", "spawnve", "spawnvp", "spawnvpe", "spawnl", "spawnle", "spawnlp", "spawnlpe", "posix_spawn", "posix_spawnp"},
+    "os": {
+        "system",
+        "popen",
+        "execv",
+        "execve",
+        "execvp",
+        "execvpe",
+        "execl",
+        "execle",
+        "execlp",
+        "execlpe",
+        "spawnv",
+        "spawnve",
+        "spawnvp",
+        "spawnvpe",
+        "spawnl",
+        "spawnle",
+        "spawnlp",
+        "spawnlpe",
+        "posix_spawn",
+        "posix_spawnp",
+    },
     "asyncio": {"create_subprocess_exec", "create_subprocess_shell"},
 }
 PROGRAMS = {"docker", "docker-compose", "dockerd"}
 #: What follows the program in a docker command line (a list of backend names has none of them).
 SUBCOMMANDS = {
-    "attach", "build", "container", "context", "cp", "create", "exec", "image", "images", "import", "info", "inspect",
-    "kill", "load", "logs", "ps", "pull", "rm", "rmi", "run", "save", "start", "stop", "system", "update", "version", "wait",
+    "attach",
+    "build",
+    "container",
+    "context",
+    "cp",
+    "create",
+    "exec",
+    "image",
+    "images",
+    "import",
+    "info",
+    "inspect",
+    "kill",
+    "load",
+    "logs",
+    "ps",
+    "pull",
+    "rm",
+    "rmi",
+    "run",
+    "save",
+    "start",
+    "stop",
+    "system",
+    "update",
+    "version",
+    "wait",
 }
 
 
@@ -47,7 +92,11 @@ def _command_words(rest: list[ast.expr]) -> bool:
     for node in rest:
         if isinstance(node, ast.Starred):
             return True
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and (node.value.startswith("-") or node.value in SUBCOMMANDS):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and (node.value.startswith("-") or node.value in SUBCOMMANDS)
+        ):
             return True
     return False
 
@@ -75,8 +124,16 @@ def docker_cli_uses(source: str) -> list[int]:
             imported.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
     lines = []
     for node in ast.walk(tree):
-        program_args = [*node.args, *(k.value for k in node.keywords if k.arg in ("args", "executable", "file", "path"))] if isinstance(node, ast.Call) else []
-        if isinstance(node, ast.Call) and _process_call(node, imported) and any(_names_docker(arg) for arg in program_args):
+        program_args = (
+            [*node.args, *(k.value for k in node.keywords if k.arg in ("args", "executable", "file", "path"))]
+            if isinstance(node, ast.Call)
+            else []
+        )
+        if (
+            isinstance(node, ast.Call)
+            and _process_call(node, imported)
+            and any(_names_docker(arg) for arg in program_args)
+        ):
             lines.append(node.lineno)
         # A command kept for later (["docker", "ps"], ["docker", *options]), whoever runs it.
         elif isinstance(node, (ast.List, ast.Tuple)) and _names_docker(node) and _command_words(node.elts[1:]):
@@ -87,7 +144,9 @@ def docker_cli_uses(source: str) -> list[int]:
 def test_no_module_of_the_judge_runs_the_docker_cli():
     modules = sorted((REPO / "judge").rglob("*.py"))
     assert len(modules) > 50
-    offenders = {str(p.relative_to(REPO)): lines for p in modules if (lines := docker_cli_uses(p.read_text(encoding="utf-8")))}
+    offenders = {
+        str(p.relative_to(REPO)): lines for p in modules if (lines := docker_cli_uses(p.read_text(encoding="utf-8")))
+    }
     assert offenders == {}, "run the engine through judge.sandbox.engine, not the docker CLI"
 
 

@@ -26,9 +26,24 @@ def test_every_problem_in_the_repository_loads():
     ("change", "message"),
     [
         ({"problem.toml": "slug = [unclosed"}, "problem.toml"),
-        ({"problem.toml": 'slug = "tiny-add"\ntitle = "x"\ndifficulty = "easy"\nkind = "code"\nentrypoint = "solution.py"\n'}, "at least one check"),
-        ({"problem.toml": 'slug = "tiny-add"\ntitle = "x"\ndifficulty = "trivial"\nkind = "code"\nentrypoint = "solution.py"\n'}, "difficulty"),
-        ({"problem.toml": 'slug = "tiny-add"\ntitle = "x"\ndifficulty = "easy"\nkind = "code"\nentrypoint = "../x.py"\n[[checks]]\nid="adds"\ncategory="formula"\npoints=1\n'}, "entrypoint"),
+        (
+            {
+                "problem.toml": 'slug = "tiny-add"\ntitle = "x"\ndifficulty = "easy"\nkind = "code"\nentrypoint = "solution.py"\n'
+            },
+            "at least one check",
+        ),
+        (
+            {
+                "problem.toml": 'slug = "tiny-add"\ntitle = "x"\ndifficulty = "trivial"\nkind = "code"\nentrypoint = "solution.py"\n'
+            },
+            "difficulty",
+        ),
+        (
+            {
+                "problem.toml": 'slug = "tiny-add"\ntitle = "x"\ndifficulty = "easy"\nkind = "code"\nentrypoint = "../x.py"\n[[checks]]\nid="adds"\ncategory="formula"\npoints=1\n'
+            },
+            "entrypoint",
+        ),
         ({"checks/test_add.py": "def test_adds_broadcast(candidate):\n    pass\n"}, "test_shape in checks/"),
         ({"checks/test_extra.py": "def test_surprise(candidate):\n    pass\n"}, "not declared"),
         ({"public/test_add_public.py": ""}, "test_adds in public/"),
@@ -74,4 +89,9 @@ def test_limits_are_clamped_to_server_maxima():
     limits = Limits(check_timeout_s=100, run_timeout_s=1000, memory_mb=8192)
     clamped = limits.clamped(max_check_timeout_s=10, max_wall_timeout_s=60, max_memory_mb=1024)
     assert (clamped.check_timeout_s, clamped.run_timeout_s, clamped.memory_mb) == (10, 60, 1024)
-    assert Limits(check_timeout_s=5).clamped(max_check_timeout_s=10, max_wall_timeout_s=60, max_memory_mb=1024).check_timeout_s == 5
+    assert (
+        Limits(check_timeout_s=5)
+        .clamped(max_check_timeout_s=10, max_wall_timeout_s=60, max_memory_mb=1024)
+        .check_timeout_s
+        == 5
+    )

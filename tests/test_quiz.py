@@ -32,7 +32,9 @@ def quiz() -> Quiz:
     return Quiz(
         questions=[
             Question(**question(id="one", answer=["b"])),
-            Question(**question(id="many", kind="multiple", options=["w", "x", "y", "z"], answer=["a", "c"], points=2.5)),
+            Question(
+                **question(id="many", kind="multiple", options=["w", "x", "y", "z"], answer=["a", "c"], points=2.5)
+            ),
         ]
     )
 

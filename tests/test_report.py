@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import pytest
@@ -41,8 +41,20 @@ class Row(BaseModel):
 
 
 ROWS = [
-    Row(name="ann", score=1.5, colour=Colour.RED, parts={"b": Colour.RED}, tags=[Tag(name="gc", line=3), Tag(name="x", line=9)], where=Where(city="Oslo")),
-    Row(name="=HYPERLINK(\"http://evil\")", score=None, at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), parts={"a": Colour.RED}),
+    Row(
+        name="ann",
+        score=1.5,
+        colour=Colour.RED,
+        parts={"b": Colour.RED},
+        tags=[Tag(name="gc", line=3), Tag(name="x", line=9)],
+        where=Where(city="Oslo"),
+    ),
+    Row(
+        name='=HYPERLINK("http://evil")',
+        score=None,
+        at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        parts={"a": Colour.RED},
+    ),
 ]
 
 
@@ -55,14 +67,14 @@ def test_csv_flattens_nested_fields_into_columns_in_field_order():
 
 def test_csv_defuses_text_a_spreadsheet_would_run_as_a_formula():
     table = list(csv.reader(io.StringIO(rows_to_csv(ROWS))))
-    assert table[2][0] == "'=HYPERLINK(\"http://evil\")"
+    assert table[2][0] == '\'=HYPERLINK("http://evil")'
     assert rows_to_csv([Row(name="-1+2", score=-3.0)]).splitlines()[1].startswith("'-1+2,-3.0")
 
 
 def test_json_keeps_the_structure():
     data = json.loads(rows_to_json(ROWS))
     assert data[0]["tags"] == [{"name": "gc", "line": 3}, {"name": "x", "line": 9}]
-    assert data[1]["name"] == "=HYPERLINK(\"http://evil\")" and data[1]["score"] is None
+    assert data[1]["name"] == '=HYPERLINK("http://evil")' and data[1]["score"] is None
 
 
 def test_write_report_picks_the_format_by_extension_and_replaces_atomically(tmp_path):

@@ -25,7 +25,9 @@ def test_missing_events_fail_or_time_out():
 
 
 def test_results_follow_declared_order_and_ignore_undeclared_events():
-    results = check_results(SPECS, [event("zzz", Outcome.PASSED), event("b", Outcome.PASSED), event("a", Outcome.FAILED)], False)
+    results = check_results(
+        SPECS, [event("zzz", Outcome.PASSED), event("b", Outcome.PASSED), event("a", Outcome.FAILED)], False
+    )
     assert [(r.id, r.points) for r in results] == [("a", 0), ("b", 2)]
 
 

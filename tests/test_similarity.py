@@ -46,7 +46,9 @@ def seed_problems_with_alternatives() -> list[Path]:
 def test_a_disguised_copy_is_flagged_and_independent_solutions_are_not(problem):
     reference = (problem / "solution.py").read_text()
     sources = {"reference": reference, "copy": disguise(reference)}
-    sources.update({p.stem: p.read_text() for p in sorted((ALTERNATIVES / problem.name.replace("-", "_")).glob("*.py"))})
+    sources.update(
+        {p.stem: p.read_text() for p in sorted((ALTERNATIVES / problem.name.replace("-", "_")).glob("*.py"))}
+    )
     pairs = similar_pairs(sources, (problem / "starter.py").read_text(), THRESHOLD)
     assert [(p.a, p.b) for p in pairs] == [("copy", "reference")]
     assert pairs[0].score >= THRESHOLD and pairs[0].a_lines and pairs[0].b_lines

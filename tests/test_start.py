@@ -17,7 +17,9 @@ START = str(REPO / "scripts" / "start")
 
 def start_env(tmp_path, **values: str) -> dict[str, str]:
     """This environment (the image tag and Docker host the suite uses) with a private data dir and no sandbox named."""
-    env = {k: v for k, v in os.environ.items() if k not in ("JUDGE_SANDBOX", "JUDGE_DATA_DIR", "JUDGE_PORT", "JUDGE_HOST")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("JUDGE_SANDBOX", "JUDGE_DATA_DIR", "JUDGE_PORT", "JUDGE_HOST")
+    }
     env.update({"JUDGE_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1", **values})
     return env
 
@@ -38,7 +40,13 @@ def test_start_serves_with_a_sandbox_that_contains_candidate_code(tmp_path):
 
 
 def test_start_with_a_sandbox_named_skips_the_docker_steps(tmp_path):
-    done = subprocess.run([START, "--setup-only", "--sandbox", "process"], env=start_env(tmp_path), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [START, "--setup-only", "--sandbox", "process"],
+        env=start_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[1] == "[start] 2/4 docker engine ... skipped (sandbox process asked for)"
@@ -50,5 +58,7 @@ def test_start_fails_in_one_line_when_the_sandbox_asked_for_cannot_run(tmp_path)
     env = start_env(tmp_path, JUDGE_SANDBOX="bwrap", JUDGE_BWRAP_PATH="/nonexistent/bwrap")
     done = subprocess.run([START, "--port", str(free_port())], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == ["error: bwrap: /nonexistent/bwrap is not installed (apt-get install -y bubblewrap)"]
+    assert done.stderr.strip().splitlines() == [
+        "error: bwrap: /nonexistent/bwrap is not installed (apt-get install -y bubblewrap)"
+    ]
     assert "skipped (sandbox bwrap asked for)" in done.stdout

@@ -20,4 +20,6 @@ class Caller:
     @property
     def reader(self) -> Reader:
         """Whose submissions the caller may read: an admin every one, a team key its team's, a candidate its own."""
-        return Reader(key_id=self.key_id, team=self.team if self.role is Role.TEAM else None, admin=self.role is Role.ADMIN)
+        return Reader(
+            key_id=self.key_id, team=self.team if self.role is Role.TEAM else None, admin=self.role is Role.ADMIN
+        )

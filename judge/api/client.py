@@ -57,5 +57,7 @@ def over_https(connection: HTTPConnection, settings: Settings) -> bool:
         return True
     if not _is_trusted(_peer(connection), settings):
         return False
-    values = [v.strip().lower() for v in ",".join(connection.headers.getlist("x-forwarded-proto")).split(",") if v.strip()]
+    values = [
+        v.strip().lower() for v in ",".join(connection.headers.getlist("x-forwarded-proto")).split(",") if v.strip()
+    ]
     return bool(values) and values[-1] == "https"

@@ -28,7 +28,14 @@ from judge.assessments.errors import (
     RejudgeQueueFull,
     TimeUp,
 )
-from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxFault, SandboxUnavailable
+from judge.errors import (
+    InvalidProblem,
+    InvalidSubmission,
+    JudgeError,
+    ProblemNotFound,
+    SandboxFault,
+    SandboxUnavailable,
+)
 from judge.queue.dispatch import QueueUnavailable
 from judge.storage.packages import PackageTooLarge, ProblemConflict
 from judge.web import errorpage
@@ -140,10 +147,14 @@ JUDGE_ERROR_STATUS: list[tuple[type[JudgeError], HTTPStatus]] = [
 ]
 
 
-def problem_response(status: int, detail: str, headers: dict[str, str] | None = None, errors: list[dict] | None = None) -> JSONResponse:
+def problem_response(
+    status: int, detail: str, headers: dict[str, str] | None = None, errors: list[dict] | None = None
+) -> JSONResponse:
     """An application/problem+json answer."""
     body = ProblemDetails(title=HTTPStatus(status).phrase, status=status, detail=detail, errors=errors)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers, media_type=PROBLEM_JSON)
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=status, headers=headers, media_type=PROBLEM_JSON
+    )
 
 
 def _validation_message(error: dict) -> str:
@@ -182,11 +193,15 @@ def install(app: FastAPI) -> None:
         # A value the database cannot hold or compare, e.g. a NUL byte in an id taken from the path
         # (PostgreSQL text cannot contain one): the request is invalid, not the server broken.
         reason = str(exc.orig).splitlines()[0] if exc.orig is not None and str(exc.orig) else "invalid value"
-        return problem_response(HTTPStatus.UNPROCESSABLE_ENTITY, f"invalid request: a value cannot be stored or looked up ({reason})")
+        return problem_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY, f"invalid request: a value cannot be stored or looked up ({reason})"
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
+        ]
         detail = "invalid request: " + "; ".join(_validation_message(e) for e in exc.errors()[:5])
         return problem_response(HTTPStatus.UNPROCESSABLE_ENTITY, detail, errors=errors)
 

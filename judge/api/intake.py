@@ -54,7 +54,9 @@ def accept(
         if caller.role is Role.CANDIDATE:
             raise Forbidden("callback_url needs a team or admin key")
         if settings.callback_secret is None:
-            raise Unprocessable("callback_url: callbacks are disabled because the server has no callback secret (JUDGE_CALLBACK_SECRET)")
+            raise Unprocessable(
+                "callback_url: callbacks are disabled because the server has no callback secret (JUDGE_CALLBACK_SECRET)"
+            )
         # Checked again at each delivery (DNS answers change); refusing now tells the team at once.
         try:
             callbacks.destination(callback_url, settings)
@@ -93,5 +95,7 @@ def accept(
 
 def _replay(earlier: Submission, fingerprint: str, idempotency_key: str) -> tuple[Submission, bool]:
     if earlier.request_hash != fingerprint:
-        raise Conflict(f"Idempotency-Key {idempotency_key!r} was already used for a different submission ({earlier.id})")
+        raise Conflict(
+            f"Idempotency-Key {idempotency_key!r} was already used for a different submission ({earlier.id})"
+        )
     return earlier, False

@@ -28,7 +28,9 @@ class DatabaseCollector(Collector):
         with self.sessions() as session:
             counts = submissions.counts_by_verdict(session)
             cumulative, total, seconds = submissions.grading_seconds_histogram(session, GRADING_BUCKETS_S)
-        finished = CounterMetricFamily("judge_submissions", "Finished submissions by verdict (none: failed before grading).", labels=["verdict"])
+        finished = CounterMetricFamily(
+            "judge_submissions", "Finished submissions by verdict (none: failed before grading).", labels=["verdict"]
+        )
         by_verdict: dict[str, int] = {}
         by_status: dict[str, int] = {s.value: 0 for s in SubmissionStatus}
         for (status, verdict), count in counts.items():
@@ -42,9 +44,15 @@ class DatabaseCollector(Collector):
         for status, count in sorted(by_status.items()):
             states.add_metric([status], count)
         yield states
-        yield GaugeMetricFamily("judge_queue_depth", "Submissions waiting to be graded.", value=by_status[SubmissionStatus.QUEUED.value])
-        buckets = [(f"{bound:g}", count) for bound, count in zip(GRADING_BUCKETS_S, cumulative, strict=True)] + [("+Inf", total)]
-        yield HistogramMetricFamily("judge_grading_seconds", "Seconds each completed grade took.", buckets=buckets, sum_value=seconds)
+        yield GaugeMetricFamily(
+            "judge_queue_depth", "Submissions waiting to be graded.", value=by_status[SubmissionStatus.QUEUED.value]
+        )
+        buckets = [(f"{bound:g}", count) for bound, count in zip(GRADING_BUCKETS_S, cumulative, strict=True)] + [
+            ("+Inf", total)
+        ]
+        yield HistogramMetricFamily(
+            "judge_grading_seconds", "Seconds each completed grade took.", buckets=buckets, sum_value=seconds
+        )
 
 
 def registry(sessions: sessionmaker[Session]) -> CollectorRegistry:

@@ -27,7 +27,9 @@ DEFAULT_ERROR = {
 
 def _is_error_body(content: dict[str, Any]) -> bool:
     # Under the route's own media type (text/plain for a file download) when it sets response_class.
-    return any(entry.get("schema", {}).get("$ref") in (PROBLEM_REF, FASTAPI_VALIDATION_REF) for entry in content.values())
+    return any(
+        entry.get("schema", {}).get("$ref") in (PROBLEM_REF, FASTAPI_VALIDATION_REF) for entry in content.values()
+    )
 
 
 def problem_json_errors(document: dict[str, Any]) -> dict[str, Any]:

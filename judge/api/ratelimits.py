@@ -53,7 +53,11 @@ class RateLimits:
         options: dict[str, object] = {}
         if url.startswith("redis"):
             # No retries: a failed call lets the request through (see _guarded), it must not wait for Redis.
-            options = {"socket_timeout": STORAGE_TIMEOUT_S, "socket_connect_timeout": STORAGE_TIMEOUT_S, "retry": Retry(NoBackoff(), 0)}
+            options = {
+                "socket_timeout": STORAGE_TIMEOUT_S,
+                "socket_connect_timeout": STORAGE_TIMEOUT_S,
+                "retry": Retry(NoBackoff(), 0),
+            }
         self._limiter = MovingWindowRateLimiter(storage_from_string(url, wrap_exceptions=True, **options))
         prefix = settings.rate_limit_key_prefix
         self.per_minute = RateLimitItemPerMinute(settings.rate_limit_per_minute, namespace=f"{prefix}:requests")
@@ -78,7 +82,8 @@ class RateLimits:
         if not self._guarded(lambda: self._limiter.test(self.failures, address), True):
             wait = self._retry_after(self.failures, address)
             raise RateLimited(
-                f"too many failed authentications from this address ({self.failures.amount} a minute); retry in {wait} s", wait
+                f"too many failed authentications from this address ({self.failures.amount} a minute); retry in {wait} s",
+                wait,
             )
 
     def failed(self, address: str) -> None:

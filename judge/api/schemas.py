@@ -72,7 +72,9 @@ class SubmissionView(BaseModel):
     problem: str
     status: SubmissionStatus = Field(description="queued, running, completed (graded) or failed (given up on).")
     attempts: int = Field(description="Grading attempts so far (a worker dying or a sandbox fault costs one).")
-    verdict: Verdict | None = Field(default=None, description="The overall verdict; internal_error when the judge gave up.")
+    verdict: Verdict | None = Field(
+        default=None, description="The overall verdict; internal_error when the judge gave up."
+    )
     score: float | None = None
     max_score: float | None = None
     result: GradeResult | None = Field(default=None, description="Every check's outcome and points, once completed.")
@@ -205,7 +207,13 @@ class ProblemDetail(ProblemSummary):
         questions = None
         if problem.quiz is not None:
             questions = [
-                QuestionView(id=q.id, kind=q.kind, prompt=q.prompt, options=dict(zip(q.labels, q.options, strict=True)), points=q.points)
+                QuestionView(
+                    id=q.id,
+                    kind=q.kind,
+                    prompt=q.prompt,
+                    options=dict(zip(q.labels, q.options, strict=True)),
+                    points=q.points,
+                )
                 for q in problem.quiz.questions
             ]
         return cls(
@@ -246,8 +254,12 @@ class UploadView(BaseModel):
         "or failed (the judge could not validate it; upload it again later)."
     )
     slug: str | None = None
-    replaced: bool | None = Field(default=None, description="Once accepted: whether it replaced an earlier upload of the slug.")
-    validation: list[str] = Field(default_factory=list, description="Once accepted: the validation report, line by line.")
+    replaced: bool | None = Field(
+        default=None, description="Once accepted: whether it replaced an earlier upload of the slug."
+    )
+    validation: list[str] = Field(
+        default_factory=list, description="Once accepted: the validation report, line by line."
+    )
     error: str | None = Field(default=None, description="Why it was rejected, or why the judge could not validate it.")
     attempts: int = Field(description="Validation attempts so far (a worker dying or a sandbox fault costs one).")
     created_at: datetime
@@ -276,7 +288,10 @@ class UploadView(BaseModel):
 def upload_links(row: ProblemUpload) -> UploadLinks:
     """The URLs of one upload (the problem's once accepted)."""
     accepted = row.status == UploadStatus.ACCEPTED.value and row.slug
-    return UploadLinks(self=f"{API_PREFIX}/problems/uploads/{row.id}", problem=f"{API_PREFIX}/problems/{row.slug}" if accepted else None)
+    return UploadLinks(
+        self=f"{API_PREFIX}/problems/uploads/{row.id}",
+        problem=f"{API_PREFIX}/problems/{row.slug}" if accepted else None,
+    )
 
 
 class Health(BaseModel):
@@ -297,4 +312,6 @@ class SandboxInfo(BaseModel):
 class Readiness(Health):
     """Readiness, with the sandbox the service grades in."""
 
-    sandbox: SandboxInfo | None = Field(default=None, description="None when no sandbox could be made (see checks.sandbox).")
+    sandbox: SandboxInfo | None = Field(
+        default=None, description="None when no sandbox could be made (see checks.sandbox)."
+    )

@@ -54,7 +54,9 @@ def public_roots(settings: Settings) -> list[Path]:
 def owners(session: Session, settings: Settings) -> dict[str, str]:
     """Slug -> owning team, for every private problem (uploaded by a team, or in a team's directory);
     an admin's uploads (owner PUBLIC_OWNER) are public, not in it."""
-    owned = {row.problem: row.team for row in session.scalars(select(ProblemOwner).where(ProblemOwner.team != PUBLIC_OWNER))}
+    owned = {
+        row.problem: row.team for row in session.scalars(select(ProblemOwner).where(ProblemOwner.team != PUBLIC_OWNER))
+    }
     for team, dirs in team_directories(settings).items():
         for slug in ProblemBank(dirs).directories():
             owned.setdefault(slug, team)
@@ -101,7 +103,9 @@ def _refuse(slug: str, owner: str, team: str | None) -> ProblemConflict:
     if owner == PUBLIC_OWNER:
         return ProblemConflict(f"problem {slug!r} is a public problem; only an admin key can replace it")
     if team is None:
-        return ProblemConflict(f"problem {slug!r} belongs to team {owner!r}'s private bank; an admin upload cannot replace it")
+        return ProblemConflict(
+            f"problem {slug!r} belongs to team {owner!r}'s private bank; an admin upload cannot replace it"
+        )
     return ProblemConflict(f"problem {slug!r} belongs to another team's private bank; choose another slug")
 
 

@@ -28,7 +28,9 @@ def scale(points: float, raw: float | None, raw_max: float | None) -> float | No
     return round(points * raw / raw_max, 6) if raw_max > 0 else 0.0
 
 
-def check_view(check: CheckResult, level: FeedbackLevel, points: float, raw_max: float, problem: Problem | None) -> CandidateCheck | None:
+def check_view(
+    check: CheckResult, level: FeedbackLevel, points: float, raw_max: float, problem: Problem | None
+) -> CandidateCheck | None:
     """One check as `level` shows it; None at score_only (nothing per check)."""
     if level is FeedbackLevel.SCORE_ONLY:
         return None

@@ -78,7 +78,11 @@ def _text(source: bytes) -> str:
 def _context(session: Session, settings: Settings, assessment: Assessment, now: datetime) -> _Context:
     choices = assessment_problems(session, assessment.id)
     problems = {c.problem: choice_problem(settings, c) for c in choices}
-    query = select(Invitation).where(Invitation.assessment_id == assessment.id).order_by(Invitation.created_at, Invitation.id)
+    query = (
+        select(Invitation)
+        .where(Invitation.assessment_id == assessment.id)
+        .order_by(Invitation.created_at, Invitation.id)
+    )
     invitations = list(session.scalars(query))
     attempts: dict[tuple[str, str], list[Attempt]] = defaultdict(list)
     for attempt in load_attempts(session, assessment.id):
@@ -125,7 +129,9 @@ def _similar_pairs(context: _Context, threshold: float) -> list[SimilarPairView]
     return found
 
 
-def _entry_report(attempt: Attempt, choice: AssessmentProblem, problem: Problem | None, is_counted: bool) -> EntryReport:
+def _entry_report(
+    attempt: Attempt, choice: AssessmentProblem, problem: Problem | None, is_counted: bool
+) -> EntryReport:
     row = attempt.current
     result = result_of(row) if row.status == SubmissionStatus.COMPLETED.value else None
     source = _text(row.source)
@@ -187,7 +193,11 @@ def _candidate(context: _Context, invitation: Invitation) -> tuple[CandidateRow,
     max_total = sum(c.points for c in context.choices)
     names = {i.id: i.candidate_name for i in context.invitations}
     similar = sorted(
-        {names[p.invitation_b if p.invitation_a == invitation.id else p.invitation_a] for p in context.pairs if invitation.id in (p.invitation_a, p.invitation_b)}
+        {
+            names[p.invitation_b if p.invitation_a == invitation.id else p.invitation_a]
+            for p in context.pairs
+            if invitation.id in (p.invitation_a, p.invitation_b)
+        }
     )
     row = CandidateRow(
         rank=None,
@@ -214,7 +224,13 @@ def _ranked(context: _Context) -> list[tuple[CandidateRow, list[ProblemReport]]]
     """Every candidate, best total first (less time used breaks ties); those who never started last, unranked."""
     results = [_candidate(context, invitation) for invitation in context.invitations]
     took_part = [r for r in results if r[0].started_at is not None or r[0].attempts]
-    took_part.sort(key=lambda r: (-r[0].total_score, r[0].time_used_s if r[0].time_used_s is not None else float("inf"), r[0].candidate_name))
+    took_part.sort(
+        key=lambda r: (
+            -r[0].total_score,
+            r[0].time_used_s if r[0].time_used_s is not None else float("inf"),
+            r[0].candidate_name,
+        )
+    )
     for rank, (row, _problems) in enumerate(took_part, start=1):
         row.rank = rank
     return took_part + [r for r in results if r not in took_part]
@@ -234,11 +250,15 @@ def distribution(rows: list[CandidateRow]) -> ScoreDistribution:
         median=statistics.median(totals) if totals else None,
         min=min(totals) if totals else None,
         max=max(totals) if totals else None,
-        buckets=[ScoreBucket(lower_percent=i * width, upper_percent=(i + 1) * width, count=c) for i, c in enumerate(counts)],
+        buckets=[
+            ScoreBucket(lower_percent=i * width, upper_percent=(i + 1) * width, count=c) for i, c in enumerate(counts)
+        ],
     )
 
 
-def candidate_report(session: Session, settings: Settings, viewer: Viewer, assessment_id: str, invitation_id: str, now: datetime) -> CandidateReport:
+def candidate_report(
+    session: Session, settings: Settings, viewer: Viewer, assessment_id: str, invitation_id: str, now: datetime
+) -> CandidateReport:
     """One candidate of one of the viewer's team's assessments, in full (code included)."""
     assessment, invitation = team_invitation(session, viewer, assessment_id, invitation_id)
     context = _context(session, settings, assessment, now)
@@ -248,7 +268,9 @@ def candidate_report(session: Session, settings: Settings, viewer: Viewer, asses
     raise AssertionError("an invitation of the assessment is missing from its own ranking")
 
 
-def _candidate_report(context: _Context, invitation: Invitation, row: CandidateRow, problems: list[ProblemReport]) -> CandidateReport:
+def _candidate_report(
+    context: _Context, invitation: Invitation, row: CandidateRow, problems: list[ProblemReport]
+) -> CandidateReport:
     return CandidateReport(
         assessment_id=context.assessment.id,
         invitation=invitation_view(context.assessment, invitation, context.now),
@@ -258,7 +280,9 @@ def _candidate_report(context: _Context, invitation: Invitation, row: CandidateR
     )
 
 
-def assessment_report(session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime) -> AssessmentReport:
+def assessment_report(
+    session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime
+) -> AssessmentReport:
     """The ranking, score distribution, similar pairs and rejudges of one of the viewer's team's assessments."""
     return _report(session, settings, viewer, assessment_id, now, with_candidates=False)
 
@@ -268,7 +292,9 @@ def export(session: Session, settings: Settings, viewer: Viewer, assessment_id: 
     return _report(session, settings, viewer, assessment_id, now, with_candidates=True)
 
 
-def _report(session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime, *, with_candidates: bool):
+def _report(
+    session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime, *, with_candidates: bool
+):
     assessment = team_assessment(session, viewer, assessment_id)
     context = _context(session, settings, assessment, now)
     ranked = _ranked(context)

@@ -20,13 +20,16 @@ MAX_DURATION_S = 7 * 24 * 3600
 
 # ---------------------------------------------------------------- the team's side
 
+
 class ProblemChoice(BaseModel):
     """One problem of a new assessment."""
 
     model_config = {"extra": "forbid"}
 
     problem: str = Field(pattern=SLUG_PATTERN, description="The problem's slug (code or quiz).")
-    points: float | None = Field(default=None, gt=0, le=10_000, description="What it is worth here; default: the problem's own max score.")
+    points: float | None = Field(
+        default=None, gt=0, le=10_000, description="What it is worth here; default: the problem's own max score."
+    )
 
 
 class AssessmentCreate(BaseModel):
@@ -35,13 +38,17 @@ class AssessmentCreate(BaseModel):
     model_config = {"extra": "forbid"}
 
     title: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=20_000, description="Shown to candidates on the overview (Markdown).")
+    description: str = Field(
+        default="", max_length=20_000, description="Shown to candidates on the overview (Markdown)."
+    )
     problems: list[ProblemChoice] = Field(min_length=1, max_length=MAX_PROBLEMS)
     opens_at: AwareDatetime = Field(description="When candidates may start.")
     closes_at: AwareDatetime = Field(description="After this nobody may start or submit.")
     duration_s: int = Field(gt=0, le=MAX_DURATION_S, description="Each candidate's time, counted from pressing Start.")
     max_attempts: int = Field(default=3, ge=1, le=100, description="Submissions allowed per problem and candidate.")
-    feedback: FeedbackLevel = Field(default=FeedbackLevel.FULL, description="What candidates see of checks while it runs.")
+    feedback: FeedbackLevel = Field(
+        default=FeedbackLevel.FULL, description="What candidates see of checks while it runs."
+    )
     scoring: ScoringPolicy = Field(default=ScoringPolicy.BEST, description="Which attempt at a problem counts.")
 
     @model_validator(mode="after")
@@ -153,6 +160,7 @@ class RejudgeView(BaseModel):
 
 # ---------------------------------------------------------------- the candidate's side
 
+
 class CandidateProblemSummary(BaseModel):
     """One problem on the candidate's overview."""
 
@@ -162,7 +170,9 @@ class CandidateProblemSummary(BaseModel):
     points: float
     attempts_used: int
     attempts_left: int
-    score: float | None = Field(description="The points that count so far under the scoring policy; None before a graded attempt.")
+    score: float | None = Field(
+        description="The points that count so far under the scoring policy; None before a graded attempt."
+    )
 
 
 class CandidateOverview(BaseModel):
@@ -216,7 +226,9 @@ class CandidateCheck(BaseModel):
     max_points: float
     message: str | None = Field(default=None, description="Full feedback only.")
     explanation: str | None = Field(default=None, description="A quiz question's explanation; full feedback only.")
-    series: list[Series] = Field(default_factory=list, description="Curves the candidate's own code produced (e.g. its loss).")
+    series: list[Series] = Field(
+        default_factory=list, description="Curves the candidate's own code produced (e.g. its loss)."
+    )
 
 
 class CandidateSubmissionView(BaseModel):
@@ -236,6 +248,7 @@ class CandidateSubmissionView(BaseModel):
 
 
 # ---------------------------------------------------------------- reports
+
 
 class SimilarPairView(BaseModel):
     """Two candidates whose counted submissions to one problem look alike (starter code excluded)."""

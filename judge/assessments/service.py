@@ -60,6 +60,7 @@ from judge.grading import decode_source
 from judge.problem import Kind, Problem
 from judge.result import Verdict
 from judge.settings import Settings
+from judge.storage import package_versions
 from judge.storage.models import (
     Assessment,
     AssessmentEntry,
@@ -73,7 +74,6 @@ from judge.storage.models import (
     SubmissionStatus,
     utcnow,
 )
-from judge.storage import package_versions
 from judge.storage.submissions import FINISHED, REJUDGE_PRIORITY, UNFINISHED, low_priority_backlog, result_of
 
 Enqueue = Callable[[str], object]
@@ -88,6 +88,7 @@ def _iso(moment: datetime) -> str:
 
 
 # ---------------------------------------------------------------- shared reads
+
 
 def find_problem(settings: Settings, slug: str) -> Problem | None:
     """The problem as the grader finds it, or None when it was removed or broke."""
@@ -110,7 +111,11 @@ def choice_problem(settings: Settings, choice: AssessmentProblem) -> Problem | N
 
 def assessment_problems(session: Session, assessment_id: str) -> list[AssessmentProblem]:
     """The assessment's problems in their order."""
-    query = select(AssessmentProblem).where(AssessmentProblem.assessment_id == assessment_id).order_by(AssessmentProblem.position)
+    query = (
+        select(AssessmentProblem)
+        .where(AssessmentProblem.assessment_id == assessment_id)
+        .order_by(AssessmentProblem.position)
+    )
     return list(session.scalars(query))
 
 
@@ -174,7 +179,10 @@ def invitation_view(assessment: Assessment, row: Invitation, now: datetime) -> I
 
 # ---------------------------------------------------------------- the team's side
 
-def create_assessment(session: Session, settings: Settings, viewer: Viewer, key_id: str | None, body: AssessmentCreate, now: datetime) -> AssessmentView:
+
+def create_assessment(
+    session: Session, settings: Settings, viewer: Viewer, key_id: str | None, body: AssessmentCreate, now: datetime
+) -> AssessmentView:
     """Store a new assessment of the viewer's team. Every problem must be visible to the team
     (public, or its own private bank) and not marked practice-only by it. Each problem's package is
     kept as it is now: the assessment grades that version, whatever is uploaded later."""
@@ -186,11 +194,20 @@ def create_assessment(session: Session, settings: Settings, viewer: Viewer, key_
     for position, choice in enumerate(body.problems):
         problem = banks.visible_problem(session, settings, viewer, choice.problem)
         if banks.is_practice_only(session, viewer.team, choice.problem):
-            raise ProblemNotUsable(f"problem {choice.problem!r} is marked practice-only for your team; unmark it to use it in an assessment")
+            raise ProblemNotUsable(
+                f"problem {choice.problem!r} is marked practice-only for your team; unmark it to use it in an assessment"
+            )
         if problem.max_score <= 0:
             raise ProblemNotUsable(f"problem {choice.problem!r} has no points to score")
         version = package_versions.snapshot(settings, problem)
-        chosen.append(AssessmentProblem(position=position, problem=choice.problem, points=choice.points or problem.max_score, package_hash=version))
+        chosen.append(
+            AssessmentProblem(
+                position=position,
+                problem=choice.problem,
+                points=choice.points or problem.max_score,
+                package_hash=version,
+            )
+        )
     row = Assessment(
         id=uuid.uuid4().hex,
         team=viewer.team,
@@ -227,11 +244,15 @@ def get_assessment(session: Session, settings: Settings, viewer: Viewer, assessm
     return assessment_view(session, settings, team_assessment(session, viewer, assessment_id))
 
 
-def invite(session: Session, settings: Settings, viewer: Viewer, assessment_id: str, body: InvitationCreate, now: datetime) -> InvitationIssued:
+def invite(
+    session: Session, settings: Settings, viewer: Viewer, assessment_id: str, body: InvitationCreate, now: datetime
+) -> InvitationIssued:
     """Invite one candidate: a new unguessable token (only its hash is kept), shown once with its link."""
     assessment = team_assessment(session, viewer, assessment_id)
     if now >= assessment.closes_at:
-        raise InvalidAssessment(f"the assessment closed at {_iso(assessment.closes_at)}; a new invitation could not be used")
+        raise InvalidAssessment(
+            f"the assessment closed at {_iso(assessment.closes_at)}; a new invitation could not be used"
+        )
     expires_at = body.expires_at or assessment.closes_at + timedelta(seconds=settings.invitation_grace_s)
     if expires_at <= now:
         raise InvalidAssessment(f"expires_at ({_iso(expires_at)}) is in the past")
@@ -256,11 +277,17 @@ def invite(session: Session, settings: Settings, viewer: Viewer, assessment_id: 
 def list_invitations(session: Session, viewer: Viewer, assessment_id: str, now: datetime) -> list[InvitationView]:
     """The assessment's invitations, oldest first (never their tokens)."""
     assessment = team_assessment(session, viewer, assessment_id)
-    query = select(Invitation).where(Invitation.assessment_id == assessment.id).order_by(Invitation.created_at, Invitation.id)
+    query = (
+        select(Invitation)
+        .where(Invitation.assessment_id == assessment.id)
+        .order_by(Invitation.created_at, Invitation.id)
+    )
     return [invitation_view(assessment, row, now) for row in session.scalars(query)]
 
 
-def team_invitation(session: Session, viewer: Viewer, assessment_id: str, invitation_id: str) -> tuple[Assessment, Invitation]:
+def team_invitation(
+    session: Session, viewer: Viewer, assessment_id: str, invitation_id: str
+) -> tuple[Assessment, Invitation]:
     """An invitation of one of the viewer's team's assessments."""
     assessment = team_assessment(session, viewer, assessment_id)
     row = session.get(Invitation, invitation_id)
@@ -269,7 +296,9 @@ def team_invitation(session: Session, viewer: Viewer, assessment_id: str, invita
     return assessment, row
 
 
-def revoke_invitation(session: Session, viewer: Viewer, assessment_id: str, invitation_id: str, now: datetime) -> InvitationView:
+def revoke_invitation(
+    session: Session, viewer: Viewer, assessment_id: str, invitation_id: str, now: datetime
+) -> InvitationView:
     """Withdraw an invitation: its token stops working at once (what was submitted stays). Idempotent."""
     assessment, row = team_invitation(session, viewer, assessment_id, invitation_id)
     if row.revoked_at is None:
@@ -308,9 +337,15 @@ def _open_round(session: Session, assessment_id: str) -> Rejudge | None:
         select(EntryGrading.round)
         .join(AssessmentEntry, AssessmentEntry.id == EntryGrading.entry_id)
         .join(Submission, Submission.id == EntryGrading.submission_id)
-        .where(AssessmentEntry.assessment_id == assessment_id, EntryGrading.round > 0, Submission.status.in_(UNFINISHED))
+        .where(
+            AssessmentEntry.assessment_id == assessment_id, EntryGrading.round > 0, Submission.status.in_(UNFINISHED)
+        )
     )
-    query = select(Rejudge).where(Rejudge.assessment_id == assessment_id, Rejudge.round.in_(grading)).order_by(Rejudge.round)
+    query = (
+        select(Rejudge)
+        .where(Rejudge.assessment_id == assessment_id, Rejudge.round.in_(grading))
+        .order_by(Rejudge.round)
+    )
     return session.scalar(query.limit(1))
 
 
@@ -324,7 +359,13 @@ def _in_progress(session: Session, row: Rejudge) -> RejudgeInProgress:
 
 
 def rejudge(
-    session: Session, settings: Settings, viewer: Viewer, key_id: str | None, assessment_id: str, body: RejudgeCreate, enqueue: Enqueue
+    session: Session,
+    settings: Settings,
+    viewer: Viewer,
+    key_id: str | None,
+    assessment_id: str,
+    body: RejudgeCreate,
+    enqueue: Enqueue,
 ) -> RejudgeView:
     """Grade every submission of the assessment (or of one problem) again, from the same stored
     source, as a new round; the latest grading of each is what counts from then on. The round grades
@@ -342,7 +383,9 @@ def rejudge(
     open_round = _open_round(session, assessment.id)
     if open_round is not None:
         raise _in_progress(session, open_round)
-    attempts = [a for a in load_attempts(session, assessment.id) if body.problem is None or a.entry.problem == body.problem]
+    attempts = [
+        a for a in load_attempts(session, assessment.id) if body.problem is None or a.entry.problem == body.problem
+    ]
     if not attempts:
         raise InvalidAssessment("there are no submissions to rejudge yet")
     waiting = low_priority_backlog(session)
@@ -358,23 +401,35 @@ def rejudge(
                 current = banks.visible_problem(session, settings, Viewer(assessment.team), choice.problem)
                 choice.package_hash = package_versions.snapshot(settings, current)
     latest = session.scalar(select(func.max(Rejudge.round)).where(Rejudge.assessment_id == assessment.id)) or 0
-    row = Rejudge(assessment_id=assessment.id, round=latest + 1, problem=body.problem, requested_by_key_id=key_id, created_at=utcnow())
+    row = Rejudge(
+        assessment_id=assessment.id,
+        round=latest + 1,
+        problem=body.problem,
+        requested_by_key_id=key_id,
+        created_at=utcnow(),
+    )
     session.add(row)
     new_ids = []
     for attempt in attempts:
         choice = choices.get(attempt.entry.problem)
-        submission = _new_submission(attempt.entry.problem, attempt.current.source, choice.package_hash if choice else None)
+        submission = _new_submission(
+            attempt.entry.problem, attempt.current.source, choice.package_hash if choice else None
+        )
         submission.priority = REJUDGE_PRIORITY
         session.add(submission)
         session.flush()
-        session.add(EntryGrading(entry_id=attempt.entry.id, round=row.round, submission_id=submission.id, created_at=utcnow()))
+        session.add(
+            EntryGrading(entry_id=attempt.entry.id, round=row.round, submission_id=submission.id, created_at=utcnow())
+        )
         new_ids.append(submission.id)
     try:
         session.commit()
     except IntegrityError:
         # Another request started this round first: that one is the open round now.
         session.rollback()
-        other = session.scalar(select(Rejudge).where(Rejudge.assessment_id == assessment.id, Rejudge.round == latest + 1))
+        other = session.scalar(
+            select(Rejudge).where(Rejudge.assessment_id == assessment.id, Rejudge.round == latest + 1)
+        )
         if other is None:
             raise
         raise _in_progress(session, other) from None
@@ -400,6 +455,7 @@ def _new_submission(problem: str, source: bytes, package_hash: str | None) -> Su
 
 
 # ---------------------------------------------------------------- the candidate's side
+
 
 def authenticate(session: Session, token: str, now: datetime) -> Invitation:
     """The invitation `token` opens; InvalidInvitationToken (unknown, malformed, withdrawn) or
@@ -429,7 +485,9 @@ def assessment_choice(session: Session, assessment: Assessment, slug: str) -> As
     raise ProblemNotInAssessment(f"problem {slug!r} is not part of this assessment")
 
 
-def _summaries(session: Session, settings: Settings, assessment: Assessment, invitation: Invitation) -> list[CandidateProblemSummary]:
+def _summaries(
+    session: Session, settings: Settings, assessment: Assessment, invitation: Invitation
+) -> list[CandidateProblemSummary]:
     attempts = load_attempts(session, assessment.id, invitation.id)
     summaries = []
     for choice in assessment_problems(session, assessment.id):
@@ -508,7 +566,9 @@ def finish(session: Session, settings: Settings, invitation: Invitation, now: da
     return overview(session, settings, invitation, now)
 
 
-def candidate_problem(session: Session, settings: Settings, invitation: Invitation, slug: str, now: datetime) -> CandidateProblem:
+def candidate_problem(
+    session: Session, settings: Settings, invitation: Invitation, slug: str, now: datetime
+) -> CandidateProblem:
     """A problem's statement, starter and public checks; only after Start, so reading counts as time."""
     assessment = assessment_of(session, invitation)
     choice = assessment_choice(session, assessment, slug)
@@ -552,12 +612,19 @@ def submit(
     end = clock.ends_at(invitation)
     if now >= end:
         if invitation.finished_at is not None and invitation.finished_at <= invitation.deadline_at:
-            raise TimeUp(f"you ended the assessment at {_iso(invitation.finished_at)}; no more submissions are accepted")
+            raise TimeUp(
+                f"you ended the assessment at {_iso(invitation.finished_at)}; no more submissions are accepted"
+            )
         raise TimeUp(f"your time ended at {_iso(end)}; submissions after it are not accepted")
     for _ in range(SUBMIT_RACE_RETRIES):
-        used = session.scalar(
-            select(func.count()).where(AssessmentEntry.invitation_id == invitation.id, AssessmentEntry.problem == choice.problem)
-        ) or 0
+        used = (
+            session.scalar(
+                select(func.count()).where(
+                    AssessmentEntry.invitation_id == invitation.id, AssessmentEntry.problem == choice.problem
+                )
+            )
+            or 0
+        )
         if used >= assessment.max_attempts:
             raise AttemptsExhausted(f"all {assessment.max_attempts} attempts at {choice.problem!r} are used")
         entry = AssessmentEntry(
@@ -583,7 +650,9 @@ def submit(
     raise AttemptsExhausted(f"too many simultaneous submissions to {choice.problem!r}; submit again")
 
 
-def _entry_view(assessment: Assessment, choice: AssessmentProblem, attempt: Attempt, problem: Problem | None, now: datetime) -> CandidateSubmissionView:
+def _entry_view(
+    assessment: Assessment, choice: AssessmentProblem, attempt: Attempt, problem: Problem | None, now: datetime
+) -> CandidateSubmissionView:
     level = feedback.level_at(assessment, now)
     row = attempt.current
     result = result_of(row) if row.status == SubmissionStatus.COMPLETED.value else None
@@ -606,13 +675,23 @@ def _entry_view(assessment: Assessment, choice: AssessmentProblem, attempt: Atte
     )
 
 
-def candidate_submissions(session: Session, settings: Settings, invitation: Invitation, now: datetime) -> list[CandidateSubmissionView]:
+def candidate_submissions(
+    session: Session, settings: Settings, invitation: Invitation, now: datetime
+) -> list[CandidateSubmissionView]:
     """The candidate's own submissions, newest first, as the feedback level shows them."""
     assessment = assessment_of(session, invitation)
     choices = {c.problem: c for c in assessment_problems(session, assessment.id)}
-    attempts = sorted(load_attempts(session, assessment.id, invitation.id), key=lambda a: (a.entry.submitted_at, a.entry.number), reverse=True)
+    attempts = sorted(
+        load_attempts(session, assessment.id, invitation.id),
+        key=lambda a: (a.entry.submitted_at, a.entry.number),
+        reverse=True,
+    )
     problems = {slug: choice_problem(settings, choice) for slug, choice in choices.items()}
-    return [_entry_view(assessment, choices[a.entry.problem], a, problems[a.entry.problem], now) for a in attempts if a.entry.problem in choices]
+    return [
+        _entry_view(assessment, choices[a.entry.problem], a, problems[a.entry.problem], now)
+        for a in attempts
+        if a.entry.problem in choices
+    ]
 
 
 def candidate_attempt(session: Session, invitation: Invitation, entry_id: str) -> Attempt:
@@ -623,7 +702,9 @@ def candidate_attempt(session: Session, invitation: Invitation, entry_id: str) -
     raise EntryNotFound(f"no submission {entry_id!r} among yours")
 
 
-def candidate_submission(session: Session, settings: Settings, invitation: Invitation, entry_id: str, now: datetime) -> CandidateSubmissionView:
+def candidate_submission(
+    session: Session, settings: Settings, invitation: Invitation, entry_id: str, now: datetime
+) -> CandidateSubmissionView:
     """One of the candidate's own submissions, as the feedback level shows it."""
     attempt = candidate_attempt(session, invitation, entry_id)
     assessment = assessment_of(session, invitation)

@@ -74,7 +74,9 @@ class RemoteProcess:
     def wait(self, timeout: float | None = None, raise_timeout: bool = True) -> int | None:
         """Wait up to `timeout` seconds for the exit (subprocess.TimeoutExpired after it, like Popen)."""
         if self.returncode is None:
-            reply = self.client.ask(BrokerRequest(op="wait", timeout_s=min(timeout if timeout is not None else MAX_WAIT_S, MAX_WAIT_S)))
+            reply = self.client.ask(
+                BrokerRequest(op="wait", timeout_s=min(timeout if timeout is not None else MAX_WAIT_S, MAX_WAIT_S))
+            )
             self.returncode = reply.returncode
         if self.returncode is None and raise_timeout:
             raise subprocess.TimeoutExpired("candidate", timeout or 0.0)

@@ -13,7 +13,6 @@ import sys
 import traceback
 import types
 
-
 from judge.harness.isolation import IsolationPolicy, enter, tighten
 
 SOLUTION_MODULE = "solution"
@@ -52,7 +51,13 @@ class Server:
             try:
                 wire.write_message(self.replies, reply)
             except Exception as exc:  # noqa: BLE001 - candidate objects may raise anything while encoded
-                wire.write_message(self.replies, {"ok": False, "error": {"type": "UnsupportedValue", "message": f"the probe returned {exc}", "where": ""}})
+                wire.write_message(
+                    self.replies,
+                    {
+                        "ok": False,
+                        "error": {"type": "UnsupportedValue", "message": f"the probe returned {exc}", "where": ""},
+                    },
+                )
 
     def handle(self, request: dict) -> dict:
         """Run one request; candidate exceptions, SystemExit included, become error replies."""

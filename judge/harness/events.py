@@ -20,7 +20,9 @@ class CheckEvent(BaseModel):
     message: str = Field(default="", max_length=400)
     duration_s: float = Field(ge=0)
     limit: Literal["memory", "time"] | None = Field(default=None, description="A resource limit this check hit.")
-    series: list[Series] = Field(default_factory=list, max_length=MAX_SERIES_PER_CHECK, description="Curves the check recorded.")
+    series: list[Series] = Field(
+        default_factory=list, max_length=MAX_SERIES_PER_CHECK, description="Curves the check recorded."
+    )
 
 
 class FaultEvent(BaseModel):
@@ -29,7 +31,8 @@ class FaultEvent(BaseModel):
     type: Literal["fault"] = "fault"
     message: str = Field(max_length=2000)
     source: Literal["checks", "sandbox"] = Field(
-        default="sandbox", description="checks: the problem's checks failed the runner; sandbox: a candidate process could not be run."
+        default="sandbox",
+        description="checks: the problem's checks failed the runner; sandbox: a candidate process could not be run.",
     )
 
 

@@ -20,7 +20,9 @@ MAX_SERIES_INPUT = 100_000
 _recorded: list[Series] = []
 
 
-def tensor(value: Any, name: str, shape: tuple[int, ...] | None = None, dtype: torch.dtype | None = None) -> torch.Tensor:
+def tensor(
+    value: Any, name: str, shape: tuple[int, ...] | None = None, dtype: torch.dtype | None = None
+) -> torch.Tensor:
     """Assert `value` is a tensor of the given shape and dtype; return it."""
     assert isinstance(value, torch.Tensor), f"{name} must be a tensor, got {type(value).__name__}"
     if shape is not None:
@@ -42,7 +44,9 @@ def scalar(value: Any, name: str) -> float:
     if isinstance(value, torch.Tensor):
         assert value.numel() == 1, f"{name} must be a scalar, got shape {list(value.shape)}"
         value = value.item()
-    assert isinstance(value, (int, float)) and not isinstance(value, bool), f"{name} must be a number, got {type(value).__name__}"
+    assert isinstance(value, (int, float)) and not isinstance(value, bool), (
+        f"{name} must be a number, got {type(value).__name__}"
+    )
     return float(value)
 
 
@@ -60,7 +64,9 @@ def in_range(value: torch.Tensor, low: float, high: float, name: str) -> None:
 def close(actual: Any, expected: torch.Tensor, name: str, rtol: float = 1e-5, atol: float = 1e-6) -> None:
     """Assert actual matches the reference within the tolerance the statement states."""
     expected = expected.double()
-    actual = floating(actual, name, tuple(expected.shape)) if isinstance(actual, torch.Tensor) or expected.dim() else actual
+    actual = (
+        floating(actual, name, tuple(expected.shape)) if isinstance(actual, torch.Tensor) or expected.dim() else actual
+    )
     if not isinstance(actual, torch.Tensor):
         actual = torch.tensor(scalar(actual, name), dtype=torch.float64)
     finite(actual, name)
@@ -68,7 +74,9 @@ def close(actual: Any, expected: torch.Tensor, name: str, rtol: float = 1e-5, at
     allowed = atol + rtol * expected.abs()
     if not bool((error <= allowed).all()):
         worst = float(error.max())
-        raise AssertionError(f"{name} differs from the reference (max abs error {worst:.3g}; tolerance rtol={rtol:g}, atol={atol:g})")
+        raise AssertionError(
+            f"{name} differs from the reference (max abs error {worst:.3g}; tolerance rtol={rtol:g}, atol={atol:g})"
+        )
 
 
 def close_scalar(actual: Any, expected: float, name: str, rtol: float = 1e-5, atol: float = 1e-6) -> None:
@@ -76,7 +84,9 @@ def close_scalar(actual: Any, expected: float, name: str, rtol: float = 1e-5, at
     value = scalar(actual, name)
     assert math.isfinite(value), f"{name} is not finite"
     if abs(value - expected) > atol + rtol * abs(expected):
-        raise AssertionError(f"{name} differs from the reference (abs error {abs(value - expected):.3g}; tolerance rtol={rtol:g}, atol={atol:g})")
+        raise AssertionError(
+            f"{name} differs from the reference (abs error {abs(value - expected):.3g}; tolerance rtol={rtol:g}, atol={atol:g})"
+        )
 
 
 def record_series(name: str, values: Any) -> None:

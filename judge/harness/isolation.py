@@ -77,11 +77,15 @@ def enter(policy: IsolationPolicy) -> None:
         Path(procs).write_text(pid)
     libc = view.libc()
     if policy.uid is not None and policy.view is not None:
-        flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID | (CLONE_NEWNET if policy.isolate_network else 0)
+        flags = (
+            CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID | (CLONE_NEWNET if policy.isolate_network else 0)
+        )
         view.check(libc.unshare(flags), "unshare")
         _continue_as_init()
         binds, symlinks = view.runtime_binds()
-        view.build_root(view.outermost([Path(p) for p in [*binds, *policy.view]]), symlinks, policy.scratch_mb, os.getcwd())
+        view.build_root(
+            view.outermost([Path(p) for p in [*binds, *policy.view]]), symlinks, policy.scratch_mb, os.getcwd()
+        )
     elif policy.uid is not None:
         flags = CLONE_NEWNS | (CLONE_NEWNET if policy.isolate_network else 0)
         view.check(libc.unshare(flags), "unshare")
@@ -90,7 +94,13 @@ def enter(policy: IsolationPolicy) -> None:
         for path in policy.hide_paths:
             if os.path.isdir(path):
                 view.check(
-                    libc.mount(b"tmpfs", path.encode(), b"tmpfs", view.MS_RDONLY | view.MS_NOSUID | view.MS_NODEV, b"size=4k,mode=0555"),
+                    libc.mount(
+                        b"tmpfs",
+                        path.encode(),
+                        b"tmpfs",
+                        view.MS_RDONLY | view.MS_NOSUID | view.MS_NODEV,
+                        b"size=4k,mode=0555",
+                    ),
                     f"hide {path}",
                 )
     limits = {
@@ -177,16 +187,29 @@ def _cover_shared_directories(libc: ctypes.CDLL, scratch_mb: int) -> None:
     handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in needed}
     try:
         for blocker in sorted({b for b in map(_blocker, needed) if b is not None}):
-            view.check(libc.mount(b"tmpfs", str(blocker).encode(), b"tmpfs", view.MS_NOSUID | view.MS_NODEV, b"size=64k,mode=0711"), f"cover {blocker}")
+            view.check(
+                libc.mount(
+                    b"tmpfs", str(blocker).encode(), b"tmpfs", view.MS_NOSUID | view.MS_NODEV, b"size=64k,mode=0711"
+                ),
+                f"cover {blocker}",
+            )
         options = f"size={scratch_mb}m,mode=1777".encode()
         for path in SHARED_WRITABLE:
             if os.path.isdir(path):
-                view.check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", view.MS_NOSUID | view.MS_NODEV, options), f"private {path}")
+                view.check(
+                    libc.mount(b"tmpfs", path.encode(), b"tmpfs", view.MS_NOSUID | view.MS_NODEV, options),
+                    f"private {path}",
+                )
         for path, handle in handles.items():
             if _same_directory(path, handle):
                 continue
             os.makedirs(path, exist_ok=True)
-            view.check(libc.mount(f"/proc/self/fd/{handle}".encode(), str(path).encode(), None, view.MS_BIND | view.MS_REC, None), f"expose {path}")
+            view.check(
+                libc.mount(
+                    f"/proc/self/fd/{handle}".encode(), str(path).encode(), None, view.MS_BIND | view.MS_REC, None
+                ),
+                f"expose {path}",
+            )
     finally:
         for handle in handles.values():
             os.close(handle)

@@ -67,7 +67,9 @@ class BwrapLauncherSpec(BaseModel):
     ro_binds: list[str] = Field(description="Host directories and files bound read-only at the same path.")
     symlinks: dict[str, str] = Field(default_factory=dict, description="path -> target, e.g. /lib -> usr/lib.")
     hide: list[str] = Field(default_factory=list, description="Paths under a bind covered by an empty tmpfs.")
-    user_namespace: bool = Field(description="Unshare a user namespace (without root); False when root drops to the run uid.")
+    user_namespace: bool = Field(
+        description="Unshare a user namespace (without root); False when root drops to the run uid."
+    )
     workdir: str = Field(default="/work", description="Where the work dir appears; clear of every bind.")
     use_cgroup: bool = True
 
@@ -187,7 +189,16 @@ def bwrap_argv(spec: BwrapLauncherSpec, policy, candidate_dir: str, command: lis
         # Root keeps the initial user namespace so that isolation.enter can drop to the run uid; the
         # capabilities it needs for that are all it keeps, and it loses them with the uid switch.
         argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-        argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        argv += [
+            "--cap-drop",
+            "ALL",
+            "--cap-add",
+            "CAP_SYS_ADMIN",
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+        ]
     # The private /tmp comes first: a runtime directory under /tmp (a checkout, a venv) is bound on top.
     argv += ["--perms", "1777", "--size", str(policy.scratch_mb << 20), "--tmpfs", "/tmp"]
     # bwrap makes missing parents of a mount point private (0700); the run uid must traverse them.

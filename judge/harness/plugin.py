@@ -27,7 +27,9 @@ def check_id_of(item: pytest.Item) -> str:
 class HarnessPlugin:
     """Registered explicitly with pytest.main(plugins=[...]); the only plugin besides pytest's own."""
 
-    def __init__(self, session: CandidateSession, expected: list[str], emit: Callable[[CheckEvent | FaultEvent], None]) -> None:
+    def __init__(
+        self, session: CandidateSession, expected: list[str], emit: Callable[[CheckEvent | FaultEvent], None]
+    ) -> None:
         self.session = session
         self.expected = set(expected)
         self.emit = emit
@@ -49,7 +51,9 @@ class HarnessPlugin:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A check module that fails to import is the problem's fault, never the candidate's."""
         if report.failed and self.fault is None:
-            self._raise_fault(f"collecting the checks failed in {report.nodeid or 'the checks directory'}", source="checks")
+            self._raise_fault(
+                f"collecting the checks failed in {report.nodeid or 'the checks directory'}", source="checks"
+            )
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item], config: pytest.Config) -> None:
         """Run only the checks the problem declares; all of them must exist before anything runs."""
@@ -97,11 +101,17 @@ class HarnessPlugin:
         exc = call.excinfo.value if call.excinfo is not None else None
         if isinstance(exc, CandidateFault):
             if exc.kind == "timeout":
-                return CheckEvent(id=check_id, outcome=Outcome.TIMEOUT, message=cap_message(exc.message), duration_s=0, limit="time")
+                return CheckEvent(
+                    id=check_id, outcome=Outcome.TIMEOUT, message=cap_message(exc.message), duration_s=0, limit="time"
+                )
             limit = "memory" if exc.kind == "memory" else None
-            return CheckEvent(id=check_id, outcome=Outcome.ERROR, message=cap_message(exc.message), duration_s=0, limit=limit)
+            return CheckEvent(
+                id=check_id, outcome=Outcome.ERROR, message=cap_message(exc.message), duration_s=0, limit=limit
+            )
         if isinstance(exc, AssertionError):
-            return CheckEvent(id=check_id, outcome=Outcome.FAILED, message=cap_message(str(exc) or "check failed"), duration_s=0)
+            return CheckEvent(
+                id=check_id, outcome=Outcome.FAILED, message=cap_message(str(exc) or "check failed"), duration_s=0
+            )
         name = type(exc).__name__ if exc is not None else "error"
         return CheckEvent(
             id=check_id,

@@ -32,7 +32,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     channel = parser.add_mutually_exclusive_group(required=True)
     channel.add_argument("--broker-fd", type=int, help="an inherited socket to the host's broker")
     channel.add_argument("--broker-path", help="the broker's listening socket")
-    parser.add_argument("--policy", type=IsolationPolicy.model_validate_json, help="isolation the runner applies to itself")
+    parser.add_argument(
+        "--policy", type=IsolationPolicy.model_validate_json, help="isolation the runner applies to itself"
+    )
     return parser.parse_args(argv)
 
 
@@ -40,17 +42,24 @@ def pytest_args(config: RunnerConfig) -> list[str]:
     """The pytest command line: trusted ini and rootdir, no conftest, no cache, plain asserts."""
     return [
         config.checks_dir,
-        "-c", config.ini_path,
-        "--rootdir", str(Path(config.ini_path).parent),
+        "-c",
+        config.ini_path,
+        "--rootdir",
+        str(Path(config.ini_path).parent),
         "--noconftest",
         "--assert=plain",
-        "-p", "no:cacheprovider",
-        "-p", "no:pastebin",
-        "-p", "no:junitxml",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:pastebin",
+        "-p",
+        "no:junitxml",
         "-q",
         "--no-header",
-        "-o", "python_files=test_*.py",
-        "-o", "python_functions=test_*",
+        "-o",
+        "python_files=test_*.py",
+        "-o",
+        "python_functions=test_*",
     ]
 
 
@@ -63,7 +72,9 @@ def main() -> int:
     args = parse_args(sys.argv[1:])
     warm = args.warm
     config_text = args.config.read_text()
-    broker = BrokerClient.from_fd(args.broker_fd) if args.broker_fd is not None else BrokerClient.connect(args.broker_path)
+    broker = (
+        BrokerClient.from_fd(args.broker_fd) if args.broker_fd is not None else BrokerClient.connect(args.broker_path)
+    )
     if args.policy is not None:
         # Before the first check is imported: what a team's checks can reach is decided here.
         enter(args.policy)

@@ -135,7 +135,9 @@ class CandidateSession:
 
     def bind(self, config: RunnerConfig) -> None:
         """Give the session its job; its run clock starts now."""
-        if self._process is not None and (config.candidate_dir != self.config.candidate_dir or config.launcher != self.config.launcher):
+        if self._process is not None and (
+            config.candidate_dir != self.config.candidate_dir or config.launcher != self.config.launcher
+        ):
             raise SandboxSetupError("the job does not fit the prestarted candidate process")
         self.config = config
         self.run_deadline = time.monotonic() + config.run_timeout_s
@@ -182,7 +184,9 @@ class CandidateSession:
                 self._candidate.restrict(self.config.policy)
             except OSError as exc:
                 self._kill()
-                raise SandboxSetupError(f"the job's limits could not be applied to the candidate process: {exc}") from exc
+                raise SandboxSetupError(
+                    f"the job's limits could not be applied to the candidate process: {exc}"
+                ) from exc
         policy = self.config.policy
         # The limits first, in a message of their own: its answer comes before any submission byte
         # has run, so a failure there is the judge's and can be believed. Nothing the submission
@@ -200,11 +204,15 @@ class CandidateSession:
             raise SandboxSetupError(f"the candidate process did not take the job's limits: {fault.message}") from fault
         if reply != {"ok": True}:
             self._kill()
-            raise SandboxSetupError(f"the candidate process could not apply the job's limits: {str(reply.get('error'))[:300]}")
+            raise SandboxSetupError(
+                f"the candidate process could not apply the job's limits: {str(reply.get('error'))[:300]}"
+            )
         # Importing the submission is not charged to a check but has a check's time limit.
         init = {"op": "init", "probes": self.probes_source, "entrypoint": self.config.entrypoint}
         try:
-            reply = self._exchange(init, min(time.monotonic() + self.config.check_timeout_s, self.run_deadline), during="import")
+            reply = self._exchange(
+                init, min(time.monotonic() + self.config.check_timeout_s, self.run_deadline), during="import"
+            )
         except CandidateFault as fault:
             self.broken = CandidateFault(fault.kind, f"importing the submission: {fault.message}")
             raise self.broken from fault
@@ -233,7 +241,9 @@ class CandidateSession:
             ready = self._read_message(time.monotonic() + ready_timeout_s)
         except CandidateFault as fault:
             self._kill()
-            raise SandboxSetupError(f"the candidate process failed to start: {fault.message}\n{self.log.text()[-2000:]}") from fault
+            raise SandboxSetupError(
+                f"the candidate process failed to start: {fault.message}\n{self.log.text()[-2000:]}"
+            ) from fault
         if ready != {"ready": True}:
             raise SandboxSetupError("the candidate process sent an unexpected greeting")
 
@@ -308,8 +318,16 @@ class CandidateSession:
             except subprocess.TimeoutExpired:
                 code = None
         if self._kill():
-            return CandidateFault("memory", f"memory limit of {self.config.policy.memory_mb} MB exceeded during {during}")
-        how = f"exited with code {code}" if code is not None and code >= 0 else f"was killed by signal {-code}" if code else "died"
+            return CandidateFault(
+                "memory", f"memory limit of {self.config.policy.memory_mb} MB exceeded during {during}"
+            )
+        how = (
+            f"exited with code {code}"
+            if code is not None and code >= 0
+            else f"was killed by signal {-code}"
+            if code
+            else "died"
+        )
         return CandidateFault("crash", f"the submission's process {how} during {during}")
 
     def _fault_from_error(self, error: Any) -> CandidateFault:

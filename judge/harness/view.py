@@ -19,7 +19,14 @@ from pathlib import Path
 #: System directories bound read-only (or recreated as the same symlink, on merged-/usr systems).
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 #: The few files of /etc a Python process may read; the rest of /etc stays out of sight.
-ETC_PATHS = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/ssl", "/etc/localtime")
+ETC_PATHS = (
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/alternatives",
+    "/etc/ssl",
+    "/etc/localtime",
+)
 #: Device nodes bound into the private /dev.
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 
@@ -114,7 +121,10 @@ def build_root(binds: list[str], symlinks: dict[str, str], scratch_mb: int, work
                 source = f"/proc/self/fd/{handles[device]}".encode()
                 check(c.mount(source, (new_root + device).encode(), None, MS_BIND, None), f"bind {device}")
         os.makedirs(new_root + "/proc", mode=0o555)
-        check(c.mount(b"proc", (new_root + "/proc").encode(), b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
+        check(
+            c.mount(b"proc", (new_root + "/proc").encode(), b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None),
+            "mount /proc",
+        )
     finally:
         for handle in handles.values():
             os.close(handle)

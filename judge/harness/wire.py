@@ -58,7 +58,13 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         if tensor.dtype not in _DTYPE_NAMES:
             raise WireError(f"unsupported tensor dtype {tensor.dtype}")
         raw = tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b""
-        return {"$tensor": {"dtype": _DTYPE_NAMES[tensor.dtype], "shape": list(tensor.shape), "data": base64.b64encode(raw).decode()}}
+        return {
+            "$tensor": {
+                "dtype": _DTYPE_NAMES[tensor.dtype],
+                "shape": list(tensor.shape),
+                "data": base64.b64encode(raw).decode(),
+            }
+        }
     if isinstance(value, (list, tuple)):
         return [to_plain(item, depth + 1) for item in value]
     if isinstance(value, dict):

@@ -129,7 +129,10 @@ def destination(url: str, settings: Settings, resolve: Resolver = resolve_host) 
     names, networks = _allowed(settings)
     if host not in names:
         for address in addresses:
-            if not (is_public(address) or any(address in network for network in networks if network.version == address.version)):
+            if not (
+                is_public(address)
+                or any(address in network for network in networks if network.version == address.version)
+            ):
                 raise refused
     return Destination(parsed, addresses[0])
 
@@ -199,7 +202,9 @@ def post(
         with httpx.Client(trust_env=False, follow_redirects=False, timeout=settings.callback_timeout_s) as client:
             answer = client.post(dialled, content=body, headers=headers, extensions=extensions)
     except httpx.HTTPError as exc:
-        log.warning("callback of %s to %s (%s) failed: %s: %s", delivery_id, url, target.address, type(exc).__name__, exc)
+        log.warning(
+            "callback of %s to %s (%s) failed: %s: %s", delivery_id, url, target.address, type(exc).__name__, exc
+        )
         return UNREACHABLE
     if 200 <= answer.status_code < 300:
         return None

@@ -114,7 +114,13 @@ def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: flo
             # The database went away (PostgreSQL restarting) or no grader could be made (Docker down):
             # a failed task is acknowledged, which would drop the submission for good. A claim it made
             # goes stale meanwhile and is taken over as a new attempt, by this retry or the sweeper.
-            log.warning("grade of %s failed outside grading (%s: %s); retrying in %g s", submission_id, type(exc).__name__, exc, fault_retry_s)
+            log.warning(
+                "grade of %s failed outside grading (%s: %s); retrying in %g s",
+                submission_id,
+                type(exc).__name__,
+                exc,
+                fault_retry_s,
+            )
             raise self.retry(countdown=fault_retry_s) from exc
         if step.callback_due:
             app.send_task(CALLBACK_TASK, args=[submission_id])
@@ -127,7 +133,13 @@ def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: flo
         try:
             retry_in = jobs.deliver_callback(grader(), submission_id)
         except Exception as exc:  # the database is away: keep the owed callback, as for grades
-            log.warning("callback of %s failed (%s: %s); retrying in %g s", submission_id, type(exc).__name__, exc, fault_retry_s)
+            log.warning(
+                "callback of %s failed (%s: %s); retrying in %g s",
+                submission_id,
+                type(exc).__name__,
+                exc,
+                fault_retry_s,
+            )
             raise self.retry(countdown=fault_retry_s) from exc
         if retry_in is not None:
             raise self.retry(countdown=retry_in)
@@ -147,7 +159,13 @@ def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: flo
         try:
             retry_in = validate_upload(grader(), upload_id)
         except Exception as exc:  # the database is away: the upload stays queued or goes stale, as for grades
-            log.warning("validation of upload %s failed outside validation (%s: %s); retrying in %g s", upload_id, type(exc).__name__, exc, fault_retry_s)
+            log.warning(
+                "validation of upload %s failed outside validation (%s: %s); retrying in %g s",
+                upload_id,
+                type(exc).__name__,
+                exc,
+                fault_retry_s,
+            )
             raise self.retry(countdown=fault_retry_s) from exc
         if retry_in is not None:
             raise self.retry(countdown=retry_in)
@@ -176,7 +194,9 @@ def process_grader(settings: Settings, sandbox_factory: Callable[[Settings], San
     return get
 
 
-def run_worker(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox], *, hostname: str | None = None) -> None:
+def run_worker(
+    settings: Settings, sandbox_factory: Callable[[Settings], Sandbox], *, hostname: str | None = None
+) -> None:
     """Run a Celery worker in this process until it is stopped (settings.workers grades at once)."""
     from judge.storage.db import make_engine, migrate
 

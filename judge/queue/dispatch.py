@@ -162,7 +162,9 @@ class CeleryDispatcher(Dispatcher):
             return None
 
 
-def make_dispatcher(settings: Settings, sessions: sessionmaker[Session], sandbox_factory: Callable[[Settings], Sandbox]) -> Dispatcher:
+def make_dispatcher(
+    settings: Settings, sessions: sessionmaker[Session], sandbox_factory: Callable[[Settings], Sandbox]
+) -> Dispatcher:
     """The dispatcher settings.queue names; the embedded one grades with a sandbox made here."""
     if settings.queue == "celery":
         return CeleryDispatcher(settings)
@@ -233,7 +235,10 @@ class Redispatcher(threading.Thread):
                 epoch = self.dispatcher.broker_epoch()
                 if epoch is not None and self.epoch is not None and epoch != self.epoch:
                     # Duplicates of jobs the broker did keep are harmless: a grade is claimed once.
-                    log.warning("the queue's broker restarted; re-queued %d unfinished submissions and callbacks", recover(self.dispatcher, self.sessions))
+                    log.warning(
+                        "the queue's broker restarted; re-queued %d unfinished submissions and callbacks",
+                        recover(self.dispatcher, self.sessions),
+                    )
                 self.epoch = epoch if epoch is not None else self.epoch
                 before = utcnow() - timedelta(seconds=self.interval_s)
                 with self.sessions() as session:
@@ -255,7 +260,9 @@ def sweep(dispatcher: Dispatcher, sessions: sessionmaker[Session], heartbeat_tim
     with sessions() as session:
         released = submissions.release_stale(session, heartbeat_timeout_s=heartbeat_timeout_s) or []
     for submission_id in released:
-        log.warning("submission %s: its grader stopped sending heartbeats; queued again as a new attempt", submission_id)
+        log.warning(
+            "submission %s: its grader stopped sending heartbeats; queued again as a new attempt", submission_id
+        )
         # Left undispatched when the queue is down: the Redispatcher sends it once the queue is back.
         dispatch(dispatcher, sessions, submission_id)
     return released
@@ -278,7 +285,9 @@ class HeartbeatSweeper(threading.Thread):
     visibility timeout, longer than the longest grade). Every API process runs one; see
     storage.submissions.release_stale for why they never release one grade twice."""
 
-    def __init__(self, dispatcher: Dispatcher, sessions: sessionmaker[Session], interval_s: float, heartbeat_timeout_s: float) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, sessions: sessionmaker[Session], interval_s: float, heartbeat_timeout_s: float
+    ) -> None:
         super().__init__(daemon=True, name="judge-heartbeat-sweeper")
         self.dispatcher, self.sessions = dispatcher, sessions
         self.interval_s, self.heartbeat_timeout_s = interval_s, heartbeat_timeout_s

@@ -39,7 +39,11 @@ class EmbeddedPool:
         self._wake = threading.Condition()
         self._stopping = False
         self._threads: list[threading.Thread] = []
-        self._handlers: dict[str, Callable[[str, int], None]] = {GRADE: self._grade, CALLBACK: self._callback, UPLOAD: self._upload}
+        self._handlers: dict[str, Callable[[str, int], None]] = {
+            GRADE: self._grade,
+            CALLBACK: self._callback,
+            UPLOAD: self._upload,
+        }
 
     def start(self) -> None:
         """Start the worker threads."""
@@ -64,7 +68,9 @@ class EmbeddedPool:
         UPLOAD job, `submission_id` is the upload's id)."""
         with self._wake:
             if delay_s > 0:
-                heapq.heappush(self._delayed, (time.monotonic() + delay_s, next(self._order), priority, kind, submission_id))
+                heapq.heappush(
+                    self._delayed, (time.monotonic() + delay_s, next(self._order), priority, kind, submission_id)
+                )
             else:
                 heapq.heappush(self._ready, (-priority, next(self._order), kind, submission_id))
             self._wake.notify()

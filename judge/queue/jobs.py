@@ -105,11 +105,17 @@ def _grade_claimed(grader: Grader, submission_id: str, claim: submissions.Claim)
         with grader.sessions() as session:
             submissions.record_check(session, submission_id, attempt, check)
 
-    beat = Heartbeat(grader, f"grade of {submission_id} attempt {attempt}", lambda session: submissions.heartbeat(session, submission_id, attempt))
+    beat = Heartbeat(
+        grader,
+        f"grade of {submission_id} attempt {attempt}",
+        lambda session: submissions.heartbeat(session, submission_id, attempt),
+    )
     beat.start()
     started = time.monotonic()
     try:
-        result = grade_submission(claim.problem, claim.source, settings, grader.sandbox, on_check=on_check, package_hash=claim.package_hash)
+        result = grade_submission(
+            claim.problem, claim.source, settings, grader.sandbox, on_check=on_check, package_hash=claim.package_hash
+        )
     except (InvalidSubmission, ProblemNotFound, InvalidProblem) as exc:
         # The input cannot be graded at all (say, its problem was removed): retrying cannot help.
         with grader.sessions() as session:
@@ -134,7 +140,13 @@ def _judge_fault(grader: Grader, submission_id: str, attempt: int, exc: Exceptio
     log.error("grading %s attempt %d: %s", submission_id, attempt, message, exc_info=not isinstance(exc, SandboxFault))
     with grader.sessions() as session:
         if attempt >= settings.max_attempts:
-            submissions.fail(session, submission_id, attempt, f"gave up after {attempt} attempts; last: {message}", Verdict.INTERNAL_ERROR)
+            submissions.fail(
+                session,
+                submission_id,
+                attempt,
+                f"gave up after {attempt} attempts; last: {message}",
+                Verdict.INTERNAL_ERROR,
+            )
             return GradeStep(callback_due=True)
         submissions.release(session, submission_id, attempt, message)
     return GradeStep(retry_in=settings.retry_backoff_s * 2 ** (attempt - 1))

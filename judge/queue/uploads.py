@@ -44,10 +44,14 @@ def validate_upload(grader: Grader, upload_id: str) -> float | None:
     # banks knows an admin's upload, which joins the public bank, as team None.
     team = None if claim.team == uploads.PUBLIC else claim.team
 
-    beat = Heartbeat(grader, f"upload {upload_id} attempt {attempt}", lambda session: uploads.heartbeat(session, upload_id, attempt))
+    beat = Heartbeat(
+        grader, f"upload {upload_id} attempt {attempt}", lambda session: uploads.heartbeat(session, upload_id, attempt)
+    )
     beat.start()
     try:
-        accepted = accept_package(claim.archive, settings, grader.sandbox, banks.upload_claim(grader.sessions, settings, team, claim.key_id))
+        accepted = accept_package(
+            claim.archive, settings, grader.sandbox, banks.upload_claim(grader.sessions, settings, team, claim.key_id)
+        )
         with grader.sessions() as session:
             banks.record_upload(session, accepted.problem.slug, team, claim.key_id)
     except (InvalidProblem, ProblemConflict) as exc:
@@ -61,17 +65,34 @@ def validate_upload(grader: Grader, upload_id: str) -> float | None:
         beat.join()
     with grader.sessions() as session:
         stored = uploads.accept(
-            session, upload_id, attempt, slug=accepted.problem.slug, replaced=accepted.replaced, report=accepted.report, package_hash=accepted.package_hash
+            session,
+            upload_id,
+            attempt,
+            slug=accepted.problem.slug,
+            replaced=accepted.replaced,
+            report=accepted.report,
+            package_hash=accepted.package_hash,
         )
     if not stored:
-        log.warning("upload %s attempt %d was installed after losing its claim; the newer attempt records it", upload_id, attempt)
+        log.warning(
+            "upload %s attempt %d was installed after losing its claim; the newer attempt records it",
+            upload_id,
+            attempt,
+        )
     return None
 
 
 def _judge_fault(grader: Grader, upload_id: str, attempt: int, exc: Exception) -> float | None:
     settings = grader.settings
     kind = "sandbox fault" if isinstance(exc, SandboxFault) else f"judge fault ({type(exc).__name__})"
-    log.error("validating upload %s attempt %d: %s: %s", upload_id, attempt, kind, exc, exc_info=not isinstance(exc, SandboxFault))
+    log.error(
+        "validating upload %s attempt %d: %s: %s",
+        upload_id,
+        attempt,
+        kind,
+        exc,
+        exc_info=not isinstance(exc, SandboxFault),
+    )
     with grader.sessions() as session:
         if attempt >= settings.max_attempts:
             uploads.fail(session, upload_id, attempt, GAVE_UP)

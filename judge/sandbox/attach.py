@@ -130,7 +130,6 @@ class AttachRelay:
     def _stopped(self) -> bool:
         return bool(_ready({self._stop_r: select.POLLIN}, 0))
 
-
     def _pump_out(self) -> None:
         demuxer = FrameDemuxer()
         targets = {STDOUT: self._stdout_w, STDERR: self._stderr_w}

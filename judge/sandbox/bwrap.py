@@ -21,8 +21,8 @@ from pathlib import Path
 
 from judge.errors import SandboxUnavailable
 from judge.harness import isolation, view
-from judge.harness.launcher import BwrapLauncherSpec, bwrap_argv
 from judge.harness.isolation import IsolationPolicy
+from judge.harness.launcher import BwrapLauncherSpec, bwrap_argv
 from judge.sandbox.process import C, ProcessSandbox
 from judge.settings import Settings
 from judge.workspace import Workspace
@@ -65,7 +65,9 @@ def trial(settings: Settings) -> tuple[bool, str]:
             argv = bwrap_argv(spec, policy, workdir)
             # A bare interpreter start instead of the candidate: enough to prove the layout works.
             argv = argv[: argv.index("--") + 1] + [sys.executable, "-I", "-c", "import judge.harness"]
-            result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TRIAL_TIMEOUT_S)
+            result = subprocess.run(
+                argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TRIAL_TIMEOUT_S
+            )
     except OSError as exc:
         return False, f"bwrap cannot run: {exc.strerror}"
     except subprocess.TimeoutExpired:
@@ -107,7 +109,15 @@ class BwrapSandbox(ProcessSandbox):
             return super().runner_command(workspace, runner_args, policy)
         trusted = str(workspace.trusted_dir)
         spec = layout(self.bwrap, [], user_namespace=True).model_copy(update={"workdir": trusted})
-        command = [sys.executable, "-I", "-m", "judge.harness.runner", *runner_args, "--policy", policy.model_dump_json()]
+        command = [
+            sys.executable,
+            "-I",
+            "-m",
+            "judge.harness.runner",
+            *runner_args,
+            "--policy",
+            policy.model_dump_json(),
+        ]
         return bwrap_argv(spec, policy, trusted, command)
 
     def isolate(self, config: C, run_id: str, wall_timeout_s: float, problem: str = "") -> C:

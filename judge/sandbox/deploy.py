@@ -97,7 +97,9 @@ def _copy_sources(root: Path, context: Path, sources: Iterable[str]) -> None:
             shutil.copy2(source, context / name)
 
 
-def _build(engine: Engine, context: Path, image: str, buildargs: dict[str, str], digest: str, network: bool, log: Log) -> None:
+def _build(
+    engine: Engine, context: Path, image: str, buildargs: dict[str, str], digest: str, network: bool, log: Log
+) -> None:
     try:
         engine.build(str(context), image, buildargs, {SOURCE_LABEL: digest}, not network, log)
     except SandboxFault as exc:
@@ -132,13 +134,17 @@ def build_service_image(engine: Engine, settings: Settings, offline: bool, if_st
     # build's dependency stage stays as the next build's cache.
     try:
         engine.prune_images({"dangling": True, "label": SOURCE_LABEL})
-        engine.prune_images({"dangling": True, "label": "judge.build-stage=service-venv", "label!": f"judge.deps={deps}"})
+        engine.prune_images(
+            {"dangling": True, "label": "judge.build-stage=service-venv", "label!": f"judge.deps={deps}"}
+        )
     except SandboxFault as exc:
         log(f"pruning superseded images failed (the new image is fine): {exc}")
     return DeployImage("service", settings.service_image, True, time.monotonic() - start)
 
 
-def build_package_image(engine: Engine, settings: Settings, name: str, image: str, if_stale: bool, log: Log) -> DeployImage:
+def build_package_image(
+    engine: Engine, settings: Settings, name: str, image: str, if_stale: bool, log: Log
+) -> DeployImage:
     """deploy/<name>/ (Redis or PostgreSQL from Debian's package) as `image`, on the debootstrapped base."""
     root = source_root()
     sources = [str(p.relative_to(root)) for p in sorted((root / "deploy" / name).iterdir())]
@@ -174,5 +180,8 @@ def compose_environment(settings: Settings, offline: bool) -> dict[str, str]:
     (offline, Redis and PostgreSQL are the ones build_images made instead of the official ones)."""
     names = {"JUDGE_SERVICE_IMAGE": settings.service_image, "JUDGE_DOCKER_IMAGE": settings.docker_image}
     if offline:
-        names |= {"JUDGE_REDIS_IMAGE": settings.offline_redis_image, "JUDGE_POSTGRES_IMAGE": settings.offline_postgres_image}
+        names |= {
+            "JUDGE_REDIS_IMAGE": settings.offline_redis_image,
+            "JUDGE_POSTGRES_IMAGE": settings.offline_postgres_image,
+        }
     return names

@@ -76,14 +76,25 @@ def candidate_container(spec: DockerLauncherSpec, config, attempt: int) -> Conta
     uid, _, gid = spec.user.partition(":")
     # The host kills and removes the container at every deadline; this SIGKILL inside is the
     # backstop for a host that died without doing so (the reaper removes what is left).
-    command = ["timeout", "--signal=KILL", f"{spec.lifetime_s:.0f}", spec.python, "-I", "-m", "judge.harness.candidate", policy.model_dump_json()]
+    command = [
+        "timeout",
+        "--signal=KILL",
+        f"{spec.lifetime_s:.0f}",
+        spec.python,
+        "-I",
+        "-m",
+        "judge.harness.candidate",
+        policy.model_dump_json(),
+    ]
     return ContainerSpec(
         name=container_name(spec.run_id, attempt),
         image=spec.image,
         command=command,
         user=spec.user,
         labels={**spec.labels, reaper.SANDBOX_LABEL: "1", reaper.RUN_LABEL: spec.run_id},
-        environment=dict(CANDIDATE_ENV, PATH=f"{os.path.dirname(spec.python)}:{CANDIDATE_ENV['PATH']}", HOME=spec.home, TMPDIR="/tmp"),
+        environment=dict(
+            CANDIDATE_ENV, PATH=f"{os.path.dirname(spec.python)}:{CANDIDATE_ENV['PATH']}", HOME=spec.home, TMPDIR="/tmp"
+        ),
         working_dir=SANDBOX_WORKDIR,
         memory_mb=policy.memory_mb,
         cpus=spec.cpus,
@@ -132,7 +143,9 @@ class DockerLauncher(Launcher):
         if not isinstance(spec, DockerLauncherSpec):
             raise ValueError(f"the docker launcher cannot start {spec.kind} candidates")
         # The container user is already unprivileged, the cgroup limits memory, nothing is mounted to hide.
-        policy = config.policy.model_copy(update={"uid": None, "memory_by_cgroup": True, "hide_paths": [], "cgroup_procs": []})
+        policy = config.policy.model_copy(
+            update={"uid": None, "memory_by_cgroup": True, "hide_paths": [], "cgroup_procs": []}
+        )
         config = config.model_copy(update={"policy": policy})
         return DockerCandidate(self.engine, self.engine.start(candidate_container(spec, config, attempt)))
 
@@ -164,7 +177,9 @@ def image_status(engine: Engine, image: str) -> ImageStatus:
         return ImageStatus(False, f"the image {image} does not exist: run `judge sandbox build` (or `--offline`)")
     built_from = labels.get(DIGEST_LABEL)
     if built_from != harness_digest():
-        return ImageStatus(False, f"the image {image} holds other harness code than this judge: rebuild it with `judge sandbox build`")
+        return ImageStatus(
+            False, f"the image {image} holds other harness code than this judge: rebuild it with `judge sandbox build`"
+        )
     uid = labels.get(CANDIDATE_UID_LABEL, str(CANDIDATE_UID))
     if not uid.isdigit() or int(uid) == 0:
         return ImageStatus(False, f"the image {image} names no unprivileged candidate user")
@@ -223,7 +238,9 @@ class DockerSandbox(ProcessSandbox):
             user=f"{uid}:{uid}",
             lifetime_s=wall_timeout_s + LIFETIME_MARGIN_S,
         )
-        policy = config.policy.model_copy(update={"uid": None, "hide_paths": [], "cgroup_procs": [], "memory_by_cgroup": True})
+        policy = config.policy.model_copy(
+            update={"uid": None, "hide_paths": [], "cgroup_procs": [], "memory_by_cgroup": True}
+        )
         return config.model_copy(update={"launcher": spec, "policy": policy})
 
     def candidate_launcher(self, config: LaunchConfig) -> Launcher:
@@ -238,7 +255,15 @@ class DockerSandbox(ProcessSandbox):
         """Remove every container of the run."""
         reaper.remove_run(self.engine, run_id)
 
-    def start_runner(self, workspace: Workspace, config: LaunchConfig, args: list[str], run_id: str, wall_timeout_s: float, nice: int = 0) -> RunnerHandle:
+    def start_runner(
+        self,
+        workspace: Workspace,
+        config: LaunchConfig,
+        args: list[str],
+        run_id: str,
+        wall_timeout_s: float,
+        nice: int = 0,
+    ) -> RunnerHandle:
         """Start the runner in a container of the default image, its broker listening on a socket
         in a directory that only this container mounts."""
         broker_dir = workspace.root / "broker"
@@ -253,19 +278,32 @@ class DockerSandbox(ProcessSandbox):
             listener.close()
             raise
         try:
-            process = self.engine.start(self.runner_container(workspace, broker_dir, args, run_id, wall_timeout_s, nice))
+            process = self.engine.start(
+                self.runner_container(workspace, broker_dir, args, run_id, wall_timeout_s, nice)
+            )
         except Exception:
             broker.close()
             raise
         broker.start()
         return ContainerRunnerHandle(process, broker)
 
-    def runner_container(self, workspace: Workspace, broker_dir, args: list[str], run_id: str, wall_timeout_s: float, nice: int) -> ContainerSpec:
+    def runner_container(
+        self, workspace: Workspace, broker_dir, args: list[str], run_id: str, wall_timeout_s: float, nice: int
+    ) -> ContainerSpec:
         """The runner's container: the checker user, no network, a read-only root, and limits."""
         settings = self.settings
         trusted = str(workspace.trusted_dir)
         lifetime_s = wall_timeout_s + LIFETIME_MARGIN_S
-        command = ["timeout", "--signal=KILL", f"{lifetime_s:.0f}", IMAGE_PYTHON, "-I", "-m", "judge.harness.runner", *args]
+        command = [
+            "timeout",
+            "--signal=KILL",
+            f"{lifetime_s:.0f}",
+            IMAGE_PYTHON,
+            "-I",
+            "-m",
+            "judge.harness.runner",
+            *args,
+        ]
         return ContainerSpec(
             name=runner_name(run_id),
             image=settings.docker_image,

@@ -58,10 +58,19 @@ def smoke_test(sandbox: ProcessSandbox, settings: Settings) -> tuple[bool, str]:
             cpu_s=60,
         )
         config = RunnerConfig(
-            checks_dir=root, ini_path=root, probes_path=root, candidate_dir=root, entrypoint="solution.py",
-            check_ids=[], check_timeout_s=60, run_timeout_s=60, policy=policy,
+            checks_dir=root,
+            ini_path=root,
+            probes_path=root,
+            candidate_dir=root,
+            entrypoint="solution.py",
+            check_ids=[],
+            check_timeout_s=60,
+            run_timeout_s=60,
+            policy=policy,
         )
-        job = sandbox.prepare(SandboxJob.model_construct(workspace=None, config=config, wall_timeout_s=90), f"doctor{os.getpid()}")
+        job = sandbox.prepare(
+            SandboxJob.model_construct(workspace=None, config=config, wall_timeout_s=90), f"doctor{os.getpid()}"
+        )
         start = time.monotonic()
         candidate = sandbox.candidate_launcher(job.config).launch(job.config, 1)
         try:
@@ -118,7 +127,11 @@ def diagnose(settings: Settings, smoke: bool = True) -> list[BackendReport]:
             docker.ok, docker.detail = smoke_test(sandbox, settings)
         docker.notes.append(engine.detail)
         if not engine.swap_limit:
-            docker.notes.append("the kernel cannot limit swap: the containers' swap limit is ignored (no swap is configured here)" if _no_swap() else "the kernel cannot limit swap: candidates may use swap beyond their memory limit")
+            docker.notes.append(
+                "the kernel cannot limit swap: the containers' swap limit is ignored (no swap is configured here)"
+                if _no_swap()
+                else "the kernel cannot limit swap: candidates may use swap beyond their memory limit"
+            )
     except SandboxUnavailable as exc:
         docker.detail = str(exc).removeprefix("docker: ")
     reports.append(docker)
@@ -130,7 +143,11 @@ def diagnose(settings: Settings, smoke: bool = True) -> list[BackendReport]:
         if smoke:
             bwrap.ok, bwrap.detail = smoke_test(sandbox, settings)
         bwrap.notes.append(_memory_cgroup_note())
-        bwrap.notes.append("as root: no user namespace, the candidate drops to a run-private uid" if isolation.is_root() else "without root: a user namespace; no per-uid process limit")
+        bwrap.notes.append(
+            "as root: no user namespace, the candidate drops to a run-private uid"
+            if isolation.is_root()
+            else "without root: a user namespace; no per-uid process limit"
+        )
     except SandboxUnavailable as exc:
         bwrap.detail = str(exc).removeprefix("bwrap: ")
     reports.append(bwrap)

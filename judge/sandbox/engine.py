@@ -141,7 +141,9 @@ class ContainerSpec:
             pids_limit=self.pids,
             read_only=True,
             tmpfs=dict(self.tmpfs),
-            ulimits=[docker.types.Ulimit(name=name, soft=value, hard=value) for name, value in sorted(self.ulimits.items())],
+            ulimits=[
+                docker.types.Ulimit(name=name, soft=value, hard=value) for name, value in sorted(self.ulimits.items())
+            ],
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
             ipc_mode="private",
@@ -229,7 +231,15 @@ class Engine:
             repository, version = docker.utils.parse_repository_tag(tag)
             self.api.import_image_from_stream(tar, repository=repository, tag=version, changes=changes)
 
-    def build(self, context: str, tag: str, buildargs: dict[str, str], labels: dict[str, str], offline: bool, log_line: Callable[[str], None]) -> None:
+    def build(
+        self,
+        context: str,
+        tag: str,
+        buildargs: dict[str, str],
+        labels: dict[str, str],
+        offline: bool,
+        log_line: Callable[[str], None],
+    ) -> None:
         """Build `context` (a directory with a Dockerfile) as `tag` with the classic builder, passing
         each line of the build's log to `log_line`; SandboxFault with the builder's error when it fails.
 
@@ -237,7 +247,13 @@ class Engine:
         """
         with engine_errors(f"building {tag}"):
             stream = self.api.build(
-                path=context, tag=tag, buildargs=buildargs, labels=labels, forcerm=True, rm=True, decode=True,
+                path=context,
+                tag=tag,
+                buildargs=buildargs,
+                labels=labels,
+                forcerm=True,
+                rm=True,
+                decode=True,
                 network_mode="none" if offline else None,
             )
             for chunk in stream:
@@ -255,7 +271,9 @@ class Engine:
     def run_output(self, image: str, command: list[str]) -> str:
         """Run a short command of a trusted image without network, and return its stdout."""
         with engine_errors(f"running {command[0]} in {image}"):
-            out = self.client.containers.run(image, command, network_mode="none", remove=True, stdout=True, stderr=False)
+            out = self.client.containers.run(
+                image, command, network_mode="none", remove=True, stdout=True, stderr=False
+            )
         return out.decode("utf-8", "replace")
 
     # -- containers ---------------------------------------------------------------------------
@@ -267,7 +285,9 @@ class Engine:
         fails (a created container is removed again).
         """
         with engine_errors(f"creating {spec.name}"):
-            created = self.api.create_container(host_config=self.api.create_host_config(**spec.host_config()), **spec.create_arguments())
+            created = self.api.create_container(
+                host_config=self.api.create_host_config(**spec.host_config()), **spec.create_arguments()
+            )
         container = created["Id"]
         try:
             with engine_errors(f"attaching to {spec.name}"):
@@ -447,7 +467,9 @@ def engine_epoch(docker_host: str | None) -> str:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(2.0)
             connection.connect(host.removeprefix("unix://"))
-            pid, _uid, _gid = _PEERCRED.unpack(connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size))
+            pid, _uid, _gid = _PEERCRED.unpack(
+                connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size)
+            )
     except OSError:
         return "down"
     return f"pid {pid}"

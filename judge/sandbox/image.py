@@ -80,7 +80,9 @@ def source_root() -> Path:
     """The judge's source tree (pyproject.toml, judge/, sandbox/Dockerfile); needed to build the image."""
     root = package_dir().parent
     if not (root / "pyproject.toml").is_file() or not (root / "sandbox" / "Dockerfile").is_file():
-        raise ImageBuildError(f"building the image needs the judge's source tree; {root} has no pyproject.toml and sandbox/Dockerfile")
+        raise ImageBuildError(
+            f"building the image needs the judge's source tree; {root} has no pyproject.toml and sandbox/Dockerfile"
+        )
     return root
 
 
@@ -103,10 +105,17 @@ def sandbox_modules() -> list[Path]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 pending += [a.name for a in node.names if a.name.split(".")[0] == "judge"]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.split(".")[0] == "judge":
+            elif (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.level == 0
+                and node.module.split(".")[0] == "judge"
+            ):
                 pending.append(node.module)
                 # `from judge.harness import wire` imports a submodule, if that is what `wire` is.
-                pending += [f"{node.module}.{a.name}" for a in node.names if _module_path(base, f"{node.module}.{a.name}")]
+                pending += [
+                    f"{node.module}.{a.name}" for a in node.names if _module_path(base, f"{node.module}.{a.name}")
+                ]
     return sorted(p for p in (_module_path(base, n) for n in seen) if p is not None)
 
 
@@ -199,7 +208,9 @@ def debian_mirror(etc_apt: Path = Path("/etc/apt"), release: str | None = None) 
     for source in apt_sources(etc_apt):
         if source.suite == release and "security" not in source.uri:
             return source
-    raise ImageBuildError(f"no apt source for the Debian release {release or '(unknown)'} in {etc_apt}/sources.list(.d)")
+    raise ImageBuildError(
+        f"no apt source for the Debian release {release or '(unknown)'} in {etc_apt}/sources.list(.d)"
+    )
 
 
 def _os_release() -> dict[str, str]:
@@ -281,7 +292,11 @@ def build_judge_wheel(root: Path, dest: Path, log: Log) -> Path:
         shutil.copytree(root / "judge", src / "judge", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         # The build backend already installed will do (no index needed) when it is recent enough.
         isolation = ["--no-build-isolation"] if _setuptools_at_least(68) else []
-        _run([sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "--wheel-dir", str(dest), str(src)], log, "building the judge wheel")
+        _run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "--wheel-dir", str(dest), str(src)],
+            log,
+            "building the judge wheel",
+        )
     wheels = sorted(dest.glob("judge-*.whl"))
     if len(wheels) != 1:
         raise ImageBuildError(f"pip wheel made {len(wheels)} judge wheels")
@@ -337,7 +352,9 @@ def requirements(wheel: Path, wanted: set[str] | None = None) -> list[str]:
     chosen = [line for line in lines if _requirement_name(line) in wanted]
     missing = wanted - {_requirement_name(line) for line in chosen}
     if missing:
-        raise ImageBuildError(f"the candidate side imports {sorted(missing)}, which the judge does not declare as dependencies")
+        raise ImageBuildError(
+            f"the candidate side imports {sorted(missing)}, which the judge does not declare as dependencies"
+        )
     return chosen
 
 
@@ -349,7 +366,9 @@ def sandbox_distributions() -> set[str]:
 def container_python(engine: Engine, base: str) -> str:
     """The base image's python3 version (e.g. 3.11.2): wheels and markers are chosen for it."""
     try:
-        version = engine.run_output(base, ["python3", "-c", "import platform; print(platform.python_version())"]).strip()
+        version = engine.run_output(
+            base, ["python3", "-c", "import platform; print(platform.python_version())"]
+        ).strip()
     except SandboxFault as exc:
         raise ImageBuildError(f"the base image {base} has no Python 3.11 ({exc})") from exc
     if not version.startswith("3.11"):
@@ -357,7 +376,9 @@ def container_python(engine: Engine, base: str) -> str:
     return version
 
 
-def make_wheelhouse(wheel: Path, wheelhouse: Path, python_version: str | None, log: Log, wanted: list[str] | None = None) -> str:
+def make_wheelhouse(
+    wheel: Path, wheelhouse: Path, python_version: str | None, log: Log, wanted: list[str] | None = None
+) -> str:
     """requirements.txt of what the image needs; offline (python_version given), every wheel beside it.
 
     `wanted`: the requirement lines (default: the runner image's, from the judge wheel). Returns a
@@ -370,11 +391,23 @@ def make_wheelhouse(wheel: Path, wheelhouse: Path, python_version: str | None, l
         # pip reads PIP_FIND_LINKS itself: torch==2.13.0 (CPU) comes from that local directory.
         # --python-version: environment markers (python_full_version < "3.11.3") follow the container's
         # Python, not the host's.
-        pip = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--python-version", python_version, "--dest", str(wheelhouse)]
+        pip = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--only-binary=:all:",
+            "--python-version",
+            python_version,
+            "--dest",
+            str(wheelhouse),
+        ]
         _run([*pip, "--requirement", str(wheelhouse / "requirements.txt")], log, "downloading wheels")
         torch = sorted(wheelhouse.glob("torch-2.13.0*.whl"))
         if not torch or "+cpu" not in torch[0].name:
-            raise ImageBuildError(f"the wheelhouse lacks the CPU wheel of torch 2.13.0 (found: {[p.name for p in torch]}); is PIP_FIND_LINKS set?")
+            raise ImageBuildError(
+                f"the wheelhouse lacks the CPU wheel of torch 2.13.0 (found: {[p.name for p in torch]}); is PIP_FIND_LINKS set?"
+            )
     digest = hashlib.sha256()
     for path in sorted(wheelhouse.iterdir()):
         digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.suffix == ".txt" else b"") + b"\0")
@@ -434,4 +467,6 @@ def build_image(settings: Settings, offline: bool, log: Log = print, rebuild_bas
         engine.prune_images({"dangling": True, "label": "judge.build-stage=venv", "label!": f"judge.deps={deps}"})
     except SandboxFault as exc:
         log(f"pruning superseded images failed (the new image is fine): {exc}")
-    return BuildReport(settings.docker_image, base, offline, time.monotonic() - start, engine.image_size(settings.docker_image))
+    return BuildReport(
+        settings.docker_image, base, offline, time.monotonic() - start, engine.image_size(settings.docker_image)
+    )

@@ -64,7 +64,9 @@ class PoolSlot(WarmSlot):
         self.run_id = secrets.token_hex(8)
         # The candidate container's own backstop must cover the wait for a job and the longest run.
         self.wall_timeout_s = settings.pool_idle_s + settings.max_wall_timeout_s + RUNNER_GRACE_S
-        policy = candidate_policy(settings, self.workspace, self.uid, settings.max_memory_mb, settings.max_wall_timeout_s)
+        policy = candidate_policy(
+            settings, self.workspace, self.uid, settings.max_memory_mb, settings.max_wall_timeout_s
+        )
         launch = LaunchConfig(
             candidate_dir=str(self.workspace.candidate_dir),
             policy=policy,
@@ -86,7 +88,9 @@ class PoolSlot(WarmSlot):
         self.fell_back = False
         self.log = OutputLog(settings.output_cap_bytes)
         try:
-            self.runner = backend.start_runner(self.workspace, self.launch, ["--warm", str(path)], self.run_id, self.wall_timeout_s, nice)
+            self.runner = backend.start_runner(
+                self.workspace, self.launch, ["--warm", str(path)], self.run_id, self.wall_timeout_s, nice
+            )
         except Exception:
             backend.forget_run(self.run_id)
             self.workspace.remove()
@@ -124,7 +128,9 @@ class PoolSlot(WarmSlot):
                 return
             self.ready_at = time.monotonic()
             self.ready.set()
-            log.info("warm %s sandbox %s ready in %.1f s", self.backend.name, self.run_id, self.ready_at - self.started_at)
+            log.info(
+                "warm %s sandbox %s ready in %.1f s", self.backend.name, self.run_id, self.ready_at - self.started_at
+            )
         except (OSError, ValueError, ValidationError) as exc:
             self.failure = f"the warm runner's first event was unreadable: {exc}"
         finally:
@@ -146,7 +152,12 @@ class PoolSlot(WarmSlot):
         self._raise_priority()
         # Candidates started from now on (restarts) are the job's: its limits, normal priority.
         self.runner.broker.set_config(config)
-        log.info("grading on warm %s sandbox %s (ready %.1f s ago)", self.backend.name, self.run_id, time.monotonic() - (self.ready_at or 0))
+        log.info(
+            "grading on warm %s sandbox %s (ready %.1f s ago)",
+            self.backend.name,
+            self.run_id,
+            time.monotonic() - (self.ready_at or 0),
+        )
         try:
             self.process.stdin.write(config.model_dump_json().encode() + b"\n")
             self.process.stdin.close()
@@ -298,7 +309,8 @@ class WarmPool:
                 now = time.monotonic()
                 idle = now - self._last_demand > self.idle_s
                 stale = [
-                    s for s in self._slots
+                    s
+                    for s in self._slots
                     if s.broken() or idle or (s.ready_at is not None and now - s.ready_at > self.idle_s)
                 ]
                 if any(s.failure for s in stale):
@@ -307,7 +319,9 @@ class WarmPool:
                 self._slots = [s for s in self._slots if s not in stale]
                 warming = any(not s.settled.is_set() for s in self._slots)
                 free_core = self.nice > 0 or self._busy < self.cores
-                start = not idle and not warming and len(self._slots) < self.size and free_core and now >= self._retry_at
+                start = (
+                    not idle and not warming and len(self._slots) < self.size and free_core and now >= self._retry_at
+                )
             for slot in stale:
                 self._destroy(slot)
             if start:

@@ -28,8 +28,8 @@ from judge.errors import ChecksFault, SandboxFault
 from judge.harness import cgroup, isolation
 from judge.harness.broker import CandidateBroker
 from judge.harness.events import MAX_EVENT_BYTES, CheckEvent, DoneEvent, EventEnvelope, FaultEvent
-from judge.harness.launcher import Launcher, launcher_for
 from judge.harness.isolation import IsolationPolicy
+from judge.harness.launcher import Launcher, launcher_for
 from judge.harness.session import LaunchConfig, OutputLog
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun
 from judge.sandbox.runner_host import RunnerHandle, hand_over
@@ -87,7 +87,15 @@ class ProcessSandbox(Sandbox):
     def forget_run(self, run_id: str) -> None:
         """Remove what a run left outside its processes (containers, for docker): nothing, here."""
 
-    def start_runner(self, workspace: Workspace, config: LaunchConfig, args: list[str], run_id: str, wall_timeout_s: float, nice: int = 0) -> RunnerHandle:
+    def start_runner(
+        self,
+        workspace: Workspace,
+        config: LaunchConfig,
+        args: list[str],
+        run_id: str,
+        wall_timeout_s: float,
+        nice: int = 0,
+    ) -> RunnerHandle:
         """Start the runner (`args`: its config's path, and --warm for a pool slot), contained, with
         a broker that starts its candidates as `config` says."""
         host_end, runner_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -127,7 +135,9 @@ class ProcessSandbox(Sandbox):
         namespaces and fresh root; otherwise rlimits alone, trusted code only)."""
         return [sys.executable, "-I", "-m", "judge.harness.runner", *runner_args, "--policy", policy.model_dump_json()]
 
-    def runner_policy(self, workspace: Workspace, uid: int | None, group: cgroup.RunCgroup | None, wall_timeout_s: float) -> IsolationPolicy:
+    def runner_policy(
+        self, workspace: Workspace, uid: int | None, group: cgroup.RunCgroup | None, wall_timeout_s: float
+    ) -> IsolationPolicy:
         """The runner's isolation: as root its uid and a fresh root holding the trusted dir; limits always."""
         settings = self.settings
         return IsolationPolicy(
@@ -157,7 +167,9 @@ class ProcessSandbox(Sandbox):
         config = job.config
         job.workspace.config_path.write_text(config.model_dump_json())
         try:
-            runner = self.start_runner(job.workspace, config, [str(job.workspace.config_path)], run_id, job.wall_timeout_s)
+            runner = self.start_runner(
+                job.workspace, config, [str(job.workspace.config_path)], run_id, job.wall_timeout_s
+            )
             log = OutputLog(self.output_cap_bytes)
             drain = threading.Thread(target=log.drain, args=(runner.process.stderr,), daemon=True)
             drain.start()
@@ -173,7 +185,9 @@ class ProcessSandbox(Sandbox):
             self.forget_run(run_id)
 
 
-def collect_events(runner: subprocess.Popen, wall_timeout_s: float, log: OutputLog, on_event: EventSink | None) -> SandboxRun:
+def collect_events(
+    runner: subprocess.Popen, wall_timeout_s: float, log: OutputLog, on_event: EventSink | None
+) -> SandboxRun:
     """Read the runner's event lines until done, fault, exit or the deadline."""
     deadline = time.monotonic() + wall_timeout_s
     events: list[CheckEvent] = []
@@ -190,7 +204,9 @@ def collect_events(runner: subprocess.Popen, wall_timeout_s: float, log: OutputL
         chunk = os.read(fd, 65536)
         if not chunk:
             runner.wait()
-            raise ChecksFault(f"the check runner exited with code {runner.returncode} before finishing\n{log.text()[-3000:]}")
+            raise ChecksFault(
+                f"the check runner exited with code {runner.returncode} before finishing\n{log.text()[-3000:]}"
+            )
         buffer += chunk
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)

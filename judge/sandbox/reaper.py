@@ -68,8 +68,7 @@ def owner_alive(token: str) -> bool | None:
 def dead(listing: list[ContainerInfo], stale_after_s: float, now: float) -> list[str]:
     """Ids of the listed judge containers whose owner is dead, or that are older than `stale_after_s`."""
     return [
-        c.id for c in listing
-        if owner_alive(c.labels.get(OWNER_LABEL, "")) is False or now - c.created > stale_after_s
+        c.id for c in listing if owner_alive(c.labels.get(OWNER_LABEL, "")) is False or now - c.created > stale_after_s
     ]
 
 

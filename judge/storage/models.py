@@ -200,9 +200,13 @@ class Invitation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     deadline_at: Mapped[datetime | None] = mapped_column(
-        UTCDateTime(), nullable=True, doc="When the candidate's time ends: start + duration, or the window's close if sooner."
+        UTCDateTime(),
+        nullable=True,
+        doc="When the candidate's time ends: start + duration, or the window's close if sooner.",
     )
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, doc="When the candidate ended early.")
+    finished_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, doc="When the candidate ended early."
+    )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
@@ -305,7 +309,9 @@ class ProblemUpload(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, doc="When the queue took the validation job.")
+    dispatched_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, doc="When the queue took the validation job."
+    )
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -147,7 +147,9 @@ def extract_package(data: bytes, dest: Path, settings: Settings) -> None:
                 elif member.isfile():
                     writer.file(rel, archive.extractfile(member))
                 else:
-                    raise InvalidProblem(f"package member {member.name!r} is not a regular file or directory (links are not allowed)")
+                    raise InvalidProblem(
+                        f"package member {member.name!r} is not a regular file or directory (links are not allowed)"
+                    )
         except tarfile.TarError as exc:
             raise InvalidProblem(f"the tar archive is corrupt: {exc}") from exc
 
@@ -160,7 +162,9 @@ def _extract_zip(data: bytes, writer: _Writer) -> None:
                 mode = info.external_attr >> 16
                 # Unix file type bits in the external attributes: 0o120000 is a symbolic link.
                 if mode and (mode & 0o170000) not in (0, 0o100000, 0o040000):
-                    raise InvalidProblem(f"package member {info.filename!r} is not a regular file or directory (links are not allowed)")
+                    raise InvalidProblem(
+                        f"package member {info.filename!r} is not a regular file or directory (links are not allowed)"
+                    )
                 if info.is_dir():
                     writer.directory(rel)
                 else:
@@ -269,7 +273,9 @@ def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Cla
             report = validate_problem(problem, validating, sandbox)
         except ChecksFault as exc:
             # The package's own checks broke the runner (or never collected): the package is refused for it.
-            raise InvalidProblem(f"problem {slug!r} failed validation: its checks failed the runner: {str(exc)[:1000]}") from None
+            raise InvalidProblem(
+                f"problem {slug!r} failed validation: its checks failed the runner: {str(exc)[:1000]}"
+            ) from None
         lines = [_MARKUP.sub("", line).strip() for line in report.lines]
         if not report.ok:
             failures = "; ".join(line.removeprefix("FAIL").strip() for line in lines if line.startswith("FAIL"))

@@ -78,7 +78,9 @@ def create(session: Session, new: NewSubmission) -> tuple[Submission, bool]:
     except IntegrityError:
         # Two requests with one idempotency key raced; the other committed first.
         session.rollback()
-        earlier = find_by_idempotency_key(session, new.owner_key_id, new.idempotency_key) if new.idempotency_key else None
+        earlier = (
+            find_by_idempotency_key(session, new.owner_key_id, new.idempotency_key) if new.idempotency_key else None
+        )
         if earlier is None:
             raise
         return earlier, False
@@ -114,7 +116,9 @@ def _readable_by(reader: Reader) -> ColumnElement[bool]:
     if reader.team is None:
         return Submission.owner_key_id == reader.key_id
     # A team's keys: team and admin keys of that team, or, without a team, each its own (keys.team_of).
-    team_keys = select(ApiKey.id).where(ApiKey.role != Role.CANDIDATE.value, func.coalesce(ApiKey.team, ApiKey.id) == reader.team)
+    team_keys = select(ApiKey.id).where(
+        ApiKey.role != Role.CANDIDATE.value, func.coalesce(ApiKey.team, ApiKey.id) == reader.team
+    )
     team_gradings = (
         select(EntryGrading.submission_id)
         .join(AssessmentEntry, AssessmentEntry.id == EntryGrading.entry_id)
@@ -139,13 +143,17 @@ def get_readable(session: Session, reader: Reader, submission_id: str) -> Submis
 def queue_depth(session: Session) -> int:
     """Submissions of normal priority waiting to be graded (what POST /submissions is limited by);
     rejudges' gradings wait behind them and are left out, so that a big rejudge cannot lock anyone out."""
-    query = select(func.count()).where(Submission.status == SubmissionStatus.QUEUED.value, Submission.priority >= NORMAL_PRIORITY)
+    query = select(func.count()).where(
+        Submission.status == SubmissionStatus.QUEUED.value, Submission.priority >= NORMAL_PRIORITY
+    )
     return session.scalar(query) or 0
 
 
 def low_priority_backlog(session: Session) -> int:
     """Submissions below normal priority (rejudges' gradings) waiting to be graded."""
-    query = select(func.count()).where(Submission.status == SubmissionStatus.QUEUED.value, Submission.priority < NORMAL_PRIORITY)
+    query = select(func.count()).where(
+        Submission.status == SubmissionStatus.QUEUED.value, Submission.priority < NORMAL_PRIORITY
+    )
     return session.scalar(query) or 0
 
 
@@ -164,7 +172,9 @@ def mark_dispatched(session: Session, submission_id: str) -> None:
 def undispatched(session: Session, created_before: datetime | None = None) -> list[str]:
     """Queued submissions the queue never accepted (its broker was down when they came), made
     before `created_before` when given (younger ones may be being dispatched right now)."""
-    query = select(Submission.id).where(Submission.status == SubmissionStatus.QUEUED.value, Submission.dispatched_at.is_(None))
+    query = select(Submission.id).where(
+        Submission.status == SubmissionStatus.QUEUED.value, Submission.dispatched_at.is_(None)
+    )
     if created_before is not None:
         query = query.where(Submission.created_at < created_before)
     return list(session.scalars(query.order_by(Submission.created_at)))
@@ -172,7 +182,9 @@ def undispatched(session: Session, created_before: datetime | None = None) -> li
 
 def unfinished(session: Session) -> list[str]:
     """Queued and running submissions, oldest first: what a crash may have left behind."""
-    query = select(Submission.id).where(Submission.status.in_([SubmissionStatus.QUEUED.value, SubmissionStatus.RUNNING.value]))
+    query = select(Submission.id).where(
+        Submission.status.in_([SubmissionStatus.QUEUED.value, SubmissionStatus.RUNNING.value])
+    )
     return list(session.scalars(query.order_by(Submission.created_at)))
 
 
@@ -209,7 +221,11 @@ def claim(session: Session, submission_id: str, *, worker: str, max_attempts: in
     if row.status in FINISHED:
         return Claim(ClaimState.FINISHED)
     now = utcnow()
-    if row.status == SubmissionStatus.RUNNING.value and row.heartbeat_at and row.heartbeat_at > now - timedelta(seconds=heartbeat_timeout_s):
+    if (
+        row.status == SubmissionStatus.RUNNING.value
+        and row.heartbeat_at
+        and row.heartbeat_at > now - timedelta(seconds=heartbeat_timeout_s)
+    ):
         return Claim(ClaimState.BUSY)
     # Read everything before the UPDATE: it refreshes `row` in the session.
     seen, problem, source, version = row.attempts, row.problem, row.source, row.package_hash
@@ -222,7 +238,9 @@ def claim(session: Session, submission_id: str, *, worker: str, max_attempts: in
     taken = session.execute(
         update(Submission)
         .where(*guard)
-        .values(status=SubmissionStatus.RUNNING.value, attempts=seen + 1, started_at=now, heartbeat_at=now, worker=worker)
+        .values(
+            status=SubmissionStatus.RUNNING.value, attempts=seen + 1, started_at=now, heartbeat_at=now, worker=worker
+        )
     )
     session.commit()
     if taken.rowcount != 1:
@@ -286,7 +304,11 @@ def heartbeat(session: Session, submission_id: str, attempt: int) -> bool:
 
 def record_check(session: Session, submission_id: str, attempt: int, check: CheckResult) -> None:
     """Keep one finished check of an attempt, for event streams."""
-    session.add(SubmissionCheck(submission_id=submission_id, attempt=attempt, payload=check.model_dump_json(), created_at=utcnow()))
+    session.add(
+        SubmissionCheck(
+            submission_id=submission_id, attempt=attempt, payload=check.model_dump_json(), created_at=utcnow()
+        )
+    )
     session.commit()
 
 
@@ -335,7 +357,9 @@ def fail(session: Session, submission_id: str, attempt: int, message: str, verdi
 def release(session: Session, submission_id: str, attempt: int, message: str) -> bool:
     """Put the attempt's submission back in the queue to be regraded (after a fault of the judge)."""
     done = session.execute(
-        update(Submission).where(*_held(submission_id, attempt)).values(status=SubmissionStatus.QUEUED.value, heartbeat_at=None, error=message)
+        update(Submission)
+        .where(*_held(submission_id, attempt))
+        .values(status=SubmissionStatus.QUEUED.value, heartbeat_at=None, error=message)
     )
     session.commit()
     return done.rowcount == 1
@@ -345,7 +369,9 @@ def mark_exhausted_callback(session: Session, submission_id: str) -> None:
     """A submission that ran out of attempts still owes its callback."""
     session.execute(
         update(Submission)
-        .where(Submission.id == submission_id, Submission.callback_url.is_not(None), Submission.callback_state.is_(None))
+        .where(
+            Submission.id == submission_id, Submission.callback_url.is_not(None), Submission.callback_state.is_(None)
+        )
         .values(callback_state=CallbackState.PENDING.value)
     )
     session.commit()
@@ -357,7 +383,9 @@ def pending_callbacks(session: Session) -> list[str]:
     return list(session.scalars(query.order_by(Submission.finished_at)))
 
 
-def callback_attempted(session: Session, submission_id: str, *, delivered: bool, error: str | None, max_attempts: int) -> int:
+def callback_attempted(
+    session: Session, submission_id: str, *, delivered: bool, error: str | None, max_attempts: int
+) -> int:
     """Record one delivery; the number of deliveries so far. Gives up (failed) after `max_attempts`."""
     row = get(session, submission_id)
     attempts = row.callback_attempts + 1

@@ -25,7 +25,11 @@ def hash_token(token: str) -> str:
 def start_session(session: Session, key_id: str, max_age_s: int, now: datetime) -> str:
     """Store and commit a session of `key_id` lasting `max_age_s` seconds; the token is returned, never stored."""
     token = secrets.token_urlsafe(32)
-    session.add(TeamSession(token_hash=hash_token(token), key_id=key_id, created_at=now, expires_at=now + timedelta(seconds=max_age_s)))
+    session.add(
+        TeamSession(
+            token_hash=hash_token(token), key_id=key_id, created_at=now, expires_at=now + timedelta(seconds=max_age_s)
+        )
+    )
     session.commit()
     return token
 
@@ -44,11 +48,15 @@ def live_key(session: Session, token: str, now: datetime) -> ApiKey | None:
 def end_session(session: Session, token: str, now: datetime) -> None:
     """End the session `token` (logout); nothing happens for an unknown or ended one."""
     session.execute(
-        update(TeamSession).where(TeamSession.token_hash == hash_token(token), TeamSession.ended_at.is_(None)).values(ended_at=now)
+        update(TeamSession)
+        .where(TeamSession.token_hash == hash_token(token), TeamSession.ended_at.is_(None))
+        .values(ended_at=now)
     )
     session.commit()
 
 
 def end_sessions_of(session: Session, key_id: str, now: datetime) -> None:
     """End every live session of `key_id` (the key is being revoked); the caller commits."""
-    session.execute(update(TeamSession).where(TeamSession.key_id == key_id, TeamSession.ended_at.is_(None)).values(ended_at=now))
+    session.execute(
+        update(TeamSession).where(TeamSession.key_id == key_id, TeamSession.ended_at.is_(None)).values(ended_at=now)
+    )

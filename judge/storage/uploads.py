@@ -24,7 +24,9 @@ UNFINISHED = (UploadStatus.QUEUED.value, UploadStatus.RUNNING.value)
 FINISHED = (UploadStatus.ACCEPTED.value, UploadStatus.REJECTED.value, UploadStatus.FAILED.value)
 
 
-def create(session: Session, team: str, key_id: str | None, archive: bytes, slug: str, max_unfinished: int) -> ProblemUpload | None:
+def create(
+    session: Session, team: str, key_id: str | None, archive: bytes, slug: str, max_unfinished: int
+) -> ProblemUpload | None:
     """Store and commit a queued upload of `team`; None (and nothing stored) when the team already
     has `max_unfinished` uploads queued or validating.
 
@@ -75,7 +77,9 @@ def mark_dispatched(session: Session, upload_id: str) -> None:
 
 def undispatched(session: Session, created_before: datetime | None = None) -> list[str]:
     """Queued uploads the queue never accepted, made before `created_before` when given."""
-    query = select(ProblemUpload.id).where(ProblemUpload.status == UploadStatus.QUEUED.value, ProblemUpload.dispatched_at.is_(None))
+    query = select(ProblemUpload.id).where(
+        ProblemUpload.status == UploadStatus.QUEUED.value, ProblemUpload.dispatched_at.is_(None)
+    )
     if created_before is not None:
         query = query.where(ProblemUpload.created_at < created_before)
     return list(session.scalars(query.order_by(ProblemUpload.created_at)))
@@ -108,7 +112,15 @@ class Claim:
     archive: bytes = b""
 
 
-def claim(session: Session, upload_id: str, *, worker: str, max_attempts: int, heartbeat_timeout_s: float, exhausted_message: str) -> Claim:
+def claim(
+    session: Session,
+    upload_id: str,
+    *,
+    worker: str,
+    max_attempts: int,
+    heartbeat_timeout_s: float,
+    exhausted_message: str,
+) -> Claim:
     """Take an upload for validation unless it is finished or a live job holds it.
 
     A running upload whose heartbeat is older than `heartbeat_timeout_s` lost its job (the worker
@@ -120,13 +132,19 @@ def claim(session: Session, upload_id: str, *, worker: str, max_attempts: int, h
     if row.status in FINISHED:
         return Claim(ClaimState.FINISHED)
     now = utcnow()
-    if row.status == UploadStatus.RUNNING.value and row.heartbeat_at and row.heartbeat_at > now - timedelta(seconds=heartbeat_timeout_s):
+    if (
+        row.status == UploadStatus.RUNNING.value
+        and row.heartbeat_at
+        and row.heartbeat_at > now - timedelta(seconds=heartbeat_timeout_s)
+    ):
         return Claim(ClaimState.BUSY)
     # Read everything before the UPDATE: it refreshes `row` in the session.
     seen, team, key_id, archive = row.attempts, row.team, row.uploaded_by_key_id, row.archive
     guard = (ProblemUpload.id == upload_id, ProblemUpload.attempts == seen, ProblemUpload.status == row.status)
     if seen >= max_attempts:
-        done = session.execute(update(ProblemUpload).where(*guard).values(**_finished(UploadStatus.FAILED, now, error=exhausted_message)))
+        done = session.execute(
+            update(ProblemUpload).where(*guard).values(**_finished(UploadStatus.FAILED, now, error=exhausted_message))
+        )
         session.commit()
         return Claim(ClaimState.EXHAUSTED if done.rowcount == 1 else ClaimState.BUSY)
     taken = session.execute(
@@ -141,7 +159,11 @@ def claim(session: Session, upload_id: str, *, worker: str, max_attempts: int, h
 
 
 def _held(upload_id: str, attempt: int) -> tuple:
-    return (ProblemUpload.id == upload_id, ProblemUpload.attempts == attempt, ProblemUpload.status == UploadStatus.RUNNING.value)
+    return (
+        ProblemUpload.id == upload_id,
+        ProblemUpload.attempts == attempt,
+        ProblemUpload.status == UploadStatus.RUNNING.value,
+    )
 
 
 def _finished(status: UploadStatus, now: datetime, **values) -> dict:
@@ -159,11 +181,24 @@ def heartbeat(session: Session, upload_id: str, attempt: int) -> bool:
 
 
 def accept(
-    session: Session, upload_id: str, attempt: int, *, slug: str, replaced: bool, report: list[str], package_hash: str | None = None
+    session: Session,
+    upload_id: str,
+    attempt: int,
+    *,
+    slug: str,
+    replaced: bool,
+    report: list[str],
+    package_hash: str | None = None,
 ) -> bool:
     """Store the attempt's upload as accepted, as package version `package_hash`; False when the attempt no longer held it."""
     values = _finished(
-        UploadStatus.ACCEPTED, utcnow(), slug=slug, replaced=replaced, report=json.dumps(report), error=None, package_hash=package_hash
+        UploadStatus.ACCEPTED,
+        utcnow(),
+        slug=slug,
+        replaced=replaced,
+        report=json.dumps(report),
+        error=None,
+        package_hash=package_hash,
     )
     done = session.execute(update(ProblemUpload).where(*_held(upload_id, attempt)).values(**values))
     session.commit()
@@ -172,21 +207,33 @@ def accept(
 
 def reject(session: Session, upload_id: str, attempt: int, message: str) -> bool:
     """Store the attempt's upload as refused with `message` (what is wrong with the package)."""
-    done = session.execute(update(ProblemUpload).where(*_held(upload_id, attempt)).values(**_finished(UploadStatus.REJECTED, utcnow(), error=message)))
+    done = session.execute(
+        update(ProblemUpload)
+        .where(*_held(upload_id, attempt))
+        .values(**_finished(UploadStatus.REJECTED, utcnow(), error=message))
+    )
     session.commit()
     return done.rowcount == 1
 
 
 def fail(session: Session, upload_id: str, attempt: int, message: str) -> bool:
     """End the attempt's upload as failed: the judge could not validate it (not the package's fault)."""
-    done = session.execute(update(ProblemUpload).where(*_held(upload_id, attempt)).values(**_finished(UploadStatus.FAILED, utcnow(), error=message)))
+    done = session.execute(
+        update(ProblemUpload)
+        .where(*_held(upload_id, attempt))
+        .values(**_finished(UploadStatus.FAILED, utcnow(), error=message))
+    )
     session.commit()
     return done.rowcount == 1
 
 
 def release(session: Session, upload_id: str, attempt: int) -> bool:
     """Put the attempt's upload back in the queue, to be validated again after a fault of the judge."""
-    done = session.execute(update(ProblemUpload).where(*_held(upload_id, attempt)).values(status=UploadStatus.QUEUED.value, heartbeat_at=None))
+    done = session.execute(
+        update(ProblemUpload)
+        .where(*_held(upload_id, attempt))
+        .values(status=UploadStatus.QUEUED.value, heartbeat_at=None)
+    )
     session.commit()
     return done.rowcount == 1
 

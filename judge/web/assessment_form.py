@@ -24,7 +24,17 @@ from judge.settings import Settings
 from judge.storage.models import FeedbackLevel, ScoringPolicy
 
 #: The form's own fields; a point field of one problem is named POINTS_PREFIX + its slug.
-FIELDS = ("title", "description", "problems", "opens_at", "closes_at", "duration_min", "max_attempts", "feedback", "scoring")
+FIELDS = (
+    "title",
+    "description",
+    "problems",
+    "opens_at",
+    "closes_at",
+    "duration_min",
+    "max_attempts",
+    "feedback",
+    "scoring",
+)
 POINTS_PREFIX = "points."
 #: The model's fields under the form's names (the duration is typed in minutes, not seconds).
 MODEL_TO_FORM = {"duration_s": "duration_min"}
@@ -174,7 +184,13 @@ def _message(error: dict) -> str:
 
 def _field_of(error: dict, chosen: list[str]) -> str | None:
     where = tuple(error.get("loc", ()))
-    if len(where) >= 3 and where[0] == "problems" and where[2] == "points" and isinstance(where[1], int) and where[1] < len(chosen):
+    if (
+        len(where) >= 3
+        and where[0] == "problems"
+        and where[2] == "points"
+        and isinstance(where[1], int)
+        and where[1] < len(chosen)
+    ):
         return POINTS_PREFIX + chosen[where[1]]
     if where and where[0] == "problems":
         return "problems"

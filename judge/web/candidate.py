@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from judge.api.deps import DbSession, State, get_state
 from judge.api.errors import JUDGE_ERROR_STATUS, Unauthorized
-from judge.api.routes.candidate import TOKEN_COOKIE as INVITATION_COOKIE, open_invitation
+from judge.api.routes.candidate import TOKEN_COOKIE as INVITATION_COOKIE
+from judge.api.routes.candidate import open_invitation
 from judge.assessments import service
 from judge.assessments.errors import AssessmentError
 from judge.assessments.schemas import CandidateProblem, CandidateSubmissionCreate
@@ -69,7 +70,15 @@ def _other_invitation(request: Request, session: Session, invitation: Invitation
     return None if other.id == invitation.id else other
 
 
-def _switch_page(request: Request, state: State, session: Session, token: str, invitation: Invitation, other: Invitation, now: datetime) -> Response:
+def _switch_page(
+    request: Request,
+    state: State,
+    session: Session,
+    token: str,
+    invitation: Invitation,
+    other: Invitation,
+    now: datetime,
+) -> Response:
     """Ask before this browser leaves the invitation it is taking for another one."""
     context = {
         "token": token,
@@ -101,7 +110,11 @@ def landing(token: InvitationToken, request: Request, state: State, session: DbS
 
 @router.post("/invite/{token}", dependencies=[CsrfChecked])
 def continue_invitation(
-    token: InvitationToken, request: Request, state: State, session: DbSession, switch: Annotated[str, Form(max_length=10)] = ""
+    token: InvitationToken,
+    request: Request,
+    state: State,
+    session: DbSession,
+    switch: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Continue: keep the token in the cookie and go on to the overview; asks first when that would
     replace another live invitation of this browser (unless this is the answer to that question)."""
@@ -146,11 +159,24 @@ def finish(request: Request, state: State, session: DbSession) -> Response:
 
 
 def _problem_page(
-    request: Request, state: State, session: Session, invitation: Invitation, problem: CandidateProblem, now: datetime,
-    *, source: str | None = None, chosen: dict[str, list[str]] | None = None, error: str | None = None, status_code: int = 200,
+    request: Request,
+    state: State,
+    session: Session,
+    invitation: Invitation,
+    problem: CandidateProblem,
+    now: datetime,
+    *,
+    source: str | None = None,
+    chosen: dict[str, list[str]] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
 ) -> Response:
     view = service.overview(session, state.settings, invitation, now)
-    mine = [s for s in service.candidate_submissions(session, state.settings, invitation, now) if s.problem == problem.problem]
+    mine = [
+        s
+        for s in service.candidate_submissions(session, state.settings, invitation, now)
+        if s.problem == problem.problem
+    ]
     context = {
         "view": view,
         "problem": problem,
@@ -179,7 +205,10 @@ def _quiz_answers(problem: CandidateProblem, form) -> tuple[str, dict[str, list[
         picked = [v for v in form.getlist(f"q_{question.id}") if isinstance(v, str) and v in question.options]
         if picked:
             chosen[question.id] = picked
-    answers = {qid: (picked if next(q for q in problem.questions if q.id == qid).kind == "multiple" else picked[0]) for qid, picked in chosen.items()}
+    answers = {
+        qid: (picked if next(q for q in problem.questions if q.id == qid).kind == "multiple" else picked[0])
+        for qid, picked in chosen.items()
+    }
     return json.dumps({"answers": answers}), chosen
 
 
@@ -198,11 +227,27 @@ async def submit(slug: Slug, request: Request, state: State, session: DbSession)
         field = form.get("source")
         source = field if isinstance(field, str) else ""
     try:
-        accepted = service.submit(session, state.settings, invitation, CandidateSubmissionCreate(problem=slug, source=source), now, state.enqueue)
+        accepted = service.submit(
+            session,
+            state.settings,
+            invitation,
+            CandidateSubmissionCreate(problem=slug, source=source),
+            now,
+            state.enqueue,
+        )
     except (AssessmentError, JudgeError) as exc:
         session.rollback()
         return _problem_page(
-            request, state, session, invitation, problem, now, source=source, chosen=chosen, error=str(exc), status_code=_status_of(exc)
+            request,
+            state,
+            session,
+            invitation,
+            problem,
+            now,
+            source=source,
+            chosen=chosen,
+            error=str(exc),
+            status_code=_status_of(exc),
         )
     return RedirectResponse(f"/take/submissions/{accepted.id}", status_code=303)
 

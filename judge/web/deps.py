@@ -52,7 +52,9 @@ async def check_csrf(request: Request, state: State) -> None:
     """Refuse a posted form whose CSRF token does not match this browser's CSRF cookie."""
     form = await request.form()
     token = form.get(CSRF_FIELD)
-    if not csrf_valid(session_secret(state.settings), request.cookies.get(CSRF_COOKIE), token if isinstance(token, str) else None):
+    if not csrf_valid(
+        session_secret(state.settings), request.cookies.get(CSRF_COOKIE), token if isinstance(token, str) else None
+    ):
         raise Forbidden("the form's security token is missing or stale; reload the page and try again")
 
 

@@ -28,8 +28,15 @@ def is_page(path: str) -> bool:
 def error_page(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
     """An error as a page; 401 on a team page becomes a redirect to sign in, coming back afterwards."""
     path = request.url.path
-    if status == HTTPStatus.UNAUTHORIZED and path.startswith("/team") and path != LOGIN_PATH and request.method == "GET":
-        return RedirectResponse(f"{LOGIN_PATH}?next={quote(path, safe='/')}", status_code=303, headers={"Cache-Control": "no-store"})
+    if (
+        status == HTTPStatus.UNAUTHORIZED
+        and path.startswith("/team")
+        and path != LOGIN_PATH
+        and request.method == "GET"
+    ):
+        return RedirectResponse(
+            f"{LOGIN_PATH}?next={quote(path, safe='/')}", status_code=303, headers={"Cache-Control": "no-store"}
+        )
     link = {"href": LOGIN_PATH, "text": "Sign in"} if path.startswith("/team") and status in (401, 403) else None
     html = environment().get_template("error.html").render(title=HTTPStatus(status).phrase, detail=detail, link=link)
     kept = {k: v for k, v in (headers or {}).items() if k.lower() in ("retry-after",)}

@@ -71,7 +71,9 @@ def series_chart(series: list[Series], title: str) -> Markup:
     pad = (high - low) * 0.05 if high > low else max(abs(high) * 0.05, 1.0)
     frame = _Frame(x_max=max(longest - 1, 1), y_min=low - pad, y_max=high + pad)
     body = _axes(frame, "step", ", ".join(s.name for s in series))
-    body.append(f'<text x="{WIDTH - MARGIN_RIGHT}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="end" class="tick">{longest - 1}</text>')
+    body.append(
+        f'<text x="{WIDTH - MARGIN_RIGHT}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="end" class="tick">{longest - 1}</text>'
+    )
     body.append(f'<text x="{MARGIN_LEFT}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="middle" class="tick">0</text>')
     for index, one in enumerate(series):
         colour = COLOURS[index % len(COLOURS)]
@@ -83,14 +85,20 @@ def series_chart(series: list[Series], title: str) -> Markup:
                 runs[-1].append(f"{frame.x(step):.1f},{frame.y(value):.1f}")
         for run in runs:
             if len(run) > 1:
-                body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(run)}" class="series" data-series="{escape(one.name)}"/>')
+                body.append(
+                    f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(run)}" class="series" data-series="{escape(one.name)}"/>'
+                )
             elif run:
                 x, y = run[0].split(",")
-                body.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{colour}" class="series" data-series="{escape(one.name)}"/>')
+                body.append(
+                    f'<circle cx="{x}" cy="{y}" r="2.5" fill="{colour}" class="series" data-series="{escape(one.name)}"/>'
+                )
     if len(series) > 1:
         for index, one in enumerate(series):
             y = MARGIN_TOP + 12 + 14 * index
-            body.append(f'<text x="{WIDTH - MARGIN_RIGHT - 4}" y="{y}" text-anchor="end" fill="{COLOURS[index % len(COLOURS)]}" class="legend">{escape(one.name)}</text>')
+            body.append(
+                f'<text x="{WIDTH - MARGIN_RIGHT - 4}" y="{y}" text-anchor="end" fill="{COLOURS[index % len(COLOURS)]}" class="legend">{escape(one.name)}</text>'
+            )
     return _svg(title, body)
 
 
@@ -127,6 +135,10 @@ def histogram_chart(bins: list[Bin], title: str, x_label: str = "score") -> Mark
             f'<rect x="{frame.x(index) + 2:.1f}" y="{top:.1f}" width="{slot - 4:.1f}" height="{height:.1f}" '
             f'class="bar" data-count="{one.count}"><title>{escape(label)}</title></rect>'
         )
-        body.append(f'<text x="{frame.x(index):.1f}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="middle" class="tick">{_fmt(one.low)}</text>')
-    body.append(f'<text x="{frame.x(len(bins)):.1f}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="middle" class="tick">{_fmt(bins[-1].high if bins else 0)}</text>')
+        body.append(
+            f'<text x="{frame.x(index):.1f}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="middle" class="tick">{_fmt(one.low)}</text>'
+        )
+    body.append(
+        f'<text x="{frame.x(len(bins)):.1f}" y="{HEIGHT - MARGIN_BOTTOM + 14}" text-anchor="middle" class="tick">{_fmt(bins[-1].high if bins else 0)}</text>'
+    )
     return _svg(title, body)

@@ -66,7 +66,9 @@ def environment() -> Environment:
     return env
 
 
-def page(request: Request, settings: Settings, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+def page(
+    request: Request, settings: Settings, template: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
     """Render `template` with `context`, plus the CSRF token of this browser (setting its cookie if new)."""
     cookie = request.cookies.get(CSRF_COOKIE)
     fresh = cookie is None
@@ -76,5 +78,7 @@ def page(request: Request, settings: Settings, template: str, context: dict[str,
     html = environment().get_template(template).render(request=request, csrf_token=token, **context)
     response = HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
     if fresh:
-        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", secure=secure_cookies(request, settings), path="/")
+        response.set_cookie(
+            CSRF_COOKIE, cookie, httponly=True, samesite="strict", secure=secure_cookies(request, settings), path="/"
+        )
     return response

@@ -15,8 +15,15 @@ from judge.assessments import reports, service
 from judge.assessments.schemas import InvitationCreate
 from judge.storage import keys, team_sessions
 from judge.storage.models import Role
+from judge.web.assessment_form import (
+    FEEDBACK_HELP,
+    POINTS_PREFIX,
+    SCORING_HELP,
+    AssessmentForm,
+    blank_form,
+    problem_options,
+)
 from judge.web.deps import CsrfChecked, Member, TeamMember, member_of
-from judge.web.assessment_form import FEEDBACK_HELP, POINTS_PREFIX, SCORING_HELP, AssessmentForm, blank_form, problem_options
 from judge.web.plot import Bin
 from judge.web.render import page
 from judge.web.sessions import SESSION_COOKIE, make_session, read_session, secure_cookies, session_secret
@@ -60,14 +67,24 @@ def login(
     elif Role(row.role) not in (Role.ADMIN, Role.TEAM):
         error = "That is a candidate key; team pages need a team or admin key."
     if error is not None:
-        return page(request, state.settings, "team/login.html", {"next": _safe_next(next), "error": error}, status_code=401)
+        return page(
+            request, state.settings, "team/login.html", {"next": _safe_next(next), "error": error}, status_code=401
+        )
     member = member_of(row)
     response = RedirectResponse(_safe_next(next), status_code=303)
     settings = state.settings
     token = team_sessions.start_session(session, member.caller.key_id, settings.session_max_age_s, state.clock())
     cookie = make_session(session_secret(settings), token, settings.session_max_age_s)
     secure = secure_cookies(request, settings)
-    response.set_cookie(SESSION_COOKIE, cookie, max_age=settings.session_max_age_s, httponly=True, samesite="strict", secure=secure, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=settings.session_max_age_s,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
     return response
 
 
@@ -88,7 +105,9 @@ def assessments_page(request: Request, state: State, session: DbSession, member:
     return assessments_list(request, state, session, member, blank_form(state.clock()))
 
 
-def assessments_list(request: Request, state: State, session: Session, member: TeamMember, form: AssessmentForm, status_code: int = 200) -> Response:
+def assessments_list(
+    request: Request, state: State, session: Session, member: TeamMember, form: AssessmentForm, status_code: int = 200
+) -> Response:
     """The assessments page with `form` (blank, or as posted with its errors) in its new-assessment section."""
     viewer = viewer_of(member.caller)
     context = {
@@ -105,7 +124,9 @@ def assessments_list(request: Request, state: State, session: Session, member: T
 
 
 @router.get("/assessments/{assessment_id}", response_class=HTMLResponse)
-def dashboard(assessment_id: AssessmentId, request: Request, state: State, session: DbSession, member: Member) -> Response:
+def dashboard(
+    assessment_id: AssessmentId, request: Request, state: State, session: DbSession, member: Member
+) -> Response:
     """An assessment's dashboard: ranking, score histogram, similar pairs, invitations."""
     return dashboard_page(request, state, session, member, assessment_id)
 
@@ -155,22 +176,37 @@ def invite(
         body = InvitationCreate(candidate_name=candidate_name.strip(), candidate_email=candidate_email.strip() or None)
     except ValidationError as exc:
         message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        return dashboard_page(request, state, session, member, assessment_id, error=f"invalid invitation: {message}", status_code=422)
+        return dashboard_page(
+            request, state, session, member, assessment_id, error=f"invalid invitation: {message}", status_code=422
+        )
     issued = service.invite(session, state.settings, viewer_of(member.caller), assessment_id, body, state.clock())
     return dashboard_page(request, state, session, member, assessment_id, issued=issued, status_code=201)
 
 
 @router.get("/assessments/{assessment_id}/candidates/{invitation_id}", response_class=HTMLResponse)
 def candidate_detail(
-    assessment_id: AssessmentId, invitation_id: InvitationId, request: Request, state: State, session: DbSession, member: Member
+    assessment_id: AssessmentId,
+    invitation_id: InvitationId,
+    request: Request,
+    state: State,
+    session: DbSession,
+    member: Member,
 ) -> Response:
     """One candidate: per-problem results, every attempt's code with integrity flags, similar pairs."""
-    report = reports.candidate_report(session, state.settings, viewer_of(member.caller), assessment_id, invitation_id, state.clock())
+    report = reports.candidate_report(
+        session, state.settings, viewer_of(member.caller), assessment_id, invitation_id, state.clock()
+    )
     return page(request, state.settings, "team/candidate.html", {"member": member, "report": report})
 
 
 @router.get("/assessments/{assessment_id}/export.{kind}")
-def export(assessment_id: AssessmentId, kind: Annotated[str, Path(pattern="^(csv|json)$")], state: State, session: DbSession, member: Member) -> Response:
+def export(
+    assessment_id: AssessmentId,
+    kind: Annotated[str, Path(pattern="^(csv|json)$")],
+    state: State,
+    session: DbSession,
+    member: Member,
+) -> Response:
     """The report as a download: the ranking as CSV, or everything (code included) as JSON."""
     now = state.clock()
     viewer = viewer_of(member.caller)

@@ -16,7 +16,13 @@ from starlette.datastructures import FormData
 
 from judge.api.deps import DbSession, State, viewer_of
 from judge.assessments import service
-from judge.assessments.errors import InvalidAssessment, ProblemNotInAssessment, ProblemNotUsable, RejudgeInProgress, RejudgeQueueFull
+from judge.assessments.errors import (
+    InvalidAssessment,
+    ProblemNotInAssessment,
+    ProblemNotUsable,
+    RejudgeInProgress,
+    RejudgeQueueFull,
+)
 from judge.assessments.schemas import RejudgeCreate
 from judge.errors import ProblemNotFound
 from judge.web.assessment_form import AssessmentForm, field_named_in, read_form, to_model
@@ -45,11 +51,15 @@ def create_assessment(request: Request, state: State, session: DbSession, member
     if isinstance(made, AssessmentForm):
         return assessments_list(request, state, session, member, made, status_code=422)
     try:
-        view = service.create_assessment(session, state.settings, viewer_of(member.caller), member.caller.key_id, made, state.clock())
+        view = service.create_assessment(
+            session, state.settings, viewer_of(member.caller), member.caller.key_id, made, state.clock()
+        )
     except (ProblemNotFound, ProblemNotUsable) as exc:
         return assessments_list(request, state, session, member, form.refused("problems", str(exc)), status_code=422)
     except InvalidAssessment as exc:
-        return assessments_list(request, state, session, member, form.refused(field_named_in(str(exc)), str(exc)), status_code=422)
+        return assessments_list(
+            request, state, session, member, form.refused(field_named_in(str(exc)), str(exc)), status_code=422
+        )
     return RedirectResponse(f"/team/assessments/{view.id}?created=1", status_code=303)
 
 
@@ -69,14 +79,26 @@ def rejudge(
         raise ProblemNotInAssessment(f"problem {problem!r} is not part of this assessment") from None
     viewer = viewer_of(member.caller)
     try:
-        started = service.rejudge(session, state.settings, viewer, member.caller.key_id, assessment_id, body, state.enqueue)
+        started = service.rejudge(
+            session, state.settings, viewer, member.caller.key_id, assessment_id, body, state.enqueue
+        )
     except tuple(REJUDGE_REFUSALS) as exc:
-        return dashboard_page(request, state, session, member, assessment_id, rejudge_error=str(exc), status_code=REJUDGE_REFUSALS[type(exc)])
+        return dashboard_page(
+            request,
+            state,
+            session,
+            member,
+            assessment_id,
+            rejudge_error=str(exc),
+            status_code=REJUDGE_REFUSALS[type(exc)],
+        )
     return RedirectResponse(f"/team/assessments/{assessment_id}?rejudge={started.round}#rejudges", status_code=303)
 
 
 @router.get("/assessments/{assessment_id}/rejudges", response_class=HTMLResponse)
-def rejudge_rounds(assessment_id: AssessmentId, request: Request, state: State, session: DbSession, member: Member) -> Response:
+def rejudge_rounds(
+    assessment_id: AssessmentId, request: Request, state: State, session: DbSession, member: Member
+) -> Response:
     """The rounds table alone, cheap to fetch (no report): what rejudges.js refreshes the dashboard with."""
     rounds = service.list_rejudges(session, viewer_of(member.caller), assessment_id)
     return page(request, state.settings, "team/rejudge_rounds.html", {"rounds": rounds, "assessment_id": assessment_id})
@@ -84,7 +106,12 @@ def rejudge_rounds(assessment_id: AssessmentId, request: Request, state: State, 
 
 @router.get("/assessments/{assessment_id}/invitations/{invitation_id}/withdraw", response_class=HTMLResponse)
 def confirm_withdrawal(
-    assessment_id: AssessmentId, invitation_id: InvitationId, request: Request, state: State, session: DbSession, member: Member
+    assessment_id: AssessmentId,
+    invitation_id: InvitationId,
+    request: Request,
+    state: State,
+    session: DbSession,
+    member: Member,
 ) -> Response:
     """Ask before withdrawing: a page with the consequences and one button, no script needed."""
     viewer = viewer_of(member.caller)
@@ -98,7 +125,9 @@ def confirm_withdrawal(
 
 
 @router.post("/assessments/{assessment_id}/invitations/{invitation_id}/withdraw", dependencies=[CsrfChecked])
-def withdraw(assessment_id: AssessmentId, invitation_id: InvitationId, state: State, session: DbSession, member: Member) -> Response:
+def withdraw(
+    assessment_id: AssessmentId, invitation_id: InvitationId, state: State, session: DbSession, member: Member
+) -> Response:
     """Withdraw the invitation (its link stops working at once; what was submitted stays)."""
     service.revoke_invitation(session, viewer_of(member.caller), assessment_id, invitation_id, state.clock())
     return RedirectResponse(f"/team/assessments/{assessment_id}?withdrawn={invitation_id}#invitations", status_code=303)

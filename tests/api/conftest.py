@@ -35,13 +35,17 @@ class Service:
 
     def submit(self, key: str, source: str, problem: str = "vae-mnist", **extra) -> dict:
         """POST a JSON submission and return the 202 body."""
-        answer = self.client.post("/api/v1/submissions", json={"problem": problem, "source": source, **extra}, headers=self.auth(key))
+        answer = self.client.post(
+            "/api/v1/submissions", json={"problem": problem, "source": source, **extra}, headers=self.auth(key)
+        )
         assert answer.status_code == 202, answer.text
         return answer.json()
 
     def wait(self, key: str, submission_id: str, seconds: float = 20) -> dict:
         """Long-poll a submission until it finishes."""
-        answer = self.client.get(f"/api/v1/submissions/{submission_id}", params={"wait": seconds}, headers=self.auth(key))
+        answer = self.client.get(
+            f"/api/v1/submissions/{submission_id}", params={"wait": seconds}, headers=self.auth(key)
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()
 

@@ -58,7 +58,9 @@ def zip_bytes(files: dict[str, bytes], prefix: str = "") -> bytes:
     return buffer.getvalue()
 
 
-def tar_bytes(files: dict[str, bytes], prefix: str = "", links: dict[str, str] | None = None, mode: str = "w:gz") -> bytes:
+def tar_bytes(
+    files: dict[str, bytes], prefix: str = "", links: dict[str, str] | None = None, mode: str = "w:gz"
+) -> bytes:
     """A tar archive of `files` (and symbolic links name -> target), each under `prefix`."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode=mode) as archive:
@@ -74,9 +76,13 @@ def tar_bytes(files: dict[str, bytes], prefix: str = "", links: dict[str, str] |
     return buffer.getvalue()
 
 
-def uploaded(client, data: bytes, headers: dict[str, str], name: str = "pkg.zip", timeout_s: float = 60, poll_s: float = 0.25) -> dict:
+def uploaded(
+    client, data: bytes, headers: dict[str, str], name: str = "pkg.zip", timeout_s: float = 60, poll_s: float = 0.25
+) -> dict:
     """POST /problems (asserting the 202), then poll the upload until it is decided; its final status."""
-    answer = client.post("/api/v1/problems", files={"package": (name, data, "application/octet-stream")}, headers=headers)
+    answer = client.post(
+        "/api/v1/problems", files={"package": (name, data, "application/octet-stream")}, headers=headers
+    )
     assert answer.status_code == 202, answer.text
     assert answer.headers["location"] == answer.json()["links"]["self"]
     return decided(client, answer.headers["location"], headers, timeout_s, poll_s)

@@ -84,6 +84,7 @@ def fake_sandbox_factory(_settings: Settings) -> Sandbox:
 
 # ---------------------------------------------------------------- services named by Settings
 
+
 def service_url(kind: str) -> str:
     """The URL Settings gives for a test service (postgres or redis); skip without it, or fail in CI."""
     settings = Settings()
@@ -91,7 +92,7 @@ def service_url(kind: str) -> str:
     if url:
         return url
     variable = f"JUDGE_TEST_{kind.upper()}_URL"
-    message = f"{variable} is not set: run `eval \"$(scripts/services.sh)\"` first"
+    message = f'{variable} is not set: run `eval "$(scripts/services.sh)"` first'
     if settings.ci:
         pytest.fail(f"{message} (CI=true: a missing service is a failure)")
     pytest.skip(message)
@@ -130,6 +131,7 @@ def flush_redis(url: str) -> None:
 
 # ---------------------------------------------------------------- real processes
 
+
 def free_port() -> int:
     """A TCP port free on the loopback now."""
     with socket.socket() as probe:
@@ -148,7 +150,13 @@ class ServiceProcess:
         """Start it."""
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            self.argv, env=self.env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            self.argv,
+            env=self.env,
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         return self
@@ -185,7 +193,13 @@ class ServiceProcess:
 def service_env(tmp: Path, **values: str) -> dict[str, str]:
     """The environment of a service process: this one's PATH and Python, JUDGE_* from `values`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUDGE_") or k.startswith("JUDGE_TEST_")}
-    env.update({"JUDGE_DATA_DIR": str(tmp / "data"), "JUDGE_SANDBOX": os.environ.get("JUDGE_SANDBOX", "process"), "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "JUDGE_DATA_DIR": str(tmp / "data"),
+            "JUDGE_SANDBOX": os.environ.get("JUDGE_SANDBOX", "process"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     # One test key polls many submissions; the rate limit itself is tested in tests/api/test_errors.py.
     env.update({"JUDGE_RATE_LIMIT_PER_MINUTE": "6000", "JUDGE_RATE_LIMIT_BURST": "1000"})
     env.update({f"JUDGE_{k.upper()}": v for k, v in values.items()})
@@ -199,7 +213,9 @@ def judge_command(*args: str) -> list[str]:
 
 def create_key(env: dict[str, str], role: str) -> str:
     """A new API key made with `judge keys create` in `env`."""
-    done = subprocess.run(judge_command("keys", "create", "--role", role), env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        judge_command("keys", "create", "--role", role), env=env, cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 

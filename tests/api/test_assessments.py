@@ -29,7 +29,7 @@ T0 = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 # Enough real code for the similarity fingerprints; the fake sandbox only reads the directives.
-SOLUTION_BODY = '''
+SOLUTION_BODY = """
 import torch
 
 
@@ -47,7 +47,7 @@ def kl_categorical(p, q):
     positive = p > 0
     terms = torch.where(positive, p * (torch.log(torch.where(positive, p, torch.ones_like(p))) - torch.log(q)), torch.zeros_like(p))
     return terms.sum(dim=-1)
-'''
+"""
 
 
 def refused(answer, status: int, detail: str | None) -> dict:
@@ -127,7 +127,9 @@ class Candidate:
 
     def call(self, method: str, path: str, **kwargs):
         """A request with this token."""
-        return self.service.client.request(method, f"/api/v1/candidate{path}", headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
+        return self.service.client.request(
+            method, f"/api/v1/candidate{path}", headers={"Authorization": f"Bearer {self.token}"}, **kwargs
+        )
 
     def start(self) -> dict:
         """Press Start (200 asserted)."""
@@ -182,6 +184,7 @@ def started(service, team: Team, assessment_id: str, name: str) -> tuple[dict, C
 
 # ---------------------------------------------------------------- creating and reading assessments
 
+
 def test_team_creates_lists_and_reads_its_assessments_and_nobody_else_does(world):
     service, acme, acme2, globex = world
     created = acme.create()
@@ -196,13 +199,21 @@ def test_team_creates_lists_and_reads_its_assessments_and_nobody_else_does(world
     assert [a["id"] for a in acme2.call("GET", "/assessments").json()] == [created["id"]]
     assert globex.call("GET", "/assessments").json() == []
     for path in ("", "/report", "/report/candidates/x", "/invitations", "/export", "/rejudges"):
-        refused(globex.call("GET", f"/assessments/{created['id']}{path}"), 404, f"no assessment {created['id']!r} (or not one of your team's)")
+        refused(
+            globex.call("GET", f"/assessments/{created['id']}{path}"),
+            404,
+            f"no assessment {created['id']!r} (or not one of your team's)",
+        )
     refused(globex.call("POST", f"/assessments/{created['id']}/invitations", json={"candidate_name": "x"}), 404, None)
     refused(globex.call("POST", f"/assessments/{created['id']}/rejudge", json={}), 404, None)
     # An admin sees every team's; a candidate key may not touch assessments at all.
     admin = Team(service, service.admin)
     assert admin.call("GET", f"/assessments/{created['id']}").status_code == 200
-    refused(Team(service, service.candidate).call("GET", "/assessments"), 403, "only admin or team keys may do this; this key's role is candidate")
+    refused(
+        Team(service, service.candidate).call("GET", "/assessments"),
+        403,
+        "only admin or team keys may do this; this key's role is candidate",
+    )
 
 
 @pytest.mark.parametrize(
@@ -238,18 +249,35 @@ def test_invalid_assessments_are_refused(world, overrides, detail):
 def test_unknown_problem_and_past_window_are_refused(world, clock):
     _service, acme, _acme2, _globex = world
     answer = acme.call(
-        "POST", "/assessments", json={"title": "t", "problems": [{"problem": "no-such"}], "opens_at": T0.isoformat(), "closes_at": (T0 + HOUR).isoformat(), "duration_s": 60}
+        "POST",
+        "/assessments",
+        json={
+            "title": "t",
+            "problems": [{"problem": "no-such"}],
+            "opens_at": T0.isoformat(),
+            "closes_at": (T0 + HOUR).isoformat(),
+            "duration_s": 60,
+        },
     )
     refused(answer, 404, answer.json()["detail"])
     assert answer.json()["detail"].startswith("no problem 'no-such' (known: ")
     clock.set(T0 + 2 * HOUR)
     answer = acme.call(
-        "POST", "/assessments", json={"title": "t", "problems": [{"problem": "kl-divergence"}], "opens_at": T0.isoformat(), "closes_at": (T0 + HOUR).isoformat(), "duration_s": 60}
+        "POST",
+        "/assessments",
+        json={
+            "title": "t",
+            "problems": [{"problem": "kl-divergence"}],
+            "opens_at": T0.isoformat(),
+            "closes_at": (T0 + HOUR).isoformat(),
+            "duration_s": 60,
+        },
     )
     refused(answer, 422, "closes_at (2030-01-01T10:00:00Z) is in the past")
 
 
 # ---------------------------------------------------------------- invitations and tokens
+
 
 def test_invitation_token_is_shown_once_and_stored_only_as_a_hash(world):
     service, acme, _acme2, _globex = world
@@ -275,7 +303,11 @@ def test_refusals_of_tokens_wrong_malformed_withdrawn_expired(world, clock):
     assessment = acme.create()
     issued = acme.invite(assessment["id"], "Ada", expires_at=(T0 + 2 * HOUR).isoformat())
     token = issued["token"]
-    refused(service.client.get("/api/v1/candidate"), 401, "an invitation token is required: open the link from your invitation")
+    refused(
+        service.client.get("/api/v1/candidate"),
+        401,
+        "an invitation token is required: open the link from your invitation",
+    )
     for bad in (token[:-1] + ("A" if token[-1] != "A" else "B"), "inv_nope_nope", "garbage", service.candidate):
         answer = Candidate(service, bad).call("GET", "")
         refused(answer, 401, "the invitation token is not valid; open the link from your invitation again")
@@ -293,14 +325,22 @@ def test_refusals_of_tokens_wrong_malformed_withdrawn_expired(world, clock):
     withdrawn = acme.call("DELETE", f"/assessments/{assessment['id']}/invitations/{issued['id']}")
     assert withdrawn.status_code == 200 and withdrawn.json()["revoked_at"] is not None
     refused(Candidate(service, token).call("GET", ""), 401, "this invitation was withdrawn by the hiring team")
-    refused(acme.call("DELETE", f"/assessments/{assessment['id']}/invitations/nope"), 404, f"no invitation 'nope' in assessment {assessment['id']!r}")
+    refused(
+        acme.call("DELETE", f"/assessments/{assessment['id']}/invitations/nope"),
+        404,
+        f"no invitation 'nope' in assessment {assessment['id']!r}",
+    )
 
 
 def test_inviting_after_the_close_or_with_a_past_expiry_is_refused(world, clock):
     _service, acme, _acme2, _globex = world
     assessment = acme.create()
     clock.set(T0 + HOUR)
-    answer = acme.call("POST", f"/assessments/{assessment['id']}/invitations", json={"candidate_name": "x", "expires_at": T0.isoformat()})
+    answer = acme.call(
+        "POST",
+        f"/assessments/{assessment['id']}/invitations",
+        json={"candidate_name": "x", "expires_at": T0.isoformat()},
+    )
     refused(answer, 422, "expires_at (2030-01-01T09:00:00Z) is in the past")
     clock.set(T0 + 8 * HOUR)
     answer = acme.call("POST", f"/assessments/{assessment['id']}/invitations", json={"candidate_name": "x"})
@@ -308,6 +348,7 @@ def test_inviting_after_the_close_or_with_a_past_expiry_is_refused(world, clock)
 
 
 # ---------------------------------------------------------------- the candidate's clock and refusals
+
 
 def test_candidate_flow_and_clock_refusals(world, clock):
     service, acme, _acme2, _globex = world
@@ -318,7 +359,9 @@ def test_candidate_flow_and_clock_refusals(world, clock):
     overview = ada.call("GET", "").json()
     assert overview["state"] == "invited" and overview["remaining_s"] is None and overview["started_at"] is None
     assert [p["attempts_left"] for p in overview["problems"]] == [3, 3]
-    refused(ada.call("GET", "/problems/kl-divergence"), 409, "press Start first: problems are shown once your time runs")
+    refused(
+        ada.call("GET", "/problems/kl-divergence"), 409, "press Start first: problems are shown once your time runs"
+    )
     refused(ada.call("POST", "/start"), 403, "the assessment opens at 2030-01-01T09:00:00Z; come back then")
     refused(ada.submit(SOLUTION_BODY), 403, "the assessment opens at 2030-01-01T09:00:00Z; come back then")
     # The clock starts at Start (10:00), not at the window's opening (09:00).
@@ -343,7 +386,9 @@ def test_candidate_flow_and_clock_refusals(world, clock):
     clock.set(T0 + HOUR + timedelta(minutes=29, seconds=59))
     assert ada.submit(SOLUTION_BODY).status_code == 202
     clock.set(T0 + HOUR + timedelta(minutes=30))
-    refused(ada.submit(SOLUTION_BODY), 403, "your time ended at 2030-01-01T10:30:00Z; submissions after it are not accepted")
+    refused(
+        ada.submit(SOLUTION_BODY), 403, "your time ended at 2030-01-01T10:30:00Z; submissions after it are not accepted"
+    )
     overview = ada.call("GET", "").json()
     assert overview["state"] == "finished" and overview["remaining_s"] == 0
     # Reading what was submitted still works after the time is up.
@@ -373,7 +418,11 @@ def test_finishing_early_ends_the_time(world, clock):
     clock.set(T0 + timedelta(minutes=5))
     done = ada.call("POST", "/finish").json()
     assert done["state"] == "finished" and done["remaining_s"] == 0
-    refused(ada.submit(SOLUTION_BODY), 403, "you ended the assessment at 2030-01-01T09:05:00Z; no more submissions are accepted")
+    refused(
+        ada.submit(SOLUTION_BODY),
+        403,
+        "you ended the assessment at 2030-01-01T09:05:00Z; no more submissions are accepted",
+    )
 
 
 def test_two_start_presses_at_once_start_the_clock_once(world, clock):
@@ -424,7 +473,9 @@ def test_a_candidate_cannot_read_another_candidates_submission(world):
     refused(eve.call("GET", f"/submissions/{entry['id']}"), 404, None)
     # Nor can a candidate API key through /submissions: the grading is nobody's key's.
     grading = acme.candidate(assessment["id"], _one["id"])["problems"][0]["entries"][0]["gradings"][0]["submission_id"]
-    assert service.client.get(f"/api/v1/submissions/{grading}", headers=service.auth(service.candidate)).status_code == 404
+    assert (
+        service.client.get(f"/api/v1/submissions/{grading}", headers=service.auth(service.candidate)).status_code == 404
+    )
     # And another team's key does not see it among all submissions, though the owning team does.
     refused(globex.call("GET", f"/submissions/{grading}"), 404, f"no submission {grading!r}")
     refused(globex.call("GET", f"/submissions/{grading}/events"), 404, None)
@@ -443,6 +494,7 @@ def test_source_that_is_not_valid_is_refused_without_costing_an_attempt(world):
 
 
 # ---------------------------------------------------------------- grading, feedback and scoring
+
 
 def test_nothing_submitted_in_time_is_lost_when_grading_ends_after_the_deadline(world, clock):
     service, acme, _acme2, _globex = world
@@ -467,8 +519,13 @@ def test_full_feedback_shows_checks_messages_and_quiz_explanations(world):
     assert done["max_score"] == 30 and done["score"] == pytest.approx(30 * (KL.max_score - 3) / KL.max_score)
     checks = {c["id"]: c for c in done["checks"]}
     assert list(checks) == KL_CHECKS
-    assert checks["gaussian_value"]["outcome"] == "failed" and checks["gaussian_value"]["message"] == "the fake sandbox failed this check"
-    assert checks["gaussian_value"]["points"] == 0 and checks["gaussian_value"]["max_points"] == pytest.approx(30 * 3 / KL.max_score)
+    assert (
+        checks["gaussian_value"]["outcome"] == "failed"
+        and checks["gaussian_value"]["message"] == "the fake sandbox failed this check"
+    )
+    assert checks["gaussian_value"]["points"] == 0 and checks["gaussian_value"]["max_points"] == pytest.approx(
+        30 * 3 / KL.max_score
+    )
     wrong = json.loads(QUIZ_ANSWERS)
     wrong["answers"]["elbo_gap"] = "a"
     quiz = ada.submitted(json.dumps(wrong), problem="generative-models-quiz")
@@ -491,7 +548,10 @@ def test_check_names_feedback_hides_messages_and_explanations_until_the_close(wo
     clock.set(T0 + 8 * HOUR)
     after = ada.call("GET", f"/submissions/{done['id']}").json()
     assert after["feedback"] == "full"
-    assert next(c for c in after["checks"] if c["id"] == "gaussian_value")["message"] == "the fake sandbox failed this check"
+    assert (
+        next(c for c in after["checks"] if c["id"] == "gaussian_value")["message"]
+        == "the fake sandbox failed this check"
+    )
 
 
 def test_score_only_feedback_shows_the_score_and_nothing_per_check(world):
@@ -505,7 +565,9 @@ def test_score_only_feedback_shows_the_score_and_nothing_per_check(world):
     listed = ada.call("GET", "/submissions").json()
     assert listed[0]["checks"] is None and listed[0]["verdict"] is None
     # The event stream gives progress only: how many checks are done, never which or how.
-    with service.client.stream("GET", f"/api/v1/candidate/submissions/{done['id']}/events", headers={"Authorization": f"Bearer {ada.token}"}) as stream:
+    with service.client.stream(
+        "GET", f"/api/v1/candidate/submissions/{done['id']}/events", headers={"Authorization": f"Bearer {ada.token}"}
+    ) as stream:
         events = _parse_sse(stream.read().decode())
     checks = [json.loads(e["data"]) for e in events if e["event"] == "check"]
     assert [c["done"] for c in checks] == list(range(1, len(KL_CHECKS) + 1))
@@ -556,6 +618,7 @@ def test_scoring_policies(world, policy, expected):
 
 # ---------------------------------------------------------------- reports and exports
 
+
 def test_reports_rank_candidates_with_distribution_flags_code_and_similar_pairs(world, clock):
     service, acme, _acme2, _globex = world
     assessment = acme.create()
@@ -567,7 +630,9 @@ def test_reports_rank_candidates_with_distribution_flags_code_and_similar_pairs(
     ada.submitted(SOLUTION_BODY)
     ada.submitted(QUIZ_ANSWERS, problem="generative-models-quiz")
     # Bob's copy of Ada's code, renamed and with a tampering import, fails one check.
-    copied = "# fake: fail=gaussian_value\nimport ctypes\n" + SOLUTION_BODY.replace("ratio", "r").replace("squared", "sq")
+    copied = "# fake: fail=gaussian_value\nimport ctypes\n" + SOLUTION_BODY.replace("ratio", "r").replace(
+        "squared", "sq"
+    )
     bob.submitted(copied)
     eve.submitted("# fake: fail=all\ndef kl_diag_gaussian(a, b):\n    return a\n")
     clock.set(T0 + timedelta(minutes=40))
@@ -580,7 +645,10 @@ def test_reports_rank_candidates_with_distribution_flags_code_and_similar_pairs(
     assert ada_row["total_score"] == pytest.approx(30 + QUIZ.max_score) and ada_row["percent"] == 100
     assert ada_row["time_used_s"] == 40 * 60 and ada_row["state"] == "finished"
     assert bob_row["time_used_s"] == 40 * 60 and bob_row["state"] == "in_progress"
-    assert bob_row["scores"] == {"kl-divergence": pytest.approx(30 * (KL.max_score - 3) / KL.max_score), "generative-models-quiz": None}
+    assert bob_row["scores"] == {
+        "kl-divergence": pytest.approx(30 * (KL.max_score - 3) / KL.max_score),
+        "generative-models-quiz": None,
+    }
     assert bob_row["verdicts"]["kl-divergence"] == "partial" and bob_row["integrity_flags"] >= 1
     assert report["ranking"][3]["state"] == "invited" and report["ranking"][3]["time_used_s"] is None
     distribution = report["distribution"]
@@ -589,7 +657,9 @@ def test_reports_rank_candidates_with_distribution_flags_code_and_similar_pairs(
     assert distribution["buckets"][9]["count"] == 1 and distribution["buckets"][0]["count"] == 1
     pairs = report["similar_pairs"]
     assert len(pairs) == 1 and {pairs[0]["candidate_a"], pairs[0]["candidate_b"]} == {"Ada", "Bob"}
-    assert pairs[0]["problem"] == "kl-divergence" and pairs[0]["similarity"] >= service.state.settings.similarity_threshold
+    assert (
+        pairs[0]["problem"] == "kl-divergence" and pairs[0]["similarity"] >= service.state.settings.similarity_threshold
+    )
     assert ada_row["similar_to"] == ["Bob"] and report["ranking"][2]["similar_to"] == []
     detail = acme.candidate(assessment["id"], bob_inv["id"])
     entry = detail["problems"][0]["entries"][0]
@@ -624,6 +694,7 @@ def test_exports_as_json_and_csv(world):
 
 # ---------------------------------------------------------------- rejudge
 
+
 def test_rejudge_grades_every_submission_again_idempotently_and_shows_in_the_report(world):
     service, acme, _acme2, _globex = world
     assessment = acme.create()
@@ -635,7 +706,12 @@ def test_rejudge_grades_every_submission_again_idempotently_and_shows_in_the_rep
     first = acme.call("POST", path, json={})
     assert first.status_code == 202 and first.json()["round"] == 1 and first.json()["gradings"] == 2
     ada.wait(ada.call("GET", "/submissions").json()[0]["id"])
-    service.wait(service.admin, acme.candidate(assessment["id"], invitation["id"])["problems"][0]["entries"][0]["gradings"][-1]["submission_id"])
+    service.wait(
+        service.admin,
+        acme.candidate(assessment["id"], invitation["id"])["problems"][0]["entries"][0]["gradings"][-1][
+            "submission_id"
+        ],
+    )
     rounds = acme.call("GET", f"/assessments/{assessment['id']}/rejudges").json()
     assert rounds[0]["round"] == 1 and rounds[0]["finished"] == rounds[0]["gradings"] == 2
     entry = acme.candidate(assessment["id"], invitation["id"])["problems"][0]["entries"][0]
@@ -647,16 +723,23 @@ def test_rejudge_grades_every_submission_again_idempotently_and_shows_in_the_rep
     assert second.status_code == 202 and second.json()["round"] == 2 and second.json()["gradings"] == 1
     report = acme.report(assessment["id"])
     assert [r["round"] for r in report["rejudges"]] == [1, 2]
-    refused(acme.call("POST", path, json={"problem": "vae-mnist"}), 404, "problem 'vae-mnist' is not part of this assessment")
+    refused(
+        acme.call("POST", path, json={"problem": "vae-mnist"}),
+        404,
+        "problem 'vae-mnist' is not part of this assessment",
+    )
 
 
 def test_rejudge_of_an_assessment_without_submissions_is_refused(world):
     _service, acme, _acme2, _globex = world
     assessment = acme.create()
-    refused(acme.call("POST", f"/assessments/{assessment['id']}/rejudge"), 422, "there are no submissions to rejudge yet")
+    refused(
+        acme.call("POST", f"/assessments/{assessment['id']}/rejudge"), 422, "there are no submissions to rejudge yet"
+    )
 
 
 # ---------------------------------------------------------------- private banks and practice-only problems
+
 
 def _private_bank(tmp_path) -> object:
     """A directory holding one problem, acme-kl, a copy of kl-divergence."""
@@ -681,13 +764,25 @@ def test_private_bank_directory_is_visible_only_to_its_team(start_service, tmp_p
         assert "acme-kl" not in [p["slug"] for p in caller.call("GET", "/problems").json()]
         assert caller.call("GET", "/problems/acme-kl").status_code == 404
         assert caller.call("GET", "/problems/acme-kl/starter").status_code == 404
-    refused(Team(service, service.candidate).call("POST", "/submissions", json={"problem": "acme-kl", "source": "x"}), 404, None)
+    refused(
+        Team(service, service.candidate).call("POST", "/submissions", json={"problem": "acme-kl", "source": "x"}),
+        404,
+        None,
+    )
     assert Team(service, service.admin).call("GET", "/problems/acme-kl").status_code == 200
     assessment = acme.create(problems=[{"problem": "acme-kl"}])
     _inv, ada = started(service, acme, assessment["id"], "Ada")
     assert ada.submitted(SOLUTION_BODY, problem="acme-kl")["score"] == KL.max_score
     answer = globex.call(
-        "POST", "/assessments", json={"title": "t", "problems": [{"problem": "acme-kl"}], "opens_at": T0.isoformat(), "closes_at": (T0 + HOUR).isoformat(), "duration_s": 60}
+        "POST",
+        "/assessments",
+        json={
+            "title": "t",
+            "problems": [{"problem": "acme-kl"}],
+            "opens_at": T0.isoformat(),
+            "closes_at": (T0 + HOUR).isoformat(),
+            "duration_s": 60,
+        },
     )
     assert answer.status_code == 404 and answer.json()["detail"].startswith("no problem 'acme-kl'")
 
@@ -699,7 +794,11 @@ def test_uploads_of_a_team_are_private_to_it(world):
     assert globex.call("GET", "/problems/tiny-upload").status_code == 404
     assert Team(service, service.candidate).call("GET", "/problems/tiny-upload").status_code == 404
     # Another team cannot take the slug over by uploading a package of the same name.
-    taken = service.client.post("/api/v1/problems", files={"package": ("p.zip", zip_bytes(tiny_package()), "application/zip")}, headers=service.auth(globex.key))
+    taken = service.client.post(
+        "/api/v1/problems",
+        files={"package": ("p.zip", zip_bytes(tiny_package()), "application/zip")},
+        headers=service.auth(globex.key),
+    )
     refused(taken, 409, "problem 'tiny-upload' belongs to another team's private bank; choose another slug")
     assert acme.create(problems=[{"problem": "tiny-upload"}])["problems"][0]["points"] == 3
 
@@ -710,12 +809,28 @@ def test_practice_only_problems_cannot_go_into_the_teams_assessments(world):
     assert acme.call("PUT", "/practice-problems/kl-divergence").status_code == 204  # idempotent
     assert acme.call("GET", "/practice-problems").json() == ["kl-divergence"]
     answer = acme.call(
-        "POST", "/assessments", json={"title": "t", "problems": [{"problem": "kl-divergence"}], "opens_at": T0.isoformat(), "closes_at": (T0 + HOUR).isoformat(), "duration_s": 60}
+        "POST",
+        "/assessments",
+        json={
+            "title": "t",
+            "problems": [{"problem": "kl-divergence"}],
+            "opens_at": T0.isoformat(),
+            "closes_at": (T0 + HOUR).isoformat(),
+            "duration_s": 60,
+        },
     )
-    refused(answer, 422, "problem 'kl-divergence' is marked practice-only for your team; unmark it to use it in an assessment")
+    refused(
+        answer,
+        422,
+        "problem 'kl-divergence' is marked practice-only for your team; unmark it to use it in an assessment",
+    )
     # Only for that team; and still open for practice over /submissions.
     assert globex.create()["problems"][0]["problem"] == "kl-divergence"
-    assert service.submit(service.candidate, "# fake: sleep=0\n", problem="kl-divergence")["status"] in ("queued", "running", "completed")
+    assert service.submit(service.candidate, "# fake: sleep=0\n", problem="kl-divergence")["status"] in (
+        "queued",
+        "running",
+        "completed",
+    )
     assert acme.call("PUT", "/practice-problems/no-such").status_code == 404
     assert acme.call("DELETE", "/practice-problems/kl-divergence").status_code == 204
     assert acme.create()["problems"][0]["problem"] == "kl-divergence"

@@ -24,7 +24,9 @@ GRADE_TIMEOUT_S = 240
 @pytest.mark.slow
 def test_reference_solution_scores_full_marks_through_an_assessment_in_a_real_sandbox(tmp_path):
     # The sandbox settings name (JUDGE_SANDBOX; auto: Docker, else bubblewrap) grades for real.
-    settings = Settings(problems_dirs=[PROBLEMS], data_dir=tmp_path / "data", poll_interval_s=0.1, max_wait_s=GRADE_TIMEOUT_S)
+    settings = Settings(
+        problems_dirs=[PROBLEMS], data_dir=tmp_path / "data", poll_interval_s=0.1, max_wait_s=GRADE_TIMEOUT_S
+    )
     app = create_app(settings, sandbox_factory=choose_sandbox)
     with TestClient(app) as client:
         state = app.state.judge
@@ -37,7 +39,12 @@ def test_reference_solution_scores_full_marks_through_an_assessment_in_a_real_sa
         invitation, ada = started(service, acme, assessment["id"], "Ada")
         accepted = ada.submit((PROBLEMS / "kl-divergence" / "solution.py").read_text())
         assert accepted.status_code == 202, accepted.text
-        done = ada.call("GET", f"/submissions/{accepted.json()['id']}", params={"wait": GRADE_TIMEOUT_S}, timeout=GRADE_TIMEOUT_S + 30).json()
+        done = ada.call(
+            "GET",
+            f"/submissions/{accepted.json()['id']}",
+            params={"wait": GRADE_TIMEOUT_S},
+            timeout=GRADE_TIMEOUT_S + 30,
+        ).json()
         assert done["status"] == "completed", done
         assert done["verdict"] == "accepted" and done["score"] == 30
         assert [c["outcome"] for c in done["checks"]] == ["passed"] * len(KL.check_specs)
@@ -79,9 +86,15 @@ def test_candidate_flow_rejudge_and_report_on_postgresql(start_service, postgres
     assert bob.call("GET", f"/submissions/{ada.call('GET', '/submissions').json()[0]['id']}").status_code == 404
     assert globex.call("GET", f"/assessments/{assessment['id']}/report").status_code == 404
     assert acme.call("POST", f"/assessments/{assessment['id']}/rejudge", json={}).status_code == 202
-    assert acme.call("POST", f"/assessments/{assessment['id']}/rejudge", json={}).status_code == 409, "one open round at a time"
+    assert acme.call("POST", f"/assessments/{assessment['id']}/rejudge", json={}).status_code == 409, (
+        "one open round at a time"
+    )
     rounds = wait_for(
-        lambda: (r := acme.call("GET", f"/assessments/{assessment['id']}/rejudges").json()) and r[-1]["finished"] == r[-1]["gradings"] and r,
+        lambda: (
+            (r := acme.call("GET", f"/assessments/{assessment['id']}/rejudges").json())
+            and r[-1]["finished"] == r[-1]["gradings"]
+            and r
+        ),
         30,
         "the rejudge round to finish",
     )

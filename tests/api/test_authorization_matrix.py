@@ -58,7 +58,12 @@ def world(start_service, tmp_path) -> World:
     _write_package(bank, "acme-private")
     # A wrong kind of credential is a failed authentication; this test makes many on purpose.
     # and sends many requests with each key at once: neither limit is what it tests.
-    service = start_service(team_problems_dirs={"acme": [bank]}, auth_failures_per_minute=10**6, rate_limit_burst=10**6, rate_limit_per_minute=10**6)
+    service = start_service(
+        team_problems_dirs={"acme": [bank]},
+        auth_failures_per_minute=10**6,
+        rate_limit_burst=10**6,
+        rate_limit_per_minute=10**6,
+    )
     service.state.clock = Clock(T0)
     with service.state.sessions() as session:
         acme = keys.create_key(session, Role.TEAM, "acme", team="acme").secret
@@ -70,16 +75,30 @@ def world(start_service, tmp_path) -> World:
         assert answer.status_code < 300, answer.text
         return answer.json()
 
-    window = {"opens_at": T0.isoformat(), "closes_at": (T0 + 8 * HOUR).isoformat(), "duration_s": 3600, "max_attempts": 5}
-    assessment = call(acme, "POST", "/assessments", json={"title": "acme", "problems": [{"problem": "kl-divergence"}, {"problem": "acme-private"}], **window})
+    window = {
+        "opens_at": T0.isoformat(),
+        "closes_at": (T0 + 8 * HOUR).isoformat(),
+        "duration_s": 3600,
+        "max_attempts": 5,
+    }
+    assessment = call(
+        acme,
+        "POST",
+        "/assessments",
+        json={"title": "acme", "problems": [{"problem": "kl-divergence"}, {"problem": "acme-private"}], **window},
+    )
     taken = call(acme, "POST", f"/assessments/{assessment['id']}/invitations", json={"candidate_name": "Ada"})
     spare = call(acme, "POST", f"/assessments/{assessment['id']}/invitations", json={"candidate_name": "Bob"})
-    theirs = call(globex, "POST", "/assessments", json={"title": "globex", "problems": [{"problem": "kl-divergence"}], **window})
+    theirs = call(
+        globex, "POST", "/assessments", json={"title": "globex", "problems": [{"problem": "kl-divergence"}], **window}
+    )
     their_invite = call(globex, "POST", f"/assessments/{theirs['id']}/invitations", json={"candidate_name": "Eve"})
     call(taken["token"], "POST", "/candidate/start")
     entry = call(taken["token"], "POST", "/candidate/submissions", json={"problem": "kl-divergence", "source": SOURCE})
     call(taken["token"], "GET", f"/candidate/submissions/{entry['id']}", params={"wait": 20})
-    practice = call(acme, "POST", "/submissions", json={"problem": "acme-private", "source": "def add(a, b):\n    return a + b\n"})
+    practice = call(
+        acme, "POST", "/submissions", json={"problem": "acme-private", "source": "def add(a, b):\n    return a + b\n"}
+    )
     call(acme, "GET", f"/submissions/{practice['id']}", params={"wait": 20})
     upload = call(acme, "POST", "/problems", files={"package": ("p.zip", zip_bytes(tiny_package("acme-upload")))})
     own = call(service.candidate, "POST", "/submissions", json={"problem": "kl-divergence", "source": SOURCE})
@@ -137,13 +156,31 @@ ROWS: list[Row] = [
     ("GET", "/api/v1/submissions/{practice}/events", TEAM_SUBMISSION, None),
     ("GET", "/api/v1/submissions/{candidate_submission}", expect(401, OK, 401, 401, 404, 404, OK), None),
     ("GET", "/api/v1/problems", ANY_KEY, None),
-    ("POST", "/api/v1/problems", expect(401, 403, 401, 401, OK, OK, OK), lambda: {"files": {"package": ("p.zip", zip_bytes(tiny_package("matrix-upload")))}}),
+    (
+        "POST",
+        "/api/v1/problems",
+        expect(401, 403, 401, 401, OK, OK, OK),
+        lambda: {"files": {"package": ("p.zip", zip_bytes(tiny_package("matrix-upload")))}},
+    ),
     ("GET", "/api/v1/problems/uploads/{upload}", expect(401, 403, 401, 401, OK, 404, OK), None),
     ("GET", "/api/v1/problems/acme-private", PRIVATE_PROBLEM, None),
     ("GET", "/api/v1/problems/acme-private/starter", PRIVATE_PROBLEM, None),
     ("GET", "/api/v1/problems/kl-divergence", ANY_KEY, None),
     ("GET", "/api/v1/assessments", TEAMS_ANY, None),
-    ("POST", "/api/v1/assessments", TEAMS_ANY, lambda: {"json": {"title": "t", "problems": [{"problem": "kl-divergence"}], "opens_at": T0.isoformat(), "closes_at": (T0 + HOUR).isoformat(), "duration_s": 60}}),
+    (
+        "POST",
+        "/api/v1/assessments",
+        TEAMS_ANY,
+        lambda: {
+            "json": {
+                "title": "t",
+                "problems": [{"problem": "kl-divergence"}],
+                "opens_at": T0.isoformat(),
+                "closes_at": (T0 + HOUR).isoformat(),
+                "duration_s": 60,
+            }
+        },
+    ),
     ("GET", "/api/v1/assessments/{assessment}", TEAMS_OWN, None),
     ("GET", "/api/v1/assessments/{assessment}/invitations", TEAMS_OWN, None),
     ("POST", "/api/v1/assessments/{assessment}/invitations", TEAMS_OWN, lambda: {"json": {"candidate_name": "New"}}),
@@ -163,7 +200,12 @@ ROWS: list[Row] = [
     ("GET", "/api/v1/candidate/submissions/{entry}", INVITEE_OWN, None),
     ("GET", "/api/v1/candidate/submissions/{entry}/events", INVITEE_OWN, None),
     ("POST", "/api/v1/candidate/start", INVITEE, None),
-    ("POST", "/api/v1/candidate/submissions", expect(401, 401, 202, 404, 401, 401, 401), lambda: {"json": {"problem": "acme-private", "source": SOURCE}}),
+    (
+        "POST",
+        "/api/v1/candidate/submissions",
+        expect(401, 401, 202, 404, 401, 401, 401),
+        lambda: {"json": {"problem": "acme-private", "source": SOURCE}},
+    ),
     ("POST", "/api/v1/candidate/finish", INVITEE, None),
     ("GET", "/healthz", OPEN, None),
     ("GET", "/readyz", OPEN, None),
@@ -183,7 +225,9 @@ def test_each_caller_reaches_exactly_what_its_role_allows(world, caller):
         if not _matches(answer.status_code, expected[caller]):
             wrong.append(f"{method} {path}: {answer.status_code}, expected {expected[caller]}: {answer.text[:200]}")
         elif answer.status_code >= 400:
-            assert answer.headers["content-type"].startswith("application/problem+json"), f"{method} {path}: {answer.headers['content-type']}"
+            assert answer.headers["content-type"].startswith("application/problem+json"), (
+                f"{method} {path}: {answer.headers['content-type']}"
+            )
     assert not wrong, "\n".join(wrong)
 
 

@@ -12,7 +12,17 @@ from judge.settings import Settings
 
 def _request(peer: str, headers: dict[str, str], scheme: str = "http") -> Request:
     raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-    return Request({"type": "http", "scheme": scheme, "client": (peer, 5000), "headers": raw, "path": "/", "server": ("judge", 80), "query_string": b""})
+    return Request(
+        {
+            "type": "http",
+            "scheme": scheme,
+            "client": (peer, 5000),
+            "headers": raw,
+            "path": "/",
+            "server": ("judge", 80),
+            "query_string": b"",
+        }
+    )
 
 
 def test_forwarded_headers_from_an_untrusted_peer_are_ignored():
@@ -54,5 +64,7 @@ def test_hsts_is_sent_over_https_and_only_then(start_service):
     assert _hsts(service, "https://testserver", "203.0.113.9", {}) == [HSTS_HEADER] * 3
     assert _hsts(service, "http://testserver", "10.1.2.3", {"X-Forwarded-Proto": "https"}) == [HSTS_HEADER] * 3
     assert _hsts(service, "http://testserver", "10.1.2.3", {}) == [None] * 3
-    assert _hsts(service, "http://testserver", "203.0.113.9", {"X-Forwarded-Proto": "https"}) == [None] * 3, "not from an untrusted peer"
+    assert _hsts(service, "http://testserver", "203.0.113.9", {"X-Forwarded-Proto": "https"}) == [None] * 3, (
+        "not from an untrusted peer"
+    )
     assert HSTS_HEADER == "max-age=31536000"

@@ -15,7 +15,16 @@ import pytest
 
 from judge.problem import load_problem
 from tests.api.packages import uploaded
-from tests.api.support import ServiceProcess, first_admin_key, free_port, judge_command, service_env, wait_finished, wait_for, wait_healthy
+from tests.api.support import (
+    ServiceProcess,
+    first_admin_key,
+    free_port,
+    judge_command,
+    service_env,
+    wait_finished,
+    wait_for,
+    wait_healthy,
+)
 from tests.api.test_problems import SEED_SLUGS
 from tests.conftest import PROBLEMS
 
@@ -28,7 +37,14 @@ class Embedded:
 
     def __init__(self, tmp) -> None:
         self.port = free_port()
-        self.env = service_env(tmp, port=str(self.port), workers="2", heartbeat_interval_s="1", heartbeat_timeout_s="5", poll_interval_s="0.2")
+        self.env = service_env(
+            tmp,
+            port=str(self.port),
+            workers="2",
+            heartbeat_interval_s="1",
+            heartbeat_timeout_s="5",
+            poll_interval_s="0.2",
+        )
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = tmp / "serve.log"
         self.process = ServiceProcess(judge_command("serve"), self.env, self.log_path).start()
@@ -69,7 +85,9 @@ def test_serve_prints_where_to_send_a_submission(server):
     log = server.process.log()
     assert f"judge serving on {server.base} (embedded queue)" in log
     assert f"-F problem=vae-mnist -F file=@solution.py {server.base}/api/v1/submissions" in log
-    assert (Path(server.env["JUDGE_DATA_DIR"]) / "judge.db").is_file(), "the default database is a SQLite file in the data dir"
+    assert (Path(server.env["JUDGE_DATA_DIR"]) / "judge.db").is_file(), (
+        "the default database is a SQLite file in the data dir"
+    )
 
 
 @pytest.mark.parametrize("slug", SEED_SLUGS)
@@ -95,7 +113,11 @@ def test_event_stream_of_a_real_grade(server, reference_submissions):
 
 def test_restart_mid_grade_loses_nothing(server):
     submission_id = server.submit("vae-mnist", (PROBLEMS / "vae-mnist" / "solution.py").read_bytes())
-    wait_for(lambda: server.client.get(f"/api/v1/submissions/{submission_id}").json()["status"] == "running", 120, "grading to start")
+    wait_for(
+        lambda: server.client.get(f"/api/v1/submissions/{submission_id}").json()["status"] == "running",
+        120,
+        "grading to start",
+    )
     time.sleep(1.0)
     server.restart(signal.SIGKILL)
     done = wait_finished(server.client, submission_id, GRADE_TIMEOUT_S)

@@ -52,7 +52,11 @@ def test_x_api_key_header_works_too(service):
 
 
 def test_403_candidate_uploading_a_problem(service):
-    answer = service.client.post("/api/v1/problems", files={"package": ("p.zip", b"PK", "application/zip")}, headers=service.auth(service.candidate))
+    answer = service.client.post(
+        "/api/v1/problems",
+        files={"package": ("p.zip", b"PK", "application/zip")},
+        headers=service.auth(service.candidate),
+    )
     assert_problem(answer, 403, "only admin or team keys may do this; this key's role is candidate")
 
 
@@ -72,11 +76,19 @@ def test_422_callback_without_a_server_secret(service):
         json={"problem": "vae-mnist", "source": "x", "callback_url": "http://127.0.0.1:9/hook"},
         headers=service.auth(service.team),
     )
-    assert_problem(answer, 422, "callback_url: callbacks are disabled because the server has no callback secret (JUDGE_CALLBACK_SECRET)")
+    assert_problem(
+        answer,
+        422,
+        "callback_url: callbacks are disabled because the server has no callback secret (JUDGE_CALLBACK_SECRET)",
+    )
 
 
 def test_404_unknown_problem_on_submit(service):
-    answer = service.client.post("/api/v1/submissions", json={"problem": "no-such-problem", "source": "x"}, headers=service.auth(service.candidate))
+    answer = service.client.post(
+        "/api/v1/submissions",
+        json={"problem": "no-such-problem", "source": "x"},
+        headers=service.auth(service.candidate),
+    )
     assert_problem(answer, 404, "no problem 'no-such-problem'; GET /api/v1/problems lists them")
 
 
@@ -99,14 +111,21 @@ def test_404_unknown_route_is_problem_json(service):
 
 def test_413_oversized_json_source(start_service):
     service = start_service(max_source_bytes=1000)
-    answer = service.client.post("/api/v1/submissions", json={"problem": "vae-mnist", "source": "x" * 1001}, headers=service.auth(service.candidate))
+    answer = service.client.post(
+        "/api/v1/submissions",
+        json={"problem": "vae-mnist", "source": "x" * 1001},
+        headers=service.auth(service.candidate),
+    )
     assert_problem(answer, 413, "submission is 1001 bytes; the limit is 1000")
 
 
 def test_413_oversized_multipart_file(start_service):
     service = start_service(max_source_bytes=1000)
     answer = service.client.post(
-        "/api/v1/submissions", data={"problem": "vae-mnist"}, files={"file": ("s.py", b"y" * 5000)}, headers=service.auth(service.candidate)
+        "/api/v1/submissions",
+        data={"problem": "vae-mnist"},
+        files={"file": ("s.py", b"y" * 5000)},
+        headers=service.auth(service.candidate),
     )
     assert_problem(answer, 413, "submission is 5000 bytes; the limit is 1000")
 
@@ -116,7 +135,9 @@ def test_413_body_over_the_request_limit_by_content_length(start_service):
     limit = 8 * 1000 + (1 << 20)
     body = b"z" * (limit + 1)
     answer = service.client.post(
-        "/api/v1/submissions", content=body, headers={**service.auth(service.candidate), "Content-Type": "application/json"}
+        "/api/v1/submissions",
+        content=body,
+        headers={**service.auth(service.candidate), "Content-Type": "application/json"},
     )
     assert_problem(answer, 413, f"the request body is {limit + 1} bytes; the limit is {limit}")
 
@@ -130,54 +151,79 @@ def test_413_streamed_body_over_the_limit(start_service):
             yield b"z" * 65536
 
     answer = service.client.post(
-        "/api/v1/submissions", content=chunks(), headers={**service.auth(service.candidate), "Content-Type": "application/json"}
+        "/api/v1/submissions",
+        content=chunks(),
+        headers={**service.auth(service.candidate), "Content-Type": "application/json"},
     )
     assert_problem(answer, 413, f"the request body is over the {limit}-byte limit")
 
 
 def test_422_missing_field(service):
-    answer = service.client.post("/api/v1/submissions", json={"problem": "vae-mnist"}, headers=service.auth(service.candidate))
+    answer = service.client.post(
+        "/api/v1/submissions", json={"problem": "vae-mnist"}, headers=service.auth(service.candidate)
+    )
     assert_problem(answer, 422, "invalid submission: source: Field required")
 
 
 def test_422_malformed_json(service):
     answer = service.client.post(
-        "/api/v1/submissions", content=b"{not json", headers={**service.auth(service.candidate), "Content-Type": "application/json"}
+        "/api/v1/submissions",
+        content=b"{not json",
+        headers={**service.auth(service.candidate), "Content-Type": "application/json"},
     )
     body = assert_problem(answer, 422, answer.json()["detail"])
     assert body["detail"].startswith("invalid submission: body: Invalid JSON")
 
 
 def test_422_unknown_field(service):
-    answer = service.client.post("/api/v1/submissions", json={"problem": "vae-mnist", "source": "x", "extra": 1}, headers=service.auth(service.candidate))
+    answer = service.client.post(
+        "/api/v1/submissions",
+        json={"problem": "vae-mnist", "source": "x", "extra": 1},
+        headers=service.auth(service.candidate),
+    )
     assert_problem(answer, 422, "invalid submission: extra: Extra inputs are not permitted")
 
 
 def test_422_bad_slug(service):
-    answer = service.client.post("/api/v1/submissions", json={"problem": "../etc", "source": "x"}, headers=service.auth(service.candidate))
+    answer = service.client.post(
+        "/api/v1/submissions", json={"problem": "../etc", "source": "x"}, headers=service.auth(service.candidate)
+    )
     assert_problem(answer, 422, "invalid submission: problem: String should match pattern '^[a-z0-9][a-z0-9-]{1,62}$'")
     multipart = service.client.post(
-        "/api/v1/submissions", data={"problem": "../etc"}, files={"file": ("s.py", b"x")}, headers=service.auth(service.candidate)
+        "/api/v1/submissions",
+        data={"problem": "../etc"},
+        files={"file": ("s.py", b"x")},
+        headers=service.auth(service.candidate),
     )
     assert_problem(multipart, 422, "problem: must be a problem slug (lowercase letters, digits and dashes)")
 
 
 def test_422_source_not_utf8(service):
     answer = service.client.post(
-        "/api/v1/submissions", data={"problem": "vae-mnist"}, files={"file": ("s.py", b"ok\xff\xfe")}, headers=service.auth(service.candidate)
+        "/api/v1/submissions",
+        data={"problem": "vae-mnist"},
+        files={"file": ("s.py", b"ok\xff\xfe")},
+        headers=service.auth(service.candidate),
     )
     assert_problem(answer, 422, "submission is not UTF-8 text (byte 2)")
 
 
 def test_422_multipart_without_file(service):
-    answer = service.client.post("/api/v1/submissions", data={"problem": "vae-mnist"}, files={"other": ("a", b"b")}, headers=service.auth(service.candidate))
+    answer = service.client.post(
+        "/api/v1/submissions",
+        data={"problem": "vae-mnist"},
+        files={"other": ("a", b"b")},
+        headers=service.auth(service.candidate),
+    )
     assert_problem(answer, 422, "invalid submission: file: a submission file is required")
 
 
 def test_422_bad_callback_url(start_service):
     service = start_service(callback_secret="s3cret")
     answer = service.client.post(
-        "/api/v1/submissions", json={"problem": "vae-mnist", "source": "x", "callback_url": "ftp://host/x"}, headers=service.auth(service.team)
+        "/api/v1/submissions",
+        json={"problem": "vae-mnist", "source": "x", "callback_url": "ftp://host/x"},
+        headers=service.auth(service.team),
     )
     assert_problem(answer, 422, "invalid submission: callback_url: URL scheme should be 'http' or 'https'")
 
@@ -200,7 +246,9 @@ def test_422_callback_to_a_non_public_address(start_service, url, host):
         " (an internal receiver must be listed in JUDGE_CALLBACK_ALLOWED_HOSTS)"
     )
     answer = service.client.post(
-        "/api/v1/submissions", json={"problem": "vae-mnist", "source": "x", "callback_url": url}, headers=service.auth(service.team)
+        "/api/v1/submissions",
+        json={"problem": "vae-mnist", "source": "x", "callback_url": url},
+        headers=service.auth(service.team),
     )
     assert_problem(answer, 422, expected)
     answer = service.client.post(
@@ -220,13 +268,17 @@ def test_422_bad_query_parameter(service):
 
 def test_422_bad_idempotency_key(service):
     answer = service.client.post(
-        "/api/v1/submissions", json={"problem": "vae-mnist", "source": "x"}, headers={**service.auth(service.candidate), "Idempotency-Key": "has space"}
+        "/api/v1/submissions",
+        json={"problem": "vae-mnist", "source": "x"},
+        headers={**service.auth(service.candidate), "Idempotency-Key": "has space"},
     )
     assert_problem(answer, 422, "Idempotency-Key: 1 to 200 printable ASCII characters without spaces")
 
 
 def test_415_other_content_type(service):
-    answer = service.client.post("/api/v1/submissions", content=b"x", headers={**service.auth(service.candidate), "Content-Type": "text/plain"})
+    answer = service.client.post(
+        "/api/v1/submissions", content=b"x", headers={**service.auth(service.candidate), "Content-Type": "text/plain"}
+    )
     assert_problem(answer, 415, "send the submission as application/json or multipart/form-data")
 
 
@@ -246,10 +298,17 @@ def test_503_when_the_queue_is_full(start_service):
     service = start_service(queue_limit=1, workers=1, queue_retry_after_s=7)
     running = service.submit(service.candidate, "# fake: sleep=0.5\n")
     deadline = time.monotonic() + 10
-    while service.client.get(f"/api/v1/submissions/{running['id']}", headers=service.auth(service.candidate)).json()["status"] != "running":
+    while (
+        service.client.get(f"/api/v1/submissions/{running['id']}", headers=service.auth(service.candidate)).json()[
+            "status"
+        ]
+        != "running"
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.02)
     service.submit(service.candidate, "# fake: sleep=0.5\n# queued\n")
-    answer = service.client.post("/api/v1/submissions", json={"problem": "vae-mnist", "source": "z"}, headers=service.auth(service.candidate))
+    answer = service.client.post(
+        "/api/v1/submissions", json={"problem": "vae-mnist", "source": "z"}, headers=service.auth(service.candidate)
+    )
     assert_problem(answer, 503, "the grading queue is full (1 submissions waiting); retry later")
     assert answer.headers["retry-after"] == "7"

@@ -156,7 +156,9 @@ def test_callback_gives_up_after_its_attempts(start_service, receiver):
         created = service.submit(service.admin, "# fine\n", callback_url=receiver)
 
         def failed():
-            view = service.client.get(f"/api/v1/submissions/{created['id']}", headers=service.auth(service.admin)).json()
+            view = service.client.get(
+                f"/api/v1/submissions/{created['id']}", headers=service.auth(service.admin)
+            ).json()
             return view["callback"]["state"] == "failed" and view
 
         view = wait_for(failed, 10, "the callback to be given up on")
@@ -168,7 +170,11 @@ def test_callback_gives_up_after_its_attempts(start_service, receiver):
 
 def test_restart_regrades_what_a_crash_left_queued_or_running(tmp_path):
     settings = Settings(
-        problems_dirs=[PROBLEMS], data_dir=tmp_path / "data", poll_interval_s=0.05, heartbeat_timeout_s=1.0, heartbeat_interval_s=0.2
+        problems_dirs=[PROBLEMS],
+        data_dir=tmp_path / "data",
+        poll_interval_s=0.05,
+        heartbeat_timeout_s=1.0,
+        heartbeat_interval_s=0.2,
     )
     engine = make_engine(settings)
     migrate(engine)
@@ -179,13 +185,19 @@ def test_restart_regrades_what_a_crash_left_queued_or_running(tmp_path):
         running, _ = submissions.create(session, NewSubmission(problem="vae-mnist", source=b"# running\n"))
         # As a crashed process left it: running, attempt 1, its heartbeat going stale.
         row = session.get(Submission, running.id)
-        row.status, row.attempts, row.heartbeat_at = SubmissionStatus.RUNNING.value, 1, utcnow() - timedelta(seconds=0.5)
+        row.status, row.attempts, row.heartbeat_at = (
+            SubmissionStatus.RUNNING.value,
+            1,
+            utcnow() - timedelta(seconds=0.5),
+        )
         session.commit()
     engine.dispose()
     app = create_app(settings, sandbox_factory=fake_sandbox_factory)
     with TestClient(app) as client:
         for submission_id, attempts in ((queued.id, 1), (running.id, 2)):
-            body = client.get(f"/api/v1/submissions/{submission_id}", params={"wait": 20}, headers={"X-API-Key": key}).json()
+            body = client.get(
+                f"/api/v1/submissions/{submission_id}", params={"wait": 20}, headers={"X-API-Key": key}
+            ).json()
             assert body["status"] == "completed" and body["attempts"] == attempts
 
 

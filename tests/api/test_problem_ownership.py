@@ -20,7 +20,9 @@ def version_two() -> dict[str, bytes]:
     """tiny-upload again with another title and check beta worth 5 points instead of 2."""
     files = tiny_package()
     files["problem.toml"] = (
-        files["problem.toml"].replace(b'title = "A tiny problem"', b'title = "A tiny problem, v2"').replace(b"points = 2", b"points = 5")
+        files["problem.toml"]
+        .replace(b'title = "A tiny problem"', b'title = "A tiny problem, v2"')
+        .replace(b"points = 2", b"points = 5")
     )
     files["statement.md"] = b"# Add, version two\n"
     return files
@@ -80,7 +82,11 @@ def test_an_upload_made_before_owners_were_recorded_is_public(teams):
     with service.state.sessions() as session:
         session.execute(delete(ProblemOwner))
         session.commit()
-    assert_problem(upload(globex, version_two()), 409, "problem 'tiny-upload' is a public problem; only an admin key can replace it")
+    assert_problem(
+        upload(globex, version_two()),
+        409,
+        "problem 'tiny-upload' is a public problem; only an admin key can replace it",
+    )
     accepted(admin, version_two(), replaced=True)
     assert owner_of(service, "tiny-upload") == PUBLIC_OWNER
 
@@ -88,9 +94,17 @@ def test_an_upload_made_before_owners_were_recorded_is_public(teams):
 def test_only_the_owning_team_replaces_its_private_upload(teams):
     service, acme, globex, admin = teams
     accepted(acme, tiny_package())
-    assert_problem(upload(globex, version_two()), 409, "problem 'tiny-upload' belongs to another team's private bank; choose another slug")
+    assert_problem(
+        upload(globex, version_two()),
+        409,
+        "problem 'tiny-upload' belongs to another team's private bank; choose another slug",
+    )
     # An admin does not silently turn a team's private problem into a public one either.
-    assert_problem(upload(admin, version_two()), 409, "problem 'tiny-upload' belongs to team 'acme''s private bank; an admin upload cannot replace it")
+    assert_problem(
+        upload(admin, version_two()),
+        409,
+        "problem 'tiny-upload' belongs to team 'acme''s private bank; an admin upload cannot replace it",
+    )
     assert globex.call("GET", "/problems/tiny-upload").status_code == 404
     accepted(acme, version_two(), replaced=True)
     assert owner_of(service, "tiny-upload") == "acme"
@@ -99,7 +113,10 @@ def test_only_the_owning_team_replaces_its_private_upload(teams):
 def test_a_refused_upload_gives_its_claim_on_the_slug_up(teams):
     service, acme, globex, _admin = teams
     broken = installed(globex, tiny_package(mutant="# caught by nothing\n"))
-    assert (broken["status"], broken["error"]) == ("rejected", "problem 'tiny-upload' failed validation: mutant abs_sum gets full marks")
+    assert (broken["status"], broken["error"]) == (
+        "rejected",
+        "problem 'tiny-upload' failed validation: mutant abs_sum gets full marks",
+    )
     assert owner_of(service, "tiny-upload") is None
     accepted(acme, tiny_package())
     assert owner_of(service, "tiny-upload") == "acme"
@@ -121,7 +138,9 @@ def test_an_assessment_keeps_grading_the_version_it_was_created_with(teams):
     assert shown["title"] == "A tiny problem" and shown["statement"].startswith("# Add\n")
     assert acme.call("GET", f"/assessments/{assessment['id']}").json()["problems"][0]["max_score"] == 3
     # Practice submissions, and assessments created from now on, get the new version.
-    practice = service.wait(service.candidate, service.submit(service.candidate, HALF_RIGHT, problem="tiny-upload")["id"])
+    practice = service.wait(
+        service.candidate, service.submit(service.candidate, HALF_RIGHT, problem="tiny-upload")["id"]
+    )
     assert (practice["score"], practice["max_score"]) == (1, 6)
     assert acme.create(problems=[{"problem": "tiny-upload"}])["problems"][0]["points"] == 6
     with service.state.sessions() as session:
@@ -133,7 +152,9 @@ def test_an_assessment_keeps_grading_the_version_it_was_created_with(teams):
     # A rejudge grades the same version again, unless the team asks for the current package.
     assert acme.call("POST", f"/assessments/{assessment['id']}/rejudge", json={}).status_code == 202
     assert ada.wait(graded["id"])["score"] == 1
-    assert acme.call("POST", f"/assessments/{assessment['id']}/rejudge", json={"current_package": True}).status_code == 202
+    assert (
+        acme.call("POST", f"/assessments/{assessment['id']}/rejudge", json={"current_package": True}).status_code == 202
+    )
     assert ada.wait(graded["id"])["score"] == 0.5
     assert ada.call("GET", "/problems/tiny-upload").json()["title"] == "A tiny problem, v2"
 
@@ -142,7 +163,11 @@ def test_built_in_problems_are_kept_as_versions_too(teams):
     service, acme, _globex, _admin = teams
     assessment = acme.create()
     with service.state.sessions() as session:
-        hashes = list(session.scalars(select(AssessmentProblem.package_hash).where(AssessmentProblem.assessment_id == assessment["id"])))
+        hashes = list(
+            session.scalars(
+                select(AssessmentProblem.package_hash).where(AssessmentProblem.assessment_id == assessment["id"])
+            )
+        )
     assert len(hashes) == 2 and all(len(h) == 64 for h in hashes)
     _invitation, ada = started(service, acme, assessment["id"], "Ada")
     assert ada.submitted("# fake: fail=none\n")["score"] == 30

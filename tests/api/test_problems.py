@@ -84,7 +84,11 @@ def test_starter_download(service):
 
 def upload(service, data: bytes, key: str | None = None, name: str = "pkg.zip"):
     """POST /problems with one archive."""
-    return service.client.post("/api/v1/problems", files={"package": (name, data, "application/octet-stream")}, headers=service.auth(key or service.team))
+    return service.client.post(
+        "/api/v1/problems",
+        files={"package": (name, data, "application/octet-stream")},
+        headers=service.auth(key or service.team),
+    )
 
 
 def polled(service, data: bytes, key: str | None = None, name: str = "pkg.zip") -> dict:
@@ -117,7 +121,10 @@ def test_upload_is_queued_then_validated_installed_and_graded(service):
 
 
 def test_upload_into_a_top_level_directory_tar(service):
-    assert polled(service, tar_bytes(tiny_package("tiny-tar"), prefix="whatever/", mode="w"), name="p.tar")["status"] == "accepted"
+    assert (
+        polled(service, tar_bytes(tiny_package("tiny-tar"), prefix="whatever/", mode="w"), name="p.tar")["status"]
+        == "accepted"
+    )
 
 
 @pytest.mark.parametrize(
@@ -138,7 +145,11 @@ def test_upload_rejects_paths_leaving_the_package(service, member, detail):
 
 def test_upload_rejects_tar_links(service):
     data = tar_bytes(tiny_package(), links={"leak.py": "/etc/passwd"})
-    assert_problem(upload(service, data), 422, "package member 'leak.py' is not a regular file or directory (links are not allowed)")
+    assert_problem(
+        upload(service, data),
+        422,
+        "package member 'leak.py' is not a regular file or directory (links are not allowed)",
+    )
 
 
 def test_upload_rejects_zip_links(service):
@@ -147,9 +158,13 @@ def test_upload_rejects_zip_links(service):
         for name, data in tiny_package().items():
             archive.writestr(name, data)
         link = zipfile.ZipInfo("leak.py")
-        link.external_attr = (0o120777 << 16)
+        link.external_attr = 0o120777 << 16
         archive.writestr(link, "/etc/passwd")
-    assert_problem(upload(service, buffer.getvalue()), 422, "package member 'leak.py' is not a regular file or directory (links are not allowed)")
+    assert_problem(
+        upload(service, buffer.getvalue()),
+        422,
+        "package member 'leak.py' is not a regular file or directory (links are not allowed)",
+    )
 
 
 def test_upload_file_count_cap(start_service):
@@ -168,7 +183,11 @@ def test_upload_file_count_cap(start_service):
 def test_upload_directories_count_against_the_entry_cap(start_service, extra):
     # tiny_package is 8 files in 3 directories: within a cap of 20 by files alone, over it with its directories.
     service = start_service(max_package_files=20)
-    assert_problem(upload(service, zip_bytes({**tiny_package(), **extra})), 413, "the package has more than 20 files and directories")
+    assert_problem(
+        upload(service, zip_bytes({**tiny_package(), **extra})),
+        413,
+        "the package has more than 20 files and directories",
+    )
 
 
 def test_upload_unpacked_size_cap(start_service):
@@ -189,12 +208,20 @@ def test_upload_not_an_archive(service):
 
 def test_upload_without_problem_toml(service):
     files = {k: v for k, v in tiny_package().items() if k != "problem.toml"}
-    assert_problem(upload(service, zip_bytes(files)), 422, "the package has no problem.toml at its top level or in its single top-level directory")
+    assert_problem(
+        upload(service, zip_bytes(files)),
+        422,
+        "the package has no problem.toml at its top level or in its single top-level directory",
+    )
 
 
 def test_upload_with_a_bad_slug(service):
     files = {**tiny_package(), "problem.toml": tiny_package()["problem.toml"].replace(b"tiny-upload", b"Bad Slug")}
-    assert_problem(upload(service, zip_bytes(files)), 422, "problem.toml: slug must be lowercase letters, digits and dashes (2-63 characters)")
+    assert_problem(
+        upload(service, zip_bytes(files)),
+        422,
+        "problem.toml: slug must be lowercase letters, digits and dashes (2-63 characters)",
+    )
 
 
 def test_upload_of_an_invalid_package(service):
@@ -212,7 +239,9 @@ def test_upload_failing_validation_is_rejected_with_the_reason(service):
 
 def test_upload_cannot_replace_a_built_in_problem(service):
     files = {**tiny_package(), "problem.toml": tiny_package()["problem.toml"].replace(b"tiny-upload", b"vae-mnist")}
-    assert_problem(upload(service, zip_bytes(files)), 409, "problem 'vae-mnist' is built in; an upload cannot replace it")
+    assert_problem(
+        upload(service, zip_bytes(files)), 409, "problem 'vae-mnist' is built in; an upload cannot replace it"
+    )
 
 
 def test_upload_of_another_teams_private_slug_is_refused_at_once(start_service):
@@ -236,7 +265,11 @@ def test_uploads_beyond_the_teams_cap_are_429_while_another_team_can_upload(star
     first = upload(service, zip_bytes(slow), key=acme)
     assert first.status_code == 202, first.text
     over = upload(service, zip_bytes(tiny_package("second-one")), key=acme)
-    assert_problem(over, 429, "1 uploads of this team are already waiting for or in validation; poll them (GET /problems/uploads/{id}) and upload again once one is decided")
+    assert_problem(
+        over,
+        429,
+        "1 uploads of this team are already waiting for or in validation; poll them (GET /problems/uploads/{id}) and upload again once one is decided",
+    )
     assert over.headers["retry-after"] == str(service.state.settings.queue_retry_after_s)
     other = upload(service, zip_bytes(tiny_package("globex-one")), key=globex)
     assert other.status_code == 202, other.text
@@ -245,7 +278,9 @@ def test_uploads_beyond_the_teams_cap_are_429_while_another_team_can_upload(star
     assert polled(service, zip_bytes(tiny_package("second-one")), key=acme)["status"] == "accepted"
     assert decided(service.client, other.headers["location"], service.auth(globex))["status"] == "accepted"
     with service.state.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(ProblemUpload).where(ProblemUpload.team == "acme")) == 2, "the refused one left no row"
+        assert (
+            session.scalar(select(func.count()).select_from(ProblemUpload).where(ProblemUpload.team == "acme")) == 2
+        ), "the refused one left no row"
 
 
 def test_an_upload_is_seen_by_its_team_and_admins_only(start_service):
@@ -256,7 +291,9 @@ def test_an_upload_is_seen_by_its_team_and_admins_only(start_service):
     decided(service.client, location, service.auth(acme))
     assert service.client.get(location, headers=service.auth(acme2)).status_code == 200
     assert service.client.get(location, headers=service.auth(service.admin)).status_code == 200
-    assert_problem(service.client.get(location, headers=service.auth(globex)), 404, f"no upload '{answer.json()['id']}'")
+    assert_problem(
+        service.client.get(location, headers=service.auth(globex)), 404, f"no upload '{answer.json()['id']}'"
+    )
     refused = service.client.get(location, headers=service.auth(service.candidate))
     assert_problem(refused, 403, "only admin or team keys may do this; this key's role is candidate")
     assert service.client.get("/api/v1/problems/uploads/" + "0" * 32, headers=service.auth(acme)).status_code == 404
@@ -266,7 +303,9 @@ def test_a_team_named_public_cannot_upload_into_the_public_bank(start_service):
     service = start_service()
     answer = upload(service, zip_bytes(tiny_package()), key=_team_key(service, "public"))
     assert_problem(answer, 403, "a team named 'public' cannot upload problems: the name stands for the public bank")
-    assert service.client.get("/api/v1/problems/tiny-upload", headers=service.auth(service.candidate)).status_code == 404
+    assert (
+        service.client.get("/api/v1/problems/tiny-upload", headers=service.auth(service.candidate)).status_code == 404
+    )
 
 
 def test_uploads_left_by_a_dead_process_are_validated_after_a_restart(start_service, tmp_path):
@@ -276,11 +315,22 @@ def test_uploads_left_by_a_dead_process_are_validated_after_a_restart(start_serv
     sessions = session_factory(engine)
     with sessions() as session:
         # Stored, then the process died before the queue took it.
-        waiting = uploads.create(session, "acme", None, zip_bytes(tiny_package("never-dispatched")), "never-dispatched", 2).id
+        waiting = uploads.create(
+            session, "acme", None, zip_bytes(tiny_package("never-dispatched")), "never-dispatched", 2
+        ).id
         # Taken by a validation whose process died: running, its heartbeat old.
         running = uploads.create(session, "acme", None, zip_bytes(tiny_package("died-running")), "died-running", 2).id
-        assert uploads.claim(session, running, worker="dead", max_attempts=3, heartbeat_timeout_s=30, exhausted_message="-").attempt == 1
-        session.execute(update(ProblemUpload).where(ProblemUpload.id == running).values(heartbeat_at=utcnow() - timedelta(minutes=5)))
+        assert (
+            uploads.claim(
+                session, running, worker="dead", max_attempts=3, heartbeat_timeout_s=30, exhausted_message="-"
+            ).attempt
+            == 1
+        )
+        session.execute(
+            update(ProblemUpload)
+            .where(ProblemUpload.id == running)
+            .values(heartbeat_at=utcnow() - timedelta(minutes=5))
+        )
         session.commit()
     engine.dispose()
     service = start_service(heartbeat_timeout_s=1, sweep_interval_s=0.2)

@@ -39,13 +39,17 @@ def assert_blocked(answer) -> None:
 
 # ---------------------------------------------------------------- where the counts live
 
+
 def test_storage_is_redis_with_the_celery_queue_memory_otherwise_unless_named():
     assert storage_url(Settings(queue="celery", redis_url="redis://broker:6379/3")) == "redis://broker:6379/3"
     assert storage_url(Settings(queue="embedded")) == "memory://"
-    assert storage_url(Settings(queue="celery", rate_limit_storage_url="redis://other:6379/1")) == "redis://other:6379/1"
+    assert (
+        storage_url(Settings(queue="celery", rate_limit_storage_url="redis://other:6379/1")) == "redis://other:6379/1"
+    )
 
 
 # ---------------------------------------------------------------- per credential
+
 
 def test_429_over_the_burst_within_a_second(start_service):
     service = start_service(rate_limit_per_minute=100, rate_limit_burst=2)
@@ -72,6 +76,7 @@ def test_an_invitation_has_its_own_rate_limit(start_service):
 
 
 # ---------------------------------------------------------------- failed authentications per address
+
 
 def test_failed_keys_block_their_address_not_others(start_service):
     service = start_service(auth_failures_per_minute=3)
@@ -101,11 +106,21 @@ def test_the_address_behind_a_trusted_proxy_is_limited_and_forged_forwarding_doe
         answer = proxy.get("/api/v1/problems", headers={"X-API-Key": BAD_KEY, "X-Forwarded-For": "203.0.113.9"})
         assert_problem(answer, 401, INVALID_KEY)
     assert_blocked(proxy.get("/api/v1/problems", headers={"X-API-Key": service.team, "X-Forwarded-For": "203.0.113.9"}))
-    assert proxy.get("/api/v1/problems", headers={"X-API-Key": service.team, "X-Forwarded-For": "198.51.100.4"}).status_code == 200
+    assert (
+        proxy.get(
+            "/api/v1/problems", headers={"X-API-Key": service.team, "X-Forwarded-For": "198.51.100.4"}
+        ).status_code
+        == 200
+    )
     # Not through the proxy, X-Forwarded-For is the client's own claim: changing it changes nothing.
     direct = from_address(service, "192.0.2.50")
     for n in range(3):
-        assert direct.get("/api/v1/problems", headers={"X-API-Key": BAD_KEY, "X-Forwarded-For": f"192.0.2.{n}"}).status_code == 401
+        assert (
+            direct.get(
+                "/api/v1/problems", headers={"X-API-Key": BAD_KEY, "X-Forwarded-For": f"192.0.2.{n}"}
+            ).status_code
+            == 401
+        )
     assert_blocked(direct.get("/api/v1/problems", headers={"X-API-Key": BAD_KEY, "X-Forwarded-For": "192.0.2.99"}))
 
 
@@ -120,7 +135,12 @@ def test_bad_invitation_tokens_block_their_address(start_service):
     assert_blocked(guesser.get("/api/v1/candidate", headers={"X-Invitation-Token": token}))
     # The invitation link's page counts against the same address, and is refused the same way.
     assert guesser.get(f"/invite/{token}").status_code == 429
-    assert from_address(service, "198.51.100.4").get("/api/v1/candidate", headers={"X-Invitation-Token": token}).status_code == 200
+    assert (
+        from_address(service, "198.51.100.4")
+        .get("/api/v1/candidate", headers={"X-Invitation-Token": token})
+        .status_code
+        == 200
+    )
 
 
 def test_guessed_invitation_links_block_their_address(start_service):
@@ -136,11 +156,17 @@ def test_guessed_invitation_links_block_their_address(start_service):
 
 # ---------------------------------------------------------------- shared storage: Redis, and Redis down
 
+
 @pytest.mark.integration
 def test_api_processes_sharing_redis_share_the_counts(start_service):
     redis_url = service_url("redis")
     prefix = f"test-{uuid.uuid4().hex[:12]}"
-    shared = {"rate_limit_storage_url": redis_url, "rate_limit_key_prefix": prefix, "rate_limit_per_minute": 4, "auth_failures_per_minute": 3}
+    shared = {
+        "rate_limit_storage_url": redis_url,
+        "rate_limit_key_prefix": prefix,
+        "rate_limit_per_minute": 4,
+        "auth_failures_per_minute": 3,
+    }
     first = start_service(**shared)
     second = start_service(**shared)  # the same database (data_dir), as two API processes of one deployment
     key = first.candidate

@@ -108,7 +108,9 @@ def test_one_open_round_per_assessment_whatever_its_scope(start_service, gated):
     assert acme.call("POST", path, json={"problem": "kl-divergence"}).status_code == 202
     for body in ({}, {"problem": "kl-divergence"}, {"problem": "generative-models-quiz"}, {}):
         body_seen = refused(acme.call("POST", path, json=body), 409, None)
-        assert body_seen["detail"].startswith("rejudge round 1 (problem 'kl-divergence') is still grading (0 of 2 graded)")
+        assert body_seen["detail"].startswith(
+            "rejudge round 1 (problem 'kl-divergence') is still grading (0 of 2 graded)"
+        )
     refused(globex.call("POST", path, json={}), 404, None)
     assert [r["round"] for r in acme.call("GET", f"/assessments/{assessment['id']}/rejudges").json()] == [1]
     gated.gate.set()
@@ -129,7 +131,9 @@ def test_rejudges_neither_lock_candidates_out_nor_queue_past_the_limit(start_ser
     # Three rejudge gradings wait, as many as the limit: candidates still get in.
     accepted = service.submit(service.candidate, "# after the rejudge\n")
     full = refused(globex.call("POST", f"/assessments/{small['id']}/rejudge", json={}), 503, None)
-    assert full["detail"].startswith("this round would queue 1 gradings on top of 3 rejudge gradings already waiting, past the queue limit of 3")
+    assert full["detail"].startswith(
+        "this round would queue 1 gradings on top of 3 rejudge gradings already waiting, past the queue limit of 3"
+    )
     # Alternating scopes starts nothing while the round is open.
     for body in ({"problem": "kl-divergence"}, {}, {"problem": "kl-divergence"}):
         refused(acme.call("POST", f"/assessments/{assessment['id']}/rejudge", json=body), 409, None)
@@ -150,5 +154,7 @@ def test_a_round_larger_than_the_limit_is_refused_and_one_problem_fits(start_ser
     ada.submitted('{"answers": {}}', problem="generative-models-quiz")
     path = f"/assessments/{assessment['id']}/rejudge"
     whole = refused(acme.call("POST", path, json={}), 503, None)
-    assert "would queue 3 gradings on top of 0" in whole["detail"] and "rejudge one problem at a time" in whole["detail"]
+    assert (
+        "would queue 3 gradings on top of 0" in whole["detail"] and "rejudge one problem at a time" in whole["detail"]
+    )
     assert acme.call("POST", path, json={"problem": "kl-divergence"}).status_code == 202

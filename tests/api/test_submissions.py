@@ -15,7 +15,9 @@ CHECK_IDS = [c.id for c in VAE.check_specs]
 
 def test_json_submission_is_committed_before_the_answer_and_completes(service):
     answer = service.client.post(
-        "/api/v1/submissions", json={"problem": "vae-mnist", "source": "# fake: sleep=0.05\n"}, headers=service.auth(service.candidate)
+        "/api/v1/submissions",
+        json={"problem": "vae-mnist", "source": "# fake: sleep=0.05\n"},
+        headers=service.auth(service.candidate),
     )
     assert answer.status_code == 202
     body = answer.json()
@@ -91,7 +93,11 @@ def test_idempotency_key_returns_the_same_submission(service):
     assert first.json()["id"] == again.json()["id"]
     assert again.headers["idempotent-replayed"] == "true"
     # Another key may use the same Idempotency-Key for its own submission.
-    other = service.client.post("/api/v1/submissions", json=body, headers={**service.auth(service.other_candidate), "Idempotency-Key": "retry-1"})
+    other = service.client.post(
+        "/api/v1/submissions",
+        json=body,
+        headers={**service.auth(service.other_candidate), "Idempotency-Key": "retry-1"},
+    )
     assert other.json()["id"] != first.json()["id"]
 
 
@@ -101,7 +107,10 @@ def test_idempotency_key_reused_for_a_different_request_is_409(service):
     clash = service.client.post("/api/v1/submissions", json={"problem": "vae-mnist", "source": "b\n"}, headers=headers)
     assert clash.status_code == 409
     assert clash.headers["content-type"] == "application/problem+json"
-    assert clash.json()["detail"] == f"Idempotency-Key 'retry-2' was already used for a different submission ({first.json()['id']})"
+    assert (
+        clash.json()["detail"]
+        == f"Idempotency-Key 'retry-2' was already used for a different submission ({first.json()['id']})"
+    )
 
 
 def test_concurrent_requests_with_one_idempotency_key_make_one_submission(service):
@@ -109,7 +118,9 @@ def test_concurrent_requests_with_one_idempotency_key_make_one_submission(servic
     ids: list[str] = []
 
     def post() -> None:
-        answer = service.client.post("/api/v1/submissions", json={"problem": "vae-mnist", "source": "x\n"}, headers=headers)
+        answer = service.client.post(
+            "/api/v1/submissions", json={"problem": "vae-mnist", "source": "x\n"}, headers=headers
+        )
         ids.append(answer.json()["id"])
 
     threads = [threading.Thread(target=post) for _ in range(4)]
@@ -130,7 +141,10 @@ def test_candidate_sees_only_its_own_submissions(service):
     assert events.status_code == 404
     listed = service.client.get("/api/v1/submissions", headers=service.auth(service.candidate)).json()["items"]
     assert [s["id"] for s in listed] == [mine["id"]]
-    assert service.client.get(f"/api/v1/submissions/{theirs['id']}", headers=service.auth(service.admin)).status_code == 200
+    assert (
+        service.client.get(f"/api/v1/submissions/{theirs['id']}", headers=service.auth(service.admin)).status_code
+        == 200
+    )
 
 
 def test_sandbox_fault_is_retried_and_never_scored(service):

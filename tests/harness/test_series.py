@@ -94,7 +94,13 @@ def test_a_full_event_fits_the_event_size_limit():
 
 def test_scoring_carries_series_into_the_result_and_back_from_json():
     spec = CheckSpec(id="loss_decreases", category="loss", points=2, title="t")
-    event = CheckEvent(id="loss_decreases", outcome=Outcome.FAILED, message="no", duration_s=1, series=[Series(name="loss", values=[2.0, None, 1.0])])
+    event = CheckEvent(
+        id="loss_decreases",
+        outcome=Outcome.FAILED,
+        message="no",
+        duration_s=1,
+        series=[Series(name="loss", values=[2.0, None, 1.0])],
+    )
     (result,) = check_results([spec], [event], timed_out=False)
     assert result.series == event.series and result.points == 0
     assert CheckResult.model_validate_json(result.model_dump_json()) == result

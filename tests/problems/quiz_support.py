@@ -279,7 +279,7 @@ def assert_show_independent_of_key(pkg: QuizPackage, tmp_path: Path) -> None:
     shutil.copytree(pkg.root, copy)
     quiz_path = copy / "quiz.toml"
     text = quiz_path.read_text(encoding="utf-8")
-    text, n_answers = re.subn(r'^answer = \[.*\]$', 'answer = ["b"]', text, flags=re.M)
+    text, n_answers = re.subn(r"^answer = \[.*\]$", 'answer = ["b"]', text, flags=re.M)
     text, n_explanations = re.subn(r'^explanation = ".*"$', 'explanation = "replaced"', text, flags=re.M)
     assert n_answers == n_explanations == len(pkg.questions)
     quiz_path.write_text(text, encoding="utf-8")

@@ -246,7 +246,7 @@ def test_show_output_does_not_depend_on_the_key(tmp_path):
     shutil.copytree(ROOT, copy)
     quiz_path = copy / "quiz.toml"
     text = quiz_path.read_text(encoding="utf-8")
-    text, n_answers = re.subn(r'^answer = \[.*\]$', 'answer = ["b"]', text, flags=re.M)
+    text, n_answers = re.subn(r"^answer = \[.*\]$", 'answer = ["b"]', text, flags=re.M)
     text, n_explanations = re.subn(r'^explanation = ".*"$', 'explanation = "replaced"', text, flags=re.M)
     assert n_answers == n_explanations == len(QUIZ.questions)
     quiz_path.write_text(text, encoding="utf-8")

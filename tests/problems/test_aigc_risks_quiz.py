@@ -21,7 +21,13 @@ TARGETED = {
     "subset": ({"memorization_risk_factors"}, {qs.INCORRECT}),
     "nonexistent_option": ({"red_teaming"}, {qs.NONEXISTENT}),
     "misconceptions": (
-        {"watermark_guarantees", "training_data_copyright", "deepfake_detection", "bias_audit", "synthetic_training_data"},
+        {
+            "watermark_guarantees",
+            "training_data_copyright",
+            "deepfake_detection",
+            "bias_audit",
+            "synthetic_training_data",
+        },
         {qs.INCORRECT},
     ),
 }

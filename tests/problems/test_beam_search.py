@@ -34,8 +34,13 @@ def test_there_are_at_least_two_alternatives():
 
 def test_pruning_boundaries_are_clear():
     checks = load_checks()
-    configs = [(vocab, bos, eos, max_len, beam, alpha, seed, bias) for vocab, bos, eos, max_len, beam, alpha, seed, bias in checks.SMALL]
-    configs += [(6, 1, 4, max_len, beam, 0.5, seed, bias) for beam, max_len, bias, seed in ((3, 6, 1.5, 31), (4, 5, 0.5, 32))]
+    configs = [
+        (vocab, bos, eos, max_len, beam, alpha, seed, bias)
+        for vocab, bos, eos, max_len, beam, alpha, seed, bias in checks.SMALL
+    ]
+    configs += [
+        (6, 1, 4, max_len, beam, 0.5, seed, bias) for beam, max_len, bias, seed in ((3, 6, 1.5, 31), (4, 5, 0.5, 32))
+    ]
     for vocab, bos, eos, max_len, beam, alpha, seed, bias in configs:
         table = checks.make_table(vocab, seed, eos, eos_bias=bias)
         _, gaps = checks.stated_algorithm(table, bos, eos, beam, max_len, alpha)

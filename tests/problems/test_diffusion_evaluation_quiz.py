@@ -76,7 +76,9 @@ def test_off_by_one_labels_reasons_follow_the_key(grade):
     result = grade(PKG.slug, PKG.root / "mutants" / "off_by_one_labels.json")
     reasons = {c.id: c.message for c in result.checks}
     assert {qid for qid, message in reasons.items() if message == qs.NONEXISTENT} == RUNS_PAST_THE_END
-    assert {qid for qid, message in reasons.items() if message == qs.INCORRECT} == set(PKG.questions) - RUNS_PAST_THE_END
+    assert {qid for qid, message in reasons.items() if message == qs.INCORRECT} == set(
+        PKG.questions
+    ) - RUNS_PAST_THE_END
 
 
 @pytest.mark.parametrize("text", qs.MALFORMED.values(), ids=qs.MALFORMED.keys())

@@ -13,7 +13,9 @@ ALTERNATIVES = sorted((Path(__file__).parent / "alternatives" / "mel_spectrogram
 
 def load_checks():
     """The hidden checks' module, for its reference functions."""
-    spec = importlib.util.spec_from_file_location("mel_spectrogram_checks", PROBLEMS / "mel-spectrogram" / "checks" / "test_mel.py")
+    spec = importlib.util.spec_from_file_location(
+        "mel_spectrogram_checks", PROBLEMS / "mel-spectrogram" / "checks" / "test_mel.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -37,7 +39,9 @@ def test_reference_spectrogram_matches_torch_stft(n_fft, hop):
     x = torch.randn(2, 700, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
     expected = torch.stft(x, n_fft, hop, window=window, center=False, return_complex=True).abs() ** 2
-    assert torch.allclose(checks.reference_spectrogram(x, n_fft, hop, 2.0), expected, rtol=1e-10, atol=1e-10 * float(expected.max()))
+    assert torch.allclose(
+        checks.reference_spectrogram(x, n_fft, hop, 2.0), expected, rtol=1e-10, atol=1e-10 * float(expected.max())
+    )
     assert torch.allclose(checks.reference_hann(n_fft), window, rtol=0, atol=1e-15)
 
 

@@ -113,13 +113,17 @@ def test_public_addresses_are_accepted_and_the_first_is_dialled():
     assert callbacks.destination("http://93.184.216.34/x", _settings()).address == ipaddress.ip_address("93.184.216.34")
 
 
-@pytest.mark.parametrize("url", ["ftp://93.184.216.34/x", "file:///etc/passwd", "http:///nohost", "gopher://localhost:6379/_INFO"])
+@pytest.mark.parametrize(
+    "url", ["ftp://93.184.216.34/x", "file:///etc/passwd", "http:///nohost", "gopher://localhost:6379/_INFO"]
+)
 def test_other_schemes_are_refused(url):
     with pytest.raises(CallbackRefused):
         callbacks.destination(url, _settings())
 
 
-@pytest.mark.parametrize("url", ["http://localhost:{port}/hook", "http://2130706433:{port}/hook", "http://0x7f.1:{port}/hook"])
+@pytest.mark.parametrize(
+    "url", ["http://localhost:{port}/hook", "http://2130706433:{port}/hook", "http://0x7f.1:{port}/hook"]
+)
 def test_names_the_system_resolves_to_loopback_are_not_posted_to(start_receiver, url):
     receiver = start_receiver()
     error = _post(url.format(port=receiver.server_port), _settings())
@@ -129,7 +133,9 @@ def test_names_the_system_resolves_to_loopback_are_not_posted_to(start_receiver,
 
 def test_an_allow_listed_name_reaches_its_internal_receiver(start_receiver):
     receiver = start_receiver()
-    assert _post(f"http://localhost:{receiver.server_port}/hook", _settings(callback_allowed_hosts=["localhost"])) is None
+    assert (
+        _post(f"http://localhost:{receiver.server_port}/hook", _settings(callback_allowed_hosts=["localhost"])) is None
+    )
     assert [path for path, _ in receiver.received] == ["/hook"]
 
 
@@ -157,7 +163,7 @@ def test_dns_rebinding_cannot_redirect_the_connection(start_receiver):
     url = f"http://rebind.invalid:{receiver.server_port}/hook"
     assert _post(url, _settings(callback_allowed_hosts=["127.0.0.1/32"]), resolve=rebinding) is None
     assert lookups == ["rebind.invalid"], "exactly one resolution: the connection uses its answer"
-    (path, headers), = receiver.received
+    ((path, headers),) = receiver.received
     assert path == "/hook" and headers["Host"] == f"rebind.invalid:{receiver.server_port}"
 
 
@@ -174,7 +180,11 @@ def test_https_is_dialled_at_the_checked_address_with_the_host_name_as_tls_serve
 
     monkeypatch.setattr(ssl.SSLContext, "wrap_socket", recording_wrap)
     settings = _settings(callback_allowed_hosts=["hooks.team.internal"])
-    error = _post(f"https://hooks.team.internal:{receiver.server_port}/hook", settings, resolve=lambda _h, _p: [ipaddress.ip_address("127.0.0.1")])
+    error = _post(
+        f"https://hooks.team.internal:{receiver.server_port}/hook",
+        settings,
+        resolve=lambda _h, _p: [ipaddress.ip_address("127.0.0.1")],
+    )
     # The receiver speaks plain HTTP, so the handshake fails: what matters is whom it was addressed to.
     assert error == callbacks.UNREACHABLE
     assert server_names == ["hooks.team.internal"]
@@ -194,7 +204,9 @@ def test_proxies_from_the_environment_are_not_used(start_receiver, monkeypatch):
         monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.server_port}")
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
-    assert _post(f"http://127.0.0.1:{receiver.server_port}/hook", _settings(callback_allowed_hosts=["127.0.0.1"])) is None
+    assert (
+        _post(f"http://127.0.0.1:{receiver.server_port}/hook", _settings(callback_allowed_hosts=["127.0.0.1"])) is None
+    )
     assert len(receiver.received) == 1 and proxy.received == []
 
 
@@ -209,5 +221,7 @@ def test_a_network_failure_is_stored_generically_and_logged_in_detail(caplog):
 
 
 def test_a_refused_destination_stores_no_resolved_address():
-    error = _post("http://metadata.internal/latest", _settings(), resolve=lambda _h, _p: [ipaddress.ip_address("169.254.169.254")])
+    error = _post(
+        "http://metadata.internal/latest", _settings(), resolve=lambda _h, _p: [ipaddress.ip_address("169.254.169.254")]
+    )
     assert error is not None and error.startswith("not sent:") and "169.254" not in error

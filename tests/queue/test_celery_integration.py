@@ -70,13 +70,17 @@ class Stack:
 
     def submit(self, problem: str, source: bytes) -> str:
         """POST a multipart submission; its id."""
-        answer = self.client.post("/api/v1/submissions", data={"problem": problem}, files={"file": ("solution", source)})
+        answer = self.client.post(
+            "/api/v1/submissions", data={"problem": problem}, files={"file": ("solution", source)}
+        )
         assert answer.status_code == 202, answer.text
         return answer.json()["id"]
 
     def logs(self) -> str:
         """The tail of every process's output, for failure messages."""
-        parts = [f"--- api\n{self.api.log()[-2000:]}"] + [f"--- {n}\n{w.log()[-2000:]}" for n, w in self.workers.items()]
+        parts = [f"--- api\n{self.api.log()[-2000:]}"] + [
+            f"--- {n}\n{w.log()[-2000:]}" for n, w in self.workers.items()
+        ]
         return "\n".join(parts)
 
     def stop(self) -> None:
@@ -89,11 +93,15 @@ class Stack:
 def make_stack(tmp: Path, database_url: str, redis_url: str, worker_argv=None, names=("w1", "w2")) -> Stack:
     """Migrate, make a key, start the API and the workers, wait until ready."""
     port = free_port()
-    env = service_env(tmp, queue="celery", database_url=database_url, redis_url=redis_url, port=str(port), workers="1", **TIMINGS)
+    env = service_env(
+        tmp, queue="celery", database_url=database_url, redis_url=redis_url, port=str(port), workers="1", **TIMINGS
+    )
     key = create_key(env, "admin")
     base = f"http://127.0.0.1:{port}"
     api = ServiceProcess(judge_command("serve"), env, tmp / "api.log").start()
-    stack = Stack(env=env, tmp=tmp, api=api, base=base, client=httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=60))
+    stack = Stack(
+        env=env, tmp=tmp, api=api, base=base, client=httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=60)
+    )
     for name in names:
         stack.start_worker(name, worker_argv(name) if worker_argv else None)
     wait_healthy(base, api)
@@ -131,7 +139,9 @@ def test_both_workers_took_part(stack, reference_submissions):
     for submission_id in reference_submissions.values():
         wait_finished(stack.client, submission_id, GRADE_TIMEOUT_S)
     for name, worker in stack.workers.items():
-        assert "Task judge.grade" in worker.log() and "succeeded" in worker.log(), f"{name} graded nothing\n{stack.logs()}"
+        assert "Task judge.grade" in worker.log() and "succeeded" in worker.log(), (
+            f"{name} graded nothing\n{stack.logs()}"
+        )
 
 
 def test_event_stream_replays_checks_the_workers_recorded(stack, reference_submissions):
@@ -148,9 +158,12 @@ def _grading_worker(stack: Stack, submission_id: str) -> str:
 
     engine = create_engine(stack.env["JUDGE_DATABASE_URL"])
     try:
+
         def running_pid():
             with engine.connect() as connection:
-                row = connection.execute(text("SELECT status, worker FROM submissions WHERE id = :id"), {"id": submission_id}).one()
+                row = connection.execute(
+                    text("SELECT status, worker FROM submissions WHERE id = :id"), {"id": submission_id}
+                ).one()
             return row.status == "running" and int(row.worker.rsplit(":", 1)[1])
 
         pid = wait_for(running_pid, 120, "the submission to start grading")
@@ -184,9 +197,11 @@ def test_restarting_the_api_loses_nothing(stack):
 def test_submissions_wait_in_redis_while_no_worker_runs(stack):
     for worker in stack.workers.values():
         worker.kill(signal.SIGTERM)
-    submission_id = stack.submit("aigc-concepts", (PROBLEMS / "aigc-concepts" / "solution.json").read_bytes()) if (
-        PROBLEMS / "aigc-concepts" / "problem.toml"
-    ).is_file() else stack.submit("vae-mnist", (PROBLEMS / "vae-mnist" / "solution.py").read_bytes())
+    submission_id = (
+        stack.submit("aigc-concepts", (PROBLEMS / "aigc-concepts" / "solution.json").read_bytes())
+        if (PROBLEMS / "aigc-concepts" / "problem.toml").is_file()
+        else stack.submit("vae-mnist", (PROBLEMS / "vae-mnist" / "solution.py").read_bytes())
+    )
     time.sleep(2)
     assert stack.client.get(f"/api/v1/submissions/{submission_id}").json()["status"] == "queued"
     metrics = stack.client.get("/metrics").text

@@ -47,7 +47,14 @@ def test_rejudge_gradings_go_below_every_candidates_grade(redis_url):
         dispatcher.enqueue_grade("candidate-1", NORMAL_PRIORITY)
         dispatcher.enqueue_grade("rejudge-3", REJUDGE_PRIORITY)
         dispatcher.enqueue_grade("candidate-2")
-        assert _delivered(dispatcher, 6) == ["candidate-1", "candidate-2", "rejudge-0", "rejudge-1", "rejudge-2", "rejudge-3"]
+        assert _delivered(dispatcher, 6) == [
+            "candidate-1",
+            "candidate-2",
+            "rejudge-0",
+            "rejudge-1",
+            "rejudge-2",
+            "rejudge-3",
+        ]
     finally:
         dispatcher.stop()
 

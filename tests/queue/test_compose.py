@@ -105,5 +105,12 @@ def test_docker_compose_config_is_valid():
     env = {**os.environ, "POSTGRES_PASSWORD": "only-for-validation"}
     done = subprocess.run([*command, "-f", str(COMPOSE), "config", "--quiet"], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    missing = subprocess.run([*command, "-f", str(COMPOSE), "config", "--quiet"], env={k: v for k, v in env.items() if k != "POSTGRES_PASSWORD"}, capture_output=True, text=True)
-    assert missing.returncode != 0 and "POSTGRES_PASSWORD" in missing.stderr, "compose must refuse to start without a password"
+    missing = subprocess.run(
+        [*command, "-f", str(COMPOSE), "config", "--quiet"],
+        env={k: v for k, v in env.items() if k != "POSTGRES_PASSWORD"},
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode != 0 and "POSTGRES_PASSWORD" in missing.stderr, (
+        "compose must refuse to start without a password"
+    )

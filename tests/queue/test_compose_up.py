@@ -53,12 +53,22 @@ class Deployment:
 
     def compose(self, *args: str, timeout_s: float = 300) -> subprocess.CompletedProcess:
         """Run one docker-compose command of this project; its output captured as text."""
-        return subprocess.run([*self.command, *args], env=self.env, cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout_s)
+        return subprocess.run(
+            [*self.command, *args],
+            env=self.env,
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
 
     def checked(self, *args: str, timeout_s: float = 300) -> str:
         """Run a docker-compose command that must succeed; its stdout."""
         done = self.compose(*args, timeout_s=timeout_s)
-        assert done.returncode == 0, f"{' '.join(args)}: exit {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        assert done.returncode == 0, (
+            f"{' '.join(args)}: exit {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        )
         return done.stdout
 
     def container(self, service: str) -> str:
@@ -81,7 +91,9 @@ class Deployment:
     def submit(self, problem: str, source: bytes) -> str:
         """POST a multipart submission from the host; its id."""
         assert self.client is not None
-        answer = self.client.post("/api/v1/submissions", data={"problem": problem}, files={"file": ("solution", source)})
+        answer = self.client.post(
+            "/api/v1/submissions", data={"problem": problem}, files={"file": ("solution", source)}
+        )
         assert answer.status_code == 202, answer.text
         return answer.json()["id"]
 
@@ -93,7 +105,9 @@ def docker(*args: str) -> subprocess.CompletedProcess:
 
 def judge_step(settings: Settings, *args: str) -> str:
     """Run a judge command of the host (an image build); its stdout. A failure fails the test in CI, else skips it."""
-    done = subprocess.run(judge_command(*args), cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        judge_command(*args), cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=1800
+    )
     if done.returncode != 0:
         message = f"judge {' '.join(args)} failed: {done.stderr[-2000:]}"
         if settings.docker_required:
@@ -109,13 +123,17 @@ def deployment(tmp_path_factory):
     command = compose_command()
     if command is None or docker("info").returncode != 0:
         if settings.docker_required:
-            pytest.fail("CI=true: docker-compose and a Docker engine are required (sandbox/setup-docker.sh installs both)")
+            pytest.fail(
+                "CI=true: docker-compose and a Docker engine are required (sandbox/setup-docker.sh installs both)"
+            )
         pytest.skip("no docker-compose or no Docker engine here")
     started = time.monotonic()
     # The commands README.md gives: the images (kept when up to date), then up.
     exports = judge_step(settings, "deploy", "build-images", "--offline", "--if-stale")
     judge_step(settings, "sandbox", "build", "--offline", "--if-stale")
-    images = dict(line.removeprefix("export ").split("=", 1) for line in exports.splitlines() if line.startswith("export "))
+    images = dict(
+        line.removeprefix("export ").split("=", 1) for line in exports.splitlines() if line.startswith("export ")
+    )
     assert set(images) == {"JUDGE_SERVICE_IMAGE", "JUDGE_REDIS_IMAGE", "JUDGE_POSTGRES_IMAGE", "JUDGE_DOCKER_IMAGE"}
     project = f"judgetest{secrets.token_hex(4)}"
     port = free_port()
@@ -141,7 +159,9 @@ def test_every_healthcheck_passes(deployment):
     deadline = time.monotonic() + HEALTHY_TIMEOUT_S
     while (states := deployment.health()) != dict.fromkeys(SERVICES, "healthy"):
         assert "unhealthy" not in states.values() and "exited" not in states.values(), f"{states}\n{deployment.logs()}"
-        assert time.monotonic() < deadline, f"not every service healthy in {HEALTHY_TIMEOUT_S} s: {states}\n{deployment.logs()}"
+        assert time.monotonic() < deadline, (
+            f"not every service healthy in {HEALTHY_TIMEOUT_S} s: {states}\n{deployment.logs()}"
+        )
         time.sleep(2)
 
 
@@ -152,7 +172,9 @@ def test_admin_keys_from_the_api_container(deployment):
     assert first not in deployment.compose("logs", "--no-color", "api").stdout
     assert httpx.get(f"{deployment.base}/api/v1/problems", headers={"X-API-Key": first}, timeout=10).status_code == 200
     # Another, printed by `judge keys create`.
-    out = deployment.checked("exec", "-T", "api", "judge", "keys", "create", "--role", "admin", "--name", "compose test")
+    out = deployment.checked(
+        "exec", "-T", "api", "judge", "keys", "create", "--role", "admin", "--name", "compose test"
+    )
     key = out.strip().splitlines()[-1]
     deployment.client = httpx.Client(base_url=deployment.base, headers={"X-API-Key": key}, timeout=60)
     assert deployment.client.get("/api/v1/problems").status_code == 200
@@ -161,12 +183,17 @@ def test_admin_keys_from_the_api_container(deployment):
 
 def test_seed_references_and_a_wrong_solution_get_their_scores(deployment, grade):
     assert deployment.client is not None, "the admin key test runs first"
-    references = {slug: deployment.submit(slug, load_problem(PROBLEMS / slug).solution_path.read_bytes()) for slug in SEED_SLUGS}
+    references = {
+        slug: deployment.submit(slug, load_problem(PROBLEMS / slug).solution_path.read_bytes()) for slug in SEED_SLUGS
+    }
     wrong = deployment.submit(WRONG[0], WRONG[1].read_bytes())
     for slug, submission_id in references.items():
         done = wait_finished(deployment.client, submission_id, GRADE_TIMEOUT_S)
         assert done["status"] == "completed", f"{slug}: {done}\n{deployment.logs()}"
-        assert done["verdict"] == "accepted" and done["score"] == done["max_score"] == load_problem(PROBLEMS / slug).max_score, done
+        assert (
+            done["verdict"] == "accepted"
+            and done["score"] == done["max_score"] == load_problem(PROBLEMS / slug).max_score
+        ), done
     done = wait_finished(deployment.client, wrong, GRADE_TIMEOUT_S)
     expected = grade(WRONG[0], WRONG[1])  # the same code graded on the host
     assert done["status"] == "completed", f"{done}\n{deployment.logs()}"
@@ -174,7 +201,9 @@ def test_seed_references_and_a_wrong_solution_get_their_scores(deployment, grade
     assert done["score"] < done["max_score"]
     # Both "machines" graded: each worker's log names tasks it finished.
     for worker in WORKERS:
-        assert "succeeded" in deployment.checked("logs", "--no-color", worker), f"{worker} graded nothing\n{deployment.logs()}"
+        assert "succeeded" in deployment.checked("logs", "--no-color", worker), (
+            f"{worker} graded nothing\n{deployment.logs()}"
+        )
 
 
 def test_a_worker_killed_mid_grade_loses_nothing(deployment):
@@ -213,6 +242,8 @@ def test_down_leaves_nothing_behind(deployment):
     assert docker("network", "ls", "-q", "--filter", label).stdout.strip() == "", "networks left"
     assert docker("volume", "ls", "-q", "--filter", label).stdout.strip() == "", "volumes left"
     # Nor any runner or candidate container the workers started through the engine.
-    owners = docker("ps", "-a", "--filter", "label=judge.sandbox=1", "--format", '{{.Label "judge.owner"}}').stdout.split()
+    owners = docker(
+        "ps", "-a", "--filter", "label=judge.sandbox=1", "--format", '{{.Label "judge.owner"}}'
+    ).stdout.split()
     assert not [o for o in owners if o.split("/")[0] in {w[:12] for w in workers}], owners
     print(f"\ncompose test until down: {time.monotonic() - deployment.started:.0f} s")

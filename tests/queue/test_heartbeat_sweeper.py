@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from judge.queue import jobs
 from judge.queue.dispatch import Dispatcher, EmbeddedDispatcher, QueueUnavailable, sweep
-from judge.queue.jobs import GradeStep, Grader
+from judge.queue.jobs import Grader, GradeStep
 from judge.result import GradeResult, Verdict
 from judge.sandbox.base import EventSink, SandboxJob, SandboxRun
 from judge.settings import Settings
@@ -33,7 +33,12 @@ TIMEOUT_S = 0.3
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
 def settings(request, tmp_path) -> Settings:
     """Fast heartbeats on an empty database of each kind."""
-    values = {"problems_dirs": [PROBLEMS], "data_dir": tmp_path / "data", "heartbeat_interval_s": 0.05, "heartbeat_timeout_s": TIMEOUT_S}
+    values = {
+        "problems_dirs": [PROBLEMS],
+        "data_dir": tmp_path / "data",
+        "heartbeat_interval_s": 0.05,
+        "heartbeat_timeout_s": TIMEOUT_S,
+    }
     if request.param == "sqlite":
         yield Settings(**values)
         return
@@ -86,7 +91,9 @@ def _new(sessions, source: bytes = b"# fine\n") -> str:
 
 def _claim(sessions, submission_id: str, worker: str = "doomed", max_attempts: int = 3) -> submissions.Claim:
     with sessions() as session:
-        return submissions.claim(session, submission_id, worker=worker, max_attempts=max_attempts, heartbeat_timeout_s=TIMEOUT_S)
+        return submissions.claim(
+            session, submission_id, worker=worker, max_attempts=max_attempts, heartbeat_timeout_s=TIMEOUT_S
+        )
 
 
 def _age_heartbeat(sessions, submission_id: str, seconds: float = 60) -> None:

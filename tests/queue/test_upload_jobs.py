@@ -58,7 +58,9 @@ def test_a_judge_fault_on_every_attempt_ends_failed_with_a_generic_message(sessi
     row = _row(sessions, upload_id)
     assert (row.status, row.attempts, row.error) == ("failed", settings.max_attempts, GAVE_UP)
     assert "fake sandbox fault" not in row.error, "the judge's fault is logged, not shown as the package's"
-    assert validate_upload(grader, upload_id) is None and _row(sessions, upload_id).status == "failed", "a redelivery does nothing"
+    assert validate_upload(grader, upload_id) is None and _row(sessions, upload_id).status == "failed", (
+        "a redelivery does nothing"
+    )
 
 
 def test_a_package_failing_validation_is_rejected_with_the_reason(sessions, settings):
@@ -66,17 +68,35 @@ def test_a_package_failing_validation_is_rejected_with_the_reason(sessions, sett
     upload_id = _upload(sessions, "# fake: fail=beta\n")
     assert validate_upload(grader, upload_id) is None
     row = _row(sessions, upload_id)
-    assert row.status == "rejected" and row.error.startswith("problem 'tiny-upload' failed validation: reference scores 1/3")
+    assert row.status == "rejected" and row.error.startswith(
+        "problem 'tiny-upload' failed validation: reference scores 1/3"
+    )
 
 
 def test_a_validation_whose_worker_died_is_swept_taken_over_and_the_dead_attempt_stores_nothing(sessions, settings):
     upload_id = _upload(sessions)
     with sessions() as session:
-        assert uploads.claim(session, upload_id, worker="doomed", max_attempts=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-").attempt == 1
+        assert (
+            uploads.claim(
+                session,
+                upload_id,
+                worker="doomed",
+                max_attempts=3,
+                heartbeat_timeout_s=TIMEOUT_S,
+                exhausted_message="-",
+            ).attempt
+            == 1
+        )
     grader = Grader(with_uploads(settings), sessions, FakeSandbox())
-    assert validate_upload(grader, upload_id) is None and _row(sessions, upload_id).attempts == 1, "a live validation is not taken twice"
+    assert validate_upload(grader, upload_id) is None and _row(sessions, upload_id).attempts == 1, (
+        "a live validation is not taken twice"
+    )
     with sessions() as session:
-        session.execute(update(ProblemUpload).where(ProblemUpload.id == upload_id).values(heartbeat_at=utcnow() - timedelta(seconds=60)))
+        session.execute(
+            update(ProblemUpload)
+            .where(ProblemUpload.id == upload_id)
+            .values(heartbeat_at=utcnow() - timedelta(seconds=60))
+        )
         session.commit()
     queue = Recording()
     assert sweep_uploads(queue, sessions, TIMEOUT_S) == [upload_id]
@@ -91,10 +111,18 @@ def test_a_validation_whose_worker_died_is_swept_taken_over_and_the_dead_attempt
 
 
 def test_recovery_queues_every_unfinished_upload(sessions):
-    waiting, running, done = _upload(sessions, slug="waiting"), _upload(sessions, slug="running"), _upload(sessions, slug="done")
+    waiting, running, done = (
+        _upload(sessions, slug="waiting"),
+        _upload(sessions, slug="running"),
+        _upload(sessions, slug="done"),
+    )
     with sessions() as session:
-        uploads.claim(session, running, worker="dead", max_attempts=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-")
-        attempt = uploads.claim(session, done, worker="w", max_attempts=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-").attempt
+        uploads.claim(
+            session, running, worker="dead", max_attempts=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-"
+        )
+        attempt = uploads.claim(
+            session, done, worker="w", max_attempts=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-"
+        ).attempt
         uploads.reject(session, done, attempt, "bad")
         assert uploads.undispatched(session) == [waiting]
     queue = Recording()
@@ -109,7 +137,9 @@ def test_the_cap_counts_queued_and_running_uploads_of_one_team(sessions):
     with sessions() as session:
         assert uploads.create(session, "acme", None, b"x", "three", max_unfinished=2) is None
         assert uploads.create(session, "globex", None, b"x", "three", max_unfinished=2) is not None
-        attempt = uploads.claim(session, first, worker="w", max_attempts=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-").attempt
+        attempt = uploads.claim(
+            session, first, worker="w", max_attempts=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-"
+        ).attempt
         assert uploads.unfinished_of(session, "acme") == 2
         uploads.fail(session, first, attempt, "gave up")
         assert uploads.unfinished_of(session, "acme") == 1 and second

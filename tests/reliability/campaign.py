@@ -165,7 +165,9 @@ class Campaign:
         deadline = time.monotonic() + SUBMIT_DEADLINE_S
         while time.monotonic() < deadline:
             try:
-                answer = client.post("/api/v1/submissions", data={"problem": entry.problem}, files=files, headers=headers)
+                answer = client.post(
+                    "/api/v1/submissions", data={"problem": entry.problem}, files=files, headers=headers
+                )
             except httpx.TransportError as exc:
                 self.answers[f"POST {type(exc).__name__}"] += 1
                 time.sleep(0.5)
@@ -176,7 +178,9 @@ class Campaign:
                 self.accepted[submission_id] = Accepted(submission_id, entry, phase)
                 return submission_id
             if answer.status_code in (502, 503, 504):
-                assert answer.headers.get("Retry-After", "").isdigit(), f"{answer.status_code} without Retry-After: {answer.text}"
+                assert answer.headers.get("Retry-After", "").isdigit(), (
+                    f"{answer.status_code} without Retry-After: {answer.text}"
+                )
                 assert answer.headers["content-type"].startswith("application/problem+json"), answer.text
                 if give_up_when_full:
                     self.rejected_full += 1
@@ -188,7 +192,9 @@ class Campaign:
                 time.sleep(0.5)
                 continue
             raise AssertionError(f"{phase}: POST {entry.key} answered {answer.status_code}: {answer.text}")
-        raise AssertionError(f"{phase}: {entry.key} was not accepted within {SUBMIT_DEADLINE_S:g} s\n{self.stack.logs()}")
+        raise AssertionError(
+            f"{phase}: {entry.key} was not accepted within {SUBMIT_DEADLINE_S:g} s\n{self.stack.logs()}"
+        )
 
     # ------------------------------------------------------------------ the database's view
 
@@ -204,7 +210,9 @@ class Campaign:
 
     def grades(self, ids: list[str]) -> dict[str, Row]:
         """id -> its row's attempts, started_at, finished_at and grading_seconds, from PostgreSQL."""
-        query = text("SELECT id, status, attempts, started_at, finished_at, grading_seconds FROM submissions WHERE id = ANY(:ids)")
+        query = text(
+            "SELECT id, status, attempts, started_at, finished_at, grading_seconds FROM submissions WHERE id = ANY(:ids)"
+        )
         with self.db.connect() as connection:
             return {row.id: row for row in connection.execute(query, {"ids": ids})}
 
@@ -218,7 +226,9 @@ class Campaign:
             unacked, queued = client.pipeline(transaction=True).hvals("unacked").lrange("judge", 0, -1).execute()
         return sum(submission_id.encode() in message for message in [*unacked, *queued])
 
-    def running_worker_pid(self, ids: list[str], kinds: tuple[str, ...] = ("code", "attack", "timeout", "seed")) -> int | bool:
+    def running_worker_pid(
+        self, ids: list[str], kinds: tuple[str, ...] = ("code", "attack", "timeout", "seed")
+    ) -> int | bool:
         """The pid of a worker grading one of `ids` now (a sandboxed kind), or False."""
         for submission_id, (status, worker, _) in self.statuses(ids).items():
             if status == "running" and worker and self.accepted[submission_id].entry.kind in kinds:

@@ -9,9 +9,9 @@ import pytest
 
 from judge.settings import Settings
 from tests.conftest import PROBLEMS
+from tests.reliability import report
 from tests.reliability.campaign import Campaign, Services, Stack
 from tests.reliability.mix import make_entries, make_problems
-from tests.reliability import report
 from tests.reliability.services import PrivateDockerd, PrivatePostgres, PrivateRedis
 
 
@@ -42,7 +42,11 @@ def services(reliability_root, private_postgres):
         redis.start()
         dockerd.start()
         dockerd.provide_image(Settings())
-        report.note("setup", "private Redis, PostgreSQL and dockerd with the runner image ready", seconds=time.monotonic() - started)
+        report.note(
+            "setup",
+            "private Redis, PostgreSQL and dockerd with the runner image ready",
+            seconds=time.monotonic() - started,
+        )
         yield Services(redis=redis, postgres=private_postgres, dockerd=dockerd)
     finally:
         redis.stop()
@@ -60,7 +64,11 @@ def campaign(services, reliability_root):
     offline_env = {**stack.env, "JUDGE_PROBLEMS_DIRS": json.dumps([str(PROBLEMS), str(problems_dir)])}
     started = time.monotonic()
     offline = grade_offline(entries, offline_env)
-    report.note("setup", f"{len(entries)} distinct files graded offline with `judge grade --json`", seconds=time.monotonic() - started)
+    report.note(
+        "setup",
+        f"{len(entries)} distinct files graded offline with `judge grade --json`",
+        seconds=time.monotonic() - started,
+    )
     stack.start()
     running = Campaign(stack, entries, offline)
     try:

@@ -63,11 +63,19 @@ class HostileService:
         try:
             tables = inspect(engine).get_table_names()
             with engine.connect() as connection:
-                rows = {t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in tables if t != "alembic_version"}
+                rows = {
+                    t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
+                    for t in tables
+                    if t != "alembic_version"
+                }
         finally:
             engine.dispose()
         root = self.settings.data_dir
-        files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() or p.is_symlink()) if root.exists() else []
+        files = (
+            sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() or p.is_symlink())
+            if root.exists()
+            else []
+        )
         return Snapshot(rows, [f for f in files if not f.startswith("judge.db")])
 
     def stop(self) -> None:
@@ -101,9 +109,16 @@ def start_hostile_service(root: Path, database_url: str) -> HostileService:
     thread.start()
     wait_for(lambda: server.started, 60, "the hostile-input service to start")
     state: ServiceState = app.state.judge
-    service = HostileService(base=f"http://127.0.0.1:{port}", state=state, settings=state.settings, server=server, thread=thread)
+    service = HostileService(
+        base=f"http://127.0.0.1:{port}", state=state, settings=state.settings, server=server, thread=thread
+    )
     with state.sessions() as session:
-        for who, role in (("admin", Role.ADMIN), ("team", Role.TEAM), ("candidate", Role.CANDIDATE), ("other_candidate", Role.CANDIDATE)):
+        for who, role in (
+            ("admin", Role.ADMIN),
+            ("team", Role.TEAM),
+            ("candidate", Role.CANDIDATE),
+            ("other_candidate", Role.CANDIDATE),
+        ):
             service.keys[who] = keys.create_key(session, role, who).secret
         revoked = keys.create_key(session, Role.ADMIN, "revoked")
         keys.revoke_key(session, revoked.row.id)
@@ -126,7 +141,12 @@ def _invite(service: HostileService) -> None:
         made = team.post("/api/v1/assessments", json=body)
         assert made.status_code == 201, made.text
         assessment = made.json()["id"]
-        invitations = [("alice", {}), ("bob", {}), ("fuzz", {}), ("expired", {"expires_at": (utcnow() + timedelta(seconds=2)).isoformat()})]
+        invitations = [
+            ("alice", {}),
+            ("bob", {}),
+            ("fuzz", {}),
+            ("expired", {"expires_at": (utcnow() + timedelta(seconds=2)).isoformat()}),
+        ]
         for who, extra in invitations:
             issued = team.post(f"/api/v1/assessments/{assessment}/invitations", json={"candidate_name": who, **extra})
             assert issued.status_code == 201, issued.text

@@ -114,11 +114,18 @@ def grade_offline(entries: list[Entry], env: dict[str, str], parallel: int = 2) 
 
     def one(entry: Entry) -> tuple[str, Offline]:
         done = subprocess.run(
-            judge_command("grade", entry.problem, str(entry.path), "--json"), env=env, cwd=REPO, capture_output=True, text=True, timeout=300
+            judge_command("grade", entry.problem, str(entry.path), "--json"),
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if done.returncode == 0:
             return entry.key, Offline(GradeResult.model_validate_json(done.stdout.strip().splitlines()[-1]))
-        return entry.key, Offline(None, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}")
+        return entry.key, Offline(
+            None, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+        )
 
     with ThreadPoolExecutor(parallel) as pool:
         return dict(pool.map(one, entries))

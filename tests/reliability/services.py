@@ -59,7 +59,10 @@ class PrivateRedis:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log.close()
         client = redis.Redis(port=self.port, socket_timeout=1)
@@ -120,7 +123,21 @@ class PrivatePostgres:
 
     def _ctl(self, *args: str) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        self._as_owner([str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-o", options, "-w", "-t", "60", *args])
+        self._as_owner(
+            [
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.root / "log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                *args,
+            ]
+        )
 
     def start(self) -> None:
         """Start the cluster and wait until it takes connections."""
@@ -167,14 +184,36 @@ class PrivateDockerd:
         log = open(self.root / "dockerd.log", "ab")
         self.process = subprocess.Popen(
             [
-                "dockerd", "--host", self.host, "--data-root", str(self.root / "data"), "--exec-root", str(self.root / "exec"),
-                "--pidfile", str(self.root / "docker.pid"), "--bridge", "none", "--iptables=false", "--ip-masq=false",
-                "--shutdown-timeout", "2", "--storage-driver", self._storage_driver(),
+                "dockerd",
+                "--host",
+                self.host,
+                "--data-root",
+                str(self.root / "data"),
+                "--exec-root",
+                str(self.root / "exec"),
+                "--pidfile",
+                str(self.root / "docker.pid"),
+                "--bridge",
+                "none",
+                "--iptables=false",
+                "--ip-masq=false",
+                "--shutdown-timeout",
+                "2",
+                "--storage-driver",
+                self._storage_driver(),
             ],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log.close()
-        wait_for(lambda: self.process.poll() is not None or engine_status(Settings(docker_host=self.host)).ok, 60, "the private dockerd to answer", 0.3)
+        wait_for(
+            lambda: self.process.poll() is not None or engine_status(Settings(docker_host=self.host)).ok,
+            60,
+            "the private dockerd to answer",
+            0.3,
+        )
         if self.process.poll() is not None:
             raise RuntimeError(f"the private dockerd exited:\n{(self.root / 'dockerd.log').read_text()[-2000:]}")
 
@@ -200,7 +239,9 @@ class PrivateDockerd:
         env = {**os.environ, "JUDGE_DOCKER_HOST": self.host}
         from tests.api.support import judge_command
 
-        done = subprocess.run(judge_command("sandbox", "build", "--offline"), env=env, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            judge_command("sandbox", "build", "--offline"), env=env, capture_output=True, text=True, timeout=600
+        )
         if done.returncode != 0:
             raise RuntimeError(f"building the runner image on the private engine failed: {done.stderr[-2000:]}")
 
@@ -217,4 +258,3 @@ class PrivateDockerd:
         for mounted in ("exec", "data"):  # dockerd may leave its roots mounted over themselves
             subprocess.run(["umount", "-R", str(self.root / mounted)], capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
-

@@ -26,7 +26,15 @@ pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
 TOTAL = 200
 #: Accepted submissions per test; the baseline takes what the others leave of TOTAL.
-SIZES = {"sigkill": 14, "takeover": 2, "api_restart": 14, "redis_outage": 18, "postgres_restart": 14, "dockerd_outage": 12, "queue_full": QUEUE_LIMIT}
+SIZES = {
+    "sigkill": 14,
+    "takeover": 2,
+    "api_restart": 14,
+    "redis_outage": 18,
+    "postgres_restart": 14,
+    "dockerd_outage": 12,
+    "queue_full": QUEUE_LIMIT,
+}
 BASELINE = TOTAL - sum(SIZES.values())
 FINISH_TIMEOUT_S = 240
 #: What the issue allows between a worker's death and the last result, beyond heartbeat timeout + one grade.
@@ -77,14 +85,18 @@ def finish_and_check(campaign: Campaign, ids: list[str], phase: str, started: fl
     outcomes = campaign.check(ids, **check)
     report.note(
         phase,
-        f"{len(ids)} submissions, fault: {fault}; " + ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())) + "; lost: 0",
+        f"{len(ids)} submissions, fault: {fault}; "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))
+        + "; lost: 0",
         seconds=time.monotonic() - started,
     )
     return outcomes
 
 
 def _wait_grading(campaign: Campaign, ids: list[str]) -> int:
-    return wait_for(lambda: campaign.running_worker_pid(ids), 120, "a sandboxed submission to start grading", poll_s=0.2)
+    return wait_for(
+        lambda: campaign.running_worker_pid(ids), 120, "a sandboxed submission to start grading", poll_s=0.2
+    )
 
 
 def test_baseline_load(campaign):
@@ -128,7 +140,9 @@ def test_takeover_of_a_killed_workers_grade(campaign):
     assert campaign.messages_in_redis(victim_id) == 1, "the dead worker's message is left unacknowledged in Redis"
     time.sleep(2)
     stack.start_worker(victim)
-    outcomes = finish_and_check(campaign, ids, "takeover", started, f"SIGKILL of worker {victim} mid-grade, takeover timed")
+    outcomes = finish_and_check(
+        campaign, ids, "takeover", started, f"SIGKILL of worker {victim} mid-grade, takeover timed"
+    )
     rows = campaign.grades(ids)
     taken_over = rows[victim_id]
     assert taken_over.attempts == 2 and outcomes["regraded"] == 1, rows
@@ -136,13 +150,23 @@ def test_takeover_of_a_killed_workers_grade(campaign):
     last_result_s = (max(row.finished_at for row in rows.values()) - killed_at).total_seconds()
     bound_s = timings["heartbeat_timeout_s"] + taken_over.grading_seconds + TAKEOVER_SLACK_S
     # Redis could have redelivered the message no sooner than the visibility timeout after the grade began.
-    assert takeover_s < timings["celery_visibility_timeout_s"] - 2, f"taken over {takeover_s:.1f} s after the kill: not by heartbeat"
-    assert last_result_s <= bound_s, f"the last result came {last_result_s:.1f} s after the kill; at most {bound_s:.1f} s allowed"
+    assert takeover_s < timings["celery_visibility_timeout_s"] - 2, (
+        f"taken over {takeover_s:.1f} s after the kill: not by heartbeat"
+    )
+    assert last_result_s <= bound_s, (
+        f"the last result came {last_result_s:.1f} s after the kill; at most {bound_s:.1f} s allowed"
+    )
     # The dead message comes back after the visibility timeout: it must be acknowledged without work.
-    wait_for(lambda: campaign.messages_in_redis(victim_id) == 0, timings["celery_visibility_timeout_s"] + 30, "the dead message's redelivery")
+    wait_for(
+        lambda: campaign.messages_in_redis(victim_id) == 0,
+        timings["celery_visibility_timeout_s"] + 30,
+        "the dead message's redelivery",
+    )
     redelivered_s = (datetime.now(UTC).replace(tzinfo=None) - killed_at).total_seconds()
     again = campaign.grades([victim_id])[victim_id]
-    assert (again.status, again.attempts, again.finished_at) == ("completed", 2, taken_over.finished_at), "graded a third time"
+    assert (again.status, again.attempts, again.finished_at) == ("completed", 2, taken_over.finished_at), (
+        "graded a third time"
+    )
     campaign.check(ids)
     report.note(
         "takeover",
@@ -184,7 +208,9 @@ def test_redis_outage(campaign):
     joined(thread)
     during = campaign.answers - before
     assert set(during) <= {"POST 202", "POST 503"}, f"answers while Redis was down: {dict(during)}"
-    outcomes = finish_and_check(campaign, ids + later, "redis_outage", started, f"Redis down 10 s (answers meanwhile: {dict(during)})")
+    outcomes = finish_and_check(
+        campaign, ids + later, "redis_outage", started, f"Redis down 10 s (answers meanwhile: {dict(during)})"
+    )
     assert sum(outcomes.values()) == SIZES["redis_outage"]
 
 
@@ -199,7 +225,9 @@ def test_postgres_restart(campaign):
     postgres.restart()
     campaign.faults.append("PostgreSQL restarted")
     joined(thread)
-    finish_and_check(campaign, ids + later, "postgres_restart", started, "PostgreSQL restarted (fast shutdown) mid-grade")
+    finish_and_check(
+        campaign, ids + later, "postgres_restart", started, "PostgreSQL restarted (fast shutdown) mid-grade"
+    )
     assert campaign.stack.api.alive()
     assert all(w.alive() for w in campaign.stack.workers.values())
 
@@ -215,7 +243,12 @@ def test_dockerd_outage(campaign):
     time.sleep(2.0)
     dockerd.start()
     outcomes = finish_and_check(
-        campaign, ids, "dockerd_outage", started, "the workers' Docker engine stopped mid-grade and restarted", judge_fault_allowed=True
+        campaign,
+        ids,
+        "dockerd_outage",
+        started,
+        "the workers' Docker engine stopped mid-grade and restarted",
+        judge_fault_allowed=True,
     )
     assert outcomes["regraded"] + outcomes["internal_error"] >= 1, f"no submission was caught by the outage: {outcomes}"
 
@@ -241,7 +274,13 @@ def test_queue_full(campaign):
     assert campaign.row_count() == len(campaign.accepted), "a refused (503) submission was stored"
     for name in list(stack.workers):
         stack.start_worker(name)
-    finish_and_check(campaign, ids, "queue_full", started, f"queue filled: {QUEUE_LIMIT} accepted, {campaign.rejected_full} answered 503 + Retry-After")
+    finish_and_check(
+        campaign,
+        ids,
+        "queue_full",
+        started,
+        f"queue filled: {QUEUE_LIMIT} accepted, {campaign.rejected_full} answered 503 + Retry-After",
+    )
 
 
 def test_every_submission_accounted_for(campaign):

@@ -37,7 +37,9 @@ def docker_cli(settings: Settings) -> list[str]:
 
 def docker_call(settings: Settings, *args: str) -> subprocess.CompletedProcess:
     """One docker CLI command on the settings' engine, its output captured as text."""
-    return subprocess.run([*docker_cli(settings), *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*docker_cli(settings), *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
+    )
 
 
 def sandbox_or_skip(name: str, settings: Settings) -> Sandbox:
@@ -58,7 +60,9 @@ def sandbox_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings on the repository's problems with short limits and a data dir holding a secret."""
     data_dir = tmp_path_factory.mktemp("judge-data")
     (data_dir / "judge.db").write_text("SECRET")
-    return Settings(problems_dirs=[PROBLEMS], data_dir=data_dir, max_check_timeout_s=20, max_wall_timeout_s=60, max_memory_mb=1024)
+    return Settings(
+        problems_dirs=[PROBLEMS], data_dir=data_dir, max_check_timeout_s=20, max_wall_timeout_s=60, max_memory_mb=1024
+    )
 
 
 @pytest.fixture(params=ISOLATING)
@@ -84,7 +88,9 @@ def bwrap_sandbox(sandbox_settings: Settings) -> BwrapSandbox:
 class PreparedRun:
     """A real workspace and runner configuration for vae-mnist, with probes of our own."""
 
-    def __init__(self, sandbox: Sandbox, settings: Settings, probes: str, source: str = "", memory_mb: int | None = None) -> None:
+    def __init__(
+        self, sandbox: Sandbox, settings: Settings, probes: str, source: str = "", memory_mb: int | None = None
+    ) -> None:
         problem = load_problem(PROBLEMS / "vae-mnist")
         self.sandbox = sandbox
         self.uid = isolation.pick_run_uid() if sandbox.drops_privileges else None

@@ -32,7 +32,12 @@ def test_whole_frames_interleaved():
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 9, 13])
 def test_frames_split_across_reads_at_every_boundary(size):
-    data = frame(STDOUT, b"hello") + frame(STDERR, b"") + frame(STDERR, b"warning\n") + frame(STDOUT, bytes(range(256)) * 3)
+    data = (
+        frame(STDOUT, b"hello")
+        + frame(STDERR, b"")
+        + frame(STDERR, b"warning\n")
+        + frame(STDOUT, bytes(range(256)) * 3)
+    )
     demuxer = FrameDemuxer()
     pieces = []
     for start in range(0, len(data), size):

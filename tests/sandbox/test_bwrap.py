@@ -53,7 +53,12 @@ def test_command_line_without_root_unshares_everything():
     assert "--cap-add" not in sandbox
     assert ("/x/candidate", spec.workdir) in _pairs(sandbox, "--ro-bind")
     assert not _pairs(sandbox, "--bind"), "nothing of the host is writable"
-    assert sandbox[sandbox.index("--tmpfs") - 2 : sandbox.index("--tmpfs") + 2] == ["--size", str(64 << 20), "--tmpfs", "/tmp"]
+    assert sandbox[sandbox.index("--tmpfs") - 2 : sandbox.index("--tmpfs") + 2] == [
+        "--size",
+        str(64 << 20),
+        "--tmpfs",
+        "/tmp",
+    ]
     assert ("--remount-ro", "/") == tuple(sandbox[-2:])
     assert command[:4] == [sys.executable, "-I", "-m", "judge.harness.candidate"]
 
@@ -66,7 +71,11 @@ def test_command_line_as_root_keeps_only_the_capabilities_to_drop_to_the_run_uid
     for flag in ("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"):
         assert flag in sandbox
     assert sandbox[sandbox.index("--cap-drop") + 1] == "ALL"
-    assert sorted(v for k, v in zip(sandbox, sandbox[1:]) if k == "--cap-add") == ["CAP_SETGID", "CAP_SETUID", "CAP_SYS_ADMIN"]
+    assert sorted(v for k, v in zip(sandbox, sandbox[1:]) if k == "--cap-add") == [
+        "CAP_SETGID",
+        "CAP_SETUID",
+        "CAP_SYS_ADMIN",
+    ]
 
 
 def test_missing_bwrap_is_unavailable_with_a_reason():
@@ -88,13 +97,13 @@ def test_reference_gets_full_marks_like_the_process_backend(bwrap_sandbox, grade
     assert [(c.id, c.outcome, c.points) for c in in_bwrap.checks] == [(c.id, c.outcome, c.points) for c in local.checks]
 
 
-HOG = '''
+HOG = """
 def hog(solution, megabytes):
     chunks = []
     for _ in range(megabytes):
         chunks.append(bytearray(1 << 20))
     return len(chunks)
-'''
+"""
 
 
 @pytest.mark.slow
@@ -151,14 +160,20 @@ def test_without_root_the_runner_is_held_in_a_user_namespace(bwrap_sandbox, sand
 
     monkeypatch.setattr(bwrap_sandbox, "runner_command", recording)
     try:
-        result = grade_submission(str(tmp_path / slug), b"def add(a, b):\n    return a + b\n", sandbox_settings, bwrap_sandbox)
+        result = grade_submission(
+            str(tmp_path / slug), b"def add(a, b):\n    return a + b\n", sandbox_settings, bwrap_sandbox
+        )
     finally:
         server.close()
-    assert started and started[0][0] == bwrap_sandbox.bwrap and "--unshare-user" in started[0], "the runner did not start in bwrap"
+    assert started and started[0][0] == bwrap_sandbox.bwrap and "--unshare-user" in started[0], (
+        "the runner did not start in bwrap"
+    )
     assert {c.id for c in result.checks} == set(READER_CHECKS)
     assert result.verdict == "accepted", [(c.id, c.message) for c in result.checks if c.outcome != "passed"]
     assert not (ESCAPE_DIR / f".judge-hostile-{marker}").exists()
-    leftovers = [e.name for e in os.scandir("/proc") if e.name.isdigit() and values["SLEEP"].encode() in _cmdline(e.name)]
+    leftovers = [
+        e.name for e in os.scandir("/proc") if e.name.isdigit() and values["SLEEP"].encode() in _cmdline(e.name)
+    ]
     assert not leftovers, "a process started by a check outlived the run"
 
 

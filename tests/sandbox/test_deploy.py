@@ -30,7 +30,11 @@ def test_the_service_image_installs_every_dependency_and_the_build_backend(tmp_p
     wanted = deploy.service_requirements(wheel, REPO)
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     names = {image._requirement_name(line) for line in wanted}
-    declared = [*project["project"]["dependencies"], *project["build-system"]["requires"], *deploy.CONTAINER_ONLY_REQUIREMENTS]
+    declared = [
+        *project["project"]["dependencies"],
+        *project["build-system"]["requires"],
+        *deploy.CONTAINER_ONLY_REQUIREMENTS,
+    ]
     assert {image._requirement_name(line) for line in declared} == names
     # The runner's wheelhouse holds a few of these; the service needs the whole stack.
     assert {"fastapi", "celery", "psycopg", "docker", "setuptools"} <= names
@@ -41,7 +45,9 @@ def test_every_service_source_is_in_the_repository():
         assert (REPO / name).exists(), name
     for name in ("redis", "postgres"):
         assert (REPO / "deploy" / name / "Dockerfile").is_file()
-        assert (REPO / "deploy" / name / "entrypoint.sh").stat().st_mode & 0o111, f"deploy/{name}/entrypoint.sh is not executable"
+        assert (REPO / "deploy" / name / "entrypoint.sh").stat().st_mode & 0o111, (
+            f"deploy/{name}/entrypoint.sh is not executable"
+        )
 
 
 def test_the_printed_variables_are_the_ones_the_compose_file_reads():

@@ -22,10 +22,23 @@ POLICY = IsolationPolicy(memory_mb=700, pids=48, open_files=200, file_size_mb=32
 
 
 def _container(**spec_fields):
-    spec = DockerLauncherSpec(image="judge-sandbox:test", run_id="abc123", cpus=1.5, lifetime_s=200, labels={"judge.owner": "me"}, **spec_fields)
+    spec = DockerLauncherSpec(
+        image="judge-sandbox:test",
+        run_id="abc123",
+        cpus=1.5,
+        lifetime_s=200,
+        labels={"judge.owner": "me"},
+        **spec_fields,
+    )
     config = RunnerConfig(
-        checks_dir="/x/trusted/checks", ini_path="/x/trusted/pytest.ini", probes_path="/x/trusted/probes.py",
-        candidate_dir="/x/candidate", entrypoint="solution.py", check_ids=["a"], check_timeout_s=5, run_timeout_s=60,
+        checks_dir="/x/trusted/checks",
+        ini_path="/x/trusted/pytest.ini",
+        probes_path="/x/trusted/probes.py",
+        candidate_dir="/x/candidate",
+        entrypoint="solution.py",
+        check_ids=["a"],
+        check_timeout_s=5,
+        run_timeout_s=60,
         policy=POLICY,
     )
     return candidate_container(spec, config, attempt=2)
@@ -114,10 +127,14 @@ def test_missing_image_is_unavailable(docker_sandbox, sandbox_settings):
 
 
 def test_image_users_are_unprivileged(docker_sandbox, sandbox_settings):
-    out = docker_call(sandbox_settings, "image", "inspect", "--format", "{{json .Config}}", sandbox_settings.docker_image)
+    out = docker_call(
+        sandbox_settings, "image", "inspect", "--format", "{{json .Config}}", sandbox_settings.docker_image
+    )
     config = json.loads(out.stdout)
     assert config["User"] == f"{docker_sandbox.candidate_uid}:{docker_sandbox.candidate_uid}"
-    passwd = docker_call(sandbox_settings, "run", "--rm", "--network", "none", sandbox_settings.docker_image, "cat", "/etc/passwd")
+    passwd = docker_call(
+        sandbox_settings, "run", "--rm", "--network", "none", sandbox_settings.docker_image, "cat", "/etc/passwd"
+    )
     users = {line.split(":")[0]: line.split(":")[2] for line in passwd.stdout.splitlines()}
     assert users["candidate"] == str(docker_sandbox.candidate_uid) and users["checker"] not in ("0", users["candidate"])
 
@@ -127,7 +144,18 @@ def test_image_holds_the_harness_and_not_the_service(docker_sandbox, sandbox_set
         "import importlib.util as u, torch, numpy, pytest, judge.harness.candidate\n"
         "print(torch.__version__, [m for m in ('fastapi', 'celery', 'sqlalchemy', 'redis') if u.find_spec(m)])"
     )
-    out = docker_call(sandbox_settings, "run", "--rm", "--network", "none", sandbox_settings.docker_image, "python", "-I", "-c", script)
+    out = docker_call(
+        sandbox_settings,
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        sandbox_settings.docker_image,
+        "python",
+        "-I",
+        "-c",
+        script,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split(" ", 1) == ["2.13.0+cpu", "[]\n"]
 
@@ -139,8 +167,18 @@ def test_creating_the_backend_reaps_a_dead_judges_containers(docker_sandbox, san
     child.wait()
     dead_owner = reaper.owner_token(child.pid).rsplit("/", 1)[0] + "/1"  # that pid, a start time it never had
     made = docker_call(
-        sandbox_settings, "create", "--label", "judge.sandbox=1", "--label", "judge.run=leftover",
-        "--label", f"judge.owner={dead_owner}", "--network", "none", sandbox_settings.docker_image, "true",
+        sandbox_settings,
+        "create",
+        "--label",
+        "judge.sandbox=1",
+        "--label",
+        "judge.run=leftover",
+        "--label",
+        f"judge.owner={dead_owner}",
+        "--network",
+        "none",
+        sandbox_settings.docker_image,
+        "true",
     )
     assert made.returncode == 0, made.stderr
     leftover = made.stdout.strip()
@@ -157,7 +195,9 @@ def test_reference_gets_full_marks_like_the_process_backend(docker_sandbox, grad
     in_docker = grade_submission("vae-mnist", source, sandbox_settings, docker_sandbox)
     local = grade("vae-mnist", source)
     assert in_docker.score == in_docker.max_score
-    assert [(c.id, c.outcome, c.points) for c in in_docker.checks] == [(c.id, c.outcome, c.points) for c in local.checks]
+    assert [(c.id, c.outcome, c.points) for c in in_docker.checks] == [
+        (c.id, c.outcome, c.points) for c in local.checks
+    ]
 
 
 @pytest.mark.slow
@@ -172,10 +212,15 @@ def test_a_problem_runs_in_its_own_image_when_settings_name_one(docker_sandbox, 
     tag = "judge-sandbox:test-problem-image"
     context = tmp_path / "image"
     context.mkdir()
-    (context / "Dockerfile").write_text(f"FROM {sandbox_settings.docker_image}\nUSER root\nRUN echo extra-package > /opt/marker\n")
+    (context / "Dockerfile").write_text(
+        f"FROM {sandbox_settings.docker_image}\nUSER root\nRUN echo extra-package > /opt/marker\n"
+    )
     built = subprocess.run(
         [*docker_cli(sandbox_settings), "build", "--network", "none", "--tag", tag, str(context)],
-        env=dict(os.environ, DOCKER_BUILDKIT="0"), capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, DOCKER_BUILDKIT="0"),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert built.returncode == 0, built.stderr
     try:
@@ -192,6 +237,9 @@ def test_a_problem_runs_in_its_own_image_when_settings_name_one(docker_sandbox, 
         assert in_default.score == 0 and in_default.verdict == "runtime_error", in_default
         # A per-problem image that is missing or stale stops the backend at start, with the reason.
         with pytest.raises(SandboxUnavailable, match="does not exist"):
-            DockerSandbox(plain.model_copy(update={"docker_problem_images": {"tiny-add": "judge-sandbox:no-such-tag"}}), reap=False)
+            DockerSandbox(
+                plain.model_copy(update={"docker_problem_images": {"tiny-add": "judge-sandbox:no-such-tag"}}),
+                reap=False,
+            )
     finally:
         docker_call(sandbox_settings, "image", "rm", "--force", tag)

@@ -11,7 +11,9 @@ from judge.settings import Settings
 
 
 def test_reports_say_why_a_backend_cannot_run():
-    reports = diagnose(Settings(docker_host="unix:///nonexistent/docker.sock", bwrap_path="/nonexistent/bwrap"), smoke=False)
+    reports = diagnose(
+        Settings(docker_host="unix:///nonexistent/docker.sock", bwrap_path="/nonexistent/bwrap"), smoke=False
+    )
     assert [r.name for r in reports] == ["docker", "bwrap", "process"]
     docker, bwrap, process = reports
     assert not docker.ok and docker.detail
@@ -22,7 +24,10 @@ def test_reports_say_why_a_backend_cannot_run():
 
 
 def reports(**works: bool) -> list[BackendReport]:
-    return [BackendReport(name, works.get(name, True), "fine" if works.get(name, True) else f"{name} is broken") for name in ("docker", "bwrap", "process")]
+    return [
+        BackendReport(name, works.get(name, True), "fine" if works.get(name, True) else f"{name} is broken")
+        for name in ("docker", "bwrap", "process")
+    ]
 
 
 def test_decisions_follow_the_selection_rules():
@@ -30,7 +35,9 @@ def test_decisions_follow_the_selection_rules():
     bwrap = decide(reports(docker=False), "service")
     assert bwrap.backend == "bwrap" and "docker: docker is broken" in bwrap.why
     refused = decide(reports(docker=False, bwrap=False), "service")
-    assert refused.backend is None and "JUDGE_SANDBOX=process" in refused.why and "bwrap: bwrap is broken" in refused.why
+    assert (
+        refused.backend is None and "JUDGE_SANDBOX=process" in refused.why and "bwrap: bwrap is broken" in refused.why
+    )
     fallback = decide(reports(docker=False, bwrap=False), "cli")
     assert fallback.backend == "process" and "grade only code you trust" in fallback.why
     named = decide(reports(), "service", "process")

@@ -53,14 +53,19 @@ def test_other_errors_are_not_the_engines():
 
 
 def test_the_engines_own_explanation_is_the_reason():
-    error = docker.errors.APIError("409 Client Error for http+docker://localhost/v1.41/...", explanation="Conflict. The container name is already in use")
+    error = docker.errors.APIError(
+        "409 Client Error for http+docker://localhost/v1.41/...",
+        explanation="Conflict. The container name is already in use",
+    )
     assert describe(error) == "Conflict. The container name is already in use"
     assert describe(docker.errors.DockerException("first line\nsecond")) == "first line"
 
 
 def test_read_timeouts_are_told_apart_from_broken_connections():
     assert _timed_out(requests.exceptions.ReadTimeout("late"))
-    assert _timed_out(requests.exceptions.ConnectionError(urllib3.exceptions.ReadTimeoutError(None, "/wait", "Read timed out.")))
+    assert _timed_out(
+        requests.exceptions.ConnectionError(urllib3.exceptions.ReadTimeoutError(None, "/wait", "Read timed out."))
+    )
     assert not _timed_out(requests.exceptions.ConnectionError(urllib3.exceptions.ProtocolError("Connection aborted.")))
 
 
@@ -167,7 +172,9 @@ def test_import_and_build_through_the_api(engine, tmp_path):
         context.mkdir()
         (context / "Dockerfile").write_text(f"FROM {base}\nARG WHO=nobody\nLABEL built.for=${{WHO}}\n")
         lines: list[str] = []
-        engine.build(str(context), built, {"WHO": "the-test"}, {"judge.test": "yes"}, offline=True, log_line=lines.append)
+        engine.build(
+            str(context), built, {"WHO": "the-test"}, {"judge.test": "yes"}, offline=True, log_line=lines.append
+        )
         assert engine.image_labels(built) == {"built.for": "the-test", "judge.test": "yes"}
         assert any(line.startswith("Step 1/") for line in lines), lines
         (context / "Dockerfile").write_text(f"FROM {base}\nNOT-AN-INSTRUCTION\n")

@@ -49,11 +49,14 @@ def test_one_line_sources(tmp_path):
 
 
 def test_deb822_sources_and_ignored_files(tmp_path):
-    etc = _etc(tmp_path, {
-        "sources.list.d/debian.sources": DEB822,
-        "sources.list.d/nodesource.sources.disabled-by-farm": "Types: deb\nURIs: https://deb.nodesource.com/x\nSuites: bookworm\n",
-        "sources.list.d/off.sources": "Types: deb\nEnabled: no\nURIs: http://off.example\nSuites: bookworm\n",
-    })
+    etc = _etc(
+        tmp_path,
+        {
+            "sources.list.d/debian.sources": DEB822,
+            "sources.list.d/nodesource.sources.disabled-by-farm": "Types: deb\nURIs: https://deb.nodesource.com/x\nSuites: bookworm\n",
+            "sources.list.d/off.sources": "Types: deb\nEnabled: no\nURIs: http://off.example\nSuites: bookworm\n",
+        },
+    )
     sources = image.apt_sources(etc)
     assert [s.uri for s in sources] == ["http://deb.debian.org/debian"] * 2 + ["http://deb.debian.org/debian-security"]
     assert sources[0].keyring == "/usr/share/keyrings/debian-archive-keyring.gpg"
@@ -69,9 +72,21 @@ def test_mirror_is_the_release_suite_not_updates_or_security(tmp_path):
 
 def test_sandbox_closure_is_the_harness_that_runs_in_containers():
     names = {str(p.relative_to(image.package_dir())) for p in image.sandbox_modules()}
-    assert {"__init__.py", "harness/__init__.py", "harness/candidate.py", "harness/isolation.py", "harness/wire.py"} <= names
+    assert {
+        "__init__.py",
+        "harness/__init__.py",
+        "harness/candidate.py",
+        "harness/isolation.py",
+        "harness/wire.py",
+    } <= names
     # The runner runs in a container of the image too (it imports a team's checks).
-    assert {"harness/runner.py", "harness/session.py", "harness/plugin.py", "harness/broker.py", "harness/expect.py"} <= names
+    assert {
+        "harness/runner.py",
+        "harness/session.py",
+        "harness/plugin.py",
+        "harness/broker.py",
+        "harness/expect.py",
+    } <= names
     # The host's side never runs in a container: a change there must not demand a rebuild.
     assert not names & {"grading.py", "cli.py", "sandbox/docker.py", "sandbox/pool.py", "api/app.py"}
 
@@ -104,7 +119,13 @@ def _wheel(tmp_path: Path) -> Path:
 
 def test_requirements_come_from_the_wheel_without_extras(tmp_path):
     wheel = _wheel(tmp_path)
-    assert image.requirements(wheel) == ["torch==2.13.0", "numpy>=1.26", "pydantic<3,>=2.7", "celery[redis]<6,>=5.4", "pytest>=8.2"]
+    assert image.requirements(wheel) == [
+        "torch==2.13.0",
+        "numpy>=1.26",
+        "pydantic<3,>=2.7",
+        "celery[redis]<6,>=5.4",
+        "pytest>=8.2",
+    ]
 
 
 def test_image_installs_only_what_the_sandbox_needs(tmp_path):
@@ -119,6 +140,12 @@ def test_image_installs_only_what_the_sandbox_needs(tmp_path):
 def test_dockerfile_follows_the_spec():
     text = (REPO / "sandbox" / "Dockerfile").read_text()
     assert "ARG BASE_IMAGE=python:3.11-slim" in text
-    assert "USER ${CANDIDATE_UID}" in text and "checker:x:${CHECKER_UID}" in text and "candidate:x:${CANDIDATE_UID}" in text
-    assert "--mount=" not in text and "# syntax=" not in text, "BuildKit-only syntax: CI builds with the classic builder"
+    assert (
+        "USER ${CANDIDATE_UID}" in text
+        and "checker:x:${CHECKER_UID}" in text
+        and "candidate:x:${CANDIDATE_UID}" in text
+    )
+    assert "--mount=" not in text and "# syntax=" not in text, (
+        "BuildKit-only syntax: CI builds with the classic builder"
+    )
     assert "VOLUME" not in text

@@ -21,7 +21,7 @@ from tests.sandbox.conftest import docker_call
 
 pytestmark = pytest.mark.slow
 
-INTROSPECT = '''
+INTROSPECT = """
 import os, resource, socket
 
 def _try_write(path):
@@ -79,7 +79,7 @@ def report(solution, paths, port):
         "namespaces": {n: os.readlink(f"/proc/self/ns/{n}") for n in ("pid", "ipc", "net", "mnt", "uts")},
         "processes": sorted(int(e) for e in os.listdir("/proc") if e.isdigit()),
     }
-'''
+"""
 
 
 def test_candidate_sees_only_its_sandbox(isolating, prepared, sandbox_settings, monkeypatch, tmp_path_factory):
@@ -93,9 +93,17 @@ def test_candidate_sees_only_its_sandbox(isolating, prepared, sandbox_settings, 
     server.bind(("127.0.0.1", 0))
     server.listen()
     secrets = [
-        str(PROBLEMS), str(PROBLEMS / "vae-mnist" / "solution.py"), str(run.workspace.trusted_dir),
-        str(sandbox_settings.data_dir), str(REPO / "tests"), str(host_only), "/root/.bash_history",
-        "/var/run/docker.sock", "/run/docker.sock", "/var/lib/docker", "/home",
+        str(PROBLEMS),
+        str(PROBLEMS / "vae-mnist" / "solution.py"),
+        str(run.workspace.trusted_dir),
+        str(sandbox_settings.data_dir),
+        str(REPO / "tests"),
+        str(host_only),
+        "/root/.bash_history",
+        "/var/run/docker.sock",
+        "/run/docker.sock",
+        "/var/lib/docker",
+        "/home",
     ]
     session = run.session()
     try:
@@ -131,7 +139,7 @@ def test_candidate_sees_only_its_sandbox(isolating, prepared, sandbox_settings, 
     assert len(seen["processes"]) <= 8 and os.getpid() not in seen["processes"], seen["processes"]
 
 
-SLEEPER = '''
+SLEEPER = """
 import signal, time
 
 def hang(solution):
@@ -143,7 +151,7 @@ def hog(solution, megabytes):
     for _ in range(megabytes):
         chunks.append(bytearray(1 << 20))  # touched: bytearray zero-fills
     return len(chunks)
-'''
+"""
 
 
 def test_memory_limit_kills_and_is_reported(isolating, prepared):
@@ -175,7 +183,9 @@ def test_check_timeout_kills_a_process_ignoring_signals(isolating, prepared):
         assert fault.value.kind == "timeout"
         assert time.monotonic() - start < 3 + 15
         if isinstance(isolating, DockerSandbox):
-            assert not _containers(isolating, f"judge.run={run.config.launcher.run_id}"), "the container outlived its deadline"
+            assert not _containers(isolating, f"judge.run={run.config.launcher.run_id}"), (
+                "the container outlived its deadline"
+            )
         if run.uid is not None:
             from judge.harness import isolation
 
@@ -193,7 +203,9 @@ def test_wall_limit_removes_the_runs_containers(docker_sandbox, sandbox_settings
     result = grade_submission("vae-mnist", source.encode(), settings, docker_sandbox)
     assert result.verdict == "time_limit"
     assert time.monotonic() - start < 5 + 30 + 30
-    assert not _containers(docker_sandbox, f"{reaper.OWNER_LABEL}={docker_sandbox.owner}"), "containers outlived the run"
+    assert not _containers(docker_sandbox, f"{reaper.OWNER_LABEL}={docker_sandbox.owner}"), (
+        "containers outlived the run"
+    )
 
 
 def test_wall_limit_kills_the_runner_and_its_containers(docker_sandbox, prepared):
@@ -201,12 +213,18 @@ def test_wall_limit_kills_the_runner_and_its_containers(docker_sandbox, prepared
     run = prepared(docker_sandbox, SLEEPER)
     for path in run.workspace.checks_dir.glob("test_*.py"):
         path.unlink()
-    (run.workspace.checks_dir / "test_hang.py").write_text("def test_encode_shapes(candidate):\n    candidate.call('hang')\n")
+    (run.workspace.checks_dir / "test_hang.py").write_text(
+        "def test_encode_shapes(candidate):\n    candidate.call('hang')\n"
+    )
     # The runner's own deadlines are far away: only the host's wall-clock limit can end this run.
-    config = run.raw_job.config.model_copy(update={"check_timeout_s": 300.0, "run_timeout_s": 300.0, "check_ids": ["encode_shapes"]})
+    config = run.raw_job.config.model_copy(
+        update={"check_timeout_s": 300.0, "run_timeout_s": 300.0, "check_ids": ["encode_shapes"]}
+    )
     job = run.raw_job.model_copy(update={"config": config, "wall_timeout_s": 10.0})
     start = time.monotonic()
     outcome = docker_sandbox.run(job)
     assert outcome.timed_out and not outcome.finished
     assert time.monotonic() - start < 10 + 30
-    assert not _containers(docker_sandbox, f"{reaper.OWNER_LABEL}={docker_sandbox.owner}"), "containers outlived the runner"
+    assert not _containers(docker_sandbox, f"{reaper.OWNER_LABEL}={docker_sandbox.owner}"), (
+        "containers outlived the runner"
+    )

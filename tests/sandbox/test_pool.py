@@ -88,9 +88,16 @@ def _launch(**policy) -> LaunchConfig:
 def _job(launch: LaunchConfig, **policy) -> RunnerConfig:
     fields = {**launch.policy.model_dump(), **policy}
     return RunnerConfig(
-        candidate_dir=launch.candidate_dir, launcher=launch.launcher, policy=IsolationPolicy(**fields),
-        checks_dir="/w/trusted/checks", ini_path="/w/trusted/pytest.ini", probes_path="/w/trusted/probes.py",
-        entrypoint="solution.py", check_ids=["a"], check_timeout_s=5, run_timeout_s=20,
+        candidate_dir=launch.candidate_dir,
+        launcher=launch.launcher,
+        policy=IsolationPolicy(**fields),
+        checks_dir="/w/trusted/checks",
+        ini_path="/w/trusted/pytest.ini",
+        probes_path="/w/trusted/probes.py",
+        entrypoint="solution.py",
+        check_ids=["a"],
+        check_timeout_s=5,
+        run_timeout_s=20,
     )
 
 
@@ -100,7 +107,9 @@ def test_a_job_fits_a_slot_only_with_the_same_isolation_and_lower_limits():
     assert fits(launch, _job(launch))
     assert not fits(launch, _job(launch, memory_mb=2048)), "a limit above the slot's cannot be applied by lowering"
     assert not fits(launch, _job(launch, cpu_s=400))
-    assert not fits(launch, _job(launch, hide_paths=["/problems", "/elsewhere"])), "the slot hides less than the job needs"
+    assert not fits(launch, _job(launch, hide_paths=["/problems", "/elsewhere"])), (
+        "the slot hides less than the job needs"
+    )
     assert not fits(launch, _job(launch, pids=128))
     other_dir = _job(launch).model_copy(update={"candidate_dir": "/x/candidate"})
     assert not fits(launch, other_dir)
@@ -152,7 +161,9 @@ def test_the_candidate_lowers_its_own_rlimits_to_the_job():
         "tighten(IsolationPolicy(memory_mb=4096, memory_by_cgroup=False), cpu_s=600, memory_mb=8192)\n"
         "print(resource.getrlimit(resource.RLIMIT_CPU), resource.getrlimit(resource.RLIMIT_DATA))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.splitlines()
     assert out[0] == f"(25, 25) ({512 << 20}, {512 << 20})"
     assert out[1] == out[0], "a job never raises a limit"
 
@@ -164,7 +175,10 @@ def test_the_candidate_lowers_its_own_rlimits_to_the_job():
 def test_pooled_grade_equals_cold_grade(warm, pool_settings):
     """Reference and a mutant of vae-mnist: per-check outcomes, points and verdict identical."""
     problem = load_problem(PROBLEMS / "vae-mnist")
-    sources = {"reference": problem.solution_path.read_bytes(), "mutant": (problem.root / "mutants" / "kl_wrong_sign.py").read_bytes()}
+    sources = {
+        "reference": problem.solution_path.read_bytes(),
+        "mutant": (problem.root / "mutants" / "kl_wrong_sign.py").read_bytes(),
+    }
     for name, source in sources.items():
         cold = grade_submission("vae-mnist", source, pool_settings, warm.backend)
         wait_ready(warm)

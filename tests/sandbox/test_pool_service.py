@@ -11,7 +11,16 @@ import pytest
 
 from judge.problem import load_problem
 from judge.sandbox import reaper
-from tests.api.support import ServiceProcess, first_admin_key, free_port, judge_command, service_env, wait_finished, wait_for, wait_healthy
+from tests.api.support import (
+    ServiceProcess,
+    first_admin_key,
+    free_port,
+    judge_command,
+    service_env,
+    wait_finished,
+    wait_for,
+    wait_healthy,
+)
 from tests.conftest import PROBLEMS
 from tests.sandbox.conftest import sandbox_or_skip
 
@@ -27,7 +36,13 @@ def test_the_service_grades_through_its_warm_pool(tmp_path, sandbox_settings):
     port = free_port()
     # The image under test (JUDGE_DOCKER_IMAGE), as the other service tests pass it on.
     env = service_env(
-        tmp_path, port=str(port), sandbox="docker", pool_size="1", workers="1", poll_interval_s="0.1", docker_image=sandbox_settings.docker_image
+        tmp_path,
+        port=str(port),
+        sandbox="docker",
+        pool_size="1",
+        workers="1",
+        poll_interval_s="0.1",
+        docker_image=sandbox_settings.docker_image,
     )
     service = ServiceProcess(judge_command("serve"), env, tmp_path / "serve.log").start()
     try:
@@ -38,8 +53,18 @@ def test_the_service_grades_through_its_warm_pool(tmp_path, sandbox_settings):
         # The waiting container belongs to this server and to the slot's run.
         owner = reaper.owner_token(service.process.pid)
         listing = subprocess.run(
-            ["docker", "ps", "-q", "--filter", f"label={reaper.OWNER_LABEL}={owner}", "--filter", f"label={reaper.RUN_LABEL}={warm}"],
-            capture_output=True, text=True, timeout=60,
+            [
+                "docker",
+                "ps",
+                "-q",
+                "--filter",
+                f"label={reaper.OWNER_LABEL}={owner}",
+                "--filter",
+                f"label={reaper.RUN_LABEL}={warm}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert listing.stdout.strip(), "the warm slot's container runs before any submission"
 
@@ -53,7 +78,12 @@ def test_the_service_grades_through_its_warm_pool(tmp_path, sandbox_settings):
         # Used once, then destroyed; the pool refills with a new slot.
         wait_for(lambda: len(READY.findall(service.log())) >= 2, WARM_TIMEOUT_S, "the refill")
         assert READY.findall(service.log())[1] != warm
-        gone = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={reaper.RUN_LABEL}={warm}"], capture_output=True, text=True, timeout=60)
+        gone = subprocess.run(
+            ["docker", "ps", "-aq", "--filter", f"label={reaper.RUN_LABEL}={warm}"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert gone.stdout.strip() == "", "the used slot's container is removed"
     finally:
         service.kill(signal.SIGTERM)

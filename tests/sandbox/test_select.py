@@ -63,7 +63,9 @@ def test_the_service_refuses_to_start_without_a_containing_backend(machine):
     message = str(raised.value)
     assert "\n" not in message
     assert "docker: docker is broken here second line; bwrap: bwrap is broken here" in message
-    assert "sandbox/setup-docker.sh" in message and "--sandbox process" in message and "JUDGE_SANDBOX=process" in message
+    assert (
+        "sandbox/setup-docker.sh" in message and "--sandbox process" in message and "JUDGE_SANDBOX=process" in message
+    )
     with pytest.raises(SandboxUnavailable, match="no sandbox that contains candidate code"):
         select.choose_sandbox(Settings())
 
@@ -80,7 +82,10 @@ def test_the_cli_falls_back_to_process_with_a_warning_that_says_why(machine):
 @pytest.mark.parametrize("requester", ["service", "cli"])
 def test_process_by_name_is_allowed_and_flagged_trusted_code_only(machine, requester):
     machine("docker", "bwrap")
-    for choice in (select.choose(Settings(), requester, "process"), select.choose(Settings(sandbox="process"), requester)):
+    for choice in (
+        select.choose(Settings(), requester, "process"),
+        select.choose(Settings(sandbox="process"), requester),
+    ):
         assert choice.sandbox.name == "process" and choice.warning == select.TRUSTED_CODE_ONLY
         assert select.trusted_code_only(choice.sandbox)
     assert select.choose_sandbox(Settings(sandbox="process")).name == "process"

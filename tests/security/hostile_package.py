@@ -37,7 +37,7 @@ points = 1
 title = "{id}"
 """
 
-COMMON = '''\
+COMMON = """\
 import glob
 import os
 import socket
@@ -72,9 +72,11 @@ def listing(path):
 
 def test_adds(candidate):
     add_works(candidate)
-'''
+"""
 
-READERS = COMMON + '''
+READERS = (
+    COMMON
+    + """
 
 def test_no_environment(candidate):
     add_works(candidate)
@@ -161,9 +163,12 @@ def test_leaves_a_process(candidate):
             os.execv("/bin/sleep", ["sleep", SLEEP])
         finally:
             os._exit(0)
-'''
+"""
+)
 
-RESOURCES = COMMON + '''
+RESOURCES = (
+    COMMON
+    + """
 
 def test_fork_bomb(candidate):
     add_works(candidate)
@@ -208,9 +213,20 @@ def test_disk_fill(candidate):
         except OSError:
             pass
     assert written < (1 << 30), f"LEAK wrote {written >> 20} MiB"
-'''
+"""
+)
 
-READER_CHECKS = ["adds", "no_environment", "no_data_dir", "no_problem_bank", "no_other_submissions", "no_engine_socket", "no_network", "no_writes_outside", "leaves_a_process"]
+READER_CHECKS = [
+    "adds",
+    "no_environment",
+    "no_data_dir",
+    "no_problem_bank",
+    "no_other_submissions",
+    "no_engine_socket",
+    "no_network",
+    "no_writes_outside",
+    "leaves_a_process",
+]
 RESOURCE_CHECKS = ["adds", "fork_bomb", "memory_fill", "disk_fill"]
 
 

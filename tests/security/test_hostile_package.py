@@ -74,11 +74,18 @@ class Judge:
         self.process = ServiceProcess(judge_command("serve"), self.env, tmp / "serve.log").start()
         wait_healthy(f"http://127.0.0.1:{self.port}", self.process, timeout_s=180)
         made = subprocess.run(
-            judge_command("keys", "create", "--role", "team", "--team", "red"), env=self.env, cwd=REPO, capture_output=True, text=True, timeout=120
+            judge_command("keys", "create", "--role", "team", "--team", "red"),
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert made.returncode == 0, made.stderr
         key = made.stdout.strip().splitlines()[-1]
-        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", headers={"Authorization": f"Bearer {key}"}, timeout=60)
+        self.client = httpx.Client(
+            base_url=f"http://127.0.0.1:{self.port}", headers={"Authorization": f"Bearer {key}"}, timeout=60
+        )
 
     def values(self, marker: str) -> dict[str, str]:
         """What the hostile checks are told about the host: the worst case, they know every path."""
@@ -122,10 +129,14 @@ def test_hostile_checks_reach_nothing(judge):
     values = judge.values(marker)
     slug = f"hostile-readers-{marker}"
     answer = judge.upload(slug, hostile_readers(slug, values))
-    assert answer["status"] == "accepted", f"the readers' reference did not validate (an attack got through?): {str(answer)[:3000]}"
+    assert answer["status"] == "accepted", (
+        f"the readers' reference did not validate (an attack got through?): {str(answer)[:3000]}"
+    )
     result = judge.grade(slug, "def add(a, b):\n    return a + b\n")
     text = result.__repr__()
-    assert result["verdict"] == "accepted", [(c["id"], c["message"]) for c in result["result"]["checks"] if c["outcome"] != "passed"]
+    assert result["verdict"] == "accepted", [
+        (c["id"], c["message"]) for c in result["result"]["checks"] if c["outcome"] != "passed"
+    ]
     assert {c["id"] for c in result["result"]["checks"]} == set(READER_CHECKS)
     assert "LEAK" not in text and judge.canary not in text
     assert not (ESCAPE_DIR / f".judge-hostile-{marker}").exists() and not (PROBLEMS / "pwned").exists()

@@ -14,7 +14,16 @@ from judge.storage import keys
 from judge.storage.db import alembic_config, make_engine, migrate
 from judge.storage.models import Assessment, AssessmentEntry, Invitation, Role, utcnow
 
-ASSESSMENT_TABLES = {"assessments", "assessment_problems", "invitations", "assessment_entries", "entry_gradings", "rejudges", "problem_owners", "practice_marks"}
+ASSESSMENT_TABLES = {
+    "assessments",
+    "assessment_problems",
+    "invitations",
+    "assessment_entries",
+    "entry_gradings",
+    "rejudges",
+    "problem_owners",
+    "practice_marks",
+}
 
 
 def _to(engine, revision: str, down: bool) -> None:
@@ -50,19 +59,47 @@ def test_a_key_keeps_its_team_and_an_attempt_number_is_taken_once(sessions):
         now = utcnow()
         session.add(
             Assessment(
-                id="a1", team="acme", title="t", description="", opens_at=now, closes_at=now + timedelta(hours=1),
-                duration_s=60, max_attempts=2, feedback="full", scoring="best", created_at=now,
+                id="a1",
+                team="acme",
+                title="t",
+                description="",
+                opens_at=now,
+                closes_at=now + timedelta(hours=1),
+                duration_s=60,
+                max_attempts=2,
+                feedback="full",
+                scoring="best",
+                created_at=now,
             )
         )
-        session.add(Invitation(id="i1", assessment_id="a1", candidate_name="Ada", token_hash="h" * 64, expires_at=now + timedelta(days=1), created_at=now))
+        session.add(
+            Invitation(
+                id="i1",
+                assessment_id="a1",
+                candidate_name="Ada",
+                token_hash="h" * 64,
+                expires_at=now + timedelta(days=1),
+                created_at=now,
+            )
+        )
         session.commit()
-        entry = {"assessment_id": "a1", "invitation_id": "i1", "problem": "kl-divergence", "number": 1, "submitted_at": now}
+        entry = {
+            "assessment_id": "a1",
+            "invitation_id": "i1",
+            "problem": "kl-divergence",
+            "number": 1,
+            "submitted_at": now,
+        }
         session.add(AssessmentEntry(id=uuid.uuid4().hex, **entry))
         session.commit()
         session.add(AssessmentEntry(id=uuid.uuid4().hex, **entry))
         with pytest.raises(IntegrityError):
             session.commit()
         session.rollback()
-        session.add(Invitation(id="i2", assessment_id="a1", candidate_name="Bob", token_hash="h" * 64, expires_at=now, created_at=now))
+        session.add(
+            Invitation(
+                id="i2", assessment_id="a1", candidate_name="Bob", token_hash="h" * 64, expires_at=now, created_at=now
+            )
+        )
         with pytest.raises(IntegrityError):  # token hashes are unique
             session.commit()

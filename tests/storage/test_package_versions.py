@@ -54,7 +54,9 @@ def test_a_stored_version_is_a_copy_named_by_its_hash_and_storing_again_changes_
     assert package_versions.store(settings, source) != version
     assert package_versions.store(settings, write(tmp_path / "again" / "tiny-upload", tiny_package())) == version
     assert load_problem(stored).statement().startswith("# Add\n")
-    assert sorted(p.name for p in stored.parent.parent.iterdir()) == sorted([version, package_versions.package_hash(source)])
+    assert sorted(p.name for p in stored.parent.parent.iterdir()) == sorted(
+        [version, package_versions.package_hash(source)]
+    )
     with pytest.raises(ProblemNotFound):
         package_versions.load_version(settings, "tiny-upload", "0" * 64)
     with pytest.raises(ProblemNotFound):

@@ -71,7 +71,10 @@ def test_claim_grade_complete_and_times_are_utc(sessions):
         claim = submissions.claim(session, row.id, worker="w1", max_attempts=3, heartbeat_timeout_s=30)
         assert (claim.state, claim.attempt, claim.source) == (ClaimState.CLAIMED, 1, b"src")
         # A second delivery while the first grader lives is told to come back.
-        assert submissions.claim(session, row.id, worker="w2", max_attempts=3, heartbeat_timeout_s=30).state is ClaimState.BUSY
+        assert (
+            submissions.claim(session, row.id, worker="w2", max_attempts=3, heartbeat_timeout_s=30).state
+            is ClaimState.BUSY
+        )
         check = CheckResult(id="a", category="shape", outcome=Outcome.PASSED, points=1, max_points=1)
         submissions.record_check(session, row.id, 1, check)
         assert submissions.heartbeat(session, row.id, 1)
@@ -82,7 +85,10 @@ def test_claim_grade_complete_and_times_are_utc(sessions):
         assert done.status == "completed" and submissions.result_of(done) == result
         assert done.finished_at.tzinfo is not None and done.finished_at - utcnow() < timedelta(seconds=5)
         assert [submissions.check_of(c) for c in submissions.checks_after(session, row.id, 0)] == [check]
-        assert submissions.claim(session, row.id, worker="w2", max_attempts=3, heartbeat_timeout_s=30).state is ClaimState.FINISHED
+        assert (
+            submissions.claim(session, row.id, worker="w2", max_attempts=3, heartbeat_timeout_s=30).state
+            is ClaimState.FINISHED
+        )
         cumulative, total, seconds = submissions.grading_seconds_histogram(session, [1.0, 5.0])
         assert (cumulative, total, seconds) == ([0, 1], 1, 2.5)
 
@@ -152,9 +158,21 @@ def test_readers_see_their_own_their_teams_or_every_submission(sessions):
         grading, _ = submissions.create(session, NewSubmission("vae-mnist", b"graded"))
         now = utcnow()
         for row in (
-            Assessment(id="a1", team="acme", title="t", opens_at=now, closes_at=now, duration_s=60, max_attempts=1, feedback="full", scoring="best"),
+            Assessment(
+                id="a1",
+                team="acme",
+                title="t",
+                opens_at=now,
+                closes_at=now,
+                duration_s=60,
+                max_attempts=1,
+                feedback="full",
+                scoring="best",
+            ),
             Invitation(id="i1", assessment_id="a1", candidate_name="Ada", token_hash="h", expires_at=now),
-            AssessmentEntry(id="e1", assessment_id="a1", invitation_id="i1", problem="vae-mnist", number=1, submitted_at=now),
+            AssessmentEntry(
+                id="e1", assessment_id="a1", invitation_id="i1", problem="vae-mnist", number=1, submitted_at=now
+            ),
             EntryGrading(entry_id="e1", round=0, submission_id=grading.id),
         ):
             session.add(row)
@@ -176,8 +194,12 @@ def test_readers_see_their_own_their_teams_or_every_submission(sessions):
             "admin": set(made),
         }
         for name, reader in readers.items():
-            assert {row.id for row in submissions.list_recent(session, reader, 50, 0)} == {made[n] for n in expected[name]}, name
-            assert {n for n, submission_id in made.items() if submissions.get_readable(session, reader, submission_id)} == expected[name]
+            assert {row.id for row in submissions.list_recent(session, reader, 50, 0)} == {
+                made[n] for n in expected[name]
+            }, name
+            assert {
+                n for n, submission_id in made.items() if submissions.get_readable(session, reader, submission_id)
+            } == expected[name]
 
 
 def test_rejudge_gradings_wait_outside_the_queue_depth(sessions):

@@ -67,7 +67,9 @@ def test_claims_by_owner(sessions, database_settings):
         # Nothing installed yet: the claim is given up; another owner may claim the slug now.
         banks.release_upload(session, settings, "tiny-upload", None)
         assert banks.claim_upload(session, settings, "tiny-upload", "acme") is True
-        with pytest.raises(ProblemConflict, match="belongs to team 'acme''s private bank; an admin upload cannot replace it"):
+        with pytest.raises(
+            ProblemConflict, match="belongs to team 'acme''s private bank; an admin upload cannot replace it"
+        ):
             banks.claim_upload(session, settings, "tiny-upload", None)
         # Another team's release changes nothing.
         banks.release_upload(session, settings, "tiny-upload", "globex")
@@ -79,7 +81,9 @@ def test_two_uploads_of_one_new_slug_at_once_install_one_package(sessions, datab
 
     def upload(team: str, statement: bytes):
         files = {**tiny_package(), "statement.md": statement}
-        return lambda: accept_package(zip_bytes(files), settings, FakeSandbox(), banks.upload_claim(sessions, settings, team, None))
+        return lambda: accept_package(
+            zip_bytes(files), settings, FakeSandbox(), banks.upload_claim(sessions, settings, team, None)
+        )
 
     outcomes = race(upload("acme", b"# acme\n"), upload("globex", b"# globex\n"))
     assert sorted(type(o).__name__ for o in outcomes) == ["Accepted", "ProblemConflict"]
@@ -87,4 +91,3 @@ def test_two_uploads_of_one_new_slug_at_once_install_one_package(sessions, datab
     with sessions() as session:
         assert session.get(ProblemOwner, "tiny-upload").team == winner
     assert (uploads_dir(settings) / "tiny-upload" / "statement.md").read_text() == statement
-

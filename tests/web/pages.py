@@ -29,7 +29,9 @@ def make_assessment(client: TestClient, team_key: str, **fields) -> dict:
 def invite(client: TestClient, team_key: str, assessment_id: str, name: str) -> dict:
     """A new invitation (its token and link)."""
     answer = client.post(
-        f"/api/v1/assessments/{assessment_id}/invitations", json={"candidate_name": name}, headers={"Authorization": f"Bearer {team_key}"}
+        f"/api/v1/assessments/{assessment_id}/invitations",
+        json={"candidate_name": name},
+        headers={"Authorization": f"Bearer {team_key}"},
     )
     assert answer.status_code == 201, answer.text
     return answer.json()

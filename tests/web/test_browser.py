@@ -66,7 +66,9 @@ def wait_for(browser, condition, timeout_s: float = 20, message: str = ""):
     try:
         return WebDriverWait(browser, timeout_s, poll_frequency=0.1).until(condition)
     except TimeoutException:
-        pytest.fail(f"{message or condition}; page {browser.current_url}:\n{browser.find_element(By.TAG_NAME, 'body').text[:3000]}")
+        pytest.fail(
+            f"{message or condition}; page {browser.current_url}:\n{browser.find_element(By.TAG_NAME, 'body').text[:3000]}"
+        )
 
 
 def test_candidate_takes_the_assessment_with_live_progress_and_a_loss_plot(server, browser, assessment):
@@ -76,7 +78,11 @@ def test_candidate_takes_the_assessment_with_live_progress_and_a_loss_plot(serve
     assert "Hello Ada" in browser.find_element(By.TAG_NAME, "main").text
     browser.find_element(By.ID, "continue").click()
     browser.find_element(By.ID, "start").click()
-    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "[data-remaining]")), message="the clock after Start")
+    wait_for(
+        browser,
+        ready.presence_of_element_located((By.CSS_SELECTOR, "[data-remaining]")),
+        message="the clock after Start",
+    )
     clock = browser.find_element(By.ID, "clock")
     first = clock.text
     time.sleep(1.2)
@@ -98,17 +104,33 @@ def test_candidate_takes_the_assessment_with_live_progress_and_a_loss_plot(serve
     assert browser.switch_to.active_element.get_attribute("id") == "submit", "Esc, Tab moves on to Submit"
 
     reference = load_problem(PROBLEMS / "vae-mnist").solution_path.read_text()
-    browser.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", editor, reference)
+    browser.execute_script(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", editor, reference
+    )
     browser.find_element(By.ID, "submit").click()
 
-    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "#progress-log li")), GRADE_TIMEOUT_S, "a progress event")
-    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "#progress[data-done='true']")), GRADE_TIMEOUT_S, "the result")
+    wait_for(
+        browser,
+        ready.presence_of_element_located((By.CSS_SELECTOR, "#progress-log li")),
+        GRADE_TIMEOUT_S,
+        "a progress event",
+    )
+    wait_for(
+        browser,
+        ready.presence_of_element_located((By.CSS_SELECTOR, "#progress[data-done='true']")),
+        GRADE_TIMEOUT_S,
+        "the result",
+    )
     progress = browser.find_element(By.ID, "progress")
     checks = len(load_problem(PROBLEMS / "vae-mnist").check_specs)
-    assert int(progress.get_attribute("data-events-before-result")) == checks, "every check's event arrived before the result"
+    assert int(progress.get_attribute("data-events-before-result")) == checks, (
+        "every check's event arrived before the result"
+    )
     assert len(browser.find_elements(By.CSS_SELECTOR, "#progress-log li.outcome-passed")) == checks
     score = browser.find_element(By.ID, "score")
-    assert (score.get_attribute("data-score"), score.get_attribute("data-max")) == ("10", "10"), browser.find_element(By.ID, "result").text
+    assert (score.get_attribute("data-score"), score.get_attribute("data-max")) == ("10", "10"), browser.find_element(
+        By.ID, "result"
+    ).text
     assert browser.find_element(By.ID, "result").get_attribute("data-verdict") == "accepted"
     plot = browser.find_element(By.CSS_SELECTOR, "figure.plot[data-check='loss_decreases'] svg")
     assert "loss" in plot.get_attribute("aria-label")
@@ -129,7 +151,12 @@ def test_candidate_answers_the_quiz(server, browser, assessment):
             browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", option)
             option.click()
     browser.find_element(By.ID, "submit").click()
-    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "#result[data-status='completed']")), 30, "the quiz result")
+    wait_for(
+        browser,
+        ready.presence_of_element_located((By.CSS_SELECTOR, "#result[data-status='completed']")),
+        30,
+        "the quiz result",
+    )
     score = browser.find_element(By.ID, "score")
     assert score.get_attribute("data-score") == score.get_attribute("data-max") == f"{problem.max_score:g}"
 
@@ -153,12 +180,17 @@ def test_opening_another_candidate_s_link_asks_before_switching(server, browser,
 
 def test_team_member_sees_the_report_histogram_and_a_similar_pair(server, browser, assessment):
     reference = load_problem(PROBLEMS / "vae-mnist").solution_path.read_text()
-    twins = {"Bo": reference.replace("latent_dim", "z_dim"), "Cy": "import subprocess\n" + reference.replace("latent_dim", "z_size")}
+    twins = {
+        "Bo": reference.replace("latent_dim", "z_dim"),
+        "Cy": "import subprocess\n" + reference.replace("latent_dim", "z_size"),
+    }
     for name, source in twins.items():
         token = invite(server.api, server.team_key, assessment["id"], name)["token"]
         headers = {"Authorization": f"Bearer {token}"}
         assert server.api.post("/api/v1/candidate/start", headers=headers).status_code == 200
-        answer = server.api.post("/api/v1/candidate/submissions", json={"problem": "vae-mnist", "source": source}, headers=headers)
+        answer = server.api.post(
+            "/api/v1/candidate/submissions", json={"problem": "vae-mnist", "source": source}, headers=headers
+        )
         assert answer.status_code == 202, answer.text
 
     browser.delete_all_cookies()
@@ -183,7 +215,9 @@ def test_team_member_sees_the_report_histogram_and_a_similar_pair(server, browse
     assert "Similar to other candidates" in main and "Bo" in main
     assert browser.find_elements(By.CSS_SELECTOR, "ul.flags li"), "the subprocess import is flagged"
     assert "subprocess" in browser.find_element(By.CSS_SELECTOR, "ul.flags").text
-    assert browser.find_elements(By.CSS_SELECTOR, "code.highlight-python .tok-keyword"), "the code is shown, highlighted"
+    assert browser.find_elements(By.CSS_SELECTOR, "code.highlight-python .tok-keyword"), (
+        "the code is shown, highlighted"
+    )
 
 
 def test_team_member_rejudges_a_problem_and_withdraws_an_invitation(server, browser, assessment):
@@ -193,7 +227,11 @@ def test_team_member_rejudges_a_problem_and_withdraws_an_invitation(server, brow
     assert server.api.post("/api/v1/candidate/start", headers=headers).status_code == 200
     quiz = load_problem(PROBLEMS / "aigc-concepts").quiz
     answers = {q.id: list(q.answer) if q.kind == "multiple" else q.answer[0] for q in quiz.questions}
-    answer = server.api.post("/api/v1/candidate/submissions", json={"problem": "aigc-concepts", "source": json.dumps({"answers": answers})}, headers=headers)
+    answer = server.api.post(
+        "/api/v1/candidate/submissions",
+        json={"problem": "aigc-concepts", "source": json.dumps({"answers": answers})},
+        headers=headers,
+    )
     assert answer.status_code == 202, answer.text
 
     browser.delete_all_cookies()
@@ -202,10 +240,17 @@ def test_team_member_rejudges_a_problem_and_withdraws_an_invitation(server, brow
     Select(browser.find_element(By.ID, "rejudge-problem")).select_by_value("aigc-concepts")
     browser.find_element(By.ID, "start-rejudge").click()
     # A click that submits a form does not wait for the next page: wait for what it shows.
-    notice = wait_for(browser, ready.presence_of_element_located((By.ID, "rejudge-started")), 20, "the rejudge notice").text
+    notice = wait_for(
+        browser, ready.presence_of_element_located((By.ID, "rejudge-started")), 20, "the rejudge notice"
+    ).text
     assert "Rejudge round" in notice and "started" in notice, notice
     grading_at_load = bool(browser.find_elements(By.LINK_TEXT, "Refresh progress"))
-    wait_for(browser, lambda b: "graded · done" in b.find_element(By.ID, "rejudge-rounds").text, 60, "the round finishing, shown without a reload")
+    wait_for(
+        browser,
+        lambda b: "graded · done" in b.find_element(By.ID, "rejudge-rounds").text,
+        60,
+        "the round finishing, shown without a reload",
+    )
     if grading_at_load:
         assert "Rejudging is done." in browser.find_element(By.ID, "rejudge-status").get_attribute("textContent")
 

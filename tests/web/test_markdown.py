@@ -37,7 +37,11 @@ def test_hostile_markdown_renders_inert(text):
 
 
 def test_statement_markdown_keeps_code_tables_and_safe_links():
-    html = str(render_markdown("## API\n\n```python\nx = 1 < 2\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[docs](https://pytorch.org) `z`"))
+    html = str(
+        render_markdown(
+            "## API\n\n```python\nx = 1 < 2\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[docs](https://pytorch.org) `z`"
+        )
+    )
     assert '<pre><code class="language-python">x = 1 &lt; 2' in html
     assert "<table>" in html and "<td>2</td>" in html
     assert 'href="https://pytorch.org"' in html and 'rel="noopener noreferrer nofollow"' in html

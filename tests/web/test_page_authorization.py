@@ -50,7 +50,11 @@ def _browser(service, app_client: TestClient) -> TestClient:
 
 def _sign_in(client: TestClient, key: str) -> None:
     form = client.get("/team/login")
-    answer = client.post("/team/login", data={"api_key": key, "csrf_token": csrf_of(form.text), "next": "/team/assessments"}, follow_redirects=False)
+    answer = client.post(
+        "/team/login",
+        data={"api_key": key, "csrf_token": csrf_of(form.text), "next": "/team/assessments"},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303, answer.text
 
 
@@ -70,8 +74,13 @@ def browsers(service):
     eve = invite(service.client, rival, theirs["id"], "Eve")
     auth = {"Authorization": f"Bearer {ada['token']}"}
     for token in (ada["token"], eve["token"]):
-        assert service.client.post("/api/v1/candidate/start", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    entry = service.client.post("/api/v1/candidate/submissions", json={"problem": "kl-divergence", "source": "x = 1\n"}, headers=auth).json()
+        assert (
+            service.client.post("/api/v1/candidate/start", headers={"Authorization": f"Bearer {token}"}).status_code
+            == 200
+        )
+    entry = service.client.post(
+        "/api/v1/candidate/submissions", json={"problem": "kl-divergence", "source": "x = 1\n"}, headers=auth
+    ).json()
     made_browsers = {name: _browser(service, service.client) for name in BROWSERS}
     _sign_in(made_browsers["own_team"], service.team)
     _sign_in(made_browsers["other_team"], rival)
@@ -105,8 +114,13 @@ def test_every_page_has_a_row(service):
         for route in service.client.app.routes
         if isinstance(route, APIRoute) and not route.include_in_schema and "GET" in route.methods
     }
-    templated = {re.sub(r"\{[^}]+\}", "{}", path.replace("export.csv", "export.{}").replace("export.json", "export.{}")) for path, _ in ROWS}
+    templated = {
+        re.sub(r"\{[^}]+\}", "{}", path.replace("export.csv", "export.{}").replace("export.json", "export.{}"))
+        for path, _ in ROWS
+    }
     templated |= {re.sub(r"\{[^}]+\}", "{}", path).replace("kl-divergence", "{}") for path, _ in ROWS}
     # The invitation link itself is the credential, tested in test_pages.py; the root redirects.
-    missing = sorted(p for p in pages if re.sub(r"\{[^}]+\}", "{}", p) not in templated and p not in ("/invite/{token}", "/"))
+    missing = sorted(
+        p for p in pages if re.sub(r"\{[^}]+\}", "{}", p) not in templated and p not in ("/invite/{token}", "/")
+    )
     assert not missing, f"pages without a row: {missing}"

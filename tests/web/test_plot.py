@@ -29,7 +29,9 @@ def test_chart_text_is_escaped():
 
 
 def test_two_series_get_a_legend():
-    chart = str(series_chart([Series(name="d_loss", values=[1.0, 0.5]), Series(name="g_loss", values=[2.0, 1.0])], "gan"))
+    chart = str(
+        series_chart([Series(name="d_loss", values=[1.0, 0.5]), Series(name="g_loss", values=[2.0, 1.0])], "gan")
+    )
     assert 'class="legend"' in chart and chart.count("<polyline") == 2
 
 

@@ -13,7 +13,15 @@ from judge.api.routes.candidate import TOKEN_COOKIE as INVITATION_COOKIE
 from judge.settings import Settings
 from judge.storage import keys
 from judge.storage.models import ApiKey, Role, TeamSession, utcnow
-from judge.web.sessions import CSRF_COOKIE, SESSION_COOKIE, csrf_token, csrf_valid, make_session, read_session, session_secret
+from judge.web.sessions import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    csrf_token,
+    csrf_valid,
+    make_session,
+    read_session,
+    session_secret,
+)
 from tests.web.pages import csrf_of, invite, make_assessment
 
 
@@ -29,7 +37,16 @@ def test_tampered_or_malformed_sessions_are_refused():
     value = make_session(secret, "key1", 60)
     payload, signature = value.split(".")
     forged = make_session(b"attacker", "admin", 60).split(".")[0]
-    for bad in (None, "", "x", f"{forged}.{signature}", f"{payload}.{signature[:-1]}{'B' if signature[-1] == 'A' else 'A'}", f"{payload}x.{signature}", "a.b.c", "!!!.???"):
+    for bad in (
+        None,
+        "",
+        "x",
+        f"{forged}.{signature}",
+        f"{payload}.{signature[:-1]}{'B' if signature[-1] == 'A' else 'A'}",
+        f"{payload}x.{signature}",
+        "a.b.c",
+        "!!!.???",
+    ):
         assert read_session(secret, bad) is None, bad
 
 
@@ -53,11 +70,14 @@ def test_the_secret_is_made_once_privately_in_the_data_dir(tmp_path):
 
 # ---------------------------------------------------------------- sessions kept in the database
 
+
 def _signed_in(service) -> str:
     """Sign the service's client in with the team key; the session cookie's value."""
     form = service.client.get("/team/login")
     answer = service.client.post(
-        "/team/login", data={"api_key": service.team, "csrf_token": csrf_of(form.text), "next": "/team/assessments"}, follow_redirects=False
+        "/team/login",
+        data={"api_key": service.team, "csrf_token": csrf_of(form.text), "next": "/team/assessments"},
+        follow_redirects=False,
     )
     assert answer.status_code == 303, answer.text
     return service.client.cookies[SESSION_COOKIE]
@@ -74,7 +94,10 @@ def test_logout_ends_the_session_so_a_copied_cookie_signs_in_no_one(service):
     stolen = _signed_in(service)
     assert _with_cookie(service, stolen).status_code == 200, "the copy works while the session lives"
     page = service.client.get("/team/assessments")
-    assert service.client.post("/team/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False).status_code == 303
+    assert (
+        service.client.post("/team/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False).status_code
+        == 303
+    )
     answer = _with_cookie(service, stolen)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/team/login")
     with service.state.sessions() as session:
@@ -87,7 +110,10 @@ def test_revoking_the_key_ends_its_sessions(service):
     with service.state.sessions() as session:
         team_row = next(k for k in keys.list_keys(session) if k.role == Role.TEAM.value)
         assert keys.revoke_key(session, team_row.id)
-        assert all(row.ended_at is not None for row in session.scalars(select(TeamSession).where(TeamSession.key_id == team_row.id)))
+        assert all(
+            row.ended_at is not None
+            for row in session.scalars(select(TeamSession).where(TeamSession.key_id == team_row.id))
+        )
     assert _with_cookie(service, cookie).status_code == 303
 
 
@@ -128,6 +154,7 @@ def test_a_session_outlives_a_restart_of_the_service(start_service):
 
 # ---------------------------------------------------------------- Secure cookies
 
+
 def _set_cookies(service, base_url: str, peer: str, headers: dict[str, str]) -> dict[str, str]:
     """Every cookie the pages set on one sign-in and one invitation opened, by name (the Set-Cookie line).
 
@@ -140,7 +167,9 @@ def _set_cookies(service, base_url: str, peer: str, headers: dict[str, str]) -> 
 
     def step(method: str, path: str, **form):
         jar = "; ".join(line.split(";", 1)[0] for line in seen.values())
-        answer = client.request(method, path, data=form or None, headers={"Cookie": jar} if jar else {}, follow_redirects=False)
+        answer = client.request(
+            method, path, data=form or None, headers={"Cookie": jar} if jar else {}, follow_redirects=False
+        )
         seen.update({h.split("=", 1)[0]: h for h in answer.headers.get_list("set-cookie")})
         return answer
 
@@ -167,4 +196,6 @@ def test_cookies_are_secure_over_https_and_from_a_trusted_proxy_only(start_servi
 def test_secure_cookies_setting_marks_them_over_plain_http_too(start_service):
     service = start_service(secure_cookies=True)
     cookies = _set_cookies(service, "http://testserver", "203.0.113.9", {})
-    assert all("; secure" in cookies[name].lower() for name in (SESSION_COOKIE, CSRF_COOKIE, INVITATION_COOKIE)), cookies
+    assert all("; secure" in cookies[name].lower() for name in (SESSION_COOKIE, CSRF_COOKIE, INVITATION_COOKIE)), (
+        cookies
+    )

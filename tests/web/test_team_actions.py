@@ -23,7 +23,9 @@ def sign_in(service, key: str) -> None:
     """Sign this client in with `key` (a fresh browser: cookies cleared first)."""
     service.client.cookies.clear()
     form = service.client.get("/team/login")
-    answer = service.client.post("/team/login", data={"api_key": key, "csrf_token": csrf_of(form.text)}, follow_redirects=False)
+    answer = service.client.post(
+        "/team/login", data={"api_key": key, "csrf_token": csrf_of(form.text)}, follow_redirects=False
+    )
     assert answer.status_code == 303, answer.text
 
 
@@ -73,6 +75,7 @@ def assessments_of(service, key: str) -> list[dict]:
 
 # ---------------------------------------------------------------- creating an assessment
 
+
 def test_the_form_offers_the_team_s_problems_labelled_and_marks_practice_only_ones(start_service, tmp_path):
     bank = tmp_path / "rival-bank"
     shutil.copytree(PROBLEMS / "kl-divergence", bank / "rival-kl")
@@ -85,13 +88,19 @@ def test_the_form_offers_the_team_s_problems_labelled_and_marks_practice_only_on
     page = service.client.get("/team/assessments").text
     for field in ("title", "description", "opens_at", "closes_at", "duration_min", "max_attempts"):
         assert f'<label for="{field}">' in page, field
-    assert '<legend>Problems</legend>' in page and '<label for="problem-vae-mnist">' in page and '<label class="visually-hidden" for="points-vae-mnist">' in page
+    assert (
+        "<legend>Problems</legend>" in page
+        and '<label for="problem-vae-mnist">' in page
+        and '<label class="visually-hidden" for="points-vae-mnist">' in page
+    )
     assert 'name="points.vae-mnist"' in page and 'type="radio" name="feedback" value="score_only"' in page
     assert "rival-kl" not in page, "another team's private problem is not offered"
     practice = re.search(r'<input type="checkbox" id="problem-kl-divergence"[^>]*>', page).group(0)
     assert "disabled" in practice and "practice-only for your team" in page
     sign_in(service, rival_key(service))
-    assert 'id="problem-rival-kl"' in service.client.get("/team/assessments").text, "a team sees its own private problem"
+    assert 'id="problem-rival-kl"' in service.client.get("/team/assessments").text, (
+        "a team sees its own private problem"
+    )
 
 
 def test_a_team_creates_an_assessment_from_the_form(service):
@@ -104,12 +113,22 @@ def test_a_team_creates_an_assessment_from_the_form(service):
     assert len(made) == 1
     view = made[0]
     assert answer.headers["location"] == f"/team/assessments/{view['id']}?created=1"
-    assert [(p["problem"], p["points"]) for p in view["problems"]] == [("vae-mnist", 25), ("aigc-concepts", view["problems"][1]["max_score"])]
-    assert (view["duration_s"], view["max_attempts"], view["feedback"], view["scoring"]) == (2700, 2, "check_names", "last")
+    assert [(p["problem"], p["points"]) for p in view["problems"]] == [
+        ("vae-mnist", 25),
+        ("aigc-concepts", view["problems"][1]["max_score"]),
+    ]
+    assert (view["duration_s"], view["max_attempts"], view["feedback"], view["scoring"]) == (
+        2700,
+        2,
+        "check_names",
+        "last",
+    )
     opens = datetime.fromisoformat(view["opens_at"].replace("Z", "+00:00"))
     assert opens.astimezone(UTC).strftime(FORMAT) == form["opens_at"], "the form's times are UTC"
     dashboard = service.client.get(answer.headers["location"])
-    assert dashboard.status_code == 200 and "Assessment created" in dashboard.text and "Diffusion screen" in dashboard.text
+    assert (
+        dashboard.status_code == 200 and "Assessment created" in dashboard.text and "Diffusion screen" in dashboard.text
+    )
     assert "Diffusion screen" in service.client.get("/team/assessments").text
 
 
@@ -122,7 +141,11 @@ def test_a_team_creates_an_assessment_from_the_form(service):
         ({"points.vae-mnist": "lots"}, "points-vae-mnist", "enter a number of points"),
         ({"opens_at": "tomorrow"}, "opens_at", "enter a date and time"),
         ({"closes_at": "2020-01-01T00:00", "opens_at": "2019-12-01T00:00"}, "closes_at", "is in the past"),
-        ({"closes_at": "2030-01-01T00:00", "opens_at": "2030-02-01T00:00"}, "closes_at", "closes_at must be after opens_at"),
+        (
+            {"closes_at": "2030-01-01T00:00", "opens_at": "2030-02-01T00:00"},
+            "closes_at",
+            "closes_at must be after opens_at",
+        ),
         ({"duration_min": "0"}, "duration_min", "enter between 1 and 10080 minutes"),
         ({"duration_min": "1.5"}, "duration_min", "whole number of minutes"),
         ({"max_attempts": "0"}, "max_attempts", "greater than or equal to 1"),
@@ -165,18 +188,26 @@ def test_creating_needs_a_session_and_the_form_s_csrf_token(service):
 
 # ---------------------------------------------------------------- rejudge
 
+
 def _submit(service, token: str, source: str, problem: str = "vae-mnist") -> None:
     """A candidate starts and submits over the API, and the grading finishes."""
     headers = {"Authorization": f"Bearer {token}"}
     assert service.client.post("/api/v1/candidate/start", headers=headers).status_code == 200
-    sent = service.client.post("/api/v1/candidate/submissions", json={"problem": problem, "source": source}, headers=headers)
+    sent = service.client.post(
+        "/api/v1/candidate/submissions", json={"problem": problem, "source": source}, headers=headers
+    )
     assert sent.status_code == 202, sent.text
-    done = service.client.get(f"/api/v1/candidate/submissions/{sent.json()['id']}", params={"wait": 20}, headers=headers).json()
+    done = service.client.get(
+        f"/api/v1/candidate/submissions/{sent.json()['id']}", params={"wait": 20}, headers=headers
+    ).json()
     assert done["status"] == "completed", done
 
 
 def _rounds(html: str) -> dict[int, tuple[int, int]]:
-    return {int(r): (int(f), int(g)) for r, f, g in re.findall(r'<tr data-round="(\d+)" data-finished="(\d+)" data-gradings="(\d+)">', html)}
+    return {
+        int(r): (int(f), int(g))
+        for r, f, g in re.findall(r'<tr data-round="(\d+)" data-finished="(\d+)" data-gradings="(\d+)">', html)
+    }
 
 
 def _until_graded(service, path: str) -> str:
@@ -192,22 +223,32 @@ def test_a_rejudge_from_the_dashboard_starts_a_round_and_shows_its_progress(serv
     made = make_assessment(service.client, service.team)
     for name in ("Ada", "Bob"):
         service.client.cookies.clear()
-        _submit(service, invite(service.client, service.team, made["id"], name)["token"], f"# {name}\n# fake: fail=loss_formula\n")
+        _submit(
+            service,
+            invite(service.client, service.team, made["id"], name)["token"],
+            f"# {name}\n# fake: fail=loss_formula\n",
+        )
     sign_in(service, service.team)
     path = f"/team/assessments/{made['id']}"
     page = service.client.get(path)
     assert '<label for="rejudge-problem">' in page.text and '<option value="vae-mnist">' in page.text
-    answer = service.client.post(f"{path}/rejudges", data={"csrf_token": csrf_of(page.text), "problem": ""}, follow_redirects=False)
+    answer = service.client.post(
+        f"{path}/rejudges", data={"csrf_token": csrf_of(page.text), "problem": ""}, follow_redirects=False
+    )
     assert answer.status_code == 303 and answer.headers["location"] == f"{path}?rejudge=1#rejudges"
     shown = service.client.get(answer.headers["location"]).text
     assert "Rejudge round 1 started: 2 submissions to grade again" in shown
     assert '<progress max="2"' in shown and 'aria-label="Round 1 progress"' in shown
     assert '<script src="/static/rejudges.js" defer></script>' in shown and f'data-src="{path}/rejudges"' in shown
     rounds = _until_graded(service, f"{path}/rejudges")
-    assert _rounds(rounds) == {1: (2, 2)} and "2 of 2 graded · done" in rounds and "<html" not in rounds, "the table alone, for the script"
+    assert _rounds(rounds) == {1: (2, 2)} and "2 of 2 graded · done" in rounds and "<html" not in rounds, (
+        "the table alone, for the script"
+    )
     graded = service.client.get(path).text
     assert _rounds(graded) == {1: (2, 2)} and "Refresh progress" not in graded
-    one = service.client.post(f"{path}/rejudges", data={"csrf_token": csrf_of(graded), "problem": "vae-mnist"}, follow_redirects=False)
+    one = service.client.post(
+        f"{path}/rejudges", data={"csrf_token": csrf_of(graded), "problem": "vae-mnist"}, follow_redirects=False
+    )
     assert one.status_code == 303 and "rejudge=2#" in one.headers["location"]
     rounds = _rounds(_until_graded(service, path))
     assert rounds == {1: (2, 2), 2: (2, 2)}
@@ -236,7 +277,12 @@ def test_a_second_rejudge_while_a_round_grades_is_refused_next_to_the_form(servi
     sign_in(service, service.team)
     path = f"/team/assessments/{made['id']}"
     token = csrf_of(service.client.get(path).text)
-    assert service.client.post(f"{path}/rejudges", data={"csrf_token": token, "problem": ""}, follow_redirects=False).status_code == 303
+    assert (
+        service.client.post(
+            f"{path}/rejudges", data={"csrf_token": token, "problem": ""}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     # The round's one grading takes seconds (a pause per check): it is still open now.
     again = service.client.post(f"{path}/rejudges", data={"csrf_token": token, "problem": "vae-mnist"})
     assert again.status_code == 409 and "rejudge round 1 (every problem) is still grading" in html.unescape(again.text)
@@ -265,6 +311,7 @@ def test_rejudge_refusals_no_session_bad_csrf_another_team(service):
 
 
 # ---------------------------------------------------------------- withdrawing an invitation
+
 
 def test_withdrawing_asks_first_then_the_link_stops_working(service):
     made = make_assessment(service.client, service.team)

@@ -49,20 +49,31 @@ Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="A problem's slug."
         "candidates get while it runs (full, check_names, score_only) and the scoring policy (best, last). "
         "Problems must be public or in the team's private bank, and not marked practice-only by the team."
     ),
-    responses={**ERRORS, **INVALID, 404: {"model": ProblemDetails, "description": "A problem that does not exist (or another team's)."}},
+    responses={
+        **ERRORS,
+        **INVALID,
+        404: {"model": ProblemDetails, "description": "A problem that does not exist (or another team's)."},
+    },
 )
 def create_assessment(body: AssessmentCreate, session: DbSession, state: State, caller: TeamCaller) -> AssessmentView:
     """Create an assessment for the caller's team."""
     return service.create_assessment(session, state.settings, viewer_of(caller), caller.key_id, body, state.clock())
 
 
-@router.get("/assessments", response_model=list[AssessmentView], summary="List the team's assessments", responses=ERRORS)
+@router.get(
+    "/assessments", response_model=list[AssessmentView], summary="List the team's assessments", responses=ERRORS
+)
 def list_assessments(session: DbSession, state: State, caller: TeamCaller) -> list[AssessmentView]:
     """Newest first; an admin key sees every team's."""
     return service.list_assessments(session, state.settings, viewer_of(caller))
 
 
-@router.get("/assessments/{assessment_id}", response_model=AssessmentView, summary="One assessment", responses={**ERRORS, **NOT_FOUND})
+@router.get(
+    "/assessments/{assessment_id}",
+    response_model=AssessmentView,
+    summary="One assessment",
+    responses={**ERRORS, **NOT_FOUND},
+)
 def get_assessment(assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller) -> AssessmentView:
     """One of the team's assessments."""
     return service.get_assessment(session, state.settings, viewer_of(caller), assessment_id)
@@ -79,7 +90,9 @@ def get_assessment(assessment_id: AssessmentId, session: DbSession, state: State
     ),
     responses={**ERRORS, **NOT_FOUND, **INVALID},
 )
-def invite(assessment_id: AssessmentId, body: InvitationCreate, session: DbSession, state: State, caller: TeamCaller) -> InvitationIssued:
+def invite(
+    assessment_id: AssessmentId, body: InvitationCreate, session: DbSession, state: State, caller: TeamCaller
+) -> InvitationIssued:
     """A new invitation with its token."""
     return service.invite(session, state.settings, viewer_of(caller), assessment_id, body, state.clock())
 
@@ -90,7 +103,9 @@ def invite(assessment_id: AssessmentId, body: InvitationCreate, session: DbSessi
     summary="The assessment's invitations (without tokens)",
     responses={**ERRORS, **NOT_FOUND},
 )
-def list_invitations(assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller) -> list[InvitationView]:
+def list_invitations(
+    assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller
+) -> list[InvitationView]:
     """Every invitation, oldest first."""
     return service.list_invitations(session, viewer_of(caller), assessment_id, state.clock())
 
@@ -102,7 +117,9 @@ def list_invitations(assessment_id: AssessmentId, session: DbSession, state: Sta
     description="Its token stops working at once; what the candidate submitted stays in the report.",
     responses={**ERRORS, **NOT_FOUND},
 )
-def revoke_invitation(assessment_id: AssessmentId, invitation_id: str, session: DbSession, state: State, caller: TeamCaller) -> InvitationView:
+def revoke_invitation(
+    assessment_id: AssessmentId, invitation_id: str, session: DbSession, state: State, caller: TeamCaller
+) -> InvitationView:
     """Revoke one invitation (idempotent)."""
     return service.revoke_invitation(session, viewer_of(caller), assessment_id, invitation_id, state.clock())
 
@@ -125,9 +142,13 @@ def report(assessment_id: AssessmentId, session: DbSession, state: State, caller
     description="Score per problem under the policy, attempts, time used, verdicts, submitted code, integrity flags, similar pairs.",
     responses={**ERRORS, **NOT_FOUND},
 )
-def candidate_report(assessment_id: AssessmentId, invitation_id: str, session: DbSession, state: State, caller: TeamCaller) -> CandidateReport:
+def candidate_report(
+    assessment_id: AssessmentId, invitation_id: str, session: DbSession, state: State, caller: TeamCaller
+) -> CandidateReport:
     """One candidate's report."""
-    return reports.candidate_report(session, state.settings, viewer_of(caller), assessment_id, invitation_id, state.clock())
+    return reports.candidate_report(
+        session, state.settings, viewer_of(caller), assessment_id, invitation_id, state.clock()
+    )
 
 
 @router.get(
@@ -135,7 +156,11 @@ def candidate_report(assessment_id: AssessmentId, invitation_id: str, session: D
     summary="Export the report as JSON or CSV",
     description="json: the report plus every candidate in full (code included); csv: the ranking, one line per candidate.",
     response_model=AssessmentExport,
-    responses={**ERRORS, **NOT_FOUND, 200: {"content": {"application/json": {}, "text/csv": {}}, "description": "The export."}},
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        200: {"content": {"application/json": {}, "text/csv": {}}, "description": "The export."},
+    },
 )
 def export(
     assessment_id: AssessmentId,
@@ -176,18 +201,29 @@ def export(
         503: {"model": ProblemDetails, "description": "Too many rejudge gradings would wait; see Retry-After."},
     },
 )
-def rejudge(assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller, body: RejudgeCreate | None = None) -> RejudgeView:
+def rejudge(
+    assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller, body: RejudgeCreate | None = None
+) -> RejudgeView:
     """Start a rejudge round."""
-    return service.rejudge(session, state.settings, viewer_of(caller), caller.key_id, assessment_id, body or RejudgeCreate(), state.enqueue)
+    return service.rejudge(
+        session, state.settings, viewer_of(caller), caller.key_id, assessment_id, body or RejudgeCreate(), state.enqueue
+    )
 
 
-@router.get("/assessments/{assessment_id}/rejudges", response_model=list[RejudgeView], summary="Rejudge rounds", responses={**ERRORS, **NOT_FOUND})
+@router.get(
+    "/assessments/{assessment_id}/rejudges",
+    response_model=list[RejudgeView],
+    summary="Rejudge rounds",
+    responses={**ERRORS, **NOT_FOUND},
+)
 def list_rejudges(assessment_id: AssessmentId, session: DbSession, caller: TeamCaller) -> list[RejudgeView]:
     """Every rejudge round, oldest first, with its progress."""
     return service.list_rejudges(session, viewer_of(caller), assessment_id)
 
 
-@router.get("/practice-problems", response_model=list[str], summary="Problems the team marked practice-only", responses=ERRORS)
+@router.get(
+    "/practice-problems", response_model=list[str], summary="Problems the team marked practice-only", responses=ERRORS
+)
 def list_practice(session: DbSession, caller: TeamCaller) -> list[str]:
     """The team's practice-only problems."""
     return banks.practice_only(session, caller.team or "")
@@ -206,7 +242,9 @@ def mark_practice(slug: Slug, session: DbSession, state: State, caller: TeamCall
     return Response(status_code=204)
 
 
-@router.delete("/practice-problems/{slug}", status_code=204, summary="Make a problem usable in assessments again", responses=ERRORS)
+@router.delete(
+    "/practice-problems/{slug}", status_code=204, summary="Make a problem usable in assessments again", responses=ERRORS
+)
 def unmark_practice(slug: Slug, session: DbSession, caller: TeamCaller) -> Response:
     """Unmark (idempotent)."""
     banks.unmark_practice_only(session, caller.team or "", slug)

@@ -24,8 +24,8 @@ from starlette.concurrency import run_in_threadpool
 
 from judge.api.client import client_address
 from judge.api.deps import DbSession, ServiceState, State
-from judge.api.event_stream import Progress, progress_events
 from judge.api.errors import Forbidden
+from judge.api.event_stream import Progress, progress_events
 from judge.api.schemas import ProblemDetails
 from judge.assessments import feedback, service
 from judge.assessments.errors import InvalidInvitationToken, InvitationExpired
@@ -46,8 +46,12 @@ router = APIRouter(prefix="/candidate", tags=["candidate"])
 #: The cookie the invite page keeps the token in.
 TOKEN_COOKIE = "judge_invitation"
 
-_bearer = HTTPBearer(auto_error=False, scheme_name="InvitationToken", description="Authorization: Bearer <invitation token>")
-_header = APIKeyHeader(name="X-Invitation-Token", auto_error=False, description="The invitation token, as an alternative to Bearer.")
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="InvitationToken", description="Authorization: Bearer <invitation token>"
+)
+_header = APIKeyHeader(
+    name="X-Invitation-Token", auto_error=False, description="The invitation token, as an alternative to Bearer."
+)
 
 #: Methods that change nothing: a cross-site request can make them but learns nothing from the answer.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,8 +60,15 @@ ERRORS = {
     401: {"model": ProblemDetails, "description": "No invitation token, or an unknown, withdrawn or expired one."},
     429: {"model": ProblemDetails, "description": "Too many requests; see Retry-After."},
 }
-NOT_FOUND = {404: {"model": ProblemDetails, "description": "Not a problem of this assessment, or not one of your submissions."}}
-CSRF = {403: {"model": ProblemDetails, "description": "Authenticated by the invitation cookie without a matching X-CSRF-Token."}}
+NOT_FOUND = {
+    404: {"model": ProblemDetails, "description": "Not a problem of this assessment, or not one of your submissions."}
+}
+CSRF = {
+    403: {
+        "model": ProblemDetails,
+        "description": "Authenticated by the invitation cookie without a matching X-CSRF-Token.",
+    }
+}
 WINDOW = {
     403: {
         "model": ProblemDetails,
@@ -95,7 +106,9 @@ def get_invitation(
     presented = (bearer.credentials if bearer is not None else None) or header
     if not presented and cookie and request.method not in SAFE_METHODS:
         if not invitation_csrf_valid(session_secret(state.settings), cookie, request.headers.get(CSRF_HEADER)):
-            raise Forbidden(f"a request authenticated by the invitation cookie must carry a matching {CSRF_HEADER} header")
+            raise Forbidden(
+                f"a request authenticated by the invitation cookie must carry a matching {CSRF_HEADER} header"
+            )
     presented = presented or cookie
     if not presented:
         raise InvalidInvitationToken("an invitation token is required: open the link from your invitation")
@@ -105,7 +118,9 @@ def get_invitation(
 CurrentInvitation = Annotated[Invitation, Depends(get_invitation)]
 
 
-@router.get("", response_model=CandidateOverview, summary="The assessment, your clock and your problems", responses=ERRORS)
+@router.get(
+    "", response_model=CandidateOverview, summary="The assessment, your clock and your problems", responses=ERRORS
+)
 def get_overview(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
     """The overview, with the remaining time."""
     return service.overview(session, state.settings, invitation, state.clock())
@@ -157,9 +172,17 @@ def get_problem(slug: Slug, session: DbSession, state: State, invitation: Curren
         "is open, your time runs and you have attempts left; once accepted it is stored before this answer "
         "and counted even if grading finishes after your time."
     ),
-    responses={**ERRORS, **NOT_FOUND, **WINDOW, **CONFLICT, 422: {"model": ProblemDetails, "description": "Invalid body or source."}},
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        **WINDOW,
+        **CONFLICT,
+        422: {"model": ProblemDetails, "description": "Invalid body or source."},
+    },
 )
-def submit(body: CandidateSubmissionCreate, session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateSubmissionView:
+def submit(
+    body: CandidateSubmissionCreate, session: DbSession, state: State, invitation: CurrentInvitation
+) -> CandidateSubmissionView:
     """Submit one attempt."""
     return service.submit(session, state.settings, invitation, body, state.clock(), state.enqueue)
 
@@ -226,7 +249,9 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
                 checks.append((row.id, json.dumps(payload)))
             result = None
             if grading.status in FINISHED:
-                result = service.candidate_submission(session, settings, invitation, entry_id, state.clock()).model_dump_json()
+                result = service.candidate_submission(
+                    session, settings, invitation, entry_id, state.clock()
+                ).model_dump_json()
             return Progress(checks=checks, result=result)
 
     return progress_events(poll, after_id, settings)
@@ -241,7 +266,11 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
         "Reconnect with `Last-Event-ID` to resume."
     ),
     response_class=StreamingResponse,
-    responses={**ERRORS, **NOT_FOUND, 200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."}},
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."},
+    },
 )
 async def submission_events(
     entry_id: str,

@@ -37,7 +37,9 @@ def _readiness(state: ServiceState) -> tuple[dict[str, str], SandboxInfo | None]
         return checks, None
     checks["sandbox"] = "ok"
     trusted_only = trusted_code_only(sandbox)
-    return checks, SandboxInfo(name=sandbox.name, trusted_code_only=trusted_only, warning=TRUSTED_CODE_ONLY if trusted_only else None)
+    return checks, SandboxInfo(
+        name=sandbox.name, trusted_code_only=trusted_only, warning=TRUSTED_CODE_ONLY if trusted_only else None
+    )
 
 
 @router.get(
@@ -56,7 +58,9 @@ async def readyz(state: State) -> Response:
     checks, sandbox = await run_in_threadpool(_readiness, state)
     ok = all(v == "ok" for v in checks.values())
     body = Readiness(status="ok" if ok else "unavailable", checks=checks, sandbox=sandbox)
-    return JSONResponse(body.model_dump(), status_code=200 if ok else 503, headers=None if ok else {"Retry-After": "10"})
+    return JSONResponse(
+        body.model_dump(), status_code=200 if ok else 503, headers=None if ok else {"Retry-After": "10"}
+    )
 
 
 @router.get(

@@ -50,7 +50,13 @@ def _problem(session: Session, settings: Settings, caller: Caller, slug: str) ->
     return banks.visible_problem(session, settings, viewer_of(caller), slug)
 
 
-@router.get("", response_model=list[ProblemSummary], summary="List problems", description="Every problem in the bank, by slug.", responses=ERRORS)
+@router.get(
+    "",
+    response_model=list[ProblemSummary],
+    summary="List problems",
+    description="Every problem in the bank, by slug.",
+    responses=ERRORS,
+)
 def list_problems(state: State, session: DbSession, caller: CurrentCaller) -> list[ProblemSummary]:
     """The bank's problems: the public ones and the caller's team's private ones."""
     return [ProblemSummary.of(p) for p in _problems(session, state.settings, viewer_of(caller))]
@@ -73,7 +79,11 @@ def get_problem(slug: Slug, state: State, session: DbSession, caller: CurrentCal
     response_class=PlainTextResponse,
     summary="Download a problem's starter file",
     description="The stub to start from (Python, or JSON for a quiz), as an attachment named like the file to submit.",
-    responses={**ERRORS, **NOT_FOUND, 200: {"content": {"text/x-python": {}, "application/json": {}}, "description": "The starter file."}},
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        200: {"content": {"text/x-python": {}, "application/json": {}}, "description": "The starter file."},
+    },
 )
 def get_starter(slug: Slug, state: State, session: DbSession, caller: CurrentCaller) -> Response:
     """The starter file."""
@@ -129,12 +139,27 @@ def get_upload(upload_id: UploadId, session: DbSession, caller: TeamCaller) -> U
     ),
     responses={
         **ERRORS,
-        202: {"description": "Queued for validation; poll the Location.", "headers": {"Location": {"description": "The upload's status URL.", "schema": {"type": "string"}}}},
-        403: {"model": ProblemDetails, "description": "A candidate key, or the key of a team named 'public' (the name stands for the public bank)."},
-        409: {"model": ProblemDetails, "description": "The slug is a built-in problem, another team's, or (for a team key) a public upload."},
+        202: {
+            "description": "Queued for validation; poll the Location.",
+            "headers": {"Location": {"description": "The upload's status URL.", "schema": {"type": "string"}}},
+        },
+        403: {
+            "model": ProblemDetails,
+            "description": "A candidate key, or the key of a team named 'public' (the name stands for the public bank).",
+        },
+        409: {
+            "model": ProblemDetails,
+            "description": "The slug is a built-in problem, another team's, or (for a team key) a public upload.",
+        },
         413: {"model": ProblemDetails, "description": "Over the package size or file-count caps."},
-        422: {"model": ProblemDetails, "description": "Not a safe archive, no problem.toml or slug, or not a loadable package."},
-        429: {"model": ProblemDetails, "description": "Over the key's rate limit, or the team's uploads in validation are at the cap; see Retry-After."},
+        422: {
+            "model": ProblemDetails,
+            "description": "Not a safe archive, no problem.toml or slug, or not a loadable package.",
+        },
+        429: {
+            "model": ProblemDetails,
+            "description": "Over the key's rate limit, or the team's uploads in validation are at the cap; see Retry-After.",
+        },
     },
 )
 async def upload_problem(
@@ -157,10 +182,14 @@ async def upload_problem(
             raise _over_cap(settings)
     slug = await run_in_threadpool(precheck, data, settings, lambda slug: _claim(state, team, slug))
     with state.sessions() as session:
-        row = await run_in_threadpool(uploads.create, session, owner, caller.key_id, data, slug, settings.max_uploads_per_team)
+        row = await run_in_threadpool(
+            uploads.create, session, owner, caller.key_id, data, slug, settings.max_uploads_per_team
+        )
         if row is None:
             raise _over_cap(settings)
-        queued = UploadQueued(id=row.id, status=UploadStatus(row.status), slug=slug, created_at=row.created_at, links=upload_links(row))
+        queued = UploadQueued(
+            id=row.id, status=UploadStatus(row.status), slug=slug, created_at=row.created_at, links=upload_links(row)
+        )
     await run_in_threadpool(dispatch_upload, state.dispatcher, state.sessions, queued.id)
     response.headers["Location"] = queued.links.self
     return queued

@@ -17,9 +17,16 @@ from starlette.concurrency import run_in_threadpool
 from judge.api import intake
 from judge.api.auth import Caller
 from judge.api.deps import CurrentCaller, DbSession, ServiceState, State
-from judge.api.event_stream import Progress, progress_events
 from judge.api.errors import NotFound, Unprocessable, UnsupportedMediaType
-from judge.api.schemas import ProblemDetails, SubmissionAccepted, SubmissionCreate, SubmissionPage, SubmissionView, links
+from judge.api.event_stream import Progress, progress_events
+from judge.api.schemas import (
+    ProblemDetails,
+    SubmissionAccepted,
+    SubmissionCreate,
+    SubmissionPage,
+    SubmissionView,
+    links,
+)
 from judge.storage import submissions
 from judge.storage.models import Submission
 from judge.storage.submissions import FINISHED
@@ -30,7 +37,9 @@ ERRORS = {
     401: {"model": ProblemDetails, "description": "No valid API key."},
     429: {"model": ProblemDetails, "description": "Over the key's rate limit; see Retry-After."},
 }
-NOT_FOUND = {404: {"model": ProblemDetails, "description": "No such submission, or one this key may not read (another team's)."}}
+NOT_FOUND = {
+    404: {"model": ProblemDetails, "description": "No such submission, or one this key may not read (another team's)."}
+}
 
 MULTIPART_SCHEMA = {
     "type": "object",
@@ -38,7 +47,11 @@ MULTIPART_SCHEMA = {
     "properties": {
         "problem": {"type": "string", "description": "The problem's slug."},
         "file": {"type": "string", "format": "binary", "description": "The submission file."},
-        "callback_url": {"type": "string", "format": "uri", "description": "Where to POST the result (team and admin keys)."},
+        "callback_url": {
+            "type": "string",
+            "format": "uri",
+            "description": "Where to POST the result (team and admin keys).",
+        },
     },
 }
 
@@ -108,22 +121,35 @@ async def create_submission(
     state: State,
     caller: CurrentCaller,
     idempotency_key: Annotated[
-        str | None, Header(alias="Idempotency-Key", description="Makes retrying this request safe: same key, same submission.")
+        str | None,
+        Header(alias="Idempotency-Key", description="Makes retrying this request safe: same key, same submission."),
     ] = None,
 ) -> SubmissionAccepted:
     """Submit a solution; 202 with its id and Location."""
     body = await _read_submission(request)
     if isinstance(body, SubmissionCreate):
-        problem, source, callback = body.problem, body.source.encode("utf-8"), str(body.callback_url) if body.callback_url else None
+        problem, source, callback = (
+            body.problem,
+            body.source.encode("utf-8"),
+            str(body.callback_url) if body.callback_url else None,
+        )
     else:
         problem, source, callback = body
     row, created = await run_in_threadpool(
-        intake.accept, state, caller, problem=problem, source=source, callback_url=callback, idempotency_key=idempotency_key
+        intake.accept,
+        state,
+        caller,
+        problem=problem,
+        source=source,
+        callback_url=callback,
+        idempotency_key=idempotency_key,
     )
     response.headers["Location"] = links(row.id).self
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
-    return SubmissionAccepted(id=row.id, status=row.status, problem=row.problem, created_at=row.created_at, links=links(row.id))
+    return SubmissionAccepted(
+        id=row.id, status=row.status, problem=row.problem, created_at=row.created_at, links=links(row.id)
+    )
 
 
 def _load(state: ServiceState, caller: Caller, submission_id: str) -> Submission:
@@ -190,10 +216,15 @@ def _events(state: ServiceState, caller: Caller, submission_id: str, after_id: i
         with state.sessions() as session:
             row = _readable(session, caller, submission_id)
             checks = [
-                (check.id, json.dumps({"attempt": check.attempt, **submissions.check_of(check).model_dump(mode="json")}))
+                (
+                    check.id,
+                    json.dumps({"attempt": check.attempt, **submissions.check_of(check).model_dump(mode="json")}),
+                )
                 for check in submissions.checks_after(session, submission_id, after)
             ]
-            return Progress(checks=checks, result=SubmissionView.of(row).model_dump_json() if row.status in FINISHED else None)
+            return Progress(
+                checks=checks, result=SubmissionView.of(row).model_dump_json() if row.status in FINISHED else None
+            )
 
     return progress_events(poll, after_id, state.settings)
 
@@ -208,7 +239,11 @@ def _events(state: ServiceState, caller: Caller, submission_id: str, after_id: i
         "A regraded submission (after a worker died) streams its checks again, with the new attempt number."
     ),
     response_class=StreamingResponse,
-    responses={**ERRORS, **NOT_FOUND, 200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."}},
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."},
+    },
 )
 async def submission_events(
     submission_id: str,

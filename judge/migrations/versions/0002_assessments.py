@@ -77,7 +77,9 @@ def upgrade() -> None:
     op.create_table(
         "entry_gradings",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("entry_id", sa.String(32), sa.ForeignKey("assessment_entries.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "entry_id", sa.String(32), sa.ForeignKey("assessment_entries.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("round", sa.Integer(), nullable=False),
         sa.Column("submission_id", sa.String(32), sa.ForeignKey("submissions.id"), nullable=False, unique=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),

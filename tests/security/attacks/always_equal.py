@@ -1,4 +1,5 @@
 """Objects whose __eq__, __bool__ and comparisons always succeed, and a Tensor subclass that claims equality."""
+
 import torch
 from torch import nn
 

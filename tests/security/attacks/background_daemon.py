@@ -1,4 +1,5 @@
 """Double-forks a detached daemon (new session, named 'judgeattackd') that tries to outlive the run."""
+
 import ctypes
 import os
 import time

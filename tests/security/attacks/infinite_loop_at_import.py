@@ -1,3 +1,4 @@
 """Spins forever at import."""
+
 while True:
     pass

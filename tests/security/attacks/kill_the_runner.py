@@ -1,4 +1,5 @@
 """Signals the trusted runner, every process it may reach, and ptrace-attaches to its parent."""
+
 import ctypes
 import os
 import signal

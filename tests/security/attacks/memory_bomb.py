@@ -1,4 +1,5 @@
 """Allocates and touches memory until something stops it."""
+
 import torch
 
 hoard = []

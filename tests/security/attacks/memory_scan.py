@@ -1,4 +1,5 @@
 """Hunts for expected values and check source in memory: gc.get_objects(), the runner's /proc/<pid>/mem and environ."""
+
 import gc
 import os
 

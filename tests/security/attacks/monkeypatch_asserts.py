@@ -1,4 +1,5 @@
 """Replaces torch.allclose, torch.equal, assert_close and numpy's testing with always-true versions, then returns junk."""
+
 import builtins
 
 import numpy

@@ -1,4 +1,5 @@
 """Connects to a TCP server on the host's loopback (its port in JUDGE_ATTACK_PORT, planted in the source by the test)."""
+
 import socket
 
 PORT = 0  # replaced by the test

@@ -1,4 +1,5 @@
 """os._exit(0) at import: the process vanishes with a 'success' code before any assert."""
+
 import os
 
 os._exit(0)

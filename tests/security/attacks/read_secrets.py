@@ -1,4 +1,5 @@
 """Reads /etc/shadow, the judge's data directory and the environment of other processes."""
+
 import os
 
 leak = []

@@ -1,4 +1,5 @@
 """Every entry point sleeps for ten days."""
+
 import time
 
 from torch import nn

@@ -1,4 +1,5 @@
 """Writes 50 MB to stdout and 50 MB to stderr before failing."""
+
 import sys
 
 line = "x" * 1023 + "\n"

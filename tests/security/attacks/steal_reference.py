@@ -7,6 +7,7 @@ environment's paths, the open file descriptors, the working directory's parents,
 of the whole file system for a vae-mnist solution. Whatever it finds, it executes in its own
 namespace: found, the submission is the reference and scores full marks.
 """
+
 import os
 import subprocess
 import sys
@@ -21,7 +22,10 @@ def roots():
     """Directories that might lie in or above the judge's checkout."""
     found = set()
     judge = sys.modules.get("judge") or __import__("judge")
-    paths = [getattr(judge, "__file__", "") or "", *(getattr(m, "__file__", "") or "" for m in list(sys.modules.values()))]
+    paths = [
+        getattr(judge, "__file__", "") or "",
+        *(getattr(m, "__file__", "") or "" for m in list(sys.modules.values())),
+    ]
     paths += list(sys.path) + [sys.prefix, sys.base_prefix, sys.executable, os.getcwd()]
     try:
         with open("/proc/self/maps") as maps:

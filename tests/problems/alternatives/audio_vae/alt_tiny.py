@@ -12,7 +12,9 @@ class AudioVAE(nn.Module):
         self.latent_dim = latent_dim
         self.patches = clip_length // 16
         self.conv = nn.Conv1d(1, 4, kernel_size=16, stride=16)
-        self.heads = nn.ModuleDict({"mu": nn.Linear(4 * self.patches, latent_dim), "logvar": nn.Linear(4 * self.patches, latent_dim)})
+        self.heads = nn.ModuleDict(
+            {"mu": nn.Linear(4 * self.patches, latent_dim), "logvar": nn.Linear(4 * self.patches, latent_dim)}
+        )
         self.expand = nn.Linear(latent_dim, 4 * self.patches)
         self.deconv = nn.ConvTranspose1d(4, 1, kernel_size=16, stride=16)
 

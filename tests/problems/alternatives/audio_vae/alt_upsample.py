@@ -14,10 +14,14 @@ class AudioVAE(nn.Module):
         self.latent_dim = latent_dim
         self.start = clip_length // 32
         self.enc = nn.Sequential(
-            nn.Conv1d(1, 16, 5, stride=2, padding=2), nn.LeakyReLU(0.2),
-            nn.Conv1d(16, 32, 5, stride=2, padding=2), nn.LeakyReLU(0.2),
-            nn.Conv1d(32, 32, 5, stride=2, padding=2), nn.LeakyReLU(0.2),
-            nn.AdaptiveAvgPool1d(8), nn.Flatten(),
+            nn.Conv1d(1, 16, 5, stride=2, padding=2),
+            nn.LeakyReLU(0.2),
+            nn.Conv1d(16, 32, 5, stride=2, padding=2),
+            nn.LeakyReLU(0.2),
+            nn.Conv1d(32, 32, 5, stride=2, padding=2),
+            nn.LeakyReLU(0.2),
+            nn.AdaptiveAvgPool1d(8),
+            nn.Flatten(),
         )
         self.head = nn.Linear(32 * 8, 2 * latent_dim)
         self.fc = nn.Linear(latent_dim, 32 * self.start)

@@ -48,7 +48,9 @@ class Discriminator(nn.Module):
 
 def discriminator_loss(real_logits, fake_logits):
     """BCE with logits against ones and zeros."""
-    return nn.BCEWithLogitsLoss()(real_logits, torch.ones_like(real_logits)) + nn.BCEWithLogitsLoss()(fake_logits, torch.zeros_like(fake_logits))
+    return nn.BCEWithLogitsLoss()(real_logits, torch.ones_like(real_logits)) + nn.BCEWithLogitsLoss()(
+        fake_logits, torch.zeros_like(fake_logits)
+    )
 
 
 def generator_loss(fake_logits):

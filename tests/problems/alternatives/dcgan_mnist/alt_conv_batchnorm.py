@@ -19,10 +19,15 @@ class Generator(nn.Module):
         """Build the layers."""
         super().__init__()
         self.latent_dim = latent_dim
-        self.project = nn.Sequential(nn.Linear(latent_dim, 64 * 7 * 7, bias=False), nn.BatchNorm1d(64 * 7 * 7), nn.ReLU())
+        self.project = nn.Sequential(
+            nn.Linear(latent_dim, 64 * 7 * 7, bias=False), nn.BatchNorm1d(64 * 7 * 7), nn.ReLU()
+        )
         self.up = nn.Sequential(
-            nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
-            nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1), nn.Tanh(),
+            nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1),
+            nn.Tanh(),
         )
 
     def forward(self, z):
@@ -37,8 +42,11 @@ class Discriminator(nn.Module):
         """Build the layers."""
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 32, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Conv2d(32, 64, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
+            nn.Conv2d(1, 32, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(32, 64, 4, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(64),
+            nn.LeakyReLU(0.2),
         )
         self.head = nn.Conv2d(64, 1, 7)
 

@@ -17,8 +17,12 @@ class Generator(nn.Module):
         super().__init__()
         self.latent_dim = latent_dim
         self.body = nn.Sequential(
-            nn.Linear(latent_dim, 128), nn.BatchNorm1d(128), nn.ReLU(),
-            nn.Linear(128, 256), nn.BatchNorm1d(256), nn.ReLU(),
+            nn.Linear(latent_dim, 128),
+            nn.BatchNorm1d(128),
+            nn.ReLU(),
+            nn.Linear(128, 256),
+            nn.BatchNorm1d(256),
+            nn.ReLU(),
         )
         self.out = nn.Linear(256, 784)
 
@@ -34,8 +38,12 @@ class Discriminator(nn.Module):
         """Build the layers."""
         super().__init__()
         self.body = nn.Sequential(
-            nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Dropout(0.3),
-            nn.Linear(256, 128), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+            nn.Linear(784, 256),
+            nn.LeakyReLU(0.2),
+            nn.Dropout(0.3),
+            nn.Linear(256, 128),
+            nn.LeakyReLU(0.2),
+            nn.Dropout(0.3),
         )
         self.out = nn.Linear(128, 1)
 

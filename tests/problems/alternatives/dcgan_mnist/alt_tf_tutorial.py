@@ -17,11 +17,18 @@ class Generator(nn.Module):
         """Build the layers."""
         super().__init__()
         self.latent_dim = latent_dim
-        self.project = nn.Sequential(nn.Linear(latent_dim, 256 * 7 * 7, bias=False), nn.BatchNorm1d(256 * 7 * 7), nn.LeakyReLU())
+        self.project = nn.Sequential(
+            nn.Linear(latent_dim, 256 * 7 * 7, bias=False), nn.BatchNorm1d(256 * 7 * 7), nn.LeakyReLU()
+        )
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(),
-            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(64), nn.LeakyReLU(),
-            nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1, bias=False), nn.Tanh(),
+            nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=False),
+            nn.BatchNorm2d(128),
+            nn.LeakyReLU(),
+            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(64),
+            nn.LeakyReLU(),
+            nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1, bias=False),
+            nn.Tanh(),
         )
 
     def forward(self, z):
@@ -36,9 +43,14 @@ class Discriminator(nn.Module):
         """Build the layers."""
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(1, 64, 5, stride=2, padding=2), nn.LeakyReLU(), nn.Dropout(0.3),
-            nn.Conv2d(64, 128, 5, stride=2, padding=2), nn.LeakyReLU(), nn.Dropout(0.3),
-            nn.Flatten(), nn.Linear(128 * 7 * 7, 1),
+            nn.Conv2d(1, 64, 5, stride=2, padding=2),
+            nn.LeakyReLU(),
+            nn.Dropout(0.3),
+            nn.Conv2d(64, 128, 5, stride=2, padding=2),
+            nn.LeakyReLU(),
+            nn.Dropout(0.3),
+            nn.Flatten(),
+            nn.Linear(128 * 7 * 7, 1),
         )
 
     def forward(self, images):

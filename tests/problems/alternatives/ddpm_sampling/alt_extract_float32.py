@@ -26,7 +26,10 @@ class DDPM:
 
     def q_sample(self, x0, t, noise):
         """Closed-form forward process."""
-        return extract(self.sqrt_alphas_cumprod, t, x0.shape) * x0 + extract(self.sqrt_one_minus_alphas_cumprod, t, x0.shape) * noise
+        return (
+            extract(self.sqrt_alphas_cumprod, t, x0.shape) * x0
+            + extract(self.sqrt_one_minus_alphas_cumprod, t, x0.shape) * noise
+        )
 
     def p_sample(self, model, x_t, t, noise, variance="posterior"):
         """Ancestral step; t == 0 returns the mean."""

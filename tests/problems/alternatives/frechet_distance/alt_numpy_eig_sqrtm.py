@@ -19,7 +19,10 @@ def sqrtm(matrix):
 def frechet_distance(mu1, sigma1, mu2, sigma2, eps=1e-6):
     """pytorch-fid: sqrtm of the product, eps * I only if it is not finite, real part of a complex result."""
     mu1, mu2 = np.atleast_1d(np.asarray(mu1, dtype=np.float64)), np.atleast_1d(np.asarray(mu2, dtype=np.float64))
-    sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, dtype=np.float64)), np.atleast_2d(np.asarray(sigma2, dtype=np.float64))
+    sigma1, sigma2 = (
+        np.atleast_2d(np.asarray(sigma1, dtype=np.float64)),
+        np.atleast_2d(np.asarray(sigma2, dtype=np.float64)),
+    )
     diff = mu1 - mu2
     covmean = sqrtm(sigma1.dot(sigma2))
     if not np.isfinite(covmean).all():

@@ -30,7 +30,8 @@ class TinyDecoder(nn.Module):
         self.qkv = nn.ModuleList(nn.Linear(d_model, 3 * d_model, bias=False) for _ in range(n_layers))
         self.proj = nn.ModuleList(nn.Linear(d_model, d_model) for _ in range(n_layers))
         self.ff = nn.ModuleList(
-            nn.Sequential(nn.Linear(d_model, 3 * d_model), nn.SiLU(), nn.Linear(3 * d_model, d_model)) for _ in range(n_layers)
+            nn.Sequential(nn.Linear(d_model, 3 * d_model), nn.SiLU(), nn.Linear(3 * d_model, d_model))
+            for _ in range(n_layers)
         )
         self.final = nn.LayerNorm(d_model)
         self.lm_head = nn.Linear(d_model, vocab_size, bias=False)

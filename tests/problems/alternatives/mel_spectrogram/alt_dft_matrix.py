@@ -45,13 +45,15 @@ def mel_filterbank(n_fft, n_mels, sample_rate, f_min=0.0, f_max=None, dtype=torc
     hz = 700.0 * (torch.pow(10.0, mels / 2595.0) - 1.0)
     freqs = torch.arange(n_fft // 2 + 1, dtype=torch.float64) * (sample_rate / n_fft)
     widths = hz[1:] - hz[:-1]
-    slopes = hz[:, None] - freqs[None, :]          # [n_mels + 2, n_freqs]
-    down = -slopes[:-2] / widths[:-1, None]        # rising edge: (f - f_m) / (f_{m+1} - f_m)
-    up = slopes[2:] / widths[1:, None]             # falling edge: (f_{m+2} - f) / (f_{m+2} - f_{m+1})
+    slopes = hz[:, None] - freqs[None, :]  # [n_mels + 2, n_freqs]
+    down = -slopes[:-2] / widths[:-1, None]  # rising edge: (f - f_m) / (f_{m+1} - f_m)
+    up = slopes[2:] / widths[1:, None]  # falling edge: (f_{m+2} - f) / (f_{m+2} - f_{m+1})
     return torch.zeros(1, dtype=torch.float64).max(torch.min(down, up)).to(dtype)
 
 
 def log_mel_spectrogram(x, sample_rate, n_fft, hop_length, n_mels, f_min=0.0, f_max=None, floor=1e-10):
     """log(max(fb @ |X|^2, floor))."""
-    mel = mel_filterbank(n_fft, n_mels, sample_rate, f_min, f_max, dtype=x.dtype) @ spectrogram(x, n_fft, hop_length, 2.0)
+    mel = mel_filterbank(n_fft, n_mels, sample_rate, f_min, f_max, dtype=x.dtype) @ spectrogram(
+        x, n_fft, hop_length, 2.0
+    )
     return torch.log(torch.maximum(mel, torch.tensor(floor, dtype=mel.dtype)))

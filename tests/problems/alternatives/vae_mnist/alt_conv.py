@@ -9,15 +9,19 @@ class VAE(nn.Module):
         super().__init__()
         self.latent_dim = latent_dim
         self.enc = nn.Sequential(
-            nn.Conv2d(1, 16, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(1, 16, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 32, 3, stride=2, padding=1),
+            nn.ReLU(),
             nn.Flatten(),
         )
         self.head = nn.Linear(32 * 7 * 7, 2 * latent_dim)
         self.fc = nn.Linear(latent_dim, 32 * 7 * 7)
         self.dec = nn.Sequential(
-            nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1), nn.ReLU(),
-            nn.ConvTranspose2d(16, 1, 4, stride=2, padding=1), nn.Sigmoid(),
+            nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(16, 1, 4, stride=2, padding=1),
+            nn.Sigmoid(),
         )
 
     def encode(self, x):

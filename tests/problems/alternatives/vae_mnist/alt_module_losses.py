@@ -9,7 +9,9 @@ class VAE(nn.Module):
         super().__init__()
         self.latent_dim = latent_dim
         self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 128), nn.Tanh(), nn.Linear(128, 2 * latent_dim))
-        self.decoder = nn.Sequential(nn.Linear(latent_dim, 128), nn.Tanh(), nn.Linear(128, 28 * 28), nn.Sigmoid(), nn.Unflatten(1, (1, 28, 28)))
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, 128), nn.Tanh(), nn.Linear(128, 28 * 28), nn.Sigmoid(), nn.Unflatten(1, (1, 28, 28))
+        )
 
     def encode(self, x):
         h = self.encoder(x)

@@ -428,7 +428,9 @@ class _Finder:
         if func in ("builtins.setattr", "builtins.delattr") and node.args:
             owner = self.resolve(node.args[0])
             name = (
-                node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else "an attribute"
+                str(node.args[1].value)
+                if len(node.args) > 1 and isinstance(node.args[1], ast.Constant)
+                else "an attribute"
             )
             if owner is not None:
                 self.patched(node, owner, f"{owner}.{name}")

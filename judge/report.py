@@ -122,7 +122,7 @@ def _scalar(value: object) -> str | int | float | bool | None:
         return value.isoformat()
     if isinstance(value, Enum):
         value = value.value
-        if not isinstance(value, str):
+        if value is None or isinstance(value, (bool, int, float)):
             return value
     return _safe_text(str(value))
 

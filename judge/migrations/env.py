@@ -27,7 +27,10 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic has neither a connection nor sqlalchemy.url to migrate")
+    engine = create_engine(url)
     with engine.begin() as fresh:
         context.configure(connection=fresh, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():

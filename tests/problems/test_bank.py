@@ -8,6 +8,7 @@ from judge.bank import ProblemBank
 from judge.sandbox.process import ProcessSandbox
 from judge.validation import validate_problem
 from tests.conftest import PROBLEMS
+from tests.problems.support import alternatives
 
 SLUGS = sorted(ProblemBank([PROBLEMS]).directories())
 SEED_PROBLEMS = {"lstm-text-generation", "dcgan-mnist", "vae-mnist", "audio-vae", "aigc-concepts"}
@@ -22,8 +23,7 @@ def test_seed_code_problems_have_at_least_five_mutants_and_two_alternatives():
     for slug in SEED_PROBLEMS - {"aigc-concepts"}:
         problem = bank.get(slug)
         assert len(problem.mutants) >= 5, slug
-        alternatives = list((PROBLEMS.parent / "tests/problems/alternatives" / slug.replace("-", "_")).glob("alt_*.py"))
-        assert len(alternatives) >= 2, slug
+        assert len(alternatives(slug)) >= 2, slug
 
 
 @pytest.mark.slow

@@ -543,3 +543,11 @@ def test_show_output_does_not_depend_on_the_key(quiz, tmp_path):
     with (copy / "statement.md").open("a", encoding="utf-8") as statement:
         statement.write("\nmarker-of-the-copy\n")
     assert "marker-of-the-copy" in show(pkg.slug, env=env)
+
+
+def test_every_quiz_of_the_bank_has_a_row():
+    # A new quiz package without a row here would get none of the checks above.
+    in_bank = {
+        slug for slug, directory in ProblemBank([PROBLEMS]).directories().items() if (directory / "quiz.toml").is_file()
+    }
+    assert in_bank == {quiz.slug for quiz in QUIZZES}

@@ -42,7 +42,8 @@ SWEEP_LOCK_ID = 4_711_002
 
 @dataclass(frozen=True)
 class NewSubmission:
-    """What a client asked to grade."""
+    """What a client asked to grade: the problem's current package unless `package_hash` names a stored
+    version (an assessment's), at `priority` (rejudges' gradings below normal work)."""
 
     problem: str
     source: bytes
@@ -50,6 +51,28 @@ class NewSubmission:
     idempotency_key: str | None = None
     request_hash: str | None = None
     callback_url: str | None = None
+    package_hash: str | None = None
+    priority: int = NORMAL_PRIORITY
+
+
+def build(new: NewSubmission) -> Submission:
+    """A queued, not yet stored row for `new`: the one place a Submission row is made."""
+    return Submission(
+        id=uuid.uuid4().hex,
+        problem=new.problem,
+        source=new.source,
+        package_hash=new.package_hash,
+        priority=new.priority,
+        status=SubmissionStatus.QUEUED.value,
+        attempts=0,
+        owner_key_id=new.owner_key_id,
+        idempotency_key=new.idempotency_key,
+        request_hash=new.request_hash,
+        callback_url=new.callback_url,
+        callback_attempts=0,
+        # The real time, never an injected clock: the redispatcher compares it with its own.
+        created_at=utcnow(),
+    )
 
 
 def create(session: Session, new: NewSubmission) -> tuple[Submission, bool]:
@@ -59,19 +82,7 @@ def create(session: Session, new: NewSubmission) -> tuple[Submission, bool]:
         earlier = find_by_idempotency_key(session, new.owner_key_id, new.idempotency_key)
         if earlier is not None:
             return earlier, False
-    row = Submission(
-        id=uuid.uuid4().hex,
-        problem=new.problem,
-        source=new.source,
-        status=SubmissionStatus.QUEUED.value,
-        attempts=0,
-        owner_key_id=new.owner_key_id,
-        idempotency_key=new.idempotency_key,
-        request_hash=new.request_hash,
-        callback_url=new.callback_url,
-        callback_attempts=0,
-        created_at=utcnow(),
-    )
+    row = build(new)
     session.add(row)
     try:
         session.commit()

@@ -222,9 +222,9 @@ def create_assessment(
     )
     session.add(row)
     session.flush()
-    for choice in chosen:
-        choice.assessment_id = row.id
-        session.add(choice)
+    for picked in chosen:
+        picked.assessment_id = row.id
+        session.add(picked)
     session.commit()
     return assessment_view(session, settings, row)
 
@@ -404,11 +404,11 @@ def rejudge(
     session.add(row)
     staged = []
     for attempt in attempts:
-        choice = choices.get(attempt.entry.problem)
+        kept = choices.get(attempt.entry.problem)
         # Checked when it was first taken in: a rejudge grades exactly what was stored.
         code = CheckedSource(attempt.current.source)
         submission = intake.stage(
-            session, Source.REJUDGE, attempt.entry.problem, code, choice.package_hash if choice else None
+            session, Source.REJUDGE, attempt.entry.problem, code, kept.package_hash if kept else None
         )
         session.add(
             EntryGrading(entry_id=attempt.entry.id, round=row.round, submission_id=submission.id, created_at=utcnow())
@@ -448,7 +448,7 @@ def authenticate(session: Session, token: str, now: datetime) -> Invitation:
 def assessment_of(session: Session, invitation: Invitation) -> Assessment:
     """The assessment an invitation is for (the invitation re-read: its clock may have changed)."""
     session.refresh(invitation)
-    return session.get(Assessment, invitation.assessment_id)
+    return session.get_one(Assessment, invitation.assessment_id)
 
 
 def assessment_choice(session: Session, assessment: Assessment, slug: str) -> AssessmentProblem:
@@ -583,11 +583,10 @@ def submit(
         raise NotStarted("press Start before submitting")
     _require_window(assessment, now)
     end = clock.ends_at(invitation)
-    if now >= end:
-        if invitation.finished_at is not None and invitation.finished_at <= invitation.deadline_at:
-            raise TimeUp(
-                f"you ended the assessment at {_iso(invitation.finished_at)}; no more submissions are accepted"
-            )
+    if end is not None and now >= end:
+        if end == invitation.finished_at:
+            # Ended by the candidate before their deadline (ends_at is the earlier of the two).
+            raise TimeUp(f"you ended the assessment at {_iso(end)}; no more submissions are accepted")
         raise TimeUp(f"your time ended at {_iso(end)}; submissions after it are not accepted")
     for _ in range(SUBMIT_RACE_RETRIES):
         used = (

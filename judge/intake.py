@@ -126,7 +126,7 @@ def accept(
 ) -> tuple[Submission, bool]:
     """Store and queue an API submission whose source `check_source` passed: (row, created). With
     an Idempotency-Key another request stored first, that earlier row and False, nothing queued;
-    QueueFull when the queue is."""
+    QueueFull when the queue is full."""
     make_room(session, settings, Source.API)
     row, created = submissions.create(session, new)
     if created:

@@ -17,6 +17,10 @@ class InvalidSubmission(JudgeError):
     """A submission cannot be graded at all (missing, too large, not text)."""
 
 
+class SourceTooLarge(InvalidSubmission):
+    """A submission over settings.max_source_bytes."""
+
+
 class CallbackRefused(JudgeError):
     """A callback_url names a destination the judge will not POST to (not http(s), or not public)."""
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from judge.bank import ProblemBank
-from judge.errors import InvalidSubmission, SandboxFault
+from judge.errors import InvalidSubmission, SandboxFault, SourceTooLarge
 from judge.harness import isolation
 from judge.harness.events import CheckEvent
 from judge.harness.isolation import IsolationPolicy
@@ -68,9 +68,10 @@ def grade_submission(
 
 
 def decode_source(source: bytes, settings: Settings) -> str:
-    """The submission as text; InvalidSubmission when it is too large, not UTF-8 or holds a NUL character."""
+    """The submission as text; SourceTooLarge (an InvalidSubmission) over settings.max_source_bytes,
+    InvalidSubmission when it is not UTF-8 or holds a NUL character."""
     if len(source) > settings.max_source_bytes:
-        raise InvalidSubmission(f"submission is {len(source)} bytes; the limit is {settings.max_source_bytes}")
+        raise SourceTooLarge(f"submission is {len(source)} bytes; the limit is {settings.max_source_bytes}")
     try:
         text = source.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -174,7 +174,7 @@ def upload_claim(sessions: sessionmaker[Session], settings: Settings, team: str 
     return claim
 
 
-def record_upload(session: Session, slug: str, team: str | None, key_id: str) -> None:
+def record_upload(session: Session, slug: str, team: str | None, key_id: str | None) -> None:
     """Record the owner of an installed upload by `team` (None: an admin's, public), should its
     claim be missing (the claim is normally made by claim_upload before validation)."""
     if session.get(ProblemOwner, slug) is not None:

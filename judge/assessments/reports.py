@@ -12,6 +12,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -284,17 +285,21 @@ def assessment_report(
     session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime
 ) -> AssessmentReport:
     """The ranking, score distribution, similar pairs and rejudges of one of the viewer's team's assessments."""
-    return _report(session, settings, viewer, assessment_id, now, with_candidates=False)
+    fields, _context, _ranked = _report_fields(session, settings, viewer, assessment_id, now)
+    return AssessmentReport(**fields)
 
 
 def export(session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime) -> AssessmentExport:
     """The report plus every candidate's full detail: the JSON export."""
-    return _report(session, settings, viewer, assessment_id, now, with_candidates=True)
+    fields, context, ranked = _report_fields(session, settings, viewer, assessment_id, now)
+    invitations = {i.id: i for i in context.invitations}
+    candidates = [_candidate_report(context, invitations[row.invitation_id], row, problems) for row, problems in ranked]
+    return AssessmentExport(**fields, candidates=candidates)
 
 
-def _report(
-    session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime, *, with_candidates: bool
-):
+def _report_fields(
+    session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime
+) -> tuple[dict[str, Any], _Context, list[tuple[CandidateRow, list[ProblemReport]]]]:
     assessment = team_assessment(session, viewer, assessment_id)
     context = _context(session, settings, assessment, now)
     ranked = _ranked(context)
@@ -308,11 +313,7 @@ def _report(
         "rejudges": list_rejudges(session, viewer, assessment_id),
         "similarity_threshold": settings.similarity_threshold,
     }
-    if not with_candidates:
-        return AssessmentReport(**fields)
-    invitations = {i.id: i for i in context.invitations}
-    candidates = [_candidate_report(context, invitations[row.invitation_id], row, problems) for row, problems in ranked]
-    return AssessmentExport(**fields, candidates=candidates)
+    return fields, context, ranked
 
 
 def ranking_csv(report: AssessmentReport) -> str:

@@ -11,13 +11,13 @@ committed (the API passes the dispatcher; a refused broker leaves it queued for 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from judge import intake
 from judge.api.schemas import API_PREFIX, LimitsView, ProblemDetail
 from judge.assessments import banks, clock, feedback, tokens
 from judge.assessments.attempts import Attempt, counted, load_attempts
@@ -35,7 +35,6 @@ from judge.assessments.errors import (
     ProblemNotInAssessment,
     ProblemNotUsable,
     RejudgeInProgress,
-    RejudgeQueueFull,
     TimeUp,
 )
 from judge.assessments.schemas import (
@@ -56,7 +55,7 @@ from judge.assessments.schemas import (
 )
 from judge.bank import ProblemBank
 from judge.errors import InvalidProblem, ProblemNotFound
-from judge.grading import decode_source
+from judge.intake import CheckedSource, Enqueue, Source
 from judge.problem import Kind, Problem
 from judge.result import Verdict
 from judge.settings import Settings
@@ -74,9 +73,8 @@ from judge.storage.models import (
     SubmissionStatus,
     utcnow,
 )
-from judge.storage.submissions import FINISHED, REJUDGE_PRIORITY, UNFINISHED, low_priority_backlog, result_of
+from judge.storage.submissions import FINISHED, UNFINISHED, result_of
 
-Enqueue = Callable[[str], object]
 #: The invite page's path; the token is the last segment.
 INVITE_PATH = "/invite/{token}"
 #: How often a submit retries when another submission to the same problem took its attempt number.
@@ -224,9 +222,9 @@ def create_assessment(
     )
     session.add(row)
     session.flush()
-    for choice in chosen:
-        choice.assessment_id = row.id
-        session.add(choice)
+    for picked in chosen:
+        picked.assessment_id = row.id
+        session.add(picked)
     session.commit()
     return assessment_view(session, settings, row)
 
@@ -388,12 +386,7 @@ def rejudge(
     ]
     if not attempts:
         raise InvalidAssessment("there are no submissions to rejudge yet")
-    waiting = low_priority_backlog(session)
-    if waiting + len(attempts) > settings.queue_limit:
-        raise RejudgeQueueFull(
-            f"this round would queue {len(attempts)} gradings on top of {waiting} rejudge gradings already waiting, "
-            f"past the queue limit of {settings.queue_limit}; retry once they are graded, or rejudge one problem at a time"
-        )
+    intake.make_room(session, settings, Source.REJUDGE, len(attempts))
     if body.current_package:
         for choice in choices.values():
             if body.problem in (None, choice.problem):
@@ -409,21 +402,20 @@ def rejudge(
         created_at=utcnow(),
     )
     session.add(row)
-    new_ids = []
+    staged = []
     for attempt in attempts:
-        choice = choices.get(attempt.entry.problem)
-        submission = _new_submission(
-            attempt.entry.problem, attempt.current.source, choice.package_hash if choice else None
+        kept = choices.get(attempt.entry.problem)
+        # Checked when it was first taken in: a rejudge grades exactly what was stored.
+        code = CheckedSource(attempt.current.source)
+        submission = intake.stage(
+            session, Source.REJUDGE, attempt.entry.problem, code, kept.package_hash if kept else None
         )
-        submission.priority = REJUDGE_PRIORITY
-        session.add(submission)
-        session.flush()
         session.add(
             EntryGrading(entry_id=attempt.entry.id, round=row.round, submission_id=submission.id, created_at=utcnow())
         )
-        new_ids.append(submission.id)
+        staged.append(submission)
     try:
-        session.commit()
+        intake.commit(session, staged, enqueue)
     except IntegrityError:
         # Another request started this round first: that one is the open round now.
         session.rollback()
@@ -433,25 +425,7 @@ def rejudge(
         if other is None:
             raise
         raise _in_progress(session, other) from None
-    for submission_id in new_ids:
-        enqueue(submission_id)
     return _rejudge_view(session, row)
-
-
-def _new_submission(problem: str, source: bytes, package_hash: str | None) -> Submission:
-    """A queued grading of `source` against package version `package_hash` (None: the current one),
-    owned by no key (the assessment's tables say whose it is)."""
-    return Submission(
-        id=uuid.uuid4().hex,
-        problem=problem,
-        source=source,
-        package_hash=package_hash,
-        status=SubmissionStatus.QUEUED.value,
-        attempts=0,
-        callback_attempts=0,
-        # The real time, not the injected clock: the redispatcher compares it with its own.
-        created_at=utcnow(),
-    )
 
 
 # ---------------------------------------------------------------- the candidate's side
@@ -474,7 +448,7 @@ def authenticate(session: Session, token: str, now: datetime) -> Invitation:
 def assessment_of(session: Session, invitation: Invitation) -> Assessment:
     """The assessment an invitation is for (the invitation re-read: its clock may have changed)."""
     session.refresh(invitation)
-    return session.get(Assessment, invitation.assessment_id)
+    return session.get_one(Assessment, invitation.assessment_id)
 
 
 def assessment_choice(session: Session, assessment: Assessment, slug: str) -> AssessmentProblem:
@@ -603,18 +577,16 @@ def submit(
     it counts even when grading ends after the deadline."""
     assessment = assessment_of(session, invitation)
     choice = assessment_choice(session, assessment, body.problem)
-    source = body.source.encode("utf-8")
-    decode_source(source, settings)
+    code = intake.check_source(body.source.encode("utf-8"), settings)
     if invitation.started_at is None:
         _require_window(assessment, now)
         raise NotStarted("press Start before submitting")
     _require_window(assessment, now)
     end = clock.ends_at(invitation)
-    if now >= end:
-        if invitation.finished_at is not None and invitation.finished_at <= invitation.deadline_at:
-            raise TimeUp(
-                f"you ended the assessment at {_iso(invitation.finished_at)}; no more submissions are accepted"
-            )
+    if end is not None and now >= end:
+        if end == invitation.finished_at:
+            # Ended by the candidate before their deadline (ends_at is the earlier of the two).
+            raise TimeUp(f"you ended the assessment at {_iso(end)}; no more submissions are accepted")
         raise TimeUp(f"your time ended at {_iso(end)}; submissions after it are not accepted")
     for _ in range(SUBMIT_RACE_RETRIES):
         used = (
@@ -635,17 +607,15 @@ def submit(
             number=used + 1,
             submitted_at=now,
         )
-        submission = _new_submission(choice.problem, source, choice.package_hash)
-        session.add_all([entry, submission])
-        session.flush()
+        session.add(entry)
+        submission = intake.stage(session, Source.CANDIDATE, choice.problem, code, choice.package_hash)
         session.add(EntryGrading(entry_id=entry.id, round=0, submission_id=submission.id, created_at=utcnow()))
         try:
-            session.commit()
+            intake.commit(session, [submission], enqueue)
         except IntegrityError:
             # A simultaneous submission to the same problem took this attempt number: count again.
             session.rollback()
             continue
-        enqueue(submission.id)
         return candidate_submission(session, settings, invitation, entry.id, now)
     raise AttemptsExhausted(f"too many simultaneous submissions to {choice.problem!r}; submit again")
 

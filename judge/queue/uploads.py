@@ -98,4 +98,4 @@ def _judge_fault(grader: Grader, upload_id: str, attempt: int, exc: Exception) -
             uploads.fail(session, upload_id, attempt, GAVE_UP)
             return None
         uploads.release(session, upload_id, attempt)
-    return settings.retry_backoff_s * 2 ** (attempt - 1)
+    return settings.retry_backoff_s * 2.0 ** (attempt - 1)

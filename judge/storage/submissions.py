@@ -11,8 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, case, func, or_, select, text, true, update
+from sqlalchemy import ColumnElement, CursorResult, Update, case, func, or_, select, text, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,9 +41,16 @@ REJUDGE_PRIORITY = -10
 SWEEP_LOCK_ID = 4_711_002
 
 
+def _changed(session: Session, statement: Update) -> int:
+    """Run an UPDATE; how many rows it changed."""
+    # Session.execute is typed as returning Result; an UPDATE's is a CursorResult, which counts rows.
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
+
+
 @dataclass(frozen=True)
 class NewSubmission:
-    """What a client asked to grade."""
+    """What a client asked to grade: the problem's current package unless `package_hash` names a stored
+    version (an assessment's), at `priority` (rejudges' gradings below normal work)."""
 
     problem: str
     source: bytes
@@ -50,6 +58,28 @@ class NewSubmission:
     idempotency_key: str | None = None
     request_hash: str | None = None
     callback_url: str | None = None
+    package_hash: str | None = None
+    priority: int = NORMAL_PRIORITY
+
+
+def build(new: NewSubmission) -> Submission:
+    """A queued, not yet stored row for `new`: the one place a Submission row is made."""
+    return Submission(
+        id=uuid.uuid4().hex,
+        problem=new.problem,
+        source=new.source,
+        package_hash=new.package_hash,
+        priority=new.priority,
+        status=SubmissionStatus.QUEUED.value,
+        attempts=0,
+        owner_key_id=new.owner_key_id,
+        idempotency_key=new.idempotency_key,
+        request_hash=new.request_hash,
+        callback_url=new.callback_url,
+        callback_attempts=0,
+        # The real time, never an injected clock: the redispatcher compares it with its own.
+        created_at=utcnow(),
+    )
 
 
 def create(session: Session, new: NewSubmission) -> tuple[Submission, bool]:
@@ -59,19 +89,7 @@ def create(session: Session, new: NewSubmission) -> tuple[Submission, bool]:
         earlier = find_by_idempotency_key(session, new.owner_key_id, new.idempotency_key)
         if earlier is not None:
             return earlier, False
-    row = Submission(
-        id=uuid.uuid4().hex,
-        problem=new.problem,
-        source=new.source,
-        status=SubmissionStatus.QUEUED.value,
-        attempts=0,
-        owner_key_id=new.owner_key_id,
-        idempotency_key=new.idempotency_key,
-        request_hash=new.request_hash,
-        callback_url=new.callback_url,
-        callback_attempts=0,
-        created_at=utcnow(),
-    )
+    row = build(new)
     session.add(row)
     try:
         session.commit()
@@ -232,18 +250,19 @@ def claim(session: Session, submission_id: str, *, worker: str, max_attempts: in
     guard = (Submission.id == submission_id, Submission.attempts == seen, Submission.status == row.status)
     if seen >= max_attempts:
         message = f"grading failed {seen} times (its worker died or the sandbox failed); giving up"
-        done = session.execute(update(Submission).where(*guard).values(**_failed_values(message, now)))
+        done = _changed(session, update(Submission).where(*guard).values(**_failed_values(message, now)))
         session.commit()
-        return Claim(ClaimState.EXHAUSTED if done.rowcount == 1 else ClaimState.BUSY)
-    taken = session.execute(
+        return Claim(ClaimState.EXHAUSTED if done == 1 else ClaimState.BUSY)
+    taken = _changed(
+        session,
         update(Submission)
         .where(*guard)
         .values(
             status=SubmissionStatus.RUNNING.value, attempts=seen + 1, started_at=now, heartbeat_at=now, worker=worker
-        )
+        ),
     )
     session.commit()
-    if taken.rowcount != 1:
+    if taken != 1:
         return Claim(ClaimState.BUSY)
     return Claim(ClaimState.CLAIMED, attempt=seen + 1, problem=problem, source=source, package_hash=version)
 
@@ -278,7 +297,7 @@ def release_stale(session: Session, *, heartbeat_timeout_s: float) -> list[str] 
     return [row.id for row in sorted(released, key=lambda row: row.created_at)]
 
 
-def _held(submission_id: str, attempt: int) -> tuple:
+def _held(submission_id: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
     return (
         Submission.id == submission_id,
         Submission.attempts == attempt,
@@ -286,7 +305,7 @@ def _held(submission_id: str, attempt: int) -> tuple:
     )
 
 
-def _failed_values(message: str, now: datetime) -> dict:
+def _failed_values(message: str, now: datetime) -> dict[str, Any]:
     return {
         "status": SubmissionStatus.FAILED.value,
         "verdict": Verdict.INTERNAL_ERROR.value,
@@ -297,9 +316,9 @@ def _failed_values(message: str, now: datetime) -> dict:
 
 def heartbeat(session: Session, submission_id: str, attempt: int) -> bool:
     """Mark the attempt alive; False when it no longer holds the submission."""
-    done = session.execute(update(Submission).where(*_held(submission_id, attempt)).values(heartbeat_at=utcnow()))
+    done = _changed(session, update(Submission).where(*_held(submission_id, attempt)).values(heartbeat_at=utcnow()))
     session.commit()
-    return done.rowcount == 1
+    return done == 1
 
 
 def record_check(session: Session, submission_id: str, attempt: int, check: CheckResult) -> None:
@@ -322,7 +341,7 @@ def checks_after(session: Session, submission_id: str, after_id: int) -> list[Su
     return list(session.scalars(query))
 
 
-def _finish_callback(row_has_callback: bool) -> dict:
+def _finish_callback(row_has_callback: bool) -> dict[str, str]:
     return {"callback_state": CallbackState.PENDING.value} if row_has_callback else {}
 
 
@@ -339,9 +358,9 @@ def complete(session: Session, submission_id: str, attempt: int, result: GradeRe
         "finished_at": utcnow(),
         **_finish_callback(row is not None and row.callback_url is not None),
     }
-    done = session.execute(update(Submission).where(*_held(submission_id, attempt)).values(**values))
+    done = _changed(session, update(Submission).where(*_held(submission_id, attempt)).values(**values))
     session.commit()
-    return done.rowcount == 1
+    return done == 1
 
 
 def fail(session: Session, submission_id: str, attempt: int, message: str, verdict: Verdict | None) -> bool:
@@ -349,20 +368,21 @@ def fail(session: Session, submission_id: str, attempt: int, message: str, verdi
     row = get(session, submission_id)
     values = {**_failed_values(message, utcnow()), "verdict": verdict.value if verdict else None}
     values.update(_finish_callback(row is not None and row.callback_url is not None))
-    done = session.execute(update(Submission).where(*_held(submission_id, attempt)).values(**values))
+    done = _changed(session, update(Submission).where(*_held(submission_id, attempt)).values(**values))
     session.commit()
-    return done.rowcount == 1
+    return done == 1
 
 
 def release(session: Session, submission_id: str, attempt: int, message: str) -> bool:
     """Put the attempt's submission back in the queue to be regraded (after a fault of the judge)."""
-    done = session.execute(
+    done = _changed(
+        session,
         update(Submission)
         .where(*_held(submission_id, attempt))
-        .values(status=SubmissionStatus.QUEUED.value, heartbeat_at=None, error=message)
+        .values(status=SubmissionStatus.QUEUED.value, heartbeat_at=None, error=message),
     )
     session.commit()
-    return done.rowcount == 1
+    return done == 1
 
 
 def mark_exhausted_callback(session: Session, submission_id: str) -> None:
@@ -387,7 +407,8 @@ def callback_attempted(
     session: Session, submission_id: str, *, delivered: bool, error: str | None, max_attempts: int
 ) -> int:
     """Record one delivery; the number of deliveries so far. Gives up (failed) after `max_attempts`."""
-    row = get(session, submission_id)
+    session.expire_all()
+    row = session.get_one(Submission, submission_id)
     attempts = row.callback_attempts + 1
     if delivered:
         state = CallbackState.DELIVERED

@@ -12,8 +12,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from judge.storage.models import PUBLIC_OWNER, ProblemUpload, UploadStatus, utcnow
@@ -22,6 +23,12 @@ from judge.storage.models import PUBLIC_OWNER, ProblemUpload, UploadStatus, utcn
 PUBLIC = PUBLIC_OWNER
 UNFINISHED = (UploadStatus.QUEUED.value, UploadStatus.RUNNING.value)
 FINISHED = (UploadStatus.ACCEPTED.value, UploadStatus.REJECTED.value, UploadStatus.FAILED.value)
+
+
+def _changed(session: Session, statement: Update) -> int:
+    """Run an UPDATE; how many rows it changed."""
+    # Session.execute is typed as returning Result; an UPDATE's is a CursorResult, which counts rows.
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
 
 
 def create(
@@ -142,23 +149,25 @@ def claim(
     seen, team, key_id, archive = row.attempts, row.team, row.uploaded_by_key_id, row.archive
     guard = (ProblemUpload.id == upload_id, ProblemUpload.attempts == seen, ProblemUpload.status == row.status)
     if seen >= max_attempts:
-        done = session.execute(
-            update(ProblemUpload).where(*guard).values(**_finished(UploadStatus.FAILED, now, error=exhausted_message))
+        done = _changed(
+            session,
+            update(ProblemUpload).where(*guard).values(**_finished(UploadStatus.FAILED, now, error=exhausted_message)),
         )
         session.commit()
-        return Claim(ClaimState.EXHAUSTED if done.rowcount == 1 else ClaimState.BUSY)
-    taken = session.execute(
+        return Claim(ClaimState.EXHAUSTED if done == 1 else ClaimState.BUSY)
+    taken = _changed(
+        session,
         update(ProblemUpload)
         .where(*guard)
-        .values(status=UploadStatus.RUNNING.value, attempts=seen + 1, started_at=now, heartbeat_at=now, worker=worker)
+        .values(status=UploadStatus.RUNNING.value, attempts=seen + 1, started_at=now, heartbeat_at=now, worker=worker),
     )
     session.commit()
-    if taken.rowcount != 1:
+    if taken != 1:
         return Claim(ClaimState.BUSY)
     return Claim(ClaimState.CLAIMED, attempt=seen + 1, team=team, key_id=key_id, archive=archive)
 
 
-def _held(upload_id: str, attempt: int) -> tuple:
+def _held(upload_id: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
     return (
         ProblemUpload.id == upload_id,
         ProblemUpload.attempts == attempt,
@@ -166,7 +175,7 @@ def _held(upload_id: str, attempt: int) -> tuple:
     )
 
 
-def _finished(status: UploadStatus, now: datetime, **values) -> dict:
+def _finished(status: UploadStatus, now: datetime, **values: Any) -> dict[str, Any]:
     # The archive is dropped once the upload is decided: an accepted package lives on disk in the
     # bank, a refused one is of no further use, and archives of up to max_package_bytes would
     # otherwise pile up in the database.
@@ -175,9 +184,9 @@ def _finished(status: UploadStatus, now: datetime, **values) -> dict:
 
 def heartbeat(session: Session, upload_id: str, attempt: int) -> bool:
     """Mark the attempt alive; False when it no longer holds the upload."""
-    done = session.execute(update(ProblemUpload).where(*_held(upload_id, attempt)).values(heartbeat_at=utcnow()))
+    done = _changed(session, update(ProblemUpload).where(*_held(upload_id, attempt)).values(heartbeat_at=utcnow()))
     session.commit()
-    return done.rowcount == 1
+    return done == 1
 
 
 def accept(
@@ -200,42 +209,45 @@ def accept(
         error=None,
         package_hash=package_hash,
     )
-    done = session.execute(update(ProblemUpload).where(*_held(upload_id, attempt)).values(**values))
+    done = _changed(session, update(ProblemUpload).where(*_held(upload_id, attempt)).values(**values))
     session.commit()
-    return done.rowcount == 1
+    return done == 1
 
 
 def reject(session: Session, upload_id: str, attempt: int, message: str) -> bool:
     """Store the attempt's upload as refused with `message` (what is wrong with the package)."""
-    done = session.execute(
+    done = _changed(
+        session,
         update(ProblemUpload)
         .where(*_held(upload_id, attempt))
-        .values(**_finished(UploadStatus.REJECTED, utcnow(), error=message))
+        .values(**_finished(UploadStatus.REJECTED, utcnow(), error=message)),
     )
     session.commit()
-    return done.rowcount == 1
+    return done == 1
 
 
 def fail(session: Session, upload_id: str, attempt: int, message: str) -> bool:
     """End the attempt's upload as failed: the judge could not validate it (not the package's fault)."""
-    done = session.execute(
+    done = _changed(
+        session,
         update(ProblemUpload)
         .where(*_held(upload_id, attempt))
-        .values(**_finished(UploadStatus.FAILED, utcnow(), error=message))
+        .values(**_finished(UploadStatus.FAILED, utcnow(), error=message)),
     )
     session.commit()
-    return done.rowcount == 1
+    return done == 1
 
 
 def release(session: Session, upload_id: str, attempt: int) -> bool:
     """Put the attempt's upload back in the queue, to be validated again after a fault of the judge."""
-    done = session.execute(
+    done = _changed(
+        session,
         update(ProblemUpload)
         .where(*_held(upload_id, attempt))
-        .values(status=UploadStatus.QUEUED.value, heartbeat_at=None)
+        .values(status=UploadStatus.QUEUED.value, heartbeat_at=None),
     )
     session.commit()
-    return done.rowcount == 1
+    return done == 1
 
 
 def release_stale(session: Session, *, heartbeat_timeout_s: float) -> list[str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -14,10 +16,18 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from judge.api import intake
+from judge import intake
 from judge.api.auth import Caller
-from judge.api.deps import CurrentCaller, DbSession, ServiceState, State
-from judge.api.errors import NotFound, Unprocessable, UnsupportedMediaType
+from judge.api.deps import CurrentCaller, DbSession, ServiceState, State, viewer_of
+from judge.api.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 from judge.api.event_stream import Progress, progress_events
 from judge.api.schemas import (
     ProblemDetails,
@@ -27,11 +37,17 @@ from judge.api.schemas import (
     SubmissionView,
     links,
 )
+from judge.assessments import banks
+from judge.errors import CallbackRefused, ProblemNotFound, SourceTooLarge
+from judge.problem import SLUG_PATTERN
+from judge.queue import callbacks
 from judge.storage import submissions
-from judge.storage.models import Submission
-from judge.storage.submissions import FINISHED
+from judge.storage.models import Role, Submission
+from judge.storage.submissions import FINISHED, NewSubmission
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
+
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
 
 ERRORS = {
     401: {"model": ProblemDetails, "description": "No valid API key."},
@@ -136,7 +152,7 @@ async def create_submission(
     else:
         problem, source, callback = body
     row, created = await run_in_threadpool(
-        intake.accept,
+        _accept,
         state,
         caller,
         problem=problem,
@@ -150,6 +166,83 @@ async def create_submission(
     return SubmissionAccepted(
         id=row.id, status=row.status, problem=row.problem, created_at=row.created_at, links=links(row.id)
     )
+
+
+def request_hash(problem: str, source: bytes, callback_url: str | None) -> str:
+    """A fingerprint of what was asked, to tell a retry from a different request with a reused key."""
+    digest = hashlib.sha256()
+    for part in (problem.encode(), source, (callback_url or "").encode()):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+def _accept(
+    state: ServiceState,
+    caller: Caller,
+    *,
+    problem: str,
+    source: bytes,
+    callback_url: str | None,
+    idempotency_key: str | None,
+) -> tuple[Submission, bool]:
+    """Check what only this route takes (a problem the key sees, callback_url, Idempotency-Key), then
+    hand the submission to the intake; (row, created). A repeated Idempotency-Key with the same request
+    gives the earlier submission, even with the queue full; with a different request, 409."""
+    settings = state.settings
+    try:
+        code = intake.check_source(source, settings)
+    except SourceTooLarge as exc:
+        # Here the source is the request's payload; elsewhere an over-long source is an invalid field (422).
+        raise PayloadTooLarge(str(exc)) from None
+    if not re.fullmatch(SLUG_PATTERN, problem):
+        raise Unprocessable("problem: must be a problem slug (lowercase letters, digits and dashes)")
+    with state.sessions() as session:
+        visible = banks.visible_directories(session, settings, viewer_of(caller))
+    if problem not in visible:
+        raise ProblemNotFound(f"no problem {problem!r}; GET /api/v1/problems lists them")
+    if callback_url is not None:
+        if caller.role is Role.CANDIDATE:
+            raise Forbidden("callback_url needs a team or admin key")
+        if settings.callback_secret is None:
+            raise Unprocessable(
+                "callback_url: callbacks are disabled because the server has no callback secret (JUDGE_CALLBACK_SECRET)"
+            )
+        # Checked again at each delivery (DNS answers change); refusing now tells the team at once.
+        try:
+            callbacks.destination(callback_url, settings)
+        except CallbackRefused as exc:
+            raise Unprocessable(f"callback_url: {exc}") from None
+    if idempotency_key is not None and not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, idempotency_key):
+        raise Unprocessable("Idempotency-Key: 1 to 200 printable ASCII characters without spaces")
+    fingerprint = request_hash(problem, code.data, callback_url)
+    new = NewSubmission(
+        problem=problem,
+        source=code.data,
+        owner_key_id=caller.key_id,
+        idempotency_key=idempotency_key,
+        request_hash=fingerprint,
+        callback_url=callback_url,
+    )
+    with state.sessions() as session:
+        if idempotency_key is not None:
+            earlier = submissions.find_by_idempotency_key(session, caller.key_id, idempotency_key)
+            if earlier is not None:
+                return _replay(earlier, fingerprint, idempotency_key)
+        try:
+            row, created = intake.accept(session, settings, new, state.enqueue)
+        except intake.QueueFull as exc:
+            raise ServiceUnavailable(str(exc), settings.queue_retry_after_s) from None
+    if not created:
+        return _replay(row, fingerprint, idempotency_key or "")
+    return row, True
+
+
+def _replay(earlier: Submission, fingerprint: str, idempotency_key: str) -> tuple[Submission, bool]:
+    if earlier.request_hash != fingerprint:
+        raise Conflict(
+            f"Idempotency-Key {idempotency_key!r} was already used for a different submission ({earlier.id})"
+        )
+    return earlier, False
 
 
 def _load(state: ServiceState, caller: Caller, submission_id: str) -> Submission:

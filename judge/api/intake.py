@@ -8,7 +8,7 @@ import re
 from judge.api.auth import Caller
 from judge.api.deps import ServiceState, viewer_of
 from judge.api.errors import Conflict, Forbidden, PayloadTooLarge, ServiceUnavailable, Unprocessable
-from judge.assessments import banks
+from judge.bank import ownership
 from judge.errors import CallbackRefused, ProblemNotFound
 from judge.grading import decode_source
 from judge.problem import SLUG_PATTERN
@@ -47,7 +47,7 @@ def accept(
     if not re.fullmatch(SLUG_PATTERN, problem):
         raise Unprocessable("problem: must be a problem slug (lowercase letters, digits and dashes)")
     with state.sessions() as session:
-        visible = banks.visible_directories(session, settings, viewer_of(caller))
+        visible = ownership.visible_directories(session, settings, viewer_of(caller))
     if problem not in visible:
         raise ProblemNotFound(f"no problem {problem!r}; GET /api/v1/problems lists them")
     if callback_url is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from judge.bank import ProblemBank
+from judge.bank.loader import find_packages
 from judge.cli import app
 from judge.problem import Kind, Problem, load_problem
 from judge.quiz import Question, load_quiz, parse_answers
@@ -166,7 +166,7 @@ def assert_no_duplicate_of_other_quizzes(pkg: QuizPackage) -> None:
     questions of the bank stay below 0.1; a copied question, even with reworded options, is far above 0.3.
     """
     others = []
-    for slug, directory in ProblemBank([PROBLEMS]).directories().items():
+    for slug, directory in find_packages([PROBLEMS]).items():
         # Only quiz.toml is read, so a code problem that another change left half-built cannot fail this.
         if slug == pkg.slug or not (directory / "quiz.toml").is_file():
             continue

@@ -159,7 +159,7 @@ def process_grader(settings: Settings, sandbox_factory: Callable[[Settings], San
         if pid not in made:
             made.clear()
             # Each worker process keeps its own warm pool, refilled by a thread of this process.
-            sandbox = pooled(sandbox_factory(settings), settings, bank.hidden_paths())
+            sandbox = pooled(sandbox_factory(settings), settings, bank)
             sandbox.open()
             atexit.register(sandbox.close)
             # A prefork child leaves by os._exit, which skips atexit: Celery's signal of the child's

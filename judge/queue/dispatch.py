@@ -172,7 +172,7 @@ def make_dispatcher(
     """The dispatcher settings.queue names; the embedded one grades with a sandbox made here, from `bank`."""
     if settings.queue == "celery":
         return CeleryDispatcher(settings)
-    sandbox = pooled(sandbox_factory(settings), settings, bank.hidden_paths())
+    sandbox = pooled(sandbox_factory(settings), settings, bank)
     return EmbeddedDispatcher(Grader(settings, sessions, sandbox, bank), settings.workers)
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from judge.bank.loader import ProblemBank
 from judge.errors import SandboxFault
 from judge.harness import isolation
 from judge.harness.events import ReadyEvent, WarmEnvelope
@@ -230,11 +231,11 @@ class WarmPool:
     """Keeps up to `pool_size` slots warm for one grading process; see the module docstring."""
 
     def __init__(
-        self, backend: ProcessSandbox, settings: Settings, hidden: Sequence[Path], cores: int | None = None
+        self, backend: ProcessSandbox, settings: Settings, bank: ProblemBank, cores: int | None = None
     ) -> None:
         self.backend = backend
         self.settings = settings
-        self.hidden = list(hidden)
+        self.bank = bank
         self.size = settings.pool_size
         self.idle_s = settings.pool_idle_s
         self.cores = cores or os.cpu_count() or 1
@@ -343,7 +344,7 @@ class WarmPool:
 
     def _warm_up(self) -> None:
         try:
-            slot = PoolSlot(self.backend, self.settings, self.nice, self.hidden)
+            slot = PoolSlot(self.backend, self.settings, self.nice, self.bank.hidden_paths())
         except Exception:  # a warm-up that cannot even start costs only speed: submissions grade cold
             log.exception("starting a warm sandbox failed")
             self._retry_at = time.monotonic() + FAILURE_BACKOFF_S
@@ -366,10 +367,10 @@ class WarmPool:
 class PooledSandbox(Sandbox):
     """A backend with a warm pool: `take_slot` hands out warm slots; `run` grades cold."""
 
-    def __init__(self, backend: ProcessSandbox, settings: Settings, hidden: Sequence[Path]) -> None:
+    def __init__(self, backend: ProcessSandbox, settings: Settings, bank: ProblemBank) -> None:
         self.backend = backend
         self.name = backend.name
-        self.pool = WarmPool(backend, settings, hidden)
+        self.pool = WarmPool(backend, settings, bank)
 
     @property
     def drops_privileges(self) -> bool:
@@ -420,9 +421,9 @@ class _CountedSlot(WarmSlot):
         self.slot.discard()
 
 
-def pooled(sandbox: Sandbox, settings: Settings, hidden: Sequence[Path]) -> Sandbox:
+def pooled(sandbox: Sandbox, settings: Settings, bank: ProblemBank) -> Sandbox:
     """`sandbox` with a warm pool in front when settings ask for one and the backend supports it;
-    the slots' candidates see none of `hidden` (the bank's directories)."""
+    the slots' candidates see none of `bank`'s directories (as they are when each slot warms up)."""
     if settings.pool_size > 0 and isinstance(sandbox, ProcessSandbox):
-        return PooledSandbox(sandbox, settings, hidden)
+        return PooledSandbox(sandbox, settings, bank)
     return sandbox

@@ -63,9 +63,7 @@ def pool_settings(sandbox_settings: Settings) -> Settings:
 @pytest.fixture(params=BACKENDS)
 def warm(request: pytest.FixtureRequest, pool_settings: Settings) -> Iterator[PooledSandbox]:
     """Each backend behind a started pool of one slot; the pool is stopped afterwards."""
-    sandbox = PooledSandbox(
-        backend_or_skip(request.param, pool_settings), pool_settings, ProblemBank(pool_settings).hidden_paths()
-    )
+    sandbox = PooledSandbox(backend_or_skip(request.param, pool_settings), pool_settings, ProblemBank(pool_settings))
     sandbox.open()
     yield sandbox
     sandbox.close()
@@ -137,8 +135,10 @@ def test_descendants_finds_children_and_grandchildren():
 
 def test_only_real_backends_get_a_pool(sandbox_settings):
     backend = ProcessSandbox(Settings())
-    assert pooled(backend, sandbox_settings.model_copy(update={"pool_size": 0}), []) is backend
-    wrapped = pooled(backend, sandbox_settings.model_copy(update={"pool_size": 2}), [])
+    assert (
+        pooled(backend, sandbox_settings.model_copy(update={"pool_size": 0}), ProblemBank(sandbox_settings)) is backend
+    )
+    wrapped = pooled(backend, sandbox_settings.model_copy(update={"pool_size": 2}), ProblemBank(sandbox_settings))
     assert isinstance(wrapped, PooledSandbox) and wrapped.backend is backend and wrapped.name == "process"
 
     class Fake(Sandbox):
@@ -149,7 +149,7 @@ def test_only_real_backends_get_a_pool(sandbox_settings):
             raise AssertionError("not called")
 
     fake = Fake()
-    assert pooled(fake, sandbox_settings.model_copy(update={"pool_size": 2}), []) is fake
+    assert pooled(fake, sandbox_settings.model_copy(update={"pool_size": 2}), ProblemBank(sandbox_settings)) is fake
     assert fake.take_slot() is None, "a backend without a pool grades cold"
 
 
@@ -291,7 +291,7 @@ def test_the_job_memory_limit_applies_to_a_slot_warmed_with_the_maximum(warm, po
     """The slot starts with the server's maximum (1024 MB); the problem asks for 512 MB."""
     make_problem(tmp_path)
     settings = pool_settings.model_copy(update={"problems_dirs": [tmp_path]})
-    sandbox = PooledSandbox(warm.backend, settings, ProblemBank(settings).hidden_paths())
+    sandbox = PooledSandbox(warm.backend, settings, ProblemBank(settings))
     sandbox.open()
     try:
         wait_ready(sandbox)
@@ -307,7 +307,7 @@ def test_the_job_memory_limit_applies_to_a_slot_warmed_with_the_maximum(warm, po
 @pytest.mark.parametrize("name", ["docker", "bwrap"])
 def test_pool_refills_shrinks_when_idle_and_discards_dead_slots(name, pool_settings):
     backend = backend_or_skip(name, pool_settings)
-    pool = WarmPool(backend, pool_settings, ProblemBank(pool_settings).hidden_paths())
+    pool = WarmPool(backend, pool_settings, ProblemBank(pool_settings))
     pool.start()
     try:
         wait_until(lambda: pool.ready_count() == 1, WARM_TIMEOUT_S, "the first warm-up")

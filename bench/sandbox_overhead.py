@@ -22,7 +22,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from judge.bank import ProblemBank
+from judge.bank.loader import ProblemBank
 from judge.errors import SandboxUnavailable
 from judge.grading import grade_submission
 from judge.problem import Kind
@@ -71,7 +71,7 @@ def main() -> int:
     args = parser.parse_args()
 
     settings = Settings()
-    bank = ProblemBank(settings.problems_dirs)
+    bank = ProblemBank(settings)
     slugs = args.problems or [s for s in SEED_PROBLEMS if s in {p.slug for p in bank.problems()}]
     problems = [bank.get(s) for s in slugs]
     problems = [p for p in problems if p.spec.kind is Kind.CODE]
@@ -104,7 +104,7 @@ def main() -> int:
             outcomes = {}
             for name in order:
                 t = time.monotonic()
-                result = grade_submission(str(problem.root), source, settings, sandboxes[name])
+                result = grade_submission(problem, source, settings, sandboxes[name], bank.hidden_paths())
                 elapsed = time.monotonic() - t
                 times.setdefault((problem.slug, name), []).append(elapsed)
                 outcomes[name] = [(c.id, c.outcome.value, c.points) for c in result.checks]

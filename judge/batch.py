@@ -14,7 +14,7 @@ from __future__ import annotations
 import stat
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path, PurePosixPath
 
@@ -225,21 +225,22 @@ def _wrapper(paths: list[tuple[str, ...]], entrypoint: str) -> tuple[str, ...]:
 
 
 def grade_batch(
-    problem_ref: str,
     problem: Problem,
     submissions: list[Submission],
     settings: Settings,
     sandbox: Sandbox,
+    hidden: Sequence[Path],
     jobs: int,
     threshold: float,
     on_report: ReportCallback | None = None,
 ) -> BatchReport:
-    """Grade every submission, `jobs` at a time, then flag integrity and similarity; rows sorted by candidate."""
+    """Grade every submission, `jobs` at a time, then flag integrity and similarity; rows sorted by
+    candidate. Candidate code sees none of `hidden` (the bank's directories)."""
     python = problem.spec.entrypoint.endswith(".py")
     reports: dict[str, CandidateReport] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
     try:
-        futures = [pool.submit(grade_one, problem_ref, problem, s, settings, sandbox) for s in submissions]
+        futures = [pool.submit(grade_one, problem, s, settings, sandbox, hidden) for s in submissions]
         for future in as_completed(futures):
             report = future.result()
             reports[report.candidate] = report
@@ -269,7 +270,7 @@ def grade_batch(
 
 
 def grade_one(
-    problem_ref: str, problem: Problem, submission: Submission, settings: Settings, sandbox: Sandbox
+    problem: Problem, submission: Submission, settings: Settings, sandbox: Sandbox, hidden: Sequence[Path]
 ) -> CandidateReport:
     """One candidate's row. A fault of the submission is its result; a sandbox fault is retried, then reported as internal_error."""
     started = time.perf_counter()
@@ -281,7 +282,7 @@ def grade_one(
     while True:
         attempt += 1
         try:
-            result = grade_submission(problem_ref, submission.source, settings, sandbox)
+            result = grade_submission(problem, submission.source, settings, sandbox, hidden)
             return report_row(problem, submission, result, settings, time.perf_counter() - started)
         except SandboxFault as exc:
             if attempt == settings.max_attempts:

@@ -18,10 +18,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.syntax import Syntax
 from rich.table import Table
 
-from judge.bank import ProblemBank
+from judge.bank.loader import ProblemBank
 from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxUnavailable
 from judge.logs import configure as configure_logs
 from judge.logs import redact_celery_logs, uvicorn_log_config
+from judge.problem import Problem
 from judge.report import check_report_path, write_report
 from judge.result import CheckResult, GradeResult, Outcome, Verdict
 from judge.settings import Settings
@@ -148,25 +149,27 @@ def grade(
     from judge.grading import grade_submission
 
     settings = Settings()
+    bank = ProblemBank(settings)
     if report is not None:
         try:
             check_report_path(report)
         except JudgeError as exc:
             raise fail(str(exc), EXIT_BAD_INPUT) from None
     if is_batch(submission):
-        _grade_batch(problem, submission, settings, sandbox, json_output, report, jobs, similarity_threshold)
+        _grade_batch(bank, problem, submission, sandbox, json_output, report, jobs, similarity_threshold)
         return
     try:
         source = submission.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read {submission}: {exc.strerror}", EXIT_BAD_INPUT) from None
     try:
+        loaded = bank.get(problem)
         backend = cli_sandbox(settings, sandbox).sandbox
         started = time.perf_counter()
         if json_output:
-            result = grade_submission(problem, source, settings, backend)
+            result = grade_submission(loaded, source, settings, backend, bank.hidden_paths())
         else:
-            result = _grade_live(problem, source, settings, backend)
+            result = _grade_live(problem, loaded, source, settings, backend, bank.hidden_paths())
     except JudgeError as exc:
         raise fail(str(exc), exit_code_for(exc)) from None
     if report is not None:
@@ -175,7 +178,7 @@ def grade(
             report,
             [
                 report_row(
-                    ProblemBank(settings.problems_dirs).get(problem),
+                    loaded,
                     one,
                     result,
                     settings,
@@ -188,7 +191,7 @@ def grade(
         return
     console.print(checks_table(f"{result.problem}", result.checks))
     console.print(f"verdict: [bold]{result.verdict.value}[/]   score: [bold]{result.score:g}/{result.max_score:g}[/]")
-    quiz = ProblemBank(settings.problems_dirs).get(problem).quiz
+    quiz = loaded.quiz
     if quiz is not None:
         # Explanations are shown after grading, never with the questions.
         console.print("\n[bold]Explanations[/]")
@@ -198,9 +201,9 @@ def grade(
 
 
 def _grade_batch(
+    bank: ProblemBank,
     problem: str,
     path: Path,
-    settings: Settings,
     sandbox: str | None,
     json_output: bool,
     report: Path | None,
@@ -210,8 +213,9 @@ def _grade_batch(
     """Grade every submission of a directory or .zip in parallel, with a progress bar; then the summary and report."""
     from judge.batch import CandidateReport, collect_submissions, grade_batch
 
+    settings = bank.settings
     try:
-        loaded = ProblemBank(settings.problems_dirs).get(problem)
+        loaded = bank.get(problem)
         submissions = collect_submissions(path, loaded.spec.entrypoint, settings)
         backend = cli_sandbox(settings, sandbox).sandbox
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -222,11 +226,11 @@ def _grade_batch(
                 progress.update(task, advance=1, description=f"graded {row.candidate}")
 
             batch = grade_batch(
-                problem,
                 loaded,
                 submissions,
                 settings,
                 backend,
+                bank.hidden_paths(),
                 jobs=jobs or os.cpu_count() or 1,
                 threshold=settings.similarity_threshold if threshold is None else threshold,
                 on_report=on_report,
@@ -271,17 +275,19 @@ def _write_report(path: Path, rows: list) -> None:
         raise fail(f"cannot write {path}: {exc.strerror}", EXIT_BAD_INPUT) from None
 
 
-def _grade_live(problem: str, source: bytes, settings: Settings, backend) -> GradeResult:
+def _grade_live(
+    label: str, problem: Problem, source: bytes, settings: Settings, backend: Sandbox, hidden: list[Path]
+) -> GradeResult:
     from judge.grading import grade_submission
 
     finished: list[CheckResult] = []
-    with Live(checks_table(f"{problem}: grading…", finished), console=console, transient=True) as live:
+    with Live(checks_table(f"{label}: grading…", finished), console=console, transient=True) as live:
 
         def on_check(result: CheckResult) -> None:
             finished.append(result)
-            live.update(checks_table(f"{problem}: grading…", finished))
+            live.update(checks_table(f"{label}: grading…", finished))
 
-        return grade_submission(problem, source, settings, backend, on_check=on_check)
+        return grade_submission(problem, source, settings, backend, hidden, on_check=on_check)
 
 
 @problems_app.command("list")
@@ -289,7 +295,7 @@ def problems_list() -> None:
     """List every problem in the bank."""
     settings = Settings()
     try:
-        problems = ProblemBank(settings.problems_dirs).problems()
+        problems = ProblemBank(settings).problems()
     except JudgeError as exc:
         raise fail(str(exc), exit_code_for(exc)) from None
     table = Table()
@@ -307,7 +313,7 @@ def problems_show(slug: Annotated[str, typer.Argument(help="The problem's slug."
     """Show a problem's statement and starter (never its hidden checks, reference or mutants)."""
     settings = Settings()
     try:
-        problem = ProblemBank(settings.problems_dirs).get(slug)
+        problem = ProblemBank(settings).get(slug)
     except JudgeError as exc:
         raise fail(str(exc), exit_code_for(exc)) from None
     console.print(Markdown(problem.statement()))
@@ -333,18 +339,18 @@ def problems_validate(
     sandbox: Annotated[str | None, typer.Option(help="Sandbox backend to grade with.")] = None,
 ) -> None:
     """Reference full marks, starter 0, every mutant loses a check, two runs identical, within limits."""
-    from judge.validation import validate_problem
+    from judge.bank.validation import validate_problem
 
     settings = Settings()
     if bool(slug) == all_problems:
         raise fail("give one problem slug, or --all", EXIT_BAD_INPUT)
-    bank = ProblemBank(settings.problems_dirs)
+    bank = ProblemBank(settings)
     try:
         backend = cli_sandbox(settings, sandbox).sandbox
         refs = sorted(bank.directories()) if all_problems else [slug]
         failures = 0
         for ref in refs:
-            report = validate_problem(bank.get(ref), settings, backend)
+            report = validate_problem(bank.get(ref), settings, backend, bank.hidden_paths())
             for line in report.lines:
                 console.print(line, highlight=False)
             failures += not report.ok
@@ -480,8 +486,8 @@ def sandbox_doctor(
 @sandbox_app.command("reap")
 def sandbox_reap() -> None:
     """Remove candidate containers left behind by a judge that died."""
+    from judge.limits import stale_after_s
     from judge.sandbox import reaper
-    from judge.sandbox.docker import stale_after_s
     from judge.sandbox.engine import Engine
 
     settings = Settings()
@@ -596,9 +602,9 @@ def worker(
 
     Refuses to start when no sandbox that contains candidate code works here, unless the process
     sandbox is asked for by name."""
+    from judge.bank.packages import with_uploads
     from judge.queue.celery_app import run_worker
     from judge.sandbox.select import choose_sandbox
-    from judge.storage.packages import with_uploads
 
     configure_logs()
     redact_celery_logs()

@@ -1,45 +1,36 @@
-"""Grading one submission, top to bottom: load problem, prepare workspace, run in sandbox, collect, score."""
+"""Grading one submission, top to bottom: prepare workspace, run in sandbox, collect, score."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from judge.bank import ProblemBank
 from judge.errors import InvalidSubmission, SandboxFault, SourceTooLarge
 from judge.harness import isolation
 from judge.harness.events import CheckEvent
-from judge.harness.isolation import IsolationPolicy
 from judge.harness.session import RunnerConfig
+from judge.limits import candidate_policy, run_limits, runner_deadline_s
 from judge.problem import Kind, Problem
 from judge.quiz import grade_quiz, parse_answers
 from judge.result import CheckResult, GradeResult, Outcome
 from judge.sandbox.base import Sandbox, SandboxJob
 from judge.scoring import check_results, score
 from judge.settings import Settings
-from judge.storage import package_versions
 from judge.workspace import Workspace, fill_workspace, prepare_workspace
-
-#: Time the runner needs beyond the candidate's run limit: its own start, torch imports, references.
-RUNNER_GRACE_S = 30.0
 
 CheckCallback = Callable[[CheckResult], None]
 
 
 def grade_submission(
-    problem_ref: str,
+    problem: Problem,
     source: bytes,
     settings: Settings,
     sandbox: Sandbox,
+    hidden: Sequence[Path],
     on_check: CheckCallback | None = None,
-    package_hash: str | None = None,
 ) -> GradeResult:
-    """Grade one submission file's bytes against a problem (slug or directory): its stored version
-    `package_hash` when given (an assessment's), else the bank's current package."""
-    if package_hash:
-        problem = package_versions.load_version(settings, problem_ref, package_hash)
-    else:
-        problem = ProblemBank(settings.problems_dirs).get(problem_ref)
+    """Grade one submission file's bytes against `problem` (the version the caller loaded); candidate
+    code sees none of `hidden` (the bank's directories)."""
     text = decode_source(source, settings)
     if problem.spec.kind is Kind.QUIZ:
         return grade_answers(problem, text)
@@ -53,7 +44,7 @@ def grade_submission(
         fill_workspace(workspace, problem, source)
     epoch = sandbox.engine_epoch()
     try:
-        job = build_job(problem, workspace, settings, uid)
+        job = build_job(problem, workspace, settings, uid, hidden)
         run = (slot or sandbox).run(job, _forward(problem, on_check))
     finally:
         if slot is not None:
@@ -100,18 +91,19 @@ def grade_answers(problem: Problem, text: str) -> GradeResult:
             for c in problem.check_specs
         ]
         return score(problem, results)
+    # load_problem gives every quiz-kind problem its quiz.
+    assert problem.quiz is not None
     return score(problem, grade_quiz(problem.quiz, answers))
 
 
-def build_job(problem: Problem, workspace: Workspace, settings: Settings, uid: int | None) -> SandboxJob:
-    """The runner's configuration for this submission, limits clamped to the server's maxima."""
-    limits = problem.spec.limits.clamped(
-        max_check_timeout_s=settings.max_check_timeout_s,
-        max_wall_timeout_s=settings.max_wall_timeout_s,
-        max_memory_mb=settings.max_memory_mb,
-    )
+def build_job(
+    problem: Problem, workspace: Workspace, settings: Settings, uid: int | None, hidden: Sequence[Path]
+) -> SandboxJob:
+    """The runner's configuration for this submission, limits clamped to the server's maxima; the
+    candidate sees none of `hidden`, nor the directory holding the problem's package."""
+    limits = run_limits(problem.spec.limits, settings)
     policy = candidate_policy(
-        settings, workspace, uid, limits.memory_mb, limits.run_timeout_s, extra_hidden=[problem.root.parent]
+        settings, workspace, uid, limits.memory_mb, limits.run_timeout_s, [*hidden, problem.root.parent]
     )
     config = RunnerConfig(
         checks_dir=str(workspace.checks_dir),
@@ -126,32 +118,7 @@ def build_job(problem: Problem, workspace: Workspace, settings: Settings, uid: i
         output_cap_bytes=settings.output_cap_bytes,
     )
     return SandboxJob(
-        workspace=workspace, config=config, wall_timeout_s=limits.run_timeout_s + RUNNER_GRACE_S, problem=problem.slug
-    )
-
-
-def candidate_policy(
-    settings: Settings,
-    workspace: Workspace,
-    uid: int | None,
-    memory_mb: int,
-    run_timeout_s: float,
-    extra_hidden: Sequence[Path] = (),
-) -> IsolationPolicy:
-    """The candidate's isolation for one run: what it must not see, and its limits."""
-    hidden = [str(p) for p in ProblemBank(settings.problems_dirs).hidden_paths()]
-    hidden += [str(p) for p in extra_hidden] + [str(workspace.trusted_dir)]
-    # The data dir holds the package version store (judge.storage.package_versions) among the rest.
-    if settings.data_dir.exists():
-        hidden.append(str(settings.data_dir.resolve()))
-    return IsolationPolicy(
-        uid=uid,
-        hide_paths=sorted(set(hidden)),
-        memory_mb=memory_mb,
-        pids=settings.candidate_pids,
-        open_files=settings.candidate_open_files,
-        file_size_mb=settings.candidate_file_size_mb,
-        cpu_s=int(run_timeout_s) + 5,
+        workspace=workspace, config=config, wall_timeout_s=runner_deadline_s(limits.run_timeout_s), problem=problem.slug
     )
 
 

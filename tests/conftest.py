@@ -6,13 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from judge.grading import grade_submission
+from judge.bank.loader import ProblemBank
+from judge.grading import CheckCallback, grade_submission
 from judge.result import GradeResult
+from judge.sandbox.base import Sandbox
 from judge.sandbox.process import ProcessSandbox
 from judge.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 PROBLEMS = REPO / "problems"
+
+
+def grade_ref(
+    ref: str, source: bytes, settings: Settings, sandbox: Sandbox, on_check: CheckCallback | None = None
+) -> GradeResult:
+    """Grade `source` against the problem `ref` (a slug or a directory) of the bank on `settings`."""
+    bank = ProblemBank(settings)
+    return grade_submission(bank.get(ref), source, settings, sandbox, bank.hidden_paths(), on_check=on_check)
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +41,6 @@ def grade(settings: Settings):
             submission = submission.read_bytes()
         if isinstance(submission, str):
             submission = submission.encode()
-        return grade_submission(problem, submission, settings, sandbox)
+        return grade_ref(problem, submission, settings, sandbox)
 
     return run

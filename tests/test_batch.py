@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from judge.bank import ProblemBank
+from judge.bank.loader import ProblemBank
 from judge.batch import InvalidBatch, collect_submissions, grade_batch, is_batch
 from judge.errors import SandboxFault
 from judge.result import Outcome, Verdict
@@ -158,14 +158,15 @@ def test_grade_batch_grades_flags_and_pairs_every_candidate(tmp_path, settings):
             "latin.py": b"# \xe9\n",
         },
     )
-    problem = ProblemBank(settings.problems_dirs).get("tiny-add")
+    bank = ProblemBank(settings)
+    problem = bank.get("tiny-add")
     seen = []
     batch = grade_batch(
-        "tiny-add",
         problem,
         collect_submissions(root, "solution.py", settings),
         settings,
         ProcessSandbox(Settings()),
+        bank.hidden_paths(),
         jobs=2,
         threshold=0.8,
         on_report=lambda r: seen.append(r.candidate),
@@ -203,20 +204,27 @@ class FlakySandbox(ProcessSandbox):
 
 
 def test_a_sandbox_fault_is_retried_then_reported_as_the_judges_not_scored(tmp_path, settings):
-    problem = ProblemBank(settings.problems_dirs).get("tiny-add")
+    bank = ProblemBank(settings)
+    problem = bank.get("tiny-add")
     subs = collect_submissions(write_tree(tmp_path / "subs", {"alice.py": SOLUTION}), "solution.py", settings)
     recovered = grade_batch(
-        "tiny-add",
         problem,
         subs,
         settings,
         FlakySandbox(settings, faults=settings.max_attempts - 1),
+        bank.hidden_paths(),
         jobs=1,
         threshold=0.8,
     )
     assert recovered.candidates[0].verdict is Verdict.ACCEPTED
     failed = grade_batch(
-        "tiny-add", problem, subs, settings, FlakySandbox(settings, faults=settings.max_attempts), jobs=1, threshold=0.8
+        problem,
+        subs,
+        settings,
+        FlakySandbox(settings, faults=settings.max_attempts),
+        bank.hidden_paths(),
+        jobs=1,
+        threshold=0.8,
     )
     row = failed.candidates[0]
     assert (row.verdict, row.score) == (Verdict.INTERNAL_ERROR, None)
@@ -231,13 +239,14 @@ def test_a_batch_grades_in_parallel_in_an_isolating_sandbox(tmp_path, settings, 
 
     sandbox = sandbox_or_skip(backend, settings)
     root = write_tree(tmp_path / "subs", {"alice.py": CAREFUL, "bob.py": CAREFUL_COPY, "carol.py": MUTANT})
-    problem = ProblemBank(settings.problems_dirs).get("tiny-add")
+    bank = ProblemBank(settings)
+    problem = bank.get("tiny-add")
     batch = grade_batch(
-        "tiny-add",
         problem,
         collect_submissions(root, "solution.py", settings),
         settings,
         sandbox,
+        bank.hidden_paths(),
         jobs=3,
         threshold=0.8,
     )

@@ -161,11 +161,12 @@ def test_validate_reports_an_uncaught_mutant(cli, tmp_path):
 
 
 def test_quiz_grading_shows_explanations_after_the_table(tmp_path, monkeypatch):
-    from judge.bank import ProblemBank
+    from judge.bank.loader import ProblemBank
+    from judge.settings import Settings
     from tests.conftest import PROBLEMS
 
     monkeypatch.setenv("JUDGE_PROBLEMS_DIRS", json.dumps([str(PROBLEMS)]))
-    quiz = ProblemBank([PROBLEMS]).get("aigc-concepts").quiz
+    quiz = ProblemBank(Settings()).get("aigc-concepts").quiz
     path = write(tmp_path, '{"answers": {}}', "answers.json")
     shown = CliRunner().invoke(app, ["grade", "aigc-concepts", path])
     assert shown.exit_code == 0 and "verdict: wrong_answer" in shown.stdout

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from judge.bank import versions
+from judge.bank.loader import ProblemBank
 from judge.errors import ChecksFault, InvalidSubmission, ProblemNotFound, SandboxFault
 from judge.grading import build_job, grade_submission
 from judge.harness.isolation import IsolationPolicy
@@ -11,8 +13,8 @@ from judge.problem import load_problem
 from judge.result import Outcome, Verdict
 from judge.sandbox.process import ProcessSandbox
 from judge.settings import Settings
-from judge.storage import package_versions
 from judge.workspace import prepare_workspace
+from tests.conftest import grade_ref
 from tests.problem_factory import HIDDEN, SOLUTION, make_problem
 
 
@@ -24,7 +26,7 @@ def tiny(tmp_path):
 
     def run(source: str, **overrides):
         directory = make_problem(tmp_path, **overrides)
-        return grade_submission(str(directory), source.encode(), settings, sandbox)
+        return grade_ref(str(directory), source.encode(), settings, sandbox)
 
     return run
 
@@ -37,7 +39,7 @@ def test_reference_is_accepted_and_callback_sees_each_check(tmp_path):
     directory = make_problem(tmp_path)
     settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path / "data")
     seen = []
-    result = grade_submission("tiny-add", SOLUTION.encode(), settings, ProcessSandbox(Settings()), on_check=seen.append)
+    result = grade_ref("tiny-add", SOLUTION.encode(), settings, ProcessSandbox(Settings()), on_check=seen.append)
     assert result.verdict is Verdict.ACCEPTED and result.score == result.max_score == 4
     assert sorted(c.id for c in seen) == ["adds", "adds_broadcast", "shape"]
     assert directory.exists()
@@ -135,7 +137,7 @@ def test_an_engine_restart_during_the_grade_is_a_fault_of_the_judge_not_a_score(
     settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path / "data")
     sandbox = RestartingEngine(settings)
     with pytest.raises(SandboxFault, match=r"engine stopped or restarted during the grade \(pid 1 -> pid 2\)"):
-        grade_submission("tiny-add", SOLUTION.encode(), settings, sandbox)
+        grade_ref("tiny-add", SOLUTION.encode(), settings, sandbox)
     assert ProcessSandbox(Settings()).engine_epoch() is None, "a backend without an engine never sees a restart"
 
 
@@ -143,9 +145,9 @@ def test_submissions_must_be_utf8_and_small(tmp_path):
     make_problem(tmp_path)
     settings = Settings(problems_dirs=[tmp_path], max_source_bytes=100)
     with pytest.raises(InvalidSubmission, match="not UTF-8"):
-        grade_submission("tiny-add", b"\xff\xfe", settings, ProcessSandbox(Settings()))
+        grade_ref("tiny-add", b"\xff\xfe", settings, ProcessSandbox(Settings()))
     with pytest.raises(InvalidSubmission, match="limit is 100"):
-        grade_submission("tiny-add", b"#" * 101, settings, ProcessSandbox(Settings()))
+        grade_ref("tiny-add", b"#" * 101, settings, ProcessSandbox(Settings()))
 
 
 def test_job_clamps_limits_and_hides_the_bank(tmp_path):
@@ -156,7 +158,7 @@ def test_job_clamps_limits_and_hides_the_bank(tmp_path):
     problem = load_problem(directory)
     workspace = prepare_workspace(problem, b"", None)
     try:
-        job = build_job(problem, workspace, settings, uid=None)
+        job = build_job(problem, workspace, settings, None, ProblemBank(settings).hidden_paths())
     finally:
         workspace.remove()
     assert job.config.check_timeout_s == 7 and job.config.run_timeout_s == 30
@@ -170,21 +172,22 @@ def test_a_stored_package_version_is_graded_whatever_the_bank_holds_now_and_stay
     bank = tmp_path / "bank"
     directory = make_problem(bank)
     settings = Settings(problems_dirs=[bank], data_dir=tmp_path / "data")
-    version = package_versions.snapshot(settings, load_problem(directory))
+    version = versions.snapshot(settings, load_problem(directory))
     # The bank's package changes afterwards: its hidden check now fails every submission.
     (directory / "checks" / "test_add.py").write_text(
         HIDDEN.replace("def test_shape(candidate):\n", "def test_shape(candidate):\n    assert False, 'changed'\n")
     )
     sandbox = ProcessSandbox(Settings())
-    assert grade_submission("tiny-add", SOLUTION.encode(), settings, sandbox).verdict is not Verdict.ACCEPTED
-    result = grade_submission("tiny-add", SOLUTION.encode(), settings, sandbox, package_hash=version)
+    problems = ProblemBank(settings)
+    assert grade_ref("tiny-add", SOLUTION.encode(), settings, sandbox).verdict is not Verdict.ACCEPTED
+    stored = problems.load("tiny-add", version)
+    result = grade_submission(stored, SOLUTION.encode(), settings, sandbox, problems.hidden_paths())
     assert result.verdict is Verdict.ACCEPTED and result.score == result.max_score == 4
     with pytest.raises(ProblemNotFound):
-        grade_submission("tiny-add", SOLUTION.encode(), settings, sandbox, package_hash="0" * 64)
-    stored = package_versions.load_version(settings, "tiny-add", version)
+        problems.load("tiny-add", "0" * 64)
     workspace = prepare_workspace(stored, b"", None)
     try:
-        hidden = build_job(stored, workspace, settings, uid=None).config.policy.hide_paths
+        hidden = build_job(stored, workspace, settings, None, problems.hidden_paths()).config.policy.hide_paths
     finally:
         workspace.remove()
-    assert any(package_versions.versions_dir(settings).is_relative_to(path) for path in hidden)
+    assert any(versions.versions_dir(settings).is_relative_to(path) for path in hidden)

@@ -2,9 +2,10 @@
 
 import pytest
 
-from judge.bank import ProblemBank
+from judge.bank.loader import ProblemBank
 from judge.errors import InvalidProblem, ProblemNotFound
 from judge.problem import Limits, load_problem
+from judge.settings import Settings
 from tests.conftest import PROBLEMS
 from tests.problem_factory import make_problem
 
@@ -18,7 +19,7 @@ def test_valid_package_loads(tmp_path):
 
 
 def test_every_problem_in_the_repository_loads():
-    problems = ProblemBank([PROBLEMS]).problems()
+    problems = ProblemBank(Settings(problems_dirs=[PROBLEMS])).problems()
     assert {"vae-mnist", "aigc-concepts"} <= {p.slug for p in problems}
 
 
@@ -78,7 +79,7 @@ def test_symbolic_links_are_refused(tmp_path):
 
 def test_bank_finds_by_slug_and_by_path_and_names_known_slugs(tmp_path):
     make_problem(tmp_path)
-    bank = ProblemBank([tmp_path])
+    bank = ProblemBank(Settings(problems_dirs=[tmp_path]))
     assert bank.get("tiny-add").slug == "tiny-add"
     assert bank.get(str(tmp_path / "tiny-add")).slug == "tiny-add"
     with pytest.raises(ProblemNotFound, match="known: tiny-add"):

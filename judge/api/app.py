@@ -19,12 +19,13 @@ from judge.api.metrics import registry
 from judge.api.ratelimits import RateLimits
 from judge.api.routes import assessments, candidate, health, problems, submissions
 from judge.api.schemas import API_PREFIX
+from judge.bank.loader import ProblemBank
+from judge.bank.packages import with_uploads
 from judge.queue.dispatch import HeartbeatSweeper, Redispatcher, make_dispatcher, recover
 from judge.sandbox.base import Sandbox
 from judge.sandbox.select import choose_sandbox
 from judge.settings import Settings
 from judge.storage.db import make_engine, migrate, session_factory
-from judge.storage.packages import with_uploads
 from judge.web import mount as web
 
 log = logging.getLogger(__name__)
@@ -100,11 +101,13 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
     settings = with_uploads(settings)
     engine = make_engine(settings)
     sessions = session_factory(engine)
+    bank = ProblemBank(settings)
     state = ServiceState(
         settings=settings,
+        bank=bank,
         engine=engine,
         sessions=sessions,
-        dispatcher=make_dispatcher(settings, sessions, sandbox_factory),
+        dispatcher=make_dispatcher(settings, sessions, sandbox_factory, bank),
         sandbox_factory=sandbox_factory,
         limits=RateLimits(settings),
         registry=registry(sessions),

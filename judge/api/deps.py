@@ -17,7 +17,8 @@ from judge.api.auth import Caller
 from judge.api.client import client_address
 from judge.api.errors import Forbidden, Unauthorized
 from judge.api.ratelimits import RateLimits
-from judge.assessments.banks import Viewer
+from judge.bank.loader import ProblemBank
+from judge.bank.ownership import Viewer
 from judge.queue.dispatch import Dispatcher, dispatch
 from judge.sandbox.base import Sandbox
 from judge.settings import Settings
@@ -30,6 +31,7 @@ class ServiceState:
     """Everything the routes share, built once by create_app."""
 
     settings: Settings
+    bank: ProblemBank
     engine: Engine
     sessions: sessionmaker[Session]
     dispatcher: Dispatcher

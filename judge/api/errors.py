@@ -28,6 +28,7 @@ from judge.assessments.errors import (
     RejudgeQueueFull,
     TimeUp,
 )
+from judge.bank.packages import PackageTooLarge, ProblemConflict
 from judge.errors import (
     InvalidProblem,
     InvalidSubmission,
@@ -37,7 +38,6 @@ from judge.errors import (
     SandboxUnavailable,
 )
 from judge.queue.dispatch import QueueUnavailable
-from judge.storage.packages import PackageTooLarge, ProblemConflict
 from judge.web import errorpage
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from judge.assessments import clock
 from judge.assessments.attempts import Attempt, counted, load_attempts, pending
-from judge.assessments.banks import Viewer
 from judge.assessments.feedback import scale
 from judge.assessments.schemas import (
     AssessmentExport,
@@ -42,6 +41,7 @@ from judge.assessments.service import (
     team_assessment,
     team_invitation,
 )
+from judge.bank.ownership import Viewer
 from judge.integrity import flag_source
 from judge.problem import Kind, Problem
 from judge.report import rows_to_csv

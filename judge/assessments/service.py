@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from judge import intake
 from judge.api.schemas import API_PREFIX, LimitsView, ProblemDetail
-from judge.assessments import banks, clock, feedback, tokens
+from judge.assessments import clock, feedback, tokens
 from judge.assessments.attempts import Attempt, counted, load_attempts
-from judge.assessments.banks import Viewer
 from judge.assessments.errors import (
     AssessmentNotFound,
     AttemptsExhausted,
@@ -53,13 +52,14 @@ from judge.assessments.schemas import (
     RejudgeCreate,
     RejudgeView,
 )
-from judge.bank import ProblemBank
+from judge.bank import ownership, versions
+from judge.bank.loader import ProblemBank
+from judge.bank.ownership import Viewer
 from judge.errors import InvalidProblem, ProblemNotFound
 from judge.intake import CheckedSource, Enqueue, Source
 from judge.problem import Kind, Problem
 from judge.result import Verdict
 from judge.settings import Settings
-from judge.storage import package_versions
 from judge.storage.models import (
     Assessment,
     AssessmentEntry,
@@ -91,7 +91,7 @@ def _iso(moment: datetime) -> str:
 def find_problem(settings: Settings, slug: str) -> Problem | None:
     """The problem as the grader finds it, or None when it was removed or broke."""
     try:
-        return ProblemBank(settings.problems_dirs).get(slug)
+        return ProblemBank(settings).get(slug)
     except (ProblemNotFound, InvalidProblem):
         return None
 
@@ -102,7 +102,7 @@ def choice_problem(settings: Settings, choice: AssessmentProblem) -> Problem | N
     if choice.package_hash is None:
         return find_problem(settings, choice.problem)
     try:
-        return package_versions.load_version(settings, choice.problem, choice.package_hash)
+        return versions.load_version(settings, choice.problem, choice.package_hash)
     except (ProblemNotFound, InvalidProblem):
         return None
 
@@ -190,14 +190,14 @@ def create_assessment(
         raise InvalidAssessment(f"closes_at ({_iso(body.closes_at)}) is in the past")
     chosen = []
     for position, choice in enumerate(body.problems):
-        problem = banks.visible_problem(session, settings, viewer, choice.problem)
-        if banks.is_practice_only(session, viewer.team, choice.problem):
+        problem = ownership.visible_problem(session, settings, viewer, choice.problem)
+        if ownership.is_practice_only(session, viewer.team, choice.problem):
             raise ProblemNotUsable(
                 f"problem {choice.problem!r} is marked practice-only for your team; unmark it to use it in an assessment"
             )
         if problem.max_score <= 0:
             raise ProblemNotUsable(f"problem {choice.problem!r} has no points to score")
-        version = package_versions.snapshot(settings, problem)
+        version = versions.snapshot(settings, problem)
         chosen.append(
             AssessmentProblem(
                 position=position,
@@ -391,8 +391,8 @@ def rejudge(
         for choice in choices.values():
             if body.problem in (None, choice.problem):
                 # The assessment's team must still see the problem (an admin's request included).
-                current = banks.visible_problem(session, settings, Viewer(assessment.team), choice.problem)
-                choice.package_hash = package_versions.snapshot(settings, current)
+                current = ownership.visible_problem(session, settings, Viewer(assessment.team), choice.problem)
+                choice.package_hash = versions.snapshot(settings, current)
     latest = session.scalar(select(func.max(Rejudge.round)).where(Rejudge.assessment_id == assessment.id)) or 0
     row = Rejudge(
         assessment_id=assessment.id,

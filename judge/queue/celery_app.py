@@ -17,12 +17,12 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from celery import Celery, Task
 from celery.signals import worker_process_shutdown
 
-from judge.grading import RUNNER_GRACE_S
+from judge.bank.loader import ProblemBank
+from judge.limits import VALIDATION_GRADES, task_limits
 from judge.queue import jobs
 from judge.queue.jobs import Grader
 from judge.queue.uploads import validate_upload
@@ -38,32 +38,8 @@ UPLOAD_TASK = "judge.validate_upload"
 #: priority step and pops them in order), so candidates' work (0) always goes before rejudges (9).
 BROKER_PRIORITY_NORMAL = 0
 BROKER_PRIORITY_LOW = 9
-#: How many grades long one validation may take: the reference alone, then the second reference
-#: run, the starter and the mutants two at a time (up to 28 mutants).
-VALIDATION_GRADES = 16
-#: Beyond a run's wall limit and the runner's grace, time to prepare the workspace and store results.
-BOOKKEEPING_S = 60.0
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TimeLimits:
-    """Celery's soft and hard task limits and Redis' visibility timeout, in seconds."""
-
-    soft_s: float
-    hard_s: float
-    visibility_s: float
-
-
-def time_limits(settings: Settings) -> TimeLimits:
-    """Limits derived from the longest grade the settings allow: a grade is killed at its wall limit,
-    so soft > longest grade, hard > soft, and by default visibility > hard."""
-    longest = settings.max_wall_timeout_s + RUNNER_GRACE_S
-    soft = longest + BOOKKEEPING_S
-    hard = soft + 30.0
-    visibility = settings.celery_visibility_timeout_s or hard + 60.0
-    return TimeLimits(soft_s=soft, hard_s=hard, visibility_s=visibility)
 
 
 def broker_priority(priority: int) -> int:
@@ -74,7 +50,7 @@ def broker_priority(priority: int) -> int:
 
 def create_celery(settings: Settings) -> Celery:
     """A Celery app on settings.redis_url configured for at-least-once grading."""
-    limits = time_limits(settings)
+    limits = task_limits(settings)
     app = Celery("judge", broker=settings.redis_url, set_as_current=False)
     app.conf.update(
         task_acks_late=True,
@@ -175,6 +151,7 @@ def process_grader(settings: Settings, sandbox_factory: Callable[[Settings], San
     """A Grader per worker process, made on first use after the fork (engines must not cross a fork)."""
     from judge.storage.db import make_engine, session_factory
 
+    bank = ProblemBank(settings)
     made: dict[int, Grader] = {}
 
     def get() -> Grader:
@@ -182,13 +159,13 @@ def process_grader(settings: Settings, sandbox_factory: Callable[[Settings], San
         if pid not in made:
             made.clear()
             # Each worker process keeps its own warm pool, refilled by a thread of this process.
-            sandbox = pooled(sandbox_factory(settings), settings)
+            sandbox = pooled(sandbox_factory(settings), settings, bank)
             sandbox.open()
             atexit.register(sandbox.close)
             # A prefork child leaves by os._exit, which skips atexit: Celery's signal of the child's
             # shutdown closes the pool too, or a stopped worker would leave its warm containers behind.
             worker_process_shutdown.connect(lambda **_: sandbox.close(), weak=False)
-            made[pid] = Grader(settings, session_factory(make_engine(settings)), sandbox)
+            made[pid] = Grader(settings, session_factory(make_engine(settings)), sandbox, bank)
         return made[pid]
 
     return get

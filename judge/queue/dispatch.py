@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from judge.bank.loader import ProblemBank
 from judge.errors import JudgeError
 from judge.queue.embedded import CALLBACK, GRADE, UPLOAD, EmbeddedPool
 from judge.queue.jobs import Grader
@@ -163,12 +164,16 @@ class CeleryDispatcher(Dispatcher):
 
 
 def make_dispatcher(
-    settings: Settings, sessions: sessionmaker[Session], sandbox_factory: Callable[[Settings], Sandbox]
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    sandbox_factory: Callable[[Settings], Sandbox],
+    bank: ProblemBank,
 ) -> Dispatcher:
-    """The dispatcher settings.queue names; the embedded one grades with a sandbox made here."""
+    """The dispatcher settings.queue names; the embedded one grades with a sandbox made here, from `bank`."""
     if settings.queue == "celery":
         return CeleryDispatcher(settings)
-    return EmbeddedDispatcher(Grader(settings, sessions, pooled(sandbox_factory(settings), settings)), settings.workers)
+    sandbox = pooled(sandbox_factory(settings), settings, bank)
+    return EmbeddedDispatcher(Grader(settings, sessions, sandbox, bank), settings.workers)
 
 
 def dispatch(dispatcher: Dispatcher, sessions: sessionmaker[Session], submission_id: str) -> bool:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from judge.bank.loader import ProblemBank
 from judge.errors import InvalidProblem, InvalidSubmission, ProblemNotFound, SandboxFault
 from judge.grading import grade_submission
 from judge.result import CheckResult, Verdict
@@ -32,11 +33,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Grader:
-    """Everything a worker needs to run jobs: settings (with uploads), sessions and a sandbox."""
+    """Everything a worker needs to run jobs: settings (with uploads), sessions, a sandbox and the bank."""
 
     settings: Settings
     sessions: sessionmaker[Session]
     sandbox: Sandbox
+    bank: ProblemBank
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
 
@@ -113,8 +115,9 @@ def _grade_claimed(grader: Grader, submission_id: str, claim: submissions.Claim)
     beat.start()
     started = time.monotonic()
     try:
+        problem = grader.bank.load(claim.problem, claim.package_hash)
         result = grade_submission(
-            claim.problem, claim.source, settings, grader.sandbox, on_check=on_check, package_hash=claim.package_hash
+            problem, claim.source, settings, grader.sandbox, grader.bank.hidden_paths(), on_check=on_check
         )
     except (InvalidSubmission, ProblemNotFound, InvalidProblem) as exc:
         # The input cannot be graded at all (say, its problem was removed): retrying cannot help.

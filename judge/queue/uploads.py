@@ -1,4 +1,4 @@
-"""The upload job: validate one queued problem package (see storage.packages.accept_package) and store
+"""The upload job: validate one queued problem package (see bank.packages.accept_package) and store
 whether it was accepted or refused.
 
 Delivery is at least once, as for grades: the job claims the row (storage.uploads.claim), so a
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from judge.assessments import banks
+from judge.bank import ownership
+from judge.bank.packages import ProblemConflict, accept_package
 from judge.errors import InvalidProblem, SandboxFault
 from judge.queue.jobs import Grader, Heartbeat
 from judge.storage import uploads
-from judge.storage.packages import ProblemConflict, accept_package
 from judge.storage.uploads import ClaimState
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def validate_upload(grader: Grader, upload_id: str) -> float | None:
         # Finished, held by a live job (whose death the sweeper notices), or out of attempts (now failed).
         return None
     attempt = claim.attempt
-    # banks knows an admin's upload, which joins the public bank, as team None.
+    # ownership knows an admin's upload, which joins the public bank, as team None.
     team = None if claim.team == uploads.PUBLIC else claim.team
 
     beat = Heartbeat(
@@ -50,10 +50,13 @@ def validate_upload(grader: Grader, upload_id: str) -> float | None:
     beat.start()
     try:
         accepted = accept_package(
-            claim.archive, settings, grader.sandbox, banks.upload_claim(grader.sessions, settings, team, claim.key_id)
+            claim.archive,
+            grader.bank,
+            grader.sandbox,
+            ownership.upload_claim(grader.sessions, settings, team, claim.key_id),
         )
         with grader.sessions() as session:
-            banks.record_upload(session, accepted.problem.slug, team, claim.key_id)
+            ownership.record_upload(session, accepted.problem.slug, team, claim.key_id)
     except (InvalidProblem, ProblemConflict) as exc:
         with grader.sessions() as session:
             uploads.reject(session, upload_id, attempt, str(exc))

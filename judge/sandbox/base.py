@@ -39,8 +39,11 @@ class Sandbox(abc.ABC):
     """Runs the trusted runner (which starts the candidate process) in isolation."""
 
     name: str
-    #: Whether the candidate runs under a run-private uid (the host prepares the workspace for it).
-    drops_privileges: bool
+
+    @property
+    @abc.abstractmethod
+    def drops_privileges(self) -> bool:
+        """Whether the candidate runs under a run-private uid (the host prepares the workspace for it)."""
 
     @abc.abstractmethod
     def run(self, job: SandboxJob, on_event: EventSink | None = None) -> SandboxRun:

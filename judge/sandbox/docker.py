@@ -17,12 +17,15 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 from judge.errors import SandboxUnavailable
 from judge.harness import isolation
 from judge.harness.broker import CandidateBroker
+from judge.harness.isolation import IsolationPolicy
 from judge.harness.launcher import CANDIDATE_ENV, DockerLauncherSpec, LaunchedCandidate, Launcher
 from judge.harness.session import LaunchConfig
+from judge.limits import container_lifetime_s, stale_after_s
 from judge.sandbox import reaper
 from judge.sandbox.engine import ContainerProcess, ContainerSpec, Engine, Mount, engine_epoch
 from judge.sandbox.image import (
@@ -37,10 +40,6 @@ from judge.sandbox.runner_host import RunnerHandle, hand_over
 from judge.settings import Settings
 from judge.workspace import Workspace
 
-#: A container may outlive the runner's wall limit by this much before the in-container SIGKILL.
-LIFETIME_MARGIN_S = 60.0
-#: Leftover containers older than the longest possible run plus this are reaped whoever owns them.
-STALE_MARGIN_S = 600.0
 #: Where the runner container sees its broker's socket, and the image's Python.
 BROKER_DIR = "/judge-broker"
 BROKER_SOCKET = "broker.sock"
@@ -69,7 +68,7 @@ def runner_name(run_id: str) -> str:
     return f"judge-{run_id}-runner"
 
 
-def candidate_container(spec: DockerLauncherSpec, config, attempt: int) -> ContainerSpec:
+def candidate_container(spec: DockerLauncherSpec, config: LaunchConfig, attempt: int) -> ContainerSpec:
     """The container of one candidate process: every limit of the run policy, the work dir read-only."""
     policy = config.policy
     scratch = f"rw,nosuid,nodev,size={policy.scratch_mb}m,mode=1777"
@@ -118,7 +117,7 @@ class DockerCandidate(LaunchedCandidate):
         self.engine = engine
         self.process = process
 
-    def restrict(self, policy) -> None:
+    def restrict(self, policy: IsolationPolicy) -> None:
         """Set the container's memory limit to the job's and its CPU weight back to the default."""
         self.engine.update(self.process.id, memory_mb=policy.memory_mb, cpu_shares=DEFAULT_CPU_SHARES)
 
@@ -137,7 +136,7 @@ class DockerLauncher(Launcher):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def launch(self, config, attempt: int) -> LaunchedCandidate:
+    def launch(self, config: LaunchConfig, attempt: int) -> LaunchedCandidate:
         """Start the candidate's container; its channel is the attach stream."""
         spec = config.launcher
         if not isinstance(spec, DockerLauncherSpec):
@@ -186,12 +185,6 @@ def image_status(engine: Engine, image: str) -> ImageStatus:
     return ImageStatus(True, f"image {image} up to date with this judge's harness", int(uid))
 
 
-def stale_after_s(settings: Settings) -> float:
-    """How old a judge container may grow before it is reaped whoever owns it: a warm pool's may wait
-    pool_idle_s before the longest run starts."""
-    return settings.max_wall_timeout_s + settings.pool_idle_s + STALE_MARGIN_S
-
-
 class DockerSandbox(ProcessSandbox):
     """The runner and each candidate process in locked-down containers of the runner image."""
 
@@ -236,7 +229,7 @@ class DockerSandbox(ProcessSandbox):
             labels={reaper.OWNER_LABEL: self.owner},
             cpus=self.settings.docker_cpus,
             user=f"{uid}:{uid}",
-            lifetime_s=wall_timeout_s + LIFETIME_MARGIN_S,
+            lifetime_s=container_lifetime_s(wall_timeout_s),
         )
         policy = config.policy.model_copy(
             update={"uid": None, "hide_paths": [], "cgroup_procs": [], "memory_by_cgroup": True}
@@ -288,12 +281,12 @@ class DockerSandbox(ProcessSandbox):
         return ContainerRunnerHandle(process, broker)
 
     def runner_container(
-        self, workspace: Workspace, broker_dir, args: list[str], run_id: str, wall_timeout_s: float, nice: int
+        self, workspace: Workspace, broker_dir: Path, args: list[str], run_id: str, wall_timeout_s: float, nice: int
     ) -> ContainerSpec:
         """The runner's container: the checker user, no network, a read-only root, and limits."""
         settings = self.settings
         trusted = str(workspace.trusted_dir)
-        lifetime_s = wall_timeout_s + LIFETIME_MARGIN_S
+        lifetime_s = container_lifetime_s(wall_timeout_s)
         command = [
             "timeout",
             "--signal=KILL",
@@ -327,7 +320,7 @@ class DockerSandbox(ProcessSandbox):
         self.engine.update(runner_name(run_id), cpu_shares=DEFAULT_CPU_SHARES)
 
 
-def give_to_checker(workspace: Workspace, broker_dir) -> None:
+def give_to_checker(workspace: Workspace, broker_dir: Path) -> None:
     """Let the image's checker user read the trusted dir and reach the broker's socket, and nobody else.
 
     As root the directories change owner; otherwise (a user in the docker group) they become

@@ -19,8 +19,8 @@ from judge.errors import SandboxUnavailable
 from judge.harness import cgroup, isolation, wire
 from judge.harness.isolation import IsolationPolicy
 from judge.harness.session import RunnerConfig
-from judge.sandbox.base import SandboxJob
 from judge.sandbox.process import ProcessSandbox
+from judge.sandbox.runner_host import HostProcess
 from judge.sandbox.select import AUTO_ORDER, BACKENDS, TRUSTED_CODE_ONLY, Requester, fallback_warning, refusal, tried
 from judge.settings import Settings
 
@@ -68,11 +68,9 @@ def smoke_test(sandbox: ProcessSandbox, settings: Settings) -> tuple[bool, str]:
             run_timeout_s=60,
             policy=policy,
         )
-        job = sandbox.prepare(
-            SandboxJob.model_construct(workspace=None, config=config, wall_timeout_s=90), f"doctor{os.getpid()}"
-        )
+        isolated = sandbox.isolate(config, f"doctor{os.getpid()}", 90)
         start = time.monotonic()
-        candidate = sandbox.candidate_launcher(job.config).launch(job.config, 1)
+        candidate = sandbox.candidate_launcher(isolated).launch(isolated, 1)
         try:
             greeting, why = _read_greeting(candidate.process)
         finally:
@@ -84,8 +82,10 @@ def smoke_test(sandbox: ProcessSandbox, settings: Settings) -> tuple[bool, str]:
         return True, f"a candidate process started and greeted in {time.monotonic() - start:.1f} s"
 
 
-def _read_greeting(process) -> tuple[object, str]:
+def _read_greeting(process: HostProcess) -> tuple[object, str]:
     deadline = time.monotonic() + GREETING_TIMEOUT_S
+    # Every candidate is started with its stdout a pipe.
+    assert process.stdout is not None
     fd = process.stdout.fileno()
     data = b""
     while True:
@@ -105,9 +105,10 @@ def _read_greeting(process) -> tuple[object, str]:
         if ready:
             chunk = os.read(fd, 4096)
             if not chunk:
-                process.wait()
-                err = process.stderr.read().decode("utf-8", "replace").strip().splitlines()
-                return None, f"it exited with code {process.returncode}" + (f": {err[-1][:300]}" if err else "")
+                code = process.wait()
+                stderr = process.stderr.read() if process.stderr is not None else b""
+                err = stderr.decode("utf-8", "replace").strip().splitlines()
+                return None, f"it exited with code {code}" + (f": {err[-1][:300]}" if err else "")
             data += chunk
 
 
@@ -138,10 +139,10 @@ def diagnose(settings: Settings, smoke: bool = True) -> list[BackendReport]:
 
     bwrap = BackendReport("bwrap", False, "")
     try:
-        sandbox = BwrapSandbox(settings)
+        trial = BwrapSandbox(settings)
         bwrap.ok, bwrap.detail = True, "a trial sandbox starts"
         if smoke:
-            bwrap.ok, bwrap.detail = smoke_test(sandbox, settings)
+            bwrap.ok, bwrap.detail = smoke_test(trial, settings)
         bwrap.notes.append(_memory_cgroup_note())
         bwrap.notes.append(
             "as root: no user namespace, the candidate drops to a run-private uid"
@@ -192,7 +193,7 @@ def decide(reports: list[BackendReport], requester: Requester, wanted: str = "au
             return Decision(None, f"{wanted} was asked for by name and does not work here: {report.detail}")
         suffix = f"; {TRUSTED_CODE_ONLY}" if wanted == "process" else ""
         return Decision(wanted, f"asked for by name{suffix}")
-    passed_over = []
+    passed_over: list[tuple[str, str]] = []
     for name in AUTO_ORDER[requester]:
         report = by_name[name]
         if report.ok:

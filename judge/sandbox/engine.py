@@ -25,7 +25,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 import docker
 import docker.errors
@@ -128,7 +128,7 @@ class ContainerSpec:
     #: /dev/shm's size; None: the engine's default (64 MiB).
     shm_mb: int | None = None
 
-    def host_config(self) -> dict:
+    def host_config(self) -> dict[str, Any]:
         """The SDK's HostConfig arguments (create_host_config / docker.types.HostConfig)."""
         memory = self.memory_mb << 20
         config = dict(
@@ -157,7 +157,7 @@ class ContainerSpec:
             config["shm_size"] = self.shm_mb << 20
         return config
 
-    def create_arguments(self) -> dict:
+    def create_arguments(self) -> dict[str, Any]:
         """The SDK's create_container arguments, less host_config (see `host_config`)."""
         return dict(
             image=self.image,
@@ -263,7 +263,7 @@ class Engine:
                     if line.strip():
                         log_line(line.rstrip())
 
-    def prune_images(self, filters: dict) -> None:
+    def prune_images(self, filters: dict[str, Any]) -> None:
         """Remove the images that match the filters (e.g. dangling ones with a label)."""
         with engine_errors("pruning images"):
             self.api.prune_images(filters=filters)
@@ -274,7 +274,7 @@ class Engine:
             out = self.client.containers.run(
                 image, command, network_mode="none", remove=True, stdout=True, stderr=False
             )
-        return out.decode("utf-8", "replace")
+        return str(out.decode("utf-8", "replace"))
 
     # -- containers ---------------------------------------------------------------------------
 
@@ -316,11 +316,12 @@ class Engine:
                 if not (_missing(exc) or _not_running(exc)):
                     raise
 
-    def state(self, container: str) -> dict | None:
+    def state(self, container: str) -> dict[str, Any] | None:
         """The container's State (Running, ExitCode, OOMKilled, Pid), or None when it is gone."""
         with engine_errors(f"inspecting {container}"):
             try:
-                return self.api.inspect_container(container)["State"]
+                state: dict[str, Any] = self.api.inspect_container(container)["State"]
+                return state
             except docker.errors.NotFound:
                 return None
 

@@ -26,6 +26,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import judge
 from judge.errors import JudgeError, SandboxFault
@@ -224,7 +225,7 @@ def _os_release() -> dict[str, str]:
 # -- building ----------------------------------------------------------------------------------
 
 
-def _run(argv: list[str], log: Log, what: str, env: dict[str, str] | None = None, **kwargs) -> None:
+def _run(argv: list[str], log: Log, what: str, env: dict[str, str] | None = None, **kwargs: Any) -> None:
     log(f"$ {' '.join(argv)}")
     start = time.monotonic()
     result = subprocess.run(argv, env=env, **kwargs)
@@ -254,6 +255,8 @@ def build_offline_base(engine: Engine, tag: str, log: Log, etc_apt: Path = Path(
         log(f"importing {rootfs} as {tag}")
         # Streamed from tar to the engine: the rootfs is never held whole in memory or on disk twice.
         tar = subprocess.Popen(["tar", "--numeric-owner", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+        # Started with stdout=PIPE: it has the stream.
+        assert tar.stdout is not None
         try:
             engine.import_image(tar.stdout, tag, changes=["ENV LANG=C.UTF-8", 'CMD ["/bin/bash"]'])
         except SandboxFault as exc:

@@ -28,16 +28,18 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import ValidationError
 
+from judge.bank.loader import ProblemBank
 from judge.errors import SandboxFault
-from judge.grading import RUNNER_GRACE_S, candidate_policy
 from judge.harness import isolation
 from judge.harness.events import ReadyEvent, WarmEnvelope
 from judge.harness.session import LaunchConfig, OutputLog, RunnerConfig
+from judge.limits import candidate_policy, pool_deadline_s
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun, WarmSlot
 from judge.sandbox.process import ProcessSandbox, collect_events
 from judge.settings import Settings
@@ -56,16 +58,16 @@ JOB_LIMITS = {"memory_mb", "cpu_s"}
 class PoolSlot(WarmSlot):
     """One warm runner with its first candidate process, its workspace and its run id."""
 
-    def __init__(self, backend: ProcessSandbox, settings: Settings, nice: int) -> None:
+    def __init__(self, backend: ProcessSandbox, settings: Settings, nice: int, hidden: Sequence[Path]) -> None:
         self.backend = backend
         self.nice = nice
         self.uid = isolation.pick_run_uid() if backend.drops_privileges else None
         self.workspace = create_workspace(self.uid)
         self.run_id = secrets.token_hex(8)
         # The candidate container's own backstop must cover the wait for a job and the longest run.
-        self.wall_timeout_s = settings.pool_idle_s + settings.max_wall_timeout_s + RUNNER_GRACE_S
+        self.wall_timeout_s = pool_deadline_s(settings)
         policy = candidate_policy(
-            settings, self.workspace, self.uid, settings.max_memory_mb, settings.max_wall_timeout_s
+            settings, self.workspace, self.uid, settings.max_memory_mb, settings.max_wall_timeout_s, hidden
         )
         launch = LaunchConfig(
             candidate_dir=str(self.workspace.candidate_dir),
@@ -112,6 +114,8 @@ class PoolSlot(WarmSlot):
 
     def _await_ready(self) -> None:
         """Read the runner's first event line: `ready`, or a fault / end of file (the warm-up failed)."""
+        # Every runner is started with its stdout a pipe.
+        assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
         buffer = b""
         try:
@@ -158,6 +162,8 @@ class PoolSlot(WarmSlot):
             self.run_id,
             time.monotonic() - (self.ready_at or 0),
         )
+        # Every runner is started with its stdin a pipe.
+        assert self.process.stdin is not None
         try:
             self.process.stdin.write(config.model_dump_json().encode() + b"\n")
             self.process.stdin.close()
@@ -183,8 +189,9 @@ class PoolSlot(WarmSlot):
             isolation.kill_uid(self.uid)
         self.backend.forget_run(self.run_id)
         for stream in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
         self._drain.join(timeout=5)
 
     def _raise_priority(self) -> None:
@@ -223,9 +230,12 @@ class PoolStats:
 class WarmPool:
     """Keeps up to `pool_size` slots warm for one grading process; see the module docstring."""
 
-    def __init__(self, backend: ProcessSandbox, settings: Settings, cores: int | None = None) -> None:
+    def __init__(
+        self, backend: ProcessSandbox, settings: Settings, bank: ProblemBank, cores: int | None = None
+    ) -> None:
         self.backend = backend
         self.settings = settings
+        self.bank = bank
         self.size = settings.pool_size
         self.idle_s = settings.pool_idle_s
         self.cores = cores or os.cpu_count() or 1
@@ -334,7 +344,7 @@ class WarmPool:
 
     def _warm_up(self) -> None:
         try:
-            slot = PoolSlot(self.backend, self.settings, self.nice)
+            slot = PoolSlot(self.backend, self.settings, self.nice, self.bank.hidden_paths())
         except Exception:  # a warm-up that cannot even start costs only speed: submissions grade cold
             log.exception("starting a warm sandbox failed")
             self._retry_at = time.monotonic() + FAILURE_BACKOFF_S
@@ -357,10 +367,10 @@ class WarmPool:
 class PooledSandbox(Sandbox):
     """A backend with a warm pool: `take_slot` hands out warm slots; `run` grades cold."""
 
-    def __init__(self, backend: ProcessSandbox, settings: Settings) -> None:
+    def __init__(self, backend: ProcessSandbox, settings: Settings, bank: ProblemBank) -> None:
         self.backend = backend
         self.name = backend.name
-        self.pool = WarmPool(backend, settings)
+        self.pool = WarmPool(backend, settings, bank)
 
     @property
     def drops_privileges(self) -> bool:
@@ -411,8 +421,9 @@ class _CountedSlot(WarmSlot):
         self.slot.discard()
 
 
-def pooled(sandbox: Sandbox, settings: Settings) -> Sandbox:
-    """`sandbox` with a warm pool in front when settings ask for one and the backend supports it."""
+def pooled(sandbox: Sandbox, settings: Settings, bank: ProblemBank) -> Sandbox:
+    """`sandbox` with a warm pool in front when settings ask for one and the backend supports it;
+    the slots' candidates see none of `bank`'s directories (as they are when each slot warms up)."""
     if settings.pool_size > 0 and isinstance(sandbox, ProcessSandbox):
-        return PooledSandbox(sandbox, settings)
+        return PooledSandbox(sandbox, settings, bank)
     return sandbox

@@ -31,8 +31,9 @@ from judge.harness.events import MAX_EVENT_BYTES, CheckEvent, DoneEvent, EventEn
 from judge.harness.isolation import IsolationPolicy
 from judge.harness.launcher import Launcher, launcher_for
 from judge.harness.session import LaunchConfig, OutputLog
+from judge.limits import runner_cpu_s
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun
-from judge.sandbox.runner_host import RunnerHandle, hand_over
+from judge.sandbox.runner_host import HostProcess, RunnerHandle, hand_over
 from judge.settings import Settings
 from judge.workspace import Workspace
 
@@ -41,8 +42,6 @@ C = TypeVar("C", bound=LaunchConfig)
 RUNNER_SCRATCH_MB = 64
 RUNNER_OPEN_FILES = 256
 RUNNER_FILE_SIZE_MB = 16
-#: The runner's CPU time may exceed its wall limit by this much (it waits on the candidate most of the time).
-RUNNER_CPU_MARGIN_S = 30
 RUNNER_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
@@ -149,7 +148,7 @@ class ProcessSandbox(Sandbox):
             pids=settings.runner_pids,
             open_files=RUNNER_OPEN_FILES,
             file_size_mb=RUNNER_FILE_SIZE_MB,
-            cpu_s=int(wall_timeout_s) + RUNNER_CPU_MARGIN_S,
+            cpu_s=runner_cpu_s(wall_timeout_s),
             scratch_mb=RUNNER_SCRATCH_MB,
         )
 
@@ -186,15 +185,17 @@ class ProcessSandbox(Sandbox):
 
 
 def collect_events(
-    runner: subprocess.Popen, wall_timeout_s: float, log: OutputLog, on_event: EventSink | None
+    runner: HostProcess, wall_timeout_s: float, log: OutputLog, on_event: EventSink | None
 ) -> SandboxRun:
     """Read the runner's event lines until done, fault, exit or the deadline."""
     deadline = time.monotonic() + wall_timeout_s
     events: list[CheckEvent] = []
-    selector = selectors.DefaultSelector()
-    selector.register(runner.stdout, selectors.EVENT_READ)
-    buffer = b""
+    # Every runner is started with its stdout a pipe.
+    assert runner.stdout is not None
     fd = runner.stdout.fileno()
+    selector = selectors.DefaultSelector()
+    selector.register(fd, selectors.EVENT_READ)
+    buffer = b""
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -203,10 +204,8 @@ def collect_events(
             continue
         chunk = os.read(fd, 65536)
         if not chunk:
-            runner.wait()
-            raise ChecksFault(
-                f"the check runner exited with code {runner.returncode} before finishing\n{log.text()[-3000:]}"
-            )
+            code = runner.wait()
+            raise ChecksFault(f"the check runner exited with code {code} before finishing\n{log.text()[-3000:]}")
         buffer += chunk
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)

@@ -5,19 +5,46 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Protocol
 
 from judge.harness import cgroup, isolation
 from judge.harness.broker import CandidateBroker
+
+
+class HostProcess(Protocol):
+    """A started runner or candidate as the host holds it: a subprocess.Popen, or a container
+    standing for one (sandbox.engine.ContainerProcess); its standard streams are pipes."""
+
+    @property
+    def pid(self) -> int | None:
+        """The host pid of its first process; None once a container has ended."""
+
+    @property
+    def stdin(self) -> IO[bytes] | None:
+        """The host's end of its stdin."""
+
+    @property
+    def stdout(self) -> IO[bytes] | None:
+        """The host's end of its stdout."""
+
+    @property
+    def stderr(self) -> IO[bytes] | None:
+        """The host's end of its stderr."""
+
+    def poll(self) -> int | None:
+        """The exit status, or None while it runs."""
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the exit status."""
 
 
 @dataclass
 class RunnerHandle:
     """A started runner: stop() ends it, its candidates, and its uid and cgroup where it has them."""
 
-    process: subprocess.Popen
+    process: HostProcess
     broker: CandidateBroker
     uid: int | None = None
     group: cgroup.RunCgroup | None = None
@@ -37,10 +64,12 @@ class RunnerHandle:
         kill_group(self.process)
 
 
-def kill_group(process: subprocess.Popen) -> None:
+def kill_group(process: HostProcess) -> None:
     """SIGKILL a process started in its own session, with its group, and reap it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    pid = process.pid
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
     process.wait()
 
 

@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from judge.assessments import banks
-from judge.assessments.banks import Viewer
 from judge.assessments.schemas import MAX_DURATION_S, AssessmentCreate
+from judge.bank import ownership
+from judge.bank.ownership import Viewer
 from judge.errors import InvalidProblem
 from judge.problem import Kind, load_problem
 from judge.settings import Settings
@@ -68,14 +68,14 @@ class ProblemOption:
 def problem_options(session: Session, settings: Settings, viewer: Viewer) -> list[ProblemOption]:
     """Every problem the viewer may see (public and its private bank), by slug; practice-only ones marked."""
     options = []
-    for slug, directory in sorted(banks.visible_directories(session, settings, viewer).items()):
+    for slug, directory in sorted(ownership.visible_directories(session, settings, viewer).items()):
         try:
             problem = load_problem(directory)
         except InvalidProblem:
             continue  # a broken package cannot be graded, so it cannot be chosen; `judge validate` reports it
         if problem.max_score <= 0:
             continue
-        marked = viewer.team is not None and banks.is_practice_only(session, viewer.team, slug)
+        marked = viewer.team is not None and ownership.is_practice_only(session, viewer.team, slug)
         options.append(ProblemOption(slug, problem.spec.title, problem.spec.kind, problem.max_score, marked))
     return options
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from judge.bank import ProblemBank
+from judge.bank.loader import find_packages
 from judge.problem import Visibility, load_problem
 from judge.settings import Settings
 from judge.storage import keys, uploads
@@ -37,7 +37,7 @@ SEED_SLUGS = ["aigc-concepts", "audio-vae", "dcgan-mnist", "lstm-text-generation
 
 def loadable_slugs() -> list[str]:
     """Slugs of every problem in the bank (tests/problems/test_bank.py proves each one loads and validates)."""
-    return sorted(ProblemBank([PROBLEMS]).directories())
+    return sorted(find_packages([PROBLEMS]))
 
 
 def test_list_problems(service):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from judge.bank import ProblemBank
+from judge.bank.loader import find_packages
 from judge.cli import app
 from judge.errors import InvalidSubmission
 from judge.problem import Kind, Problem, load_problem
@@ -343,7 +343,7 @@ def test_no_question_repeats_another_quiz(quiz):
     """
     pkg = quiz.pkg
     others = []
-    for slug, directory in ProblemBank([PROBLEMS]).directories().items():
+    for slug, directory in find_packages([PROBLEMS]).items():
         # Only quiz.toml is read, so a code problem that another change left half-built cannot fail this.
         if slug == pkg.slug or not (directory / "quiz.toml").is_file():
             continue
@@ -547,7 +547,5 @@ def test_show_output_does_not_depend_on_the_key(quiz, tmp_path):
 
 def test_every_quiz_of_the_bank_has_a_row():
     # A new quiz package without a row here would get none of the checks above.
-    in_bank = {
-        slug for slug, directory in ProblemBank([PROBLEMS]).directories().items() if (directory / "quiz.toml").is_file()
-    }
+    in_bank = {slug for slug, directory in find_packages([PROBLEMS]).items() if (directory / "quiz.toml").is_file()}
     assert in_bank == {quiz.slug for quiz in QUIZZES}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sys
 
+from judge.bank.packages import with_uploads
 from judge.queue.celery_app import run_worker
 from judge.settings import Settings
-from judge.storage.packages import with_uploads
 from tests.api.support import fake_sandbox_factory
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ import os
 
 from celery.signals import worker_process_shutdown
 
-from judge.grading import RUNNER_GRACE_S
-from judge.queue.celery_app import CALLBACK_TASK, GRADE_TASK, create_celery, process_grader, register_tasks, time_limits
+from judge.limits import RUNNER_GRACE_S, task_limits
+from judge.queue.celery_app import CALLBACK_TASK, GRADE_TASK, create_celery, process_grader, register_tasks
 from judge.sandbox.process import ProcessSandbox
 from judge.settings import Settings
 from tests.api.support import wait_for
@@ -20,7 +20,7 @@ def test_at_least_once_configuration():
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
-    limits = time_limits(settings)
+    limits = task_limits(settings)
     longest_grade = settings.max_wall_timeout_s + RUNNER_GRACE_S
     assert longest_grade < limits.soft_s < limits.hard_s < limits.visibility_s
     assert conf.task_soft_time_limit == limits.soft_s and conf.task_time_limit == limits.hard_s
@@ -28,10 +28,10 @@ def test_at_least_once_configuration():
 
 
 def test_limits_follow_the_longest_grade_and_visibility_can_be_set():
-    short = time_limits(Settings(max_wall_timeout_s=10))
-    long = time_limits(Settings(max_wall_timeout_s=1000))
+    short = task_limits(Settings(max_wall_timeout_s=10))
+    long = task_limits(Settings(max_wall_timeout_s=1000))
     assert long.soft_s - short.soft_s == 990
-    assert time_limits(Settings(celery_visibility_timeout_s=25)).visibility_s == 25
+    assert task_limits(Settings(celery_visibility_timeout_s=25)).visibility_s == 25
 
 
 def test_tasks_are_registered_by_name():

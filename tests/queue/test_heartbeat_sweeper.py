@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from judge.bank.loader import ProblemBank
 from judge.queue import jobs
 from judge.queue.dispatch import Dispatcher, EmbeddedDispatcher, QueueUnavailable, sweep
 from judge.queue.jobs import Grader, GradeStep
@@ -191,7 +192,7 @@ def test_a_second_sweeper_stands_aside_while_one_holds_the_lock(sessions):
 
 
 def test_kills_count_as_judge_failures_up_to_max_attempts(sessions, settings):
-    grader = Grader(settings.model_copy(update={"max_attempts": 2}), sessions, FakeSandbox())
+    grader = Grader(settings.model_copy(update={"max_attempts": 2}), sessions, FakeSandbox(), ProblemBank(settings))
     submission_id = _new(sessions)
     for attempt in (1, 2):  # each attempt's worker is killed mid-grade, then swept
         assert _claim(sessions, submission_id, max_attempts=2).attempt == attempt
@@ -203,7 +204,7 @@ def test_kills_count_as_judge_failures_up_to_max_attempts(sessions, settings):
 
 
 def test_a_duplicate_of_a_live_grade_is_done_without_work(sessions, settings):
-    grader = Grader(settings, sessions, FakeSandbox())
+    grader = Grader(settings, sessions, FakeSandbox(), ProblemBank(settings))
     submission_id = _new(sessions)
     _claim(sessions, submission_id, worker="alive")
     assert jobs.grade(grader, submission_id) == GradeStep(), "no retry: the sweeper watches the live grader"
@@ -229,8 +230,14 @@ class Stalled(FakeSandbox):
 def test_a_hung_grader_is_taken_over_and_its_late_result_ignored(sessions, settings):
     # The hung process's heartbeat would come only after 30 s: to everybody else it stopped.
     stalled = Stalled()
-    hung = Grader(settings.model_copy(update={"heartbeat_interval_s": 30.0}), sessions, stalled, worker="hung:1")
-    healthy = Grader(settings, sessions, FakeSandbox(), worker="healthy:2")
+    hung = Grader(
+        settings.model_copy(update={"heartbeat_interval_s": 30.0}),
+        sessions,
+        stalled,
+        ProblemBank(settings),
+        worker="hung:1",
+    )
+    healthy = Grader(settings, sessions, FakeSandbox(), ProblemBank(settings), worker="healthy:2")
     submission_id = _new(sessions)
     steps: list[GradeStep] = []
     hung_thread = threading.Thread(target=lambda: steps.append(jobs.grade(hung, submission_id)))
@@ -268,7 +275,7 @@ class ExitsOnce(FakeSandbox):
 
 
 def test_embedded_pool_replaces_a_dead_grading_thread_and_the_sweep_regrades(sessions, settings):
-    queue = EmbeddedDispatcher(Grader(settings, sessions, ExitsOnce()), workers=1)
+    queue = EmbeddedDispatcher(Grader(settings, sessions, ExitsOnce(), ProblemBank(settings)), workers=1)
     queue.start()
     try:
         submission_id = _new(sessions)

@@ -10,12 +10,13 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from judge.bank.loader import ProblemBank
+from judge.bank.packages import with_uploads
 from judge.queue.dispatch import recover, sweep_uploads
 from judge.queue.jobs import Grader
 from judge.queue.uploads import GAVE_UP, validate_upload
 from judge.storage import uploads
 from judge.storage.models import ProblemUpload, utcnow
-from judge.storage.packages import with_uploads
 from tests.api.packages import tiny_package, zip_bytes
 from tests.api.support import FakeSandbox
 from tests.queue.test_heartbeat_sweeper import TIMEOUT_S, Recording, sessions, settings  # noqa: F401 (fixtures)
@@ -34,7 +35,7 @@ def _row(sessions, upload_id: str) -> ProblemUpload:
 
 
 def test_a_sandbox_fault_is_retried_and_never_stored_as_a_rejection(sessions, settings):
-    grader = Grader(with_uploads(settings), sessions, FakeSandbox())
+    grader = Grader(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
     upload_id = _upload(sessions, "# fake: fault=1\n")
     retry_in = validate_upload(grader, upload_id)
     assert retry_in == settings.retry_backoff_s
@@ -49,7 +50,7 @@ def test_a_sandbox_fault_is_retried_and_never_stored_as_a_rejection(sessions, se
 
 
 def test_a_judge_fault_on_every_attempt_ends_failed_with_a_generic_message(sessions, settings):
-    grader = Grader(with_uploads(settings), sessions, FakeSandbox())
+    grader = Grader(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
     upload_id = _upload(sessions, "# fake: fault=99\n")
     for attempt in range(1, settings.max_attempts):
         assert validate_upload(grader, upload_id) == settings.retry_backoff_s * 2 ** (attempt - 1)
@@ -64,7 +65,7 @@ def test_a_judge_fault_on_every_attempt_ends_failed_with_a_generic_message(sessi
 
 
 def test_a_package_failing_validation_is_rejected_with_the_reason(sessions, settings):
-    grader = Grader(with_uploads(settings), sessions, FakeSandbox())
+    grader = Grader(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
     upload_id = _upload(sessions, "# fake: fail=beta\n")
     assert validate_upload(grader, upload_id) is None
     row = _row(sessions, upload_id)
@@ -87,7 +88,7 @@ def test_a_validation_whose_worker_died_is_swept_taken_over_and_the_dead_attempt
             ).attempt
             == 1
         )
-    grader = Grader(with_uploads(settings), sessions, FakeSandbox())
+    grader = Grader(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
     assert validate_upload(grader, upload_id) is None and _row(sessions, upload_id).attempts == 1, (
         "a live validation is not taken twice"
     )

@@ -11,6 +11,7 @@ import subprocess
 
 import pytest
 
+from judge.bank.loader import ProblemBank
 from judge.errors import SandboxUnavailable
 from judge.grading import build_job
 from judge.harness import isolation
@@ -96,7 +97,7 @@ class PreparedRun:
         self.uid = isolation.pick_run_uid() if sandbox.drops_privileges else None
         self.workspace: Workspace = prepare_workspace(problem, source.encode(), self.uid)
         self.workspace.probes_path.write_text(probes)
-        job = build_job(problem, self.workspace, settings, self.uid)
+        job = build_job(problem, self.workspace, settings, self.uid, ProblemBank(settings).hidden_paths())
         if memory_mb is not None:
             policy = job.config.policy.model_copy(update={"memory_mb": memory_mb})
             job = job.model_copy(update={"config": job.config.model_copy(update={"policy": policy})})

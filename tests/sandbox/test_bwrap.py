@@ -88,10 +88,10 @@ def test_missing_bwrap_is_unavailable_with_a_reason():
 
 @pytest.mark.slow
 def test_reference_gets_full_marks_like_the_process_backend(bwrap_sandbox, grade, sandbox_settings):
-    from judge.grading import grade_submission
+    from tests.conftest import grade_ref
 
     source = (PROBLEMS / "vae-mnist" / "solution.py").read_bytes()
-    in_bwrap = grade_submission("vae-mnist", source, sandbox_settings, bwrap_sandbox)
+    in_bwrap = grade_ref("vae-mnist", source, sandbox_settings, bwrap_sandbox)
     local = grade("vae-mnist", source)
     assert in_bwrap.score == in_bwrap.max_score
     assert [(c.id, c.outcome, c.points) for c in in_bwrap.checks] == [(c.id, c.outcome, c.points) for c in local.checks]
@@ -130,8 +130,8 @@ def test_without_root_the_runner_is_held_in_a_user_namespace(bwrap_sandbox, sand
     import secrets
     import socket
 
-    from judge.grading import grade_submission
     from judge.harness import isolation
+    from tests.conftest import grade_ref
     from tests.security.hostile_package import ESCAPE_DIR, READER_CHECKS, hostile_readers
 
     monkeypatch.setattr(isolation, "is_root", lambda: False)
@@ -160,9 +160,7 @@ def test_without_root_the_runner_is_held_in_a_user_namespace(bwrap_sandbox, sand
 
     monkeypatch.setattr(bwrap_sandbox, "runner_command", recording)
     try:
-        result = grade_submission(
-            str(tmp_path / slug), b"def add(a, b):\n    return a + b\n", sandbox_settings, bwrap_sandbox
-        )
+        result = grade_ref(str(tmp_path / slug), b"def add(a, b):\n    return a + b\n", sandbox_settings, bwrap_sandbox)
     finally:
         server.close()
     assert started and started[0][0] == bwrap_sandbox.bwrap and "--unshare-user" in started[0], (

@@ -188,11 +188,10 @@ def test_creating_the_backend_reaps_a_dead_judges_containers(docker_sandbox, san
 
 @pytest.mark.slow
 def test_reference_gets_full_marks_like_the_process_backend(docker_sandbox, grade, sandbox_settings):
-    from judge.grading import grade_submission
-    from tests.conftest import PROBLEMS
+    from tests.conftest import PROBLEMS, grade_ref
 
     source = (PROBLEMS / "vae-mnist" / "solution.py").read_bytes()
-    in_docker = grade_submission("vae-mnist", source, sandbox_settings, docker_sandbox)
+    in_docker = grade_ref("vae-mnist", source, sandbox_settings, docker_sandbox)
     local = grade("vae-mnist", source)
     assert in_docker.score == in_docker.max_score
     assert [(c.id, c.outcome, c.points) for c in in_docker.checks] == [
@@ -205,7 +204,7 @@ def test_a_problem_runs_in_its_own_image_when_settings_name_one(docker_sandbox, 
     import os
     import subprocess
 
-    from judge.grading import grade_submission
+    from tests.conftest import grade_ref
     from tests.problem_factory import make_problem
 
     # An image FROM the runner image (so with the same harness) holding one more file, built offline.
@@ -231,9 +230,9 @@ def test_a_problem_runs_in_its_own_image_when_settings_name_one(docker_sandbox, 
         own = plain.model_copy(update={"docker_problem_images": {"tiny-add": tag}})
         sandbox = DockerSandbox(own, reap=False)
         assert sandbox.image_for("tiny-add") == tag and sandbox.image_for("vae-mnist") == own.docker_image
-        in_own = grade_submission("tiny-add", source, own, sandbox)
+        in_own = grade_ref("tiny-add", source, own, sandbox)
         assert in_own.score == in_own.max_score == 4, in_own
-        in_default = grade_submission("tiny-add", source, plain, DockerSandbox(plain, reap=False))
+        in_default = grade_ref("tiny-add", source, plain, DockerSandbox(plain, reap=False))
         assert in_default.score == 0 and in_default.verdict == "runtime_error", in_default
         # A per-problem image that is missing or stale stops the backend at start, with the reason.
         with pytest.raises(SandboxUnavailable, match="does not exist"):

@@ -195,12 +195,12 @@ def test_check_timeout_kills_a_process_ignoring_signals(isolating, prepared):
 
 
 def test_wall_limit_removes_the_runs_containers(docker_sandbox, sandbox_settings):
-    from judge.grading import grade_submission
+    from tests.conftest import grade_ref
 
     source = "import time\nwhile True:\n    time.sleep(1)\n"
     settings = sandbox_settings.model_copy(update={"max_wall_timeout_s": 5.0})
     start = time.monotonic()
-    result = grade_submission("vae-mnist", source.encode(), settings, docker_sandbox)
+    result = grade_ref("vae-mnist", source.encode(), settings, docker_sandbox)
     assert result.verdict == "time_limit"
     assert time.monotonic() - start < 5 + 30 + 30
     assert not _containers(docker_sandbox, f"{reaper.OWNER_LABEL}={docker_sandbox.owner}"), (

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from judge.grading import grade_submission
+from judge.bank.loader import ProblemBank
 from judge.harness.isolation import IsolationPolicy, processes_of_uid
 from judge.harness.launcher import DockerLauncherSpec, LocalLauncherSpec
 from judge.harness.session import LaunchConfig, RunnerConfig
@@ -28,7 +28,7 @@ from judge.sandbox.docker import DockerSandbox
 from judge.sandbox.pool import PooledSandbox, PoolSlot, WarmPool, fits, pooled
 from judge.sandbox.process import ProcessSandbox, descendants
 from judge.settings import Settings
-from tests.conftest import PROBLEMS
+from tests.conftest import PROBLEMS, grade_ref
 from tests.problem_factory import make_problem
 from tests.sandbox.conftest import docker_call, sandbox_or_skip
 
@@ -63,7 +63,7 @@ def pool_settings(sandbox_settings: Settings) -> Settings:
 @pytest.fixture(params=BACKENDS)
 def warm(request: pytest.FixtureRequest, pool_settings: Settings) -> Iterator[PooledSandbox]:
     """Each backend behind a started pool of one slot; the pool is stopped afterwards."""
-    sandbox = PooledSandbox(backend_or_skip(request.param, pool_settings), pool_settings)
+    sandbox = PooledSandbox(backend_or_skip(request.param, pool_settings), pool_settings, ProblemBank(pool_settings))
     sandbox.open()
     yield sandbox
     sandbox.close()
@@ -135,8 +135,10 @@ def test_descendants_finds_children_and_grandchildren():
 
 def test_only_real_backends_get_a_pool(sandbox_settings):
     backend = ProcessSandbox(Settings())
-    assert pooled(backend, sandbox_settings.model_copy(update={"pool_size": 0})) is backend
-    wrapped = pooled(backend, sandbox_settings.model_copy(update={"pool_size": 2}))
+    assert (
+        pooled(backend, sandbox_settings.model_copy(update={"pool_size": 0}), ProblemBank(sandbox_settings)) is backend
+    )
+    wrapped = pooled(backend, sandbox_settings.model_copy(update={"pool_size": 2}), ProblemBank(sandbox_settings))
     assert isinstance(wrapped, PooledSandbox) and wrapped.backend is backend and wrapped.name == "process"
 
     class Fake(Sandbox):
@@ -147,7 +149,7 @@ def test_only_real_backends_get_a_pool(sandbox_settings):
             raise AssertionError("not called")
 
     fake = Fake()
-    assert pooled(fake, sandbox_settings.model_copy(update={"pool_size": 2})) is fake
+    assert pooled(fake, sandbox_settings.model_copy(update={"pool_size": 2}), ProblemBank(sandbox_settings)) is fake
     assert fake.take_slot() is None, "a backend without a pool grades cold"
 
 
@@ -180,9 +182,9 @@ def test_pooled_grade_equals_cold_grade(warm, pool_settings):
         "mutant": (problem.root / "mutants" / "kl_wrong_sign.py").read_bytes(),
     }
     for name, source in sources.items():
-        cold = grade_submission("vae-mnist", source, pool_settings, warm.backend)
+        cold = grade_ref("vae-mnist", source, pool_settings, warm.backend)
         wait_ready(warm)
-        pooled_result = grade_submission("vae-mnist", source, pool_settings, warm)
+        pooled_result = grade_ref("vae-mnist", source, pool_settings, warm)
         assert outcomes(pooled_result) == outcomes(cold), name
         assert (pooled_result.verdict, pooled_result.score) == (cold.verdict, cold.score), name
     assert cold.verdict is not Verdict.ACCEPTED, "the mutant must be caught"
@@ -240,11 +242,11 @@ def host_processes_with_marker() -> list[int]:
 def test_nothing_a_submission_leaves_behind_reaches_the_next(warm, pool_settings):
     reference = load_problem(PROBLEMS / "vae-mnist").solution_path.read_text()
     wait_ready(warm)
-    left = grade_submission("vae-mnist", (LEAVER + reference).encode(), pool_settings, warm)
+    left = grade_ref("vae-mnist", (LEAVER + reference).encode(), pool_settings, warm)
     assert left.verdict is Verdict.ACCEPTED, [c.message for c in left.checks]
     assert host_processes_with_marker() == [], "the first submission's background process outlived its slot"
     wait_ready(warm)
-    seeker = grade_submission("vae-mnist", (SEEKER + reference).encode(), pool_settings, warm)
+    seeker = grade_ref("vae-mnist", (SEEKER + reference).encode(), pool_settings, warm)
     assert seeker.verdict is Verdict.ACCEPTED, [c.message for c in seeker.checks]
     assert warm.pool.stats.hits == 2 and warm.pool.stats.fallbacks == 0, warm.pool.stats
 
@@ -274,7 +276,7 @@ def test_a_slot_runs_one_job_and_is_destroyed(warm, pool_settings):
 
     problem = load_problem(PROBLEMS / "vae-mnist")
     fill_workspace(slot.workspace, problem, source)
-    job = build_job(problem, slot.workspace, pool_settings, slot.uid)
+    job = build_job(problem, slot.workspace, pool_settings, slot.uid, ProblemBank(pool_settings).hidden_paths())
     run = handed.run(job)
     assert run.finished and len(run.events) == len(problem.check_specs)
     assert slot_gone(slot, warm.backend), "the slot's processes and containers must be gone after its job"
@@ -289,12 +291,12 @@ def test_the_job_memory_limit_applies_to_a_slot_warmed_with_the_maximum(warm, po
     """The slot starts with the server's maximum (1024 MB); the problem asks for 512 MB."""
     make_problem(tmp_path)
     settings = pool_settings.model_copy(update={"problems_dirs": [tmp_path]})
-    sandbox = PooledSandbox(warm.backend, settings)
+    sandbox = PooledSandbox(warm.backend, settings, ProblemBank(settings))
     sandbox.open()
     try:
         wait_ready(sandbox)
         hog = "import torch\nHOARD = torch.ones(700 << 20, dtype=torch.uint8)\ndef add(a, b):\n    return a + b\n"
-        result = grade_submission("tiny-add", hog.encode(), settings, sandbox)
+        result = grade_ref("tiny-add", hog.encode(), settings, sandbox)
         assert result.verdict is Verdict.MEMORY_LIMIT, [c.message for c in result.checks]
         assert sandbox.pool.stats.hits == 1 and sandbox.pool.stats.fallbacks == 0, sandbox.pool.stats
     finally:
@@ -305,7 +307,7 @@ def test_the_job_memory_limit_applies_to_a_slot_warmed_with_the_maximum(warm, po
 @pytest.mark.parametrize("name", ["docker", "bwrap"])
 def test_pool_refills_shrinks_when_idle_and_discards_dead_slots(name, pool_settings):
     backend = backend_or_skip(name, pool_settings)
-    pool = WarmPool(backend, pool_settings)
+    pool = WarmPool(backend, pool_settings, ProblemBank(pool_settings))
     pool.start()
     try:
         wait_until(lambda: pool.ready_count() == 1, WARM_TIMEOUT_S, "the first warm-up")

@@ -7,12 +7,11 @@ import os
 import pytest
 
 from judge.errors import SandboxUnavailable
-from judge.grading import grade_submission
 from judge.harness import isolation
 from judge.result import GradeResult
 from judge.sandbox.select import choose_sandbox
 from judge.settings import Settings
-from tests.conftest import PROBLEMS
+from tests.conftest import PROBLEMS, grade_ref
 
 BACKENDS = ["process", "bwrap", "docker"]
 
@@ -69,6 +68,6 @@ def attack_grade(backend: str, security_settings: Settings):
 
     def run(source: str | bytes) -> GradeResult:
         data = source.encode() if isinstance(source, str) else source
-        return grade_submission("vae-mnist", data, security_settings, sandbox)
+        return grade_ref("vae-mnist", data, security_settings, sandbox)
 
     return run

@@ -1,4 +1,4 @@
-"""Claims on uploaded slugs (judge.assessments.banks): one owner per slug, decided by the database
+"""Claims on uploaded slugs (judge.bank.ownership): one owner per slug, decided by the database
 even when two uploads of the same new slug race, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ import threading
 
 import pytest
 
-from judge.assessments import banks
+from judge.bank import ownership
+from judge.bank.loader import ProblemBank
+from judge.bank.packages import ProblemConflict, accept_package, uploads_dir, with_uploads
 from judge.storage.models import PUBLIC_OWNER, ProblemOwner
-from judge.storage.packages import ProblemConflict, accept_package, uploads_dir, with_uploads
 from tests.api.packages import tiny_package, zip_bytes
 from tests.api.support import FakeSandbox
 
@@ -37,7 +38,7 @@ def race(*calls):
 def claim(sessions, settings, team: str | None):
     def call() -> bool:
         with sessions() as session:
-            return banks.claim_upload(session, settings, "tiny-upload", team)
+            return ownership.claim_upload(session, settings, "tiny-upload", team)
 
     return call
 
@@ -59,20 +60,20 @@ def test_two_teams_claiming_one_new_slug_at_once_one_wins(sessions, database_set
 def test_claims_by_owner(sessions, database_settings):
     settings = database_settings
     with sessions() as session:
-        assert banks.claim_upload(session, settings, "tiny-upload", None) is True
+        assert ownership.claim_upload(session, settings, "tiny-upload", None) is True
         assert session.get(ProblemOwner, "tiny-upload").team == PUBLIC_OWNER
-        assert banks.claim_upload(session, settings, "tiny-upload", None) is False
+        assert ownership.claim_upload(session, settings, "tiny-upload", None) is False
         with pytest.raises(ProblemConflict, match="public problem; only an admin key can replace it"):
-            banks.claim_upload(session, settings, "tiny-upload", "acme")
+            ownership.claim_upload(session, settings, "tiny-upload", "acme")
         # Nothing installed yet: the claim is given up; another owner may claim the slug now.
-        banks.release_upload(session, settings, "tiny-upload", None)
-        assert banks.claim_upload(session, settings, "tiny-upload", "acme") is True
+        ownership.release_upload(session, settings, "tiny-upload", None)
+        assert ownership.claim_upload(session, settings, "tiny-upload", "acme") is True
         with pytest.raises(
             ProblemConflict, match="belongs to team 'acme''s private bank; an admin upload cannot replace it"
         ):
-            banks.claim_upload(session, settings, "tiny-upload", None)
+            ownership.claim_upload(session, settings, "tiny-upload", None)
         # Another team's release changes nothing.
-        banks.release_upload(session, settings, "tiny-upload", "globex")
+        ownership.release_upload(session, settings, "tiny-upload", "globex")
         assert session.get(ProblemOwner, "tiny-upload").team == "acme"
 
 
@@ -82,7 +83,10 @@ def test_two_uploads_of_one_new_slug_at_once_install_one_package(sessions, datab
     def upload(team: str, statement: bytes):
         files = {**tiny_package(), "statement.md": statement}
         return lambda: accept_package(
-            zip_bytes(files), settings, FakeSandbox(), banks.upload_claim(sessions, settings, team, None)
+            zip_bytes(files),
+            ProblemBank(settings),
+            FakeSandbox(),
+            ownership.upload_claim(sessions, settings, team, None),
         )
 
     outcomes = race(upload("acme", b"# acme\n"), upload("globex", b"# globex\n"))

@@ -197,9 +197,7 @@ def test_quiz_answers_are_submitted_as_the_answers_file(service):
     service.client.post("/take/start", data={"csrf_token": token})
     quiz = service.client.get("/take/problems/aigc-concepts")
     assert quiz.status_code == 200 and '<fieldset class="question"' in quiz.text
-    from judge.bank import ProblemBank
-
-    problem = ProblemBank(service.state.settings.problems_dirs).get("aigc-concepts")
+    problem = service.state.bank.get("aigc-concepts")
     form = {f"q_{q.id}": list(q.answer) for q in problem.quiz.questions}
     answer = service.client.post(
         "/take/problems/aigc-concepts", data={**form, "csrf_token": token}, follow_redirects=False

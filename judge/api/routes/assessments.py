@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 
 from judge.api.deps import DbSession, State, TeamCaller, viewer_of
 from judge.api.schemas import ProblemDetails
-from judge.assessments import banks, reports, service
+from judge.assessments import reports, service
 from judge.assessments.schemas import (
     AssessmentCreate,
     AssessmentExport,
@@ -23,6 +23,7 @@ from judge.assessments.schemas import (
     RejudgeCreate,
     RejudgeView,
 )
+from judge.bank import ownership
 from judge.problem import SLUG_PATTERN
 
 router = APIRouter(tags=["assessments"])
@@ -226,7 +227,7 @@ def list_rejudges(assessment_id: AssessmentId, session: DbSession, caller: TeamC
 )
 def list_practice(session: DbSession, caller: TeamCaller) -> list[str]:
     """The team's practice-only problems."""
-    return banks.practice_only(session, caller.team or "")
+    return ownership.practice_only(session, caller.team or "")
 
 
 @router.put(
@@ -238,7 +239,7 @@ def list_practice(session: DbSession, caller: TeamCaller) -> list[str]:
 )
 def mark_practice(slug: Slug, session: DbSession, state: State, caller: TeamCaller) -> Response:
     """Mark (idempotent)."""
-    banks.mark_practice_only(session, state.settings, caller.team or "", slug)
+    ownership.mark_practice_only(session, state.settings, caller.team or "", slug)
     return Response(status_code=204)
 
 
@@ -247,5 +248,5 @@ def mark_practice(slug: Slug, session: DbSession, state: State, caller: TeamCall
 )
 def unmark_practice(slug: Slug, session: DbSession, caller: TeamCaller) -> Response:
     """Unmark (idempotent)."""
-    banks.unmark_practice_only(session, caller.team or "", slug)
+    ownership.unmark_practice_only(session, caller.team or "", slug)
     return Response(status_code=204)

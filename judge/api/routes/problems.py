@@ -14,15 +14,15 @@ from judge.api.auth import Caller
 from judge.api.deps import CurrentCaller, DbSession, ServiceState, State, TeamCaller, viewer_of
 from judge.api.errors import Forbidden, NotFound, PayloadTooLarge, RateLimited
 from judge.api.schemas import ProblemDetail, ProblemDetails, ProblemSummary, UploadQueued, UploadView, upload_links
-from judge.assessments import banks
-from judge.assessments.banks import Viewer
+from judge.bank import ownership
+from judge.bank.ownership import Viewer
+from judge.bank.packages import precheck
 from judge.errors import InvalidProblem
 from judge.problem import SLUG_PATTERN, Kind, Problem, load_problem
 from judge.queue.dispatch import dispatch_upload
 from judge.settings import Settings
 from judge.storage import uploads
 from judge.storage.models import Role, UploadStatus
-from judge.storage.packages import precheck
 
 router = APIRouter(prefix="/problems", tags=["problems"])
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="The problem's slug
 def _problems(session: Session, settings: Settings, viewer: Viewer) -> list[Problem]:
     """Every loadable problem the viewer may see; a broken package is logged and left out rather than hiding the rest."""
     found = []
-    for slug, directory in sorted(banks.visible_directories(session, settings, viewer).items()):
+    for slug, directory in sorted(ownership.visible_directories(session, settings, viewer).items()):
         try:
             found.append(load_problem(directory))
         except InvalidProblem as exc:
@@ -47,7 +47,7 @@ def _problems(session: Session, settings: Settings, viewer: Viewer) -> list[Prob
 
 
 def _problem(session: Session, settings: Settings, caller: Caller, slug: str) -> Problem:
-    return banks.visible_problem(session, settings, viewer_of(caller), slug)
+    return ownership.visible_problem(session, settings, viewer_of(caller), slug)
 
 
 @router.get(
@@ -174,7 +174,7 @@ async def upload_problem(
     if len(data) > settings.max_package_bytes:
         raise PayloadTooLarge(f"the package is over the {settings.max_package_bytes}-byte limit")
     owner = _owner(caller)
-    # banks knows an admin's upload, which joins the public bank, as team None.
+    # ownership knows an admin's upload, which joins the public bank, as team None.
     team = None if owner == uploads.PUBLIC else owner
     with state.sessions() as session:
         # Refused before unpacking, too; uploads.create counts again, safely against racing requests.
@@ -217,4 +217,4 @@ def _claim(state: ServiceState, team: str | None, slug: str) -> None:
     """Refuse at once an upload by `team` over a slug it does not own (ProblemConflict); the slug is
     claimed by the validation job, which gives the claim up should the package be refused."""
     with state.sessions() as session:
-        banks.check_upload(session, state.settings, slug, team)
+        ownership.check_upload(session, state.settings, slug, team)

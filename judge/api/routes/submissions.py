@@ -37,7 +37,7 @@ from judge.api.schemas import (
     SubmissionView,
     links,
 )
-from judge.assessments import banks
+from judge.bank import ownership
 from judge.errors import CallbackRefused, ProblemNotFound, SourceTooLarge
 from judge.problem import SLUG_PATTERN
 from judge.queue import callbacks
@@ -197,7 +197,7 @@ def _accept(
     if not re.fullmatch(SLUG_PATTERN, problem):
         raise Unprocessable("problem: must be a problem slug (lowercase letters, digits and dashes)")
     with state.sessions() as session:
-        visible = banks.visible_directories(session, settings, viewer_of(caller))
+        visible = ownership.visible_directories(session, settings, viewer_of(caller))
     if problem not in visible:
         raise ProblemNotFound(f"no problem {problem!r}; GET /api/v1/problems lists them")
     if callback_url is not None:

@@ -4,7 +4,7 @@ package it was created with, whatever is uploaded later.
 A version lives in data_dir/package-versions/<slug>/<hash>/<slug>/ (the inner directory is named by
 the slug, as a package directory must be). It is written once, under a temporary name, and renamed
 into place whole; nothing ever changes it afterwards. The store lies under data_dir, which candidate
-code never sees (judge.grading.candidate_policy hides it like every bank directory).
+code never sees (judge.limits.candidate_policy hides it like every bank directory).
 """
 
 from __future__ import annotations

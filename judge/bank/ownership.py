@@ -24,12 +24,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from judge.assessments.errors import InvalidAssessment
-from judge.bank import ProblemBank
+from judge.bank.loader import find_packages
+from judge.bank.packages import Claim, ProblemConflict, uploads_dir
 from judge.errors import ProblemNotFound
 from judge.problem import Problem, load_problem
 from judge.settings import Settings
 from judge.storage.models import PUBLIC_OWNER, PracticeMark, ProblemOwner, utcnow
-from judge.storage.packages import Claim, ProblemConflict, uploads_dir
 
 
 @dataclass(frozen=True)
@@ -58,21 +58,21 @@ def owners(session: Session, settings: Settings) -> dict[str, str]:
         row.problem: row.team for row in session.scalars(select(ProblemOwner).where(ProblemOwner.team != PUBLIC_OWNER))
     }
     for team, dirs in team_directories(settings).items():
-        for slug in ProblemBank(dirs).directories():
+        for slug in find_packages(dirs):
             owned.setdefault(slug, team)
     return owned
 
 
 def visible_directories(session: Session, settings: Settings, viewer: Viewer) -> dict[str, Path]:
     """Slug -> package directory of every problem `viewer` may see, as the grader finds them."""
-    everything = ProblemBank(settings.problems_dirs).directories()
+    everything = find_packages(settings.problems_dirs)
     for dirs in team_directories(settings).values():
-        for slug, directory in ProblemBank(dirs).directories().items():
+        for slug, directory in find_packages(dirs).items():
             everything.setdefault(slug, directory)
     if viewer.admin:
         return everything
     owned = owners(session, settings)
-    public = set(ProblemBank(public_roots(settings)).directories())
+    public = set(find_packages(public_roots(settings)))
     return {
         slug: directory
         for slug, directory in everything.items()
@@ -91,7 +91,7 @@ def visible_problem(session: Session, settings: Settings, viewer: Viewer, slug: 
 
 def is_private(session: Session, settings: Settings, slug: str) -> bool:
     """Whether the problem belongs to some team's private bank."""
-    return slug in owners(session, settings) and slug not in ProblemBank(public_roots(settings)).directories()
+    return slug in owners(session, settings) and slug not in find_packages(public_roots(settings))
 
 
 def _owner(team: str | None) -> str:
@@ -113,7 +113,7 @@ def check_upload(session: Session, settings: Settings, slug: str, team: str | No
     """Refuse (ProblemConflict) an upload by `team` (None: an admin, whose uploads are public) over a
     slug someone else owns or a private directory's problem, claiming nothing; the slug's owner row
     (the caller's), or None when the slug is free."""
-    in_team_dir = any(slug in ProblemBank(dirs).directories() for dirs in team_directories(settings).values())
+    in_team_dir = any(slug in find_packages(dirs) for dirs in team_directories(settings).values())
     if in_team_dir:
         raise ProblemConflict(f"problem {slug!r} is in a private bank directory; an upload cannot replace it")
     row = session.get(ProblemOwner, slug)
@@ -121,7 +121,7 @@ def check_upload(session: Session, settings: Settings, slug: str, team: str | No
         if row.team != _owner(team):
             raise _refuse(slug, row.team, team)
         return row
-    if team is not None and slug in ProblemBank([uploads_dir(settings)]).directories():
+    if team is not None and slug in find_packages([uploads_dir(settings)]):
         # Uploaded before every upload had an owner: only an admin's uploads went unrecorded.
         raise _refuse(slug, PUBLIC_OWNER, team)
     return None
@@ -158,7 +158,7 @@ def release_upload(session: Session, settings: Settings, slug: str, team: str | 
 
 
 def upload_claim(sessions: sessionmaker[Session], settings: Settings, team: str | None, key_id: str | None) -> Claim:
-    """The `claim` of judge.storage.packages.accept_package for an upload by `team` (None: an admin)."""
+    """The `claim` of judge.bank.packages.accept_package for an upload by `team` (None: an admin)."""
 
     def claim(slug: str) -> Callable[[], None] | None:
         with sessions() as session:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from judge.grading import grade_submission
 from judge.problem import Problem
@@ -27,18 +29,20 @@ class ValidationReport:
         self.lines.append(f"  [green]ok[/]   {good}" if condition else f"  [red]FAIL[/] {bad}")
 
 
-def validate_problem(problem: Problem, settings: Settings, sandbox: Sandbox, workers: int = 2) -> ValidationReport:
-    """Grade the reference (twice), the starter and every mutant, and check the rules.
+def validate_problem(
+    problem: Problem, settings: Settings, sandbox: Sandbox, hidden: Sequence[Path], workers: int = 2
+) -> ValidationReport:
+    """Grade the reference (twice), the starter and every mutant, and check the rules; candidate
+    code sees none of `hidden` (the bank's directories).
 
     The first reference grade runs alone, so its time is the one compared with the limit; the other
     grades run `workers` at a time (each is a pair of single-threaded processes).
     """
     report = ValidationReport(problem.slug, lines=[f"[bold]{problem.slug}[/]"])
-    ref = str(problem.root)
 
-    def timed(path) -> tuple[GradeResult, float]:
+    def timed(path: Path) -> tuple[GradeResult, float]:
         start = time.monotonic()
-        result = grade_submission(ref, path.read_bytes(), settings, sandbox)
+        result = grade_submission(problem, path.read_bytes(), settings, sandbox, hidden)
         return result, time.monotonic() - start
 
     first, seconds = timed(problem.solution_path)

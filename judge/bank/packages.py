@@ -16,14 +16,15 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
-from judge.bank import ProblemBank
+from judge.bank import versions
+from judge.bank.loader import ProblemBank, find_packages
+from judge.bank.validation import validate_problem
 from judge.errors import ChecksFault, InvalidProblem, JudgeError
 from judge.problem import SLUG_PATTERN, Problem, load_problem
 from judge.sandbox.base import Sandbox
 from judge.settings import Settings
-from judge.storage import package_versions
-from judge.validation import validate_problem
 
 _install_lock = threading.Lock()
 _MARKUP = re.compile(r"\[/?[a-z ]*\]")
@@ -58,7 +59,7 @@ def with_uploads(settings: Settings) -> Settings:
     uploads = uploads_dir(settings)
     uploads.mkdir(parents=True, exist_ok=True)
     dirs = [Path(d).resolve() for d in settings.problems_dirs]
-    # Teams' private bank directories are graded like the rest (judge.assessments.banks decides who sees them).
+    # Teams' private bank directories are graded like the rest (judge.bank.ownership decides who sees them).
     private = [Path(d).resolve() for team_dirs in settings.team_problems_dirs.values() for d in team_dirs]
     extra = [d for d in [uploads, *private] if d not in dirs]
     if not extra:
@@ -105,7 +106,7 @@ class _Writer:
                 self._count()
                 target.mkdir()
 
-    def file(self, rel: PurePosixPath, stream: io.BufferedIOBase) -> None:
+    def file(self, rel: PurePosixPath, stream: IO[bytes]) -> None:
         """Write one member file from `stream`, within the caps."""
         self._count()
         if rel.parent != PurePosixPath("."):
@@ -145,7 +146,10 @@ def extract_package(data: bytes, dest: Path, settings: Settings) -> None:
                 if member.isdir():
                     writer.directory(rel)
                 elif member.isfile():
-                    writer.file(rel, archive.extractfile(member))
+                    stream = archive.extractfile(member)
+                    # A regular file member always has its bytes to read.
+                    assert stream is not None
+                    writer.file(rel, stream)
                 else:
                     raise InvalidProblem(
                         f"package member {member.name!r} is not a regular file or directory (links are not allowed)"
@@ -210,7 +214,7 @@ def _unpack(data: bytes, settings: Settings, staging: Path) -> tuple[Path, str]:
     root = _package_root(unpacked)
     slug = _declared_slug(root)
     uploads = uploads_dir(settings)
-    builtin = ProblemBank([d for d in settings.problems_dirs if Path(d).resolve() != uploads]).directories()
+    builtin = find_packages([d for d in settings.problems_dirs if Path(d).resolve() != uploads])
     if slug in builtin:
         raise ProblemConflict(f"problem {slug!r} is built in; an upload cannot replace it")
     return root, slug
@@ -249,16 +253,17 @@ def precheck(data: bytes, settings: Settings, refuse: Callable[[str], None] | No
 Claim = Callable[[str], Callable[[], None] | None]
 
 
-def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Claim | None = None) -> Accepted:
+def accept_package(data: bytes, bank: ProblemBank, sandbox: Sandbox, claim: Claim | None = None) -> Accepted:
     """Unpack, validate (reference full marks, starter 0, every mutant caught, runs identical) and
-    install one problem package as a new version. `settings` are the service's (with_uploads). An
+    install one problem package as a new version into `bank` (its settings are the service's, with_uploads). An
     upload may replace an earlier upload of the same slug, never a built-in problem (ProblemConflict);
     `claim`, given the slug before the (slow) validation, may refuse it too (another owner's problem),
     and is undone when the package is refused.
 
-    The package is kept in the version store (judge.storage.package_versions) and the slug's entry in
+    The package is kept in the version store (judge.bank.versions) and the slug's entry in
     the uploads directory is switched to it in one atomic step; earlier versions stay as they were,
     for the assessments created with them."""
+    settings = bank.settings
     uploads = uploads_dir(settings)
     staging = _staging_dir(settings, "upload-")
     release = None
@@ -268,9 +273,8 @@ def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Cla
             release = claim(slug)
         candidate_root, problem = _load_named(root, staging, slug)
         # The staging area is hidden from candidate code like every bank directory.
-        validating = settings.model_copy(update={"problems_dirs": [*settings.problems_dirs, staging.parent]})
         try:
-            report = validate_problem(problem, validating, sandbox)
+            report = validate_problem(problem, settings, sandbox, [*bank.hidden_paths(), staging.parent])
         except ChecksFault as exc:
             # The package's own checks broke the runner (or never collected): the package is refused for it.
             raise InvalidProblem(
@@ -280,8 +284,8 @@ def accept_package(data: bytes, settings: Settings, sandbox: Sandbox, claim: Cla
         if not report.ok:
             failures = "; ".join(line.removeprefix("FAIL").strip() for line in lines if line.startswith("FAIL"))
             raise InvalidProblem(f"problem {slug!r} failed validation: {failures}")
-        version = package_versions.store(settings, candidate_root)
-        replaced = _install(package_versions.version_dir(settings, slug, version), uploads / slug, staging)
+        version = versions.store(settings, candidate_root)
+        replaced = _install(versions.version_dir(settings, slug, version), uploads / slug, staging)
         release = None
         return Accepted(problem=load_problem(uploads / slug), replaced=replaced, report=lines, package_hash=version)
     finally:

@@ -93,7 +93,7 @@ def test_garbage_on_the_channel_is_the_submissions_fault(tiny):
     )
     result = tiny(source)
     assert result.score == 0
-    assert all(c.outcome is Outcome.ERROR for c in result.checks)
+    assert all(c.outcome is Outcome.ERROR for c in result.checks), [(c.id, c.outcome, c.message) for c in result.checks]
 
 
 def test_run_time_limit_ends_the_run(tiny):

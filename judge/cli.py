@@ -527,7 +527,7 @@ def serve(
     sandbox is asked for by name. On first start with no admin key, one is created and printed once."""
     import uvicorn
 
-    from judge.api.app import create_app
+    from judge.app.factory import create_app
     from judge.storage import keys
     from judge.storage.models import Role
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-from judge.api.auth import Caller
-from judge.api.deps import ServiceState, viewer_of
-from judge.api.errors import Conflict, Forbidden, PayloadTooLarge, ServiceUnavailable, Unprocessable
+from judge.app.auth import Caller
+from judge.app.deps import viewer_of
+from judge.app.errors import Conflict, Forbidden, PayloadTooLarge, ServiceUnavailable, Unprocessable
+from judge.app.state import ServiceState
 from judge.assessments import banks
 from judge.errors import CallbackRefused, ProblemNotFound
 from judge.grading import decode_source

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from judge.api.schemas import LimitsView, PublicCheck, QuestionView
 from judge.integrity import IntegrityFlag
 from judge.problem import SLUG_PATTERN, Kind
 from judge.result import CheckResult, Outcome, Series, Verdict
 from judge.similarity import LineRange
 from judge.storage.models import FeedbackLevel, ScoringPolicy, SubmissionStatus
+from judge.views import LimitsView, PublicCheck, QuestionView, candidate_events_url
 
 MAX_PROBLEMS = 50
 MAX_DURATION_S = 7 * 24 * 3600
@@ -245,6 +246,14 @@ class CandidateSubmissionView(BaseModel):
     max_score: float
     checks: list[CandidateCheck] | None = Field(default=None, description="None at score_only, or before grading.")
     events: str = Field(description="GET: server-sent events of this submission's progress.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _events_of_id(cls, data: Any) -> Any:
+        # The link follows from the id, so whoever builds the view names the submission, never a URL.
+        if isinstance(data, dict) and "events" not in data and isinstance(data.get("id"), str):
+            return {**data, "events": candidate_events_url(data["id"])}
+        return data
 
 
 # ---------------------------------------------------------------- reports

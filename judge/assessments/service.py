@@ -18,7 +18,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from judge.api.schemas import API_PREFIX, LimitsView, ProblemDetail
 from judge.assessments import banks, clock, feedback, tokens
 from judge.assessments.attempts import Attempt, counted, load_attempts
 from judge.assessments.banks import Viewer
@@ -75,6 +74,7 @@ from judge.storage.models import (
     utcnow,
 )
 from judge.storage.submissions import FINISHED, REJUDGE_PRIORITY, UNFINISHED, low_priority_backlog, result_of
+from judge.views import LimitsView, ProblemDetail
 
 Enqueue = Callable[[str], object]
 #: The invite page's path; the token is the last segment.
@@ -671,7 +671,6 @@ def _entry_view(
         score=attempt.points(choice.points),
         max_score=choice.points,
         checks=checks,
-        events=f"{API_PREFIX}/candidate/submissions/{attempt.entry.id}/events",
     )
 
 

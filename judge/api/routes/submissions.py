@@ -15,29 +15,24 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from judge.api import intake
-from judge.api.auth import Caller
-from judge.api.deps import CurrentCaller, DbSession, ServiceState, State
-from judge.api.errors import NotFound, Unprocessable, UnsupportedMediaType
 from judge.api.event_stream import Progress, progress_events
-from judge.api.schemas import (
-    ProblemDetails,
-    SubmissionAccepted,
-    SubmissionCreate,
-    SubmissionPage,
-    SubmissionView,
-    links,
-)
+from judge.api.schemas import SubmissionAccepted, SubmissionCreate, SubmissionPage
+from judge.app.auth import Caller
+from judge.app.deps import CurrentCaller, DbSession, State
+from judge.app.errors import NotFound, ProblemDetails, Responses, Unprocessable, UnsupportedMediaType
+from judge.app.state import ServiceState
 from judge.storage import submissions
 from judge.storage.models import Submission
 from judge.storage.submissions import FINISHED
+from judge.views import SubmissionView, submission_links
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
 
-ERRORS = {
+ERRORS: Responses = {
     401: {"model": ProblemDetails, "description": "No valid API key."},
     429: {"model": ProblemDetails, "description": "Over the key's rate limit; see Retry-After."},
 }
-NOT_FOUND = {
+NOT_FOUND: Responses = {
     404: {"model": ProblemDetails, "description": "No such submission, or one this key may not read (another team's)."}
 }
 
@@ -144,11 +139,11 @@ async def create_submission(
         callback_url=callback,
         idempotency_key=idempotency_key,
     )
-    response.headers["Location"] = links(row.id).self
+    response.headers["Location"] = submission_links(row.id).self
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return SubmissionAccepted(
-        id=row.id, status=row.status, problem=row.problem, created_at=row.created_at, links=links(row.id)
+        id=row.id, status=row.status, problem=row.problem, created_at=row.created_at, links=submission_links(row.id)
     )
 
 

@@ -347,7 +347,7 @@ def problems_validate(
     bank = ProblemBank(settings)
     try:
         backend = cli_sandbox(settings, sandbox).sandbox
-        refs = sorted(bank.directories()) if all_problems else [slug]
+        refs = sorted(bank.directories()) if slug is None else [slug]
         failures = 0
         for ref in refs:
             report = validate_problem(bank.get(ref), settings, backend, bank.hidden_paths())
@@ -533,7 +533,7 @@ def serve(
     sandbox is asked for by name. On first start with no admin key, one is created and printed once."""
     import uvicorn
 
-    from judge.api.app import create_app
+    from judge.app.factory import create_app
     from judge.storage import keys
     from judge.storage.models import Role
 

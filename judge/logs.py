@@ -19,7 +19,7 @@ REDACTED = "[redacted]"
 _INVITATION = re.compile(r"\binv_(?:([0-9a-f]{16})_)?[A-Za-z0-9_-]+")
 _API_KEY = re.compile(r"\bjudge_([0-9a-f]{12})_[A-Za-z0-9_-]+")
 _AUTHORIZATION = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
-# Cookies and form fields that carry a session or CSRF token (judge/web/sessions.py).
+# Cookies and form fields that carry a session or CSRF token (judge/app/cookies.py).
 _COOKIE = re.compile(r"\b(judge_session|judge_csrf|judge_invitation|csrf_token)=[^;&\s\"']+")
 # Headers that carry a credential, should a line quote them.
 _HEADER = re.compile(r"\b(X-API-Key|X-Invitation-Token|X-CSRF-Token)(\s*[:=]\s*)[^\s,;\"']+", re.IGNORECASE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +23,7 @@ class DatabaseCollector(Collector):
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
-    def collect(self) -> Iterator:
+    def collect(self) -> Iterator[Metric]:
         """One scrape's metrics."""
         with self.sessions() as session:
             counts = submissions.counts_by_verdict(session)

@@ -1,7 +1,7 @@
 """The OpenAPI document as the service really answers: every error is application/problem+json.
 
 FastAPI documents error responses as application/json (and 422 with its own body shape); the
-handlers in judge/api/errors.py answer every error as a ProblemDetails in application/problem+json,
+handlers in judge/app/handlers.py answer every error as a ProblemDetails in application/problem+json,
 with statuses a route's own list cannot foresee (413 from the body limit, 503 while the database
 restarts). The document says so: error entries carry problem+json, and every operation has a
 `default` response for the rest.
@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from judge.api.errors import PROBLEM_JSON
+from judge.app.errors import PROBLEM_JSON
 
 PROBLEM_REF = "#/components/schemas/ProblemDetails"
 #: FastAPI's own 422 body, which the service never sends.
@@ -67,4 +67,4 @@ def install(app: FastAPI) -> None:
             app.openapi_schema = problem_json_errors(document)
         return app.openapi_schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document

@@ -1,5 +1,5 @@
 """The refusals of assessments, each with a message meant for the person refused (mapped to HTTP
-in judge/api/errors.py)."""
+in judge/app/errors.py)."""
 
 from __future__ import annotations
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, computed_field, model_validator
 
-from judge.api.schemas import LimitsView, PublicCheck, QuestionView
 from judge.integrity import IntegrityFlag
 from judge.problem import SLUG_PATTERN, Kind
 from judge.result import CheckResult, Outcome, Series, Verdict
 from judge.similarity import LineRange
 from judge.storage.models import FeedbackLevel, ScoringPolicy, SubmissionStatus
+from judge.views import LimitsView, PublicCheck, QuestionView, candidate_events_url
 
 MAX_PROBLEMS = 50
 MAX_DURATION_S = 7 * 24 * 3600
@@ -244,7 +244,12 @@ class CandidateSubmissionView(BaseModel):
     score: float | None = Field(default=None, description="Points earned, scaled to the assessment's points.")
     max_score: float
     checks: list[CandidateCheck] | None = Field(default=None, description="None at score_only, or before grading.")
-    events: str = Field(description="GET: server-sent events of this submission's progress.")
+
+    # The link follows from the id, so whoever builds the view names the submission, never a URL.
+    @computed_field(description="GET: server-sent events of this submission's progress.")  # type: ignore[prop-decorator]
+    @property
+    def events(self) -> str:
+        return candidate_events_url(self.id)
 
 
 # ---------------------------------------------------------------- reports

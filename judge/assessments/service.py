@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from judge import intake
-from judge.api.schemas import API_PREFIX, LimitsView, ProblemDetail
 from judge.assessments import clock, feedback, tokens
 from judge.assessments.attempts import Attempt, counted, load_attempts
 from judge.assessments.errors import (
@@ -74,6 +73,7 @@ from judge.storage.models import (
     utcnow,
 )
 from judge.storage.submissions import FINISHED, UNFINISHED, result_of
+from judge.views import LimitsView, ProblemDetail
 
 #: The invite page's path; the token is the last segment.
 INVITE_PATH = "/invite/{token}"
@@ -641,7 +641,6 @@ def _entry_view(
         score=attempt.points(choice.points),
         max_score=choice.points,
         checks=checks,
-        events=f"{API_PREFIX}/candidate/submissions/{attempt.entry.id}/events",
     )
 
 

@@ -27,6 +27,7 @@ import httpx
 from judge.errors import CallbackRefused
 from judge.settings import Settings
 from judge.storage.models import Submission
+from judge.views import SubmissionView
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +151,6 @@ def _allowed(settings: Settings) -> tuple[set[str], list[ipaddress.IPv4Network |
 
 def payload(row: Submission) -> bytes:
     """The body of a callback: exactly what GET /submissions/{id} answers."""
-    from judge.api.schemas import SubmissionView
-
     return SubmissionView.of(row).model_dump_json().encode("utf-8")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field, ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -171,7 +172,7 @@ def field_named_in(message: str) -> str | None:
     return MODEL_TO_FORM.get(name, name)
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     """Pydantic's sentence, in the form's terms where the model's would mislead."""
     kind, where = error.get("type", ""), tuple(error.get("loc", ()))
     if where == ("problems",) and kind == "too_short":
@@ -182,7 +183,7 @@ def _message(error: dict) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _field_of(error: dict, chosen: list[str]) -> str | None:
+def _field_of(error: ErrorDetails, chosen: list[str]) -> str | None:
     where = tuple(error.get("loc", ()))
     if (
         len(where) >= 3
@@ -220,7 +221,7 @@ def to_model(form: AssessmentForm) -> AssessmentCreate | AssessmentForm:
         points[slug] = _number(typed) if typed else None
         if typed and points[slug] is None:
             errors[POINTS_PREFIX + slug] = "enter a number of points, or leave it empty for the problem's own"
-    if errors:
+    if errors or minutes is None or attempts is None:
         return form.model_copy(update={"errors": errors})
     try:
         return AssessmentCreate(

@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
-from judge.api.deps import DbSession, State, get_state
-from judge.api.errors import JUDGE_ERROR_STATUS, Unauthorized
-from judge.api.routes.candidate import TOKEN_COOKIE as INVITATION_COOKIE
-from judge.api.routes.candidate import open_invitation
+from judge.app.cookies import INVITATION_COOKIE, secure_cookies
+from judge.app.deps import DbSession, State, get_state, open_invitation
+from judge.app.errors import JUDGE_ERROR_STATUS, Unauthorized
+from judge.app.sessions import invitation_csrf_token, session_secret
 from judge.assessments import service
 from judge.assessments.errors import AssessmentError
 from judge.assessments.schemas import CandidateProblem, CandidateSubmissionCreate
@@ -32,11 +33,9 @@ from judge.problem import SLUG_PATTERN, Kind
 from judge.storage.models import Invitation
 from judge.web.deps import CsrfChecked
 from judge.web.render import page
-from judge.web.sessions import invitation_csrf_token, secure_cookies, session_secret
 
 router = APIRouter(include_in_schema=False)
 
-TOKEN_COOKIE = INVITATION_COOKIE  # the cookie the candidate API reads too
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN)]
 EntryId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 #: Generous for any invitation token, tiny for anything else.
@@ -45,22 +44,22 @@ MAX_TOKEN_CHARS = 200
 
 def _invitation(request: Request, session: Session, now: datetime) -> Invitation:
     """The invitation of the browser's invitation cookie, within its rate limit; 401 without a valid one."""
-    token = request.cookies.get(TOKEN_COOKIE)
+    token = request.cookies.get(INVITATION_COOKIE)
     if not token:
         raise Unauthorized("open the link from your invitation to take the assessment")
     return open_invitation(request, get_state(request), session, token, now)
 
 
-def _page(request: Request, state: State, template: str, context: dict, status_code: int = 200) -> Response:
+def _page(request: Request, state: State, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
     """A page of a candidate taking the assessment, with the X-CSRF-Token their invitation cookie needs
     for the candidate API (in a meta tag, for scripts)."""
-    api_csrf = invitation_csrf_token(session_secret(state.settings), request.cookies[TOKEN_COOKIE])
+    api_csrf = invitation_csrf_token(session_secret(state.settings), request.cookies[INVITATION_COOKIE])
     return page(request, state.settings, template, {**context, "invitation_csrf": api_csrf}, status_code=status_code)
 
 
 def _other_invitation(request: Request, session: Session, invitation: Invitation, now: datetime) -> Invitation | None:
     """The live invitation this browser is taking already, when it is not `invitation`."""
-    current = request.cookies.get(TOKEN_COOKIE)
+    current = request.cookies.get(INVITATION_COOKIE)
     if not current:
         return None
     try:
@@ -126,7 +125,9 @@ def continue_invitation(
     response = RedirectResponse("/take", status_code=303)
     max_age = max(1, int((invitation.expires_at - now).total_seconds()))
     secure = secure_cookies(request, state.settings)
-    response.set_cookie(TOKEN_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/")
+    response.set_cookie(
+        INVITATION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/"
+    )
     return response
 
 
@@ -198,15 +199,16 @@ def problem_page(slug: Slug, request: Request, state: State, session: DbSession)
     return _problem_page(request, state, session, invitation, problem, now)
 
 
-def _quiz_answers(problem: CandidateProblem, form) -> tuple[str, dict[str, list[str]]]:
+def _quiz_answers(problem: CandidateProblem, form: FormData) -> tuple[str, dict[str, list[str]]]:
     """The answers file of a quiz form: one field per question, q_<id>, one value per chosen option."""
+    questions = problem.questions or []
     chosen: dict[str, list[str]] = {}
-    for question in problem.questions or []:
+    for question in questions:
         picked = [v for v in form.getlist(f"q_{question.id}") if isinstance(v, str) and v in question.options]
         if picked:
             chosen[question.id] = picked
     answers = {
-        qid: (picked if next(q for q in problem.questions if q.id == qid).kind == "multiple" else picked[0])
+        qid: (picked if next(q for q in questions if q.id == qid).kind == "multiple" else picked[0])
         for qid, picked in chosen.items()
     }
     return json.dumps({"answers": answers}), chosen

@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from judge.api.auth import Caller
-from judge.api.deps import DbSession, State
-from judge.api.errors import Forbidden, Unauthorized
+from judge.app.auth import Caller
+from judge.app.cookies import CSRF_COOKIE, SESSION_COOKIE
+from judge.app.deps import DbSession, State
+from judge.app.errors import Forbidden, Unauthorized
+from judge.app.sessions import CSRF_FIELD, csrf_valid, read_session, session_secret
 from judge.storage import keys, team_sessions
 from judge.storage.models import ApiKey, Role
-from judge.web.sessions import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_valid, read_session, session_secret
 
 SIGN_IN_MESSAGE = "sign in with your team's API key to see this page"
 

@@ -95,9 +95,9 @@ def series_chart(series: list[Series], title: str) -> Markup:
                 )
     if len(series) > 1:
         for index, one in enumerate(series):
-            y = MARGIN_TOP + 12 + 14 * index
+            legend_y = MARGIN_TOP + 12 + 14 * index
             body.append(
-                f'<text x="{WIDTH - MARGIN_RIGHT - 4}" y="{y}" text-anchor="end" fill="{COLOURS[index % len(COLOURS)]}" class="legend">{escape(one.name)}</text>'
+                f'<text x="{WIDTH - MARGIN_RIGHT - 4}" y="{legend_y}" text-anchor="end" fill="{COLOURS[index % len(COLOURS)]}" class="legend">{escape(one.name)}</text>'
             )
     return _svg(title, body)
 

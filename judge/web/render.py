@@ -10,10 +10,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from judge.app.cookies import CSRF_COOKIE, secure_cookies
+from judge.app.sessions import csrf_token, new_csrf_cookie, session_secret
 from judge.settings import Settings
 from judge.web import plot
 from judge.web.markdown import render_markdown
-from judge.web.sessions import CSRF_COOKIE, csrf_token, new_csrf_cookie, secure_cookies, session_secret
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -72,7 +73,7 @@ def page(
     """Render `template` with `context`, plus the CSRF token of this browser (setting its cookie if new)."""
     cookie = request.cookies.get(CSRF_COOKIE)
     fresh = cookie is None
-    if fresh:
+    if cookie is None:
         cookie = new_csrf_cookie()
     token = csrf_token(session_secret(settings), cookie)
     html = environment().get_template(template).render(request=request, csrf_token=token, **context)

@@ -9,10 +9,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from judge.api.client import client_address
-from judge.api.deps import DbSession, State, viewer_of
+from judge.app.client import client_address
+from judge.app.cookies import SESSION_COOKIE, secure_cookies
+from judge.app.deps import DbSession, State, viewer_of
+from judge.app.sessions import make_session, read_session, session_secret
 from judge.assessments import reports, service
-from judge.assessments.schemas import InvitationCreate
+from judge.assessments.schemas import InvitationCreate, InvitationIssued
 from judge.storage import keys, team_sessions
 from judge.storage.models import Role
 from judge.web.assessment_form import (
@@ -26,7 +28,6 @@ from judge.web.assessment_form import (
 from judge.web.deps import CsrfChecked, Member, TeamMember, member_of
 from judge.web.plot import Bin
 from judge.web.render import page
-from judge.web.sessions import SESSION_COOKIE, make_session, read_session, secure_cookies, session_secret
 
 router = APIRouter(prefix="/team", include_in_schema=False)
 AssessmentId = Annotated[str, Path(pattern=r"^[0-9a-zA-Z_-]{1,64}$")]
@@ -66,7 +67,7 @@ def login(
         error = "That API key is not valid (unknown, mistyped or revoked)."
     elif Role(row.role) not in (Role.ADMIN, Role.TEAM):
         error = "That is a candidate key; team pages need a team or admin key."
-    if error is not None:
+    if row is None or error is not None:
         return page(
             request, state.settings, "team/login.html", {"next": _safe_next(next), "error": error}, status_code=401
         )
@@ -137,9 +138,9 @@ def dashboard_page(
     session: Session,
     member: TeamMember,
     assessment_id: str,
-    issued=None,
-    error=None,
-    status_code=200,
+    issued: InvitationIssued | None = None,
+    error: str | None = None,
+    status_code: int = 200,
     rejudge_error: str | None = None,
 ) -> Response:
     """The dashboard, with a just-issued invitation or a refused form's message where there is one."""

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from judge.api.deps import DbSession, State, viewer_of
+from judge.app.deps import DbSession, State, viewer_of
 from judge.assessments import service
 from judge.assessments.errors import (
     InvalidAssessment,

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from judge.api.app import create_app
-from judge.api.deps import ServiceState
+from judge.app.factory import create_app
+from judge.app.state import ServiceState
 from judge.sandbox.base import Sandbox
 from judge.settings import Settings
 from judge.storage import keys

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from judge.api.app import create_app
+from judge.app.factory import create_app
 from judge.problem import load_problem
 from judge.sandbox.select import choose_sandbox
 from judge.settings import Settings

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
-from judge.api.app import HSTS_HEADER
-from judge.api.client import client_address, over_https
+from judge.app.client import client_address, over_https
+from judge.app.middleware import HSTS_HEADER
 from judge.settings import Settings
 
 

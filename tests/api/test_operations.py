@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from fastapi.testclient import TestClient
 
-from judge.api.app import create_app
+from judge.app.factory import create_app
 from judge.errors import SandboxUnavailable
 from judge.queue import callbacks
 from judge.sandbox.select import TRUSTED_CODE_ONLY, choose_sandbox

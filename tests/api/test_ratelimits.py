@@ -9,7 +9,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from judge.api.ratelimits import storage_url
+from judge.app.ratelimits import storage_url
 from judge.settings import Settings
 from tests.api.support import free_port, service_url
 from tests.api.test_errors import assert_problem
@@ -190,10 +190,10 @@ def test_api_processes_sharing_redis_share_the_counts(start_service):
 def test_redis_down_lets_requests_through_with_a_warning(start_service, caplog):
     dead = f"redis://127.0.0.1:{free_port()}/0"
     service = start_service(rate_limit_storage_url=dead, rate_limit_per_minute=1, auth_failures_per_minute=1)
-    with caplog.at_level(logging.WARNING, logger="judge.api.ratelimits"):
+    with caplog.at_level(logging.WARNING, logger="judge.app.ratelimits"):
         for _ in range(3):
             assert problems(service.client, service.candidate).status_code == 200
             assert_problem(problems(service.client, BAD_KEY), 401, INVALID_KEY)
-    warnings = [r for r in caplog.records if r.name == "judge.api.ratelimits"]
+    warnings = [r for r in caplog.records if r.name == "judge.app.ratelimits"]
     assert len(warnings) == 1, "one warning per outage, not one per request"
     assert warnings[0].getMessage().startswith("rate-limit storage unavailable, requests go unlimited meanwhile: ")

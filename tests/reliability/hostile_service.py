@@ -14,8 +14,8 @@ import uvicorn
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
-from judge.api.app import create_app
-from judge.api.deps import ServiceState
+from judge.app.factory import create_app
+from judge.app.state import ServiceState
 from judge.settings import Settings
 from judge.storage import keys
 from judge.storage.models import Role, utcnow

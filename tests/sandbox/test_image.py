@@ -88,7 +88,7 @@ def test_sandbox_closure_is_the_harness_that_runs_in_containers():
         "harness/expect.py",
     } <= names
     # The host's side never runs in a container: a change there must not demand a rebuild.
-    assert not names & {"grading.py", "cli.py", "sandbox/docker.py", "sandbox/pool.py", "api/app.py"}
+    assert not names & {"grading.py", "cli.py", "sandbox/docker.py", "sandbox/pool.py", "app/factory.py"}
 
 
 def test_digest_follows_the_candidate_code(monkeypatch, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from judge.web.sessions import CSRF_COOKIE, SESSION_COOKIE
+from judge.app.cookies import CSRF_COOKIE, SESSION_COOKIE
 from tests.web.pages import csrf_of, invite, make_assessment, open_invitation
 
 HOSTILE_DESCRIPTION = """Welcome!

@@ -9,19 +9,17 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from judge.api.routes.candidate import TOKEN_COOKIE as INVITATION_COOKIE
-from judge.settings import Settings
-from judge.storage import keys
-from judge.storage.models import ApiKey, Role, TeamSession, utcnow
-from judge.web.sessions import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
+from judge.app.cookies import CSRF_COOKIE, INVITATION_COOKIE, SESSION_COOKIE
+from judge.app.sessions import (
     csrf_token,
     csrf_valid,
     make_session,
     read_session,
     session_secret,
 )
+from judge.settings import Settings
+from judge.storage import keys
+from judge.storage.models import ApiKey, Role, TeamSession, utcnow
 from tests.web.pages import csrf_of, invite, make_assessment
 
 

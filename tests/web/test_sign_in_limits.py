@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from judge.web.sessions import SESSION_COOKIE
+from judge.app.cookies import SESSION_COOKIE
 from tests.web.pages import csrf_of
 
 

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from judge.api.deps import DbSession, State, TeamCaller, viewer_of
-from judge.api.schemas import ProblemDetails
+from judge.app.deps import DbSession, State, TeamCaller, viewer_of
+from judge.app.errors import ProblemDetails, Responses
 from judge.assessments import reports, service
 from judge.assessments.schemas import (
     AssessmentCreate,
@@ -28,13 +28,15 @@ from judge.problem import SLUG_PATTERN
 
 router = APIRouter(tags=["assessments"])
 
-ERRORS = {
+ERRORS: Responses = {
     401: {"model": ProblemDetails, "description": "No valid API key."},
     403: {"model": ProblemDetails, "description": "A candidate key."},
     429: {"model": ProblemDetails, "description": "Over the key's rate limit; see Retry-After."},
 }
-NOT_FOUND = {404: {"model": ProblemDetails, "description": "No such assessment, or another team's."}}
-INVALID = {422: {"model": ProblemDetails, "description": "Invalid body, or a request that cannot be done as asked."}}
+NOT_FOUND: Responses = {404: {"model": ProblemDetails, "description": "No such assessment, or another team's."}}
+INVALID: Responses = {
+    422: {"model": ProblemDetails, "description": "Invalid body, or a request that cannot be done as asked."}
+}
 AssessmentId = Annotated[str, Path(max_length=32, description="The assessment's id.")]
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="A problem's slug.")]
 

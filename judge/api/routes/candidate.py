@@ -13,22 +13,21 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Depends, Header, Path, Query, Request, Security
 from fastapi.responses import StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from judge.api.client import client_address
-from judge.api.deps import DbSession, ServiceState, State
-from judge.api.errors import Forbidden
 from judge.api.event_stream import Progress, progress_events
-from judge.api.schemas import ProblemDetails
+from judge.app.cookies import INVITATION_COOKIE
+from judge.app.deps import DbSession, State, open_invitation
+from judge.app.errors import Forbidden, ProblemDetails, Responses
+from judge.app.sessions import CSRF_HEADER, invitation_csrf_valid, session_secret
+from judge.app.state import ServiceState
 from judge.assessments import feedback, service
-from judge.assessments.errors import InvalidInvitationToken, InvitationExpired
+from judge.assessments.errors import InvalidInvitationToken
 from judge.assessments.schemas import (
     CandidateOverview,
     CandidateProblem,
@@ -37,14 +36,10 @@ from judge.assessments.schemas import (
 )
 from judge.problem import SLUG_PATTERN
 from judge.storage import submissions
-from judge.storage.models import FeedbackLevel, Invitation
+from judge.storage.models import Invitation
 from judge.storage.submissions import FINISHED
-from judge.web.sessions import CSRF_HEADER, invitation_csrf_valid, session_secret
 
 router = APIRouter(prefix="/candidate", tags=["candidate"])
-
-#: The cookie the invite page keeps the token in.
-TOKEN_COOKIE = "judge_invitation"
 
 _bearer = HTTPBearer(
     auto_error=False, scheme_name="InvitationToken", description="Authorization: Bearer <invitation token>"
@@ -56,41 +51,29 @@ _header = APIKeyHeader(
 #: Methods that change nothing: a cross-site request can make them but learns nothing from the answer.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-ERRORS = {
+ERRORS: Responses = {
     401: {"model": ProblemDetails, "description": "No invitation token, or an unknown, withdrawn or expired one."},
     429: {"model": ProblemDetails, "description": "Too many requests; see Retry-After."},
 }
-NOT_FOUND = {
+NOT_FOUND: Responses = {
     404: {"model": ProblemDetails, "description": "Not a problem of this assessment, or not one of your submissions."}
 }
-CSRF = {
+CSRF: Responses = {
     403: {
         "model": ProblemDetails,
         "description": "Authenticated by the invitation cookie without a matching X-CSRF-Token.",
     }
 }
-WINDOW = {
+WINDOW: Responses = {
     403: {
         "model": ProblemDetails,
         "description": "Before the window opens, after it closes, or after your time is up; or the cookie without a matching X-CSRF-Token.",
     }
 }
-CONFLICT = {409: {"model": ProblemDetails, "description": "Not started yet, or every attempt at the problem used."}}
+CONFLICT: Responses = {
+    409: {"model": ProblemDetails, "description": "Not started yet, or every attempt at the problem used."}
+}
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="The problem's slug.")]
-
-
-def open_invitation(request: Request, state: ServiceState, session: Session, token: str, now: datetime) -> Invitation:
-    """The invitation `token` opens, within its rate limit (429 over it); a token that opens none counts as a
-    failed authentication of the client's address, and once those are too many, 429 before looking."""
-    address = client_address(request, state.settings)
-    state.limits.admit(address)
-    try:
-        invitation = service.authenticate(session, token, now)
-    except (InvalidInvitationToken, InvitationExpired):
-        state.limits.failed(address)
-        raise
-    state.limits.take(f"invitation:{invitation.id}")
-    return invitation
 
 
 def get_invitation(
@@ -99,7 +82,7 @@ def get_invitation(
     session: DbSession,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     header: Annotated[str | None, Security(_header)],
-    cookie: Annotated[str | None, Cookie(alias=TOKEN_COOKIE, include_in_schema=False)] = None,
+    cookie: Annotated[str | None, Cookie(alias=INVITATION_COOKIE, include_in_schema=False)] = None,
 ) -> Invitation:
     """The invitation the presented token opens, within its rate limit; a change that the cookie
     authenticates needs the cookie's CSRF token too."""
@@ -195,7 +178,7 @@ def list_submissions(session: DbSession, state: State, invitation: CurrentInvita
 
 def _view(state: ServiceState, invitation_id: str, entry_id: str) -> CandidateSubmissionView:
     with state.sessions() as session:
-        invitation = session.get(Invitation, invitation_id)
+        invitation = session.get_one(Invitation, invitation_id)
         return service.candidate_submission(session, state.settings, invitation, entry_id, state.clock())
 
 
@@ -228,7 +211,7 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
     def poll(after: int) -> Progress:
         nonlocal done
         with state.sessions() as session:
-            invitation = session.get(Invitation, invitation_id)
+            invitation = session.get_one(Invitation, invitation_id)
             attempt = service.candidate_attempt(session, invitation, entry_id)
             assessment = service.assessment_of(session, invitation)
             choice = service.assessment_choice(session, assessment, attempt.entry.problem)
@@ -241,10 +224,10 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
             checks = []
             for row in submissions.checks_after(session, grading.id, after):
                 done += 1
-                if level is FeedbackLevel.SCORE_ONLY:
+                view = feedback.check_view(submissions.check_of(row), level, points, raw_max, problem)
+                if view is None:  # score_only: progress, nothing per check
                     payload = {"attempt": row.attempt, "done": done, "total": total}
                 else:
-                    view = feedback.check_view(submissions.check_of(row), level, points, raw_max, problem)
                     payload = {"attempt": row.attempt, **view.model_dump(mode="json")}
                 checks.append((row.id, json.dumps(payload)))
             result = None

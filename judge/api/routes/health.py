@@ -7,8 +7,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from judge.api.deps import ServiceState, State
 from judge.api.schemas import Health, Readiness, SandboxInfo
+from judge.app.deps import State
+from judge.app.state import ServiceState
 from judge.errors import SandboxUnavailable
 from judge.sandbox.select import TRUSTED_CODE_ONLY, trusted_code_only
 from judge.storage.db import ping

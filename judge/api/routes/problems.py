@@ -10,10 +10,11 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from judge.api.auth import Caller
-from judge.api.deps import CurrentCaller, DbSession, ServiceState, State, TeamCaller, viewer_of
-from judge.api.errors import Forbidden, NotFound, PayloadTooLarge, RateLimited
-from judge.api.schemas import ProblemDetail, ProblemDetails, ProblemSummary, UploadQueued, UploadView, upload_links
+from judge.api.schemas import UploadQueued, UploadView, upload_links
+from judge.app.auth import Caller
+from judge.app.deps import CurrentCaller, DbSession, State, TeamCaller, viewer_of
+from judge.app.errors import Forbidden, NotFound, PayloadTooLarge, ProblemDetails, RateLimited, Responses
+from judge.app.state import ServiceState
 from judge.bank import ownership
 from judge.bank.ownership import Viewer
 from judge.bank.packages import precheck
@@ -23,15 +24,16 @@ from judge.queue.dispatch import dispatch_upload
 from judge.settings import Settings
 from judge.storage import uploads
 from judge.storage.models import Role, UploadStatus
+from judge.views import ProblemDetail, ProblemSummary
 
 router = APIRouter(prefix="/problems", tags=["problems"])
 log = logging.getLogger(__name__)
 
-ERRORS = {
+ERRORS: Responses = {
     401: {"model": ProblemDetails, "description": "No valid API key."},
     429: {"model": ProblemDetails, "description": "Over the key's rate limit; see Retry-After."},
 }
-NOT_FOUND = {404: {"model": ProblemDetails, "description": "Unknown problem."}}
+NOT_FOUND: Responses = {404: {"model": ProblemDetails, "description": "Unknown problem."}}
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="The problem's slug.")]
 
 
@@ -210,7 +212,8 @@ def _owner(caller: Caller) -> str:
     if caller.team == uploads.PUBLIC:
         # An upload owned by "public" is an admin's, installed in the public bank.
         raise Forbidden(f"a team named {uploads.PUBLIC!r} cannot upload problems: the name stands for the public bank")
-    return caller.team
+    # A team key without a team acts as its own team (judge.storage.keys.team_of), so this is never the id.
+    return caller.team or caller.key_id
 
 
 def _claim(state: ServiceState, team: str | None, slug: str) -> None:

@@ -17,26 +17,22 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from judge import intake
-from judge.api.auth import Caller
-from judge.api.deps import CurrentCaller, DbSession, ServiceState, State, viewer_of
-from judge.api.errors import (
+from judge.api.event_stream import Progress, progress_events
+from judge.api.schemas import SubmissionAccepted, SubmissionCreate, SubmissionPage
+from judge.app.auth import Caller
+from judge.app.deps import CurrentCaller, DbSession, State, viewer_of
+from judge.app.errors import (
     Conflict,
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    ProblemDetails,
+    Responses,
     ServiceUnavailable,
     Unprocessable,
     UnsupportedMediaType,
 )
-from judge.api.event_stream import Progress, progress_events
-from judge.api.schemas import (
-    ProblemDetails,
-    SubmissionAccepted,
-    SubmissionCreate,
-    SubmissionPage,
-    SubmissionView,
-    links,
-)
+from judge.app.state import ServiceState
 from judge.bank import ownership
 from judge.errors import CallbackRefused, ProblemNotFound, SourceTooLarge
 from judge.problem import SLUG_PATTERN
@@ -44,16 +40,17 @@ from judge.queue import callbacks
 from judge.storage import submissions
 from judge.storage.models import Role, Submission
 from judge.storage.submissions import FINISHED, NewSubmission
+from judge.views import SubmissionView, submission_links
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
 
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
 
-ERRORS = {
+ERRORS: Responses = {
     401: {"model": ProblemDetails, "description": "No valid API key."},
     429: {"model": ProblemDetails, "description": "Over the key's rate limit; see Retry-After."},
 }
-NOT_FOUND = {
+NOT_FOUND: Responses = {
     404: {"model": ProblemDetails, "description": "No such submission, or one this key may not read (another team's)."}
 }
 
@@ -160,11 +157,11 @@ async def create_submission(
         callback_url=callback,
         idempotency_key=idempotency_key,
     )
-    response.headers["Location"] = links(row.id).self
+    response.headers["Location"] = submission_links(row.id).self
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return SubmissionAccepted(
-        id=row.id, status=row.status, problem=row.problem, created_at=row.created_at, links=links(row.id)
+        id=row.id, status=row.status, problem=row.problem, created_at=row.created_at, links=submission_links(row.id)
     )
 
 

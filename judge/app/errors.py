@@ -1,17 +1,20 @@
-"""Every error the service answers with, mapped to HTTP in this one place, as application/problem+json."""
+"""Every error the service answers with, mapped to an HTTP status, message and headers in this one place
+(judge.app.handlers answers them as application/problem+json, or as pages on page paths)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
-from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from judge.api.schemas import ProblemDetails
 from judge.assessments.errors import (
     AssessmentNotFound,
     AttemptsExhausted,
@@ -38,12 +41,23 @@ from judge.errors import (
     SandboxUnavailable,
 )
 from judge.queue.dispatch import QueueUnavailable
-from judge.web import errorpage
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 #: Retry-After when the database does not answer (a restart takes seconds).
 DATABASE_RETRY_AFTER_S = 5
+#: The error answers a route documents (FastAPI's `responses=`), by status.
+Responses = dict[int | str, dict[str, Any]]
+
+
+class ProblemDetails(BaseModel):
+    """An error, as RFC 9457 application/problem+json."""
+
+    type: str = Field(default="about:blank", description="A URI naming the kind of error.")
+    title: str = Field(description="The HTTP status' short name.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong, for people.")
+    errors: list[dict[str, Any]] | None = Field(default=None, description="Each invalid field of a 422, where and why.")
 
 
 class ApiError(Exception):
@@ -148,7 +162,7 @@ JUDGE_ERROR_STATUS: list[tuple[type[JudgeError], HTTPStatus]] = [
 
 
 def problem_response(
-    status: int, detail: str, headers: dict[str, str] | None = None, errors: list[dict] | None = None
+    status: int, detail: str, headers: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None
 ) -> JSONResponse:
     """An application/problem+json answer."""
     body = ProblemDetails(title=HTTPStatus(status).phrase, status=status, detail=detail, errors=errors)
@@ -157,64 +171,66 @@ def problem_response(
     )
 
 
-def _validation_message(error: dict) -> str:
+def _validation_message(error: Mapping[str, Any]) -> str:
     where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
     return f"{where}: {error.get('msg', 'invalid')}"
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every exception into a problem+json answer."""
+@dataclass(frozen=True)
+class HttpError:
+    """How one exception is answered: status, message, headers and (a 422's) invalid fields."""
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return problem_response(exc.status, str(exc), exc.headers)
+    status: int
+    detail: str
+    headers: dict[str, str] | None = None
+    errors: list[dict[str, Any]] | None = None
 
-    @app.exception_handler(JudgeError)
-    async def _judge_error(_request: Request, exc: JudgeError) -> JSONResponse:
+
+#: The exception classes answered as themselves; any other exception is a 500.
+HANDLED: tuple[type[Exception], ...] = (
+    ApiError,
+    JudgeError,
+    OperationalError,
+    InterfaceError,
+    DataError,
+    RequestValidationError,
+    StarletteHTTPException,
+)
+
+
+def http_error_of(exc: Exception) -> HttpError:
+    """The answer to `exc`, whichever part of the service raised it."""
+    if isinstance(exc, ApiError):
+        return HttpError(exc.status, str(exc), exc.headers)
+    if isinstance(exc, JudgeError):
         status = next((s for cls, s in JUDGE_ERROR_STATUS if isinstance(exc, cls)), HTTPStatus.INTERNAL_SERVER_ERROR)
         headers = {"Retry-After": "30"} if status == HTTPStatus.SERVICE_UNAVAILABLE else None
         if status == HTTPStatus.UNAUTHORIZED:
             headers = {"WWW-Authenticate": 'Bearer realm="invitation"'}
         if status == HTTPStatus.INTERNAL_SERVER_ERROR:
             log.error("unmapped judge error: %s", exc)
-        return problem_response(status, str(exc), headers)
-
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
-    async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        return HttpError(status, str(exc), headers)
+    if isinstance(exc, (OperationalError, InterfaceError)):
         # The database is restarting or unreachable: a 503 tells the client to retry (with its
         # Idempotency-Key, a retry of a request that did get stored returns that submission).
         log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         headers = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
-        return problem_response(HTTPStatus.SERVICE_UNAVAILABLE, "the database is unavailable; retry later", headers)
-
-    @app.exception_handler(DataError)
-    async def _unstorable_value(_request: Request, exc: DataError) -> JSONResponse:
+        return HttpError(HTTPStatus.SERVICE_UNAVAILABLE, "the database is unavailable; retry later", headers)
+    if isinstance(exc, DataError):
         # A value the database cannot hold or compare, e.g. a NUL byte in an id taken from the path
         # (PostgreSQL text cannot contain one): the request is invalid, not the server broken.
         reason = str(exc.orig).splitlines()[0] if exc.orig is not None and str(exc.orig) else "invalid value"
-        return problem_response(
+        return HttpError(
             HTTPStatus.UNPROCESSABLE_ENTITY, f"invalid request: a value cannot be stored or looked up ({reason})"
         )
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    if isinstance(exc, RequestValidationError):
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
         ]
         detail = "invalid request: " + "; ".join(_validation_message(e) for e in exc.errors()[:5])
-        return problem_response(HTTPStatus.UNPROCESSABLE_ENTITY, detail, errors=errors)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, detail, errors=errors)
+    if isinstance(exc, StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).description
-        return problem_response(exc.status_code, detail, dict(exc.headers or {}))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error")
-        return problem_response(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed; the error is logged")
-
-    # The web pages (judge/web) get the same statuses and messages, as HTML pages.
-    for kind, handler in list(app.exception_handlers.items()):
-        app.exception_handlers[kind] = errorpage.for_pages(handler)
+        return HttpError(exc.status_code, detail, dict(exc.headers or {}))
+    log.error("unexpected error", exc_info=exc)
+    return HttpError(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed; the error is logged")

@@ -1,23 +1,21 @@
-"""Errors on page paths are pages: the same status and message the API would answer, as HTML; a team
-page that needs a signed-in member sends the browser to the sign-in form instead."""
+"""The exception handlers: every error the service raises, answered from the exception itself
+(judge.app.errors maps it) as application/problem+json, or, on page paths, as an HTML page with the
+same status and message; a team page that needs a signed-in member sends the browser to sign in."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from judge.app.errors import HANDLED, http_error_of, problem_response
 from judge.web.render import SECURITY_HEADERS, environment
 
 #: Page paths: errors under these prefixes are answered as HTML.
 PAGE_PREFIXES = ("/team", "/take", "/invite")
 LOGIN_PATH = "/team/login"
-
-Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 def is_page(path: str) -> bool:
@@ -43,14 +41,15 @@ def error_page(request: Request, status: int, detail: str, headers: dict[str, st
     return HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **kept})
 
 
-def for_pages(handler: Handler) -> Handler:
-    """Wrap an API exception handler so that, on a page path, its problem+json answer becomes a page."""
+async def answer(request: Request, exc: Exception) -> Response:
+    """The answer to `exc`: a page on page paths, else problem+json."""
+    error = http_error_of(exc)
+    if is_page(request.url.path):
+        return error_page(request, error.status, error.detail, error.headers)
+    return problem_response(error.status, error.detail, error.headers, error.errors)
 
-    async def handle(request: Request, exc: Exception) -> Response:
-        response = await handler(request, exc)
-        if not is_page(request.url.path) or response.media_type != "application/problem+json":
-            return response
-        detail = json.loads(response.body).get("detail", "")
-        return error_page(request, response.status_code, detail, dict(response.headers))
 
-    return handle
+def install(app: FastAPI) -> None:
+    """Answer every exception with `answer`: the mapped ones, and any other as a 500."""
+    for kind in (*HANDLED, Exception):
+        app.add_exception_handler(kind, answer)

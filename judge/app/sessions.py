@@ -19,13 +19,8 @@ import secrets
 import time
 from pathlib import Path
 
-from starlette.requests import HTTPConnection
-
-from judge.api.client import over_https
 from judge.settings import Settings
 
-SESSION_COOKIE = "judge_session"
-CSRF_COOKIE = "judge_csrf"
 CSRF_FIELD = "csrf_token"
 SECRET_FILE = "session-secret"
 #: The header a candidate page's script sends its invitation CSRF token in.
@@ -52,12 +47,6 @@ def session_secret(settings: Settings) -> bytes:
 def _sign(secret: bytes, purpose: str, message: bytes) -> str:
     digest = hmac.new(secret, purpose.encode() + b"\0" + message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def secure_cookies(connection: HTTPConnection, settings: Settings) -> bool:
-    """Whether cookies set in answer to this request are marked Secure: always when configured so,
-    else when the request came over HTTPS (directly, or as a trusted proxy says)."""
-    return settings.secure_cookies or over_https(connection, settings)
 
 
 def make_session(secret: bytes, token: str, max_age_s: int) -> str:

@@ -1,4 +1,4 @@
-"""Who is calling: API keys from the Authorization or X-API-Key header, and roles (rate limits: judge/api/ratelimits.py)."""
+"""Who is calling: API keys from the Authorization or X-API-Key header, and roles (rate limits: judge/app/ratelimits.py)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.errors import StorageError
@@ -24,7 +25,7 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from judge.api.errors import RateLimited
+from judge.app.errors import RateLimited
 from judge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class RateLimits:
 
     def __init__(self, settings: Settings) -> None:
         url = storage_url(settings)
-        options: dict[str, object] = {}
+        options: dict[str, Any] = {}
         if url.startswith("redis"):
             # No retries: a failed call lets the request through (see _guarded), it must not wait for Redis.
             options = {
@@ -71,7 +72,7 @@ class RateLimits:
         """Count one request of `credential` (an API key's id, "invitation:<id>"); RateLimited (429) when
         it is over its requests a minute or a second."""
         for item in (self.per_minute, self.burst):
-            if not self._guarded(lambda item=item: self._limiter.hit(item, credential), True):
+            if not self._guarded(partial(self._limiter.hit, item, credential), True):
                 wait = self._retry_after(item, credential)
                 raise RateLimited(
                     f"rate limit of {item.amount} requests a {item.GRANULARITY.name} exceeded; retry in {wait} s", wait

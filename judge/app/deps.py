@@ -1,61 +1,30 @@
-"""FastAPI dependencies: the service's state, a database session per request, and the caller."""
+"""FastAPI dependencies of the API and the pages: the service's state, a database session per request,
+the caller of an API key, and the invitation a candidate's token opens."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from prometheus_client.registry import CollectorRegistry
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from judge.api.auth import Caller
-from judge.api.client import client_address
-from judge.api.errors import Forbidden, Unauthorized
-from judge.api.ratelimits import RateLimits
-from judge.bank.loader import ProblemBank
+from judge.app.auth import Caller
+from judge.app.client import client_address
+from judge.app.errors import Forbidden, Unauthorized
+from judge.app.state import ServiceState
+from judge.assessments import service
+from judge.assessments.errors import InvalidInvitationToken, InvitationExpired
 from judge.bank.ownership import Viewer
-from judge.queue.dispatch import Dispatcher, dispatch
-from judge.sandbox.base import Sandbox
-from judge.settings import Settings
 from judge.storage import keys
-from judge.storage.models import Role, utcnow
-
-
-@dataclass
-class ServiceState:
-    """Everything the routes share, built once by create_app."""
-
-    settings: Settings
-    bank: ProblemBank
-    engine: Engine
-    sessions: sessionmaker[Session]
-    dispatcher: Dispatcher
-    sandbox_factory: Callable[[Settings], Sandbox]
-    limits: RateLimits
-    registry: CollectorRegistry
-    #: What time it is; tests of assessment clocks replace it instead of sleeping.
-    clock: Callable[[], datetime] = utcnow
-    _sandbox: Sandbox | None = field(default=None, repr=False)
-
-    def enqueue(self, submission_id: str) -> None:
-        """Queue grading one committed submission; a broker that is down leaves it for the redispatcher."""
-        dispatch(self.dispatcher, self.sessions, submission_id)
-
-    def sandbox(self) -> Sandbox:
-        """A sandbox made like the graders', on first use, for the readiness check to inspect."""
-        if self._sandbox is None:
-            self._sandbox = self.sandbox_factory(self.settings)
-        return self._sandbox
+from judge.storage.models import Invitation, Role
 
 
 def get_state(request: Request) -> ServiceState:
     """The service state of the app handling the request."""
-    return request.app.state.judge
+    return cast(ServiceState, request.app.state.judge)
 
 
 State = Annotated[ServiceState, Depends(get_state)]
@@ -119,3 +88,17 @@ TeamCaller = Annotated[Caller, Depends(require(Role.ADMIN, Role.TEAM))]
 def viewer_of(caller: Caller) -> Viewer:
     """Whose problems and assessments the caller sees: its team's; an admin's, every team's."""
     return Viewer(team=caller.team, admin=caller.role is Role.ADMIN)
+
+
+def open_invitation(request: Request, state: ServiceState, session: Session, token: str, now: datetime) -> Invitation:
+    """The invitation `token` opens, within its rate limit (429 over it); a token that opens none counts as a
+    failed authentication of the client's address, and once those are too many, 429 before looking."""
+    address = client_address(request, state.settings)
+    state.limits.admit(address)
+    try:
+        invitation = service.authenticate(session, token, now)
+    except (InvalidInvitationToken, InvitationExpired):
+        state.limits.failed(address)
+        raise
+    state.limits.take(f"invitation:{invitation.id}")
+    return invitation

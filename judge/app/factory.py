@@ -1,24 +1,21 @@
-"""The FastAPI application: state built once from Settings, routes under /api/v1, errors as problem+json."""
+"""The FastAPI application: state built once from Settings, the API routes under /api/v1 and the web
+pages, errors as problem+json (or pages, on page paths)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.datastructures import MutableHeaders
-from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from judge.api import errors, openapi
-from judge.api.client import over_https
-from judge.api.deps import ServiceState
-from judge.api.errors import PayloadTooLarge, problem_response
+from judge.api import openapi
 from judge.api.metrics import registry
-from judge.api.ratelimits import RateLimits
 from judge.api.routes import assessments, candidate, health, problems, submissions
-from judge.api.schemas import API_PREFIX
+from judge.app import handlers
+from judge.app.middleware import BodyLimit, StrictTransportSecurity
+from judge.app.ratelimits import RateLimits
+from judge.app.state import ServiceState
 from judge.bank.loader import ProblemBank
 from judge.bank.packages import with_uploads
 from judge.queue.dispatch import HeartbeatSweeper, Redispatcher, make_dispatcher, recover
@@ -26,6 +23,7 @@ from judge.sandbox.base import Sandbox
 from judge.sandbox.select import choose_sandbox
 from judge.settings import Settings
 from judge.storage.db import make_engine, migrate, session_factory
+from judge.views import API_PREFIX
 from judge.web import mount as web
 
 log = logging.getLogger(__name__)
@@ -33,67 +31,12 @@ log = logging.getLogger(__name__)
 REDISPATCH_INTERVAL_S = 10.0
 #: Multipart and JSON encoding overhead allowed above the largest payload.
 BODY_OVERHEAD_BYTES = 1 << 20
-#: Browsers that reached us over HTTPS keep to it for a year (sent on HTTPS answers only, as RFC 6797 asks).
-HSTS_HEADER = "max-age=31536000"
 
 DESCRIPTION = """\
 Grades PyTorch generative-AI problems. Submit a solution, then poll it (`?wait=` long-polls) or stream
 its checks as server-sent events. Authenticate every call under /api/v1 with an API key:
 `Authorization: Bearer <key>` (or `X-API-Key`). Errors are application/problem+json.
 """
-
-
-class BodyLimit:
-    """Refuses request bodies over `limit` bytes with 413, by Content-Length or as they stream in."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check the declared length, then count what arrives."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            response = problem_response(413, f"the request body is {int(declared)} bytes; the limit is {self.limit}")
-            await response(scope, receive, send)
-            return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise PayloadTooLarge(f"the request body is over the {self.limit}-byte limit")
-            return message
-
-        await self.app(scope, counted, send)
-
-
-class StrictTransportSecurity:
-    """Adds Strict-Transport-Security to every answer to a request that came over HTTPS (directly or
-    through a trusted proxy); a plain-HTTP answer never carries it."""
-
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
-        self.settings = settings
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, adding the header to the answer's start when it came over HTTPS."""
-        if scope["type"] != "http" or not over_https(HTTPConnection(scope), self.settings):
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_hsts(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["Strict-Transport-Security"] = HSTS_HEADER
-            await send(message)
-
-        await self.app(scope, receive, send_with_hsts)
 
 
 def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox] = choose_sandbox) -> FastAPI:
@@ -114,7 +57,7 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
     )
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         migrate(engine)
         state.dispatcher.start()
         recovered = recover(state.dispatcher, sessions)
@@ -142,7 +85,7 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
         redoc_url=None,
     )
     app.state.judge = state
-    errors.install(app)
+    handlers.install(app)
     openapi.install(app)
     app.include_router(submissions.router, prefix=API_PREFIX)
     app.include_router(problems.router, prefix=API_PREFIX)

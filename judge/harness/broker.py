@@ -127,8 +127,8 @@ class BrokerClient(Launcher):
         sock.connect(path)
         return cls(sock)
 
-    def launch(self, config, attempt: int) -> LaunchedCandidate:
-        """Start the next candidate process (the broker counts attempts itself)."""
+    def launch(self, config, launch_number: int) -> LaunchedCandidate:
+        """Start the next candidate process (the broker counts launches itself)."""
         reply, fds = self._exchange(BrokerRequest(op="launch"), max_fds=3)
         if reply.error or len(fds) != 3:
             for fd in fds:

@@ -102,8 +102,8 @@ class Launcher(abc.ABC):
     """Starts candidate processes for one run."""
 
     @abc.abstractmethod
-    def launch(self, config, attempt: int) -> LaunchedCandidate:
-        """Start a fresh candidate process (`attempt` counts restarts from 1)."""
+    def launch(self, config, launch_number: int) -> LaunchedCandidate:
+        """Start a fresh candidate process (`launch_number` counts the run's launches from 1)."""
 
 
 def popen_candidate(argv: list[str], cwd: str | None, env: dict[str, str] | None, nice: int = 0) -> subprocess.Popen:
@@ -162,13 +162,13 @@ class LocalLauncher(Launcher):
     def __init__(self, spec: LocalLauncherSpec) -> None:
         self.spec = spec
 
-    def launch(self, config, attempt: int) -> LaunchedCandidate:
+    def launch(self, config, launch_number: int) -> LaunchedCandidate:
         """Start `python -I -m judge.harness.candidate` here, isolating itself per the policy."""
         policy = config.policy.model_copy()
         group = None
         if self.spec.use_cgroup and isolation.is_root():
             # A fresh cgroup per process, so an OOM kill is attributed to the check that caused it.
-            group = cgroup.create(f"judge-run-{policy.uid}-{attempt}", policy.memory_mb)
+            group = cgroup.create(f"judge-run-{policy.uid}-{launch_number}", policy.memory_mb)
         if group is not None:
             policy.cgroup_procs = [group.procs_file]
             policy.memory_by_cgroup = True
@@ -230,12 +230,12 @@ class BwrapLauncher(Launcher):
     def __init__(self, spec: BwrapLauncherSpec) -> None:
         self.spec = spec
 
-    def launch(self, config, attempt: int) -> LaunchedCandidate:
+    def launch(self, config, launch_number: int) -> LaunchedCandidate:
         """Start the candidate under bwrap, in a fresh memory cgroup where cgroups are writable."""
         policy = config.policy.model_copy(update={"cgroup_procs": []})
         group = None
         if self.spec.use_cgroup:
-            group = cgroup.create(f"judge-bwrap-{os.getpid()}-{attempt}-{os.urandom(4).hex()}", policy.memory_mb)
+            group = cgroup.create(f"judge-bwrap-{os.getpid()}-{launch_number}-{os.urandom(4).hex()}", policy.memory_mb)
         policy.memory_by_cgroup = group is not None
         argv = bwrap_argv(self.spec, policy, config.candidate_dir)
         if group is not None:

@@ -120,6 +120,8 @@ def candidate_container(spec: DockerLauncherSpec, config, launch_number: int) ->
 class DockerCandidate(LaunchedCandidate):
     """A candidate container; its channel is the attach stream, relayed to host pipes."""
 
+    process: ContainerProcess
+
     def __init__(self, engine: Engine, process: ContainerProcess) -> None:
         self.engine = engine
         self.process = process

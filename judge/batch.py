@@ -278,15 +278,15 @@ def grade_one(
         decode_source(submission.source, settings)
     except InvalidSubmission as exc:
         return _ungraded(problem, submission, settings, None, str(exc), time.perf_counter() - started)
-    delay, attempt = settings.retry_backoff_s, 0
+    delay, tries = settings.retry_backoff_s, 0
     while True:
-        attempt += 1
+        tries += 1
         try:
             result = grade_submission(problem, submission.source, settings, sandbox, hidden)
             return report_row(problem, submission, result, settings, time.perf_counter() - started)
         except SandboxFault as exc:
-            if attempt == settings.max_attempts:
-                error = f"the judge failed {attempt} times: {exc}"
+            if tries == settings.max_attempts:
+                error = f"the judge failed {tries} times: {exc}"
                 return _ungraded(
                     problem, submission, settings, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started
                 )

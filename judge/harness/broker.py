@@ -21,8 +21,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from judge.harness.launcher import LaunchedCandidate, Launcher, launcher_for
-from judge.harness.session import MAX_STARTS
+from judge.harness.isolation import IsolationPolicy
+from judge.harness.launcher import LaunchedCandidate, Launcher, launcher_for, pipes
+from judge.harness.session import MAX_STARTS, LaunchConfig
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ class RemoteProcess:
         self.stdout = os.fdopen(fds[1], "rb", buffering=0)
         self.stderr = os.fdopen(fds[2], "rb")
         self.returncode: int | None = None
+        #: The candidate's process is on the host, out of the runner's sight.
+        self.pid: int | None = None
 
     def poll(self) -> int | None:
         """The exit status, or None while it runs."""
@@ -92,11 +95,13 @@ class RemoteProcess:
 class BrokeredCandidate(LaunchedCandidate):
     """A candidate process started by the broker."""
 
+    process: RemoteProcess
+
     def __init__(self, client: BrokerClient, process: RemoteProcess) -> None:
         self.client = client
         self.process = process
 
-    def restrict(self, policy) -> None:
+    def restrict(self, policy: IsolationPolicy) -> None:
         """Ask for the job's limits (the broker applies the host's copy of them, not `policy`)."""
         self.client.ask(BrokerRequest(op="restrict"))
 
@@ -127,8 +132,8 @@ class BrokerClient(Launcher):
         sock.connect(path)
         return cls(sock)
 
-    def launch(self, config, attempt: int) -> LaunchedCandidate:
-        """Start the next candidate process (the broker counts attempts itself)."""
+    def launch(self, config: LaunchConfig, launch_number: int) -> LaunchedCandidate:
+        """Start the next candidate process (the broker counts launches itself)."""
         reply, fds = self._exchange(BrokerRequest(op="launch"), max_fds=3)
         if reply.error or len(fds) != 3:
             for fd in fds:
@@ -170,7 +175,9 @@ class CandidateBroker:
     the previous one. Closing the broker ends the last candidate.
     """
 
-    def __init__(self, sock: socket.socket, config, listening: bool = False, launcher: Launcher | None = None) -> None:
+    def __init__(
+        self, sock: socket.socket, config: LaunchConfig, listening: bool = False, launcher: Launcher | None = None
+    ) -> None:
         self.sock = sock
         self.listening = listening
         self.config = config
@@ -191,7 +198,7 @@ class CandidateBroker:
         with self._lock:
             return self._candidate.process.pid if self._candidate is not None else None
 
-    def set_config(self, config) -> None:
+    def set_config(self, config: LaunchConfig) -> None:
         """The configuration for what follows (a warm slot's job)."""
         with self._lock:
             self.config = config
@@ -215,11 +222,11 @@ class CandidateBroker:
 
     def _serve(self) -> None:
         try:
-            conn = self.sock
+            conn: socket.socket | None = self.sock
             if self.listening:
                 conn = self._accept()
-                if conn is None:
-                    return
+            if conn is None:
+                return
             while True:
                 data = conn.recv(MAX_MESSAGE_BYTES)
                 if not data:
@@ -273,7 +280,7 @@ class CandidateBroker:
                     return BrokerReply(), []
                 if request.op == "terminate":
                     return BrokerReply(oom=self._end_candidate()), []
-                return BrokerReply(returncode=self._wait(request.timeout_s)), []
+                return BrokerReply(returncode=self._wait(self._candidate, request.timeout_s)), []
             except Exception as exc:  # noqa: BLE001 - whatever the host's launcher raises (an engine's error
                 # included) is the judge's fault: the runner hears of it in the reply, and the broker serves on.
                 log.warning("broker: %s failed: %s", request.op, exc)
@@ -287,17 +294,17 @@ class CandidateBroker:
         launcher = self.launcher or launcher_for(self.config)
         candidate = launcher.launch(self.config, self.launches)
         self._candidate = candidate
-        process = candidate.process
+        streams = pipes(candidate.process)
         # The runner gets duplicates; the host's own copies close, so that only the runner holds the channel.
-        fds = [os.dup(stream.fileno()) for stream in (process.stdin, process.stdout, process.stderr)]
-        for stream in (process.stdin, process.stdout, process.stderr):
+        fds = [os.dup(stream.fileno()) for stream in streams]
+        for stream in streams:
             with contextlib.suppress(OSError):
                 stream.close()
         return BrokerReply(), fds
 
-    def _wait(self, timeout_s: float) -> int | None:
+    def _wait(self, candidate: LaunchedCandidate, timeout_s: float) -> int | None:
         try:
-            return self._candidate.process.wait(timeout=timeout_s)
+            return candidate.process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             return None
 

@@ -1,9 +1,9 @@
 """The candidate process: `python -I -m judge.harness.candidate POLICY_JSON`.
 
-It isolates itself first (isolation.enter), then serves requests from the trusted runner on its
-stdin, answering on its stdout (candidate prints are moved to stderr): load the problem's probes and the submission, then run `probe(solution, *args)`
-and send back plain data. It holds no check, reference or expected value: whatever it answers is
-verified on the trusted side.
+It isolates itself first (isolation.enter), then serves the trusted runner's requests
+(harness.messages) on its stdin, answering on its stdout (candidate prints are moved to stderr): load
+the problem's probes and the submission, then run `probe(solution, *args)` and send back plain data.
+It holds no check, reference or expected value: whatever it answers is verified on the trusted side.
 """
 
 from __future__ import annotations
@@ -12,25 +12,38 @@ import os
 import sys
 import traceback
 import types
+from typing import BinaryIO
+
+from pydantic import ValidationError
 
 from judge.harness.isolation import IsolationPolicy, enter, tighten
+from judge.harness.messages import (
+    REQUEST,
+    CallRequest,
+    CandidateError,
+    Greeting,
+    InitRequest,
+    LimitsRequest,
+    Reply,
+    plain,
+)
 
 SOLUTION_MODULE = "solution"
 
 
-def describe(exc: BaseException, entrypoint: str) -> dict:
+def describe(exc: BaseException, entrypoint: str) -> CandidateError:
     """A short description of an exception raised by candidate code: type, message, and where."""
     where = ""
     for frame in traceback.extract_tb(exc.__traceback__):
         if os.path.basename(frame.filename) == entrypoint:
             where = f"{entrypoint}:{frame.lineno}"
-    return {"type": type(exc).__name__, "message": str(exc)[:500], "where": where}
+    return CandidateError(type=type(exc).__name__, message=str(exc)[:500], where=where)
 
 
 class Server:
     """Answers the runner's requests one at a time."""
 
-    def __init__(self, requests, replies, policy: IsolationPolicy | None = None) -> None:
+    def __init__(self, requests: BinaryIO, replies: BinaryIO, policy: IsolationPolicy | None = None) -> None:
         self.requests = requests
         self.replies = replies
         self.policy = policy or IsolationPolicy(memory_mb=0, memory_by_cgroup=True)
@@ -44,48 +57,45 @@ class Server:
 
         while True:
             try:
-                request = wire.read_message(self.requests)
+                message = wire.read_message(self.requests)
             except EOFError:
                 return
-            reply = self.handle(request)
             try:
-                wire.write_message(self.replies, reply)
+                request = REQUEST.validate_python(message)
+            except ValidationError:
+                reply = Reply(ok=False, error=CandidateError(type="ProtocolError", message="malformed request"))
+            else:
+                reply = self.handle(request)
+            try:
+                wire.write_message(self.replies, plain(reply))
             except Exception as exc:  # noqa: BLE001 - candidate objects may raise anything while encoded
-                wire.write_message(
-                    self.replies,
-                    {
-                        "ok": False,
-                        "error": {"type": "UnsupportedValue", "message": f"the probe returned {exc}", "where": ""},
-                    },
-                )
+                error = CandidateError(type="UnsupportedValue", message=f"the probe returned {exc}")
+                wire.write_message(self.replies, plain(Reply(ok=False, error=error)))
 
-    def handle(self, request: dict) -> dict:
+    def handle(self, request: LimitsRequest | InitRequest | CallRequest) -> Reply:
         """Run one request; candidate exceptions, SystemExit included, become error replies."""
         try:
-            if request["op"] == "limits":
+            if isinstance(request, LimitsRequest):
                 # Still trusted code, answered before any submission byte runs: the job's limits (a
                 # process started ahead of its job got the server's maxima).
                 try:
-                    tighten(self.policy, request["cpu_s"], request["memory_mb"])
-                except (OSError, ValueError, KeyError, TypeError) as exc:
-                    return {"ok": False, "error": {"type": "LimitsError", "message": str(exc)[:300], "where": ""}}
-                return {"ok": True}
-            if request["op"] == "init":
-                self.entrypoint = request["entrypoint"]
-                self.probes = self._load_probes(request["probes"])
+                    tighten(self.policy, request.cpu_s, request.memory_mb)
+                except (OSError, ValueError) as exc:
+                    return Reply(ok=False, error=CandidateError(type="LimitsError", message=str(exc)[:300]))
+                return Reply(ok=True)
+            if isinstance(request, InitRequest):
+                self.entrypoint = request.entrypoint
+                self.probes = self._load_probes(request.probes)
                 self.solution = self._load_solution(self.entrypoint)
-                return {"ok": True}
-            if request["op"] == "call":
-                import torch
+                return Reply(ok=True)
+            import torch
 
-                torch.manual_seed(request["seed"])
-                torch.set_num_threads(1)
-                probe = getattr(self.probes, request["probe"])
-                value = probe(self.solution, *request["args"])
-                return {"ok": True, "value": value}
-            return {"ok": False, "error": {"type": "ProtocolError", "message": "unknown op", "where": ""}}
+            torch.manual_seed(request.seed)
+            torch.set_num_threads(1)
+            probe = getattr(self.probes, request.probe)
+            return Reply(ok=True, value=probe(self.solution, *request.args))
         except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from candidate code too
-            return {"ok": False, "error": describe(exc, self.entrypoint)}
+            return Reply(ok=False, error=describe(exc, self.entrypoint))
 
     @staticmethod
     def _load_probes(source: str) -> types.ModuleType:
@@ -126,7 +136,7 @@ def main() -> None:
     os.close(devnull)
     os.dup2(2, 1)
     # Until this message the runner knows no candidate byte has run: a failure before it is the judge's.
-    wire.write_message(replies, {"ready": True})
+    wire.write_message(replies, plain(Greeting()))
     Server(requests, replies, policy).serve()
 
 

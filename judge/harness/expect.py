@@ -34,9 +34,9 @@ def tensor(
 
 def floating(value: Any, name: str, shape: tuple[int, ...] | None = None) -> torch.Tensor:
     """Assert a floating-point tensor of the given shape; return it as float64."""
-    value = tensor(value, name, shape)
-    assert value.is_floating_point(), f"{name} must be a floating-point tensor, got {value.dtype}"
-    return value.double()
+    checked = tensor(value, name, shape)
+    assert checked.is_floating_point(), f"{name} must be a floating-point tensor, got {checked.dtype}"
+    return checked.double()
 
 
 def scalar(value: Any, name: str) -> float:

@@ -194,11 +194,11 @@ def _cover_shared_directories(libc: ctypes.CDLL, scratch_mb: int) -> None:
                 f"cover {blocker}",
             )
         options = f"size={scratch_mb}m,mode=1777".encode()
-        for path in SHARED_WRITABLE:
-            if os.path.isdir(path):
+        for shared in SHARED_WRITABLE:
+            if os.path.isdir(shared):
                 view.check(
-                    libc.mount(b"tmpfs", path.encode(), b"tmpfs", view.MS_NOSUID | view.MS_NODEV, options),
-                    f"private {path}",
+                    libc.mount(b"tmpfs", shared.encode(), b"tmpfs", view.MS_NOSUID | view.MS_NODEV, options),
+                    f"private {shared}",
                 )
         for path, handle in handles.items():
             if _same_directory(path, handle):

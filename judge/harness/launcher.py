@@ -10,11 +10,16 @@ import abc
 import os
 import subprocess
 import sys
-from typing import Annotated, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 from judge.harness import cgroup, isolation
+from judge.harness.isolation import IsolationPolicy
+
+if TYPE_CHECKING:
+    # Only for annotations: session imports this module to start its processes.
+    from judge.harness.session import LaunchConfig
 
 CANDIDATE_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -77,20 +82,51 @@ class BwrapLauncherSpec(BaseModel):
 LauncherSpec = Annotated[LocalLauncherSpec | DockerLauncherSpec | BwrapLauncherSpec, Field(discriminator="kind")]
 
 
+class CandidateProcess(Protocol):
+    """What the harness uses of a started candidate process: a subprocess.Popen, or what stands for
+    one (a container's relay on the host, the broker's pipes in the runner)."""
+
+    @property
+    def stdin(self) -> IO[bytes] | None:
+        """Where requests are written."""
+
+    @property
+    def stdout(self) -> IO[bytes] | None:
+        """Where replies are read."""
+
+    @property
+    def stderr(self) -> IO[bytes] | None:
+        """The process's own output."""
+
+    @property
+    def pid(self) -> int | None:
+        """The process on this host, where this host can see it."""
+
+    def poll(self) -> int | None:
+        """The exit status, or None while it runs."""
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The exit status, waiting up to `timeout` seconds (subprocess.TimeoutExpired after it)."""
+
+
+def pipes(process: CandidateProcess) -> tuple[IO[bytes], IO[bytes], IO[bytes]]:
+    """The process's stdin, stdout and stderr; OSError when one was not opened as a pipe."""
+    stdin, stdout, stderr = process.stdin, process.stdout, process.stderr
+    if stdin is None or stdout is None or stderr is None:
+        raise OSError("the candidate process was started without its three pipes")
+    return stdin, stdout, stderr
+
+
 class LaunchedCandidate(abc.ABC):
-    """A started candidate process: stdin carries requests, stdout replies, stderr its output.
+    """A started candidate process: stdin carries requests, stdout replies, stderr its output."""
 
-    `process` is a subprocess.Popen, or what stands for one (a container: stdin, stdout, stderr,
-    pid, poll, wait).
-    """
-
-    process: subprocess.Popen
+    process: CandidateProcess
 
     @abc.abstractmethod
     def terminate(self) -> bool:
         """End the process and everything it started; True when it was killed for memory."""
 
-    def restrict(self, policy) -> None:
+    def restrict(self, policy: IsolationPolicy) -> None:
         """Apply a job's limits to a process started ahead of the job (OSError if they cannot be).
 
         What the process applies to itself (rlimits) it applies when the job's `init` arrives; here
@@ -102,11 +138,13 @@ class Launcher(abc.ABC):
     """Starts candidate processes for one run."""
 
     @abc.abstractmethod
-    def launch(self, config, attempt: int) -> LaunchedCandidate:
-        """Start a fresh candidate process (`attempt` counts restarts from 1)."""
+    def launch(self, config: LaunchConfig, launch_number: int) -> LaunchedCandidate:
+        """Start a fresh candidate process (`launch_number` counts the run's launches from 1)."""
 
 
-def popen_candidate(argv: list[str], cwd: str | None, env: dict[str, str] | None, nice: int = 0) -> subprocess.Popen:
+def popen_candidate(
+    argv: list[str], cwd: str | None, env: dict[str, str] | None, nice: int = 0
+) -> subprocess.Popen[bytes]:
     """Start a candidate command with the message channel on its stdin/stdout (at niceness `nice`)."""
     if nice:
         argv = ["nice", "-n", str(nice), *argv]
@@ -124,12 +162,14 @@ def popen_candidate(argv: list[str], cwd: str | None, env: dict[str, str] | None
 class LocalCandidate(LaunchedCandidate):
     """A candidate started by LocalLauncher."""
 
-    def __init__(self, process: subprocess.Popen, uid: int | None, group: cgroup.RunCgroup | None) -> None:
+    process: subprocess.Popen[bytes]
+
+    def __init__(self, process: subprocess.Popen[bytes], uid: int | None, group: cgroup.RunCgroup | None) -> None:
         self.process = process
         self.uid = uid
         self.group = group
 
-    def restrict(self, policy) -> None:
+    def restrict(self, policy: IsolationPolicy) -> None:
         """Lower the memory cgroup's limit to the job's (the process's own rlimits follow at init)."""
         if self.group is not None:
             self.group.set_limit(policy.memory_mb)
@@ -145,10 +185,11 @@ class LocalCandidate(LaunchedCandidate):
                 pass
         self.process.wait()
         for stream in (self.process.stdin, self.process.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
         oom = False
         if self.group is not None:
             oom = self.group.oom_killed()
@@ -162,13 +203,13 @@ class LocalLauncher(Launcher):
     def __init__(self, spec: LocalLauncherSpec) -> None:
         self.spec = spec
 
-    def launch(self, config, attempt: int) -> LaunchedCandidate:
+    def launch(self, config: LaunchConfig, launch_number: int) -> LaunchedCandidate:
         """Start `python -I -m judge.harness.candidate` here, isolating itself per the policy."""
         policy = config.policy.model_copy()
         group = None
         if self.spec.use_cgroup and isolation.is_root():
             # A fresh cgroup per process, so an OOM kill is attributed to the check that caused it.
-            group = cgroup.create(f"judge-run-{policy.uid}-{attempt}", policy.memory_mb)
+            group = cgroup.create(f"judge-run-{policy.uid}-{launch_number}", policy.memory_mb)
         if group is not None:
             policy.cgroup_procs = [group.procs_file]
             policy.memory_by_cgroup = True
@@ -179,7 +220,9 @@ class LocalLauncher(Launcher):
         return LocalCandidate(popen_candidate(argv, config.candidate_dir, env, config.nice), policy.uid, group)
 
 
-def bwrap_argv(spec: BwrapLauncherSpec, policy, candidate_dir: str, command: list[str] | None = None) -> list[str]:
+def bwrap_argv(
+    spec: BwrapLauncherSpec, policy: IsolationPolicy, candidate_dir: str, command: list[str] | None = None
+) -> list[str]:
     """The bubblewrap command line running `command` (default: a candidate process with `policy`)
     with `candidate_dir` read-only at spec.workdir and a private /tmp of policy.scratch_mb."""
     argv = [spec.bwrap, "--die-with-parent", "--new-session"]
@@ -230,12 +273,12 @@ class BwrapLauncher(Launcher):
     def __init__(self, spec: BwrapLauncherSpec) -> None:
         self.spec = spec
 
-    def launch(self, config, attempt: int) -> LaunchedCandidate:
+    def launch(self, config: LaunchConfig, launch_number: int) -> LaunchedCandidate:
         """Start the candidate under bwrap, in a fresh memory cgroup where cgroups are writable."""
         policy = config.policy.model_copy(update={"cgroup_procs": []})
         group = None
         if self.spec.use_cgroup:
-            group = cgroup.create(f"judge-bwrap-{os.getpid()}-{attempt}-{os.urandom(4).hex()}", policy.memory_mb)
+            group = cgroup.create(f"judge-bwrap-{os.getpid()}-{launch_number}-{os.urandom(4).hex()}", policy.memory_mb)
         policy.memory_by_cgroup = group is not None
         argv = bwrap_argv(self.spec, policy, config.candidate_dir)
         if group is not None:
@@ -246,7 +289,7 @@ class BwrapLauncher(Launcher):
         return LocalCandidate(popen_candidate(argv, None, env, config.nice), policy.uid, group)
 
 
-def launcher_for(config) -> Launcher:
+def launcher_for(config: LaunchConfig) -> Launcher:
     """The launcher a run's configuration names."""
     spec = config.launcher
     if isinstance(spec, LocalLauncherSpec):

@@ -8,7 +8,8 @@ rewriting is off, so no expected value is ever rendered into one).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from typing import Any, Literal
 
 import pytest
 import torch
@@ -66,12 +67,12 @@ class HarnessPlugin:
             self._raise_fault(f"declared checks not found: {', '.join(sorted(missing))}", source="checks")
         items[:] = [] if self.fault is not None else selected
 
-    def _raise_fault(self, message: str, source: str = "sandbox") -> None:
+    def _raise_fault(self, message: str, source: Literal["checks", "sandbox"] = "sandbox") -> None:
         self.fault = FaultEvent(message=message[:2000], source=source)
         self.emit(self.fault)
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
         """Turn the outcome of each phase into at most one event per check."""
         outcome = yield
         report = outcome.get_result()
@@ -95,7 +96,7 @@ class HarnessPlugin:
             event.series = expect.take_series()
             self.emit(event)
 
-    def _event_for(self, check_id: str, call: pytest.CallInfo, report: pytest.TestReport) -> CheckEvent:
+    def _event_for(self, check_id: str, call: pytest.CallInfo[None], report: pytest.TestReport) -> CheckEvent:
         if report.skipped:
             return CheckEvent(id=check_id, outcome=Outcome.FAILED, message="check was skipped", duration_s=0)
         exc = call.excinfo.value if call.excinfo is not None else None

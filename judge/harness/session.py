@@ -1,8 +1,8 @@
 """The trusted side's handle on the candidate process: start it, call probes with deadlines, kill it.
 
-Every answer is decoded strictly (wire.decode). A crash, a timeout or garbage on the channel becomes a
-CandidateFault for the check that caused it; the process is then killed (all of its run-private uid)
-and a fresh one is started for the next check.
+Every answer is decoded strictly (wire.decode) and validated as a harness.messages Reply. A crash, a
+timeout or garbage on the channel becomes a CandidateFault for the check that caused it; the process
+is then killed (all of its run-private uid) and a fresh one is started for the next check.
 """
 
 from __future__ import annotations
@@ -14,13 +14,22 @@ import struct
 import subprocess
 import threading
 import time
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from judge.harness import wire
 from judge.harness.isolation import IsolationPolicy
-from judge.harness.launcher import LaunchedCandidate, Launcher, LauncherSpec, LocalLauncherSpec, launcher_for
+from judge.harness.launcher import (
+    CandidateProcess,
+    LaunchedCandidate,
+    Launcher,
+    LauncherSpec,
+    LocalLauncherSpec,
+    launcher_for,
+    pipes,
+)
+from judge.harness.messages import CallRequest, CandidateError, Greeting, InitRequest, LimitsRequest, Reply, plain
 
 FaultKind = Literal["error", "timeout", "memory", "crash", "protocol"]
 READY_TIMEOUT_S = 120.0
@@ -78,9 +87,10 @@ class OutputLog:
         self.total = 0
         self._lock = threading.Lock()
 
-    def drain(self, stream) -> None:
+    def drain(self, stream: IO[bytes]) -> None:
         """Read a stream to its end (run in a thread)."""
-        while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+        read = getattr(stream, "read1", stream.read)
+        while chunk := read(65536):
             with self._lock:
                 self.total += len(chunk)
                 room = self.cap - len(self.data)
@@ -112,9 +122,9 @@ class CandidateSession:
         self.memory_hit = False
         self.probes_source = ""
         self._candidate: LaunchedCandidate | None = None
-        self._process: subprocess.Popen | None = None
+        self._process: CandidateProcess | None = None
         self._initialised = False
-        self._requests = None
+        self._requests: IO[bytes] | None = None
         self._replies_fd = -1
         if isinstance(config, RunnerConfig):
             self.bind(config)
@@ -127,6 +137,13 @@ class CandidateSession:
         It may take long: a warm-up runs at the lowest priority, on CPU time nothing else wants.
         """
         self._launch(WARM_READY_TIMEOUT_S)
+
+    @property
+    def job(self) -> RunnerConfig:
+        """The job `bind` gave the session; SandboxSetupError before it has one."""
+        if not isinstance(self.config, RunnerConfig):
+            raise SandboxSetupError("the candidate session has no job yet")
+        return self.config
 
     @property
     def replies_fd(self) -> int:
@@ -147,7 +164,7 @@ class CandidateSession:
 
     def begin_check(self) -> None:
         """Start the per-check clock."""
-        self.check_deadline = min(time.monotonic() + self.config.check_timeout_s, self.run_deadline)
+        self.check_deadline = min(time.monotonic() + self.job.check_timeout_s, self.run_deadline)
 
     def call(self, probe: str, *args: Any, seed: int | None = None) -> Any:
         """Run probes.<probe>(solution, *args) in the candidate process; return its decoded answer."""
@@ -160,11 +177,11 @@ class CandidateSession:
             self._start()
             # Starting a fresh process (interpreter, torch, the submission's import) is not this check's time.
             self.check_deadline = min(self.check_deadline + (time.monotonic() - started), self.run_deadline)
-        request = {"op": "call", "probe": probe, "args": args, "seed": self.config.seed if seed is None else seed}
+        request = CallRequest(probe=probe, args=list(args), seed=self.job.seed if seed is None else seed)
         reply = self._exchange(request, self.check_deadline, during=f"probe {probe}")
-        if not reply.get("ok"):
-            raise self._fault_from_error(reply.get("error"))
-        return reply.get("value")
+        if not reply.ok:
+            raise self._fault_from_error(reply.error)
+        return reply.value
 
     def close(self) -> None:
         """Kill the candidate process and everything it started."""
@@ -176,23 +193,23 @@ class CandidateSession:
         if self._process is not None and self._process.poll() is not None:
             # A prestarted process that died while waiting ran no candidate code: start afresh.
             self._kill()
-        if self._process is None:
+        job = self.job
+        if self._candidate is None:
             self._launch()
         else:
             # The prestarted process: the job's limits apply before it reads a byte of the submission.
             try:
-                self._candidate.restrict(self.config.policy)
+                self._candidate.restrict(job.policy)
             except OSError as exc:
                 self._kill()
                 raise SandboxSetupError(
                     f"the job's limits could not be applied to the candidate process: {exc}"
                 ) from exc
-        policy = self.config.policy
         # The limits first, in a message of their own: its answer comes before any submission byte
         # has run, so a failure there is the judge's and can be believed. Nothing the submission
         # raises later (whatever it calls its exception) is taken for it.
-        limits = {"op": "limits", "cpu_s": policy.cpu_s, "memory_mb": policy.memory_mb}
-        deadline = min(time.monotonic() + self.config.check_timeout_s, self.run_deadline)
+        limits = LimitsRequest(cpu_s=job.policy.cpu_s, memory_mb=job.policy.memory_mb)
+        deadline = min(time.monotonic() + job.check_timeout_s, self.run_deadline)
         try:
             reply = self._exchange(limits, deadline, during="start")
         except CandidateFault as fault:
@@ -202,23 +219,22 @@ class CandidateSession:
                 raise self.broken from fault
             self._kill()
             raise SandboxSetupError(f"the candidate process did not take the job's limits: {fault.message}") from fault
-        if reply != {"ok": True}:
+        if not reply.ok:
             self._kill()
-            raise SandboxSetupError(
-                f"the candidate process could not apply the job's limits: {str(reply.get('error'))[:300]}"
-            )
+            error = reply.error.model_dump() if reply.error is not None else None
+            raise SandboxSetupError(f"the candidate process could not apply the job's limits: {str(error)[:300]}")
         # Importing the submission is not charged to a check but has a check's time limit.
-        init = {"op": "init", "probes": self.probes_source, "entrypoint": self.config.entrypoint}
+        init = InitRequest(probes=self.probes_source, entrypoint=job.entrypoint)
         try:
             reply = self._exchange(
-                init, min(time.monotonic() + self.config.check_timeout_s, self.run_deadline), during="import"
+                init, min(time.monotonic() + job.check_timeout_s, self.run_deadline), during="import"
             )
         except CandidateFault as fault:
             self.broken = CandidateFault(fault.kind, f"importing the submission: {fault.message}")
             raise self.broken from fault
-        if not reply.get("ok"):
-            fault = self._fault_from_error(reply.get("error"))
-            self.broken = CandidateFault(fault.kind, f"importing the submission failed: {fault.message}")
+        if not reply.ok:
+            failure = self._fault_from_error(reply.error)
+            self.broken = CandidateFault(failure.kind, f"importing the submission failed: {failure.message}")
             self._kill()
             raise self.broken
         self._initialised = True
@@ -231,21 +247,24 @@ class CandidateSession:
         self.starts += 1
         try:
             self._candidate = self.launcher.launch(self.config, self.starts)
+            self._process = self._candidate.process
+            requests, replies, output = pipes(self._process)
         except OSError as exc:
             raise SandboxSetupError(f"the candidate process could not be started: {exc}") from exc
-        self._process = self._candidate.process
-        self._requests = self._process.stdin
-        self._replies_fd = self._process.stdout.fileno()
-        threading.Thread(target=self.log.drain, args=(self._process.stderr,), daemon=True).start()
+        self._requests = requests
+        self._replies_fd = replies.fileno()
+        threading.Thread(target=self.log.drain, args=(output,), daemon=True).start()
         try:
-            ready = self._read_message(time.monotonic() + ready_timeout_s)
+            greeting = self._read_message(time.monotonic() + ready_timeout_s)
         except CandidateFault as fault:
             self._kill()
             raise SandboxSetupError(
                 f"the candidate process failed to start: {fault.message}\n{self.log.text()[-2000:]}"
             ) from fault
-        if ready != {"ready": True}:
-            raise SandboxSetupError("the candidate process sent an unexpected greeting")
+        try:
+            Greeting.model_validate(greeting)
+        except ValidationError:
+            raise SandboxSetupError("the candidate process sent an unexpected greeting") from None
 
     def _kill(self) -> bool:
         """Kill the process and all it started; True when it had been killed for memory."""
@@ -264,17 +283,20 @@ class CandidateSession:
 
     # -- messaging ----------------------------------------------------------------------------
 
-    def _exchange(self, request: dict, deadline: float, during: str) -> dict:
+    def _exchange(self, request: LimitsRequest | InitRequest | CallRequest, deadline: float, during: str) -> Reply:
+        if self._requests is None:
+            raise SandboxSetupError("no candidate process is running")
         try:
-            self._requests.write(wire.frame(wire.encode(request)))
+            self._requests.write(wire.frame(wire.encode(plain(request))))
             self._requests.flush()
         except (BrokenPipeError, OSError):
             raise self._died(during) from None
-        reply = self._read_message(deadline, during)
-        if not isinstance(reply, dict):
+        message = self._read_message(deadline, during)
+        try:
+            return Reply.model_validate(message)
+        except ValidationError:
             self._kill()
-            raise CandidateFault("protocol", "the submission's process sent a malformed answer")
-        return reply
+            raise CandidateFault("protocol", "the submission's process sent a malformed answer") from None
 
     def _read_message(self, deadline: float, during: str = "start") -> Any:
         header = self._read_exactly(4, deadline, during)
@@ -330,11 +352,10 @@ class CandidateSession:
         )
         return CandidateFault("crash", f"the submission's process {how} during {during}")
 
-    def _fault_from_error(self, error: Any) -> CandidateFault:
-        if not isinstance(error, dict):
+    def _fault_from_error(self, error: CandidateError | None) -> CandidateFault:
+        if error is None:
             return CandidateFault("protocol", "the submission's process sent a malformed error")
-        kind, message = str(error.get("type", "Error"))[:80], str(error.get("message", ""))[:300]
-        where = str(error.get("where", ""))[:120]
+        kind, message, where = error.type[:80], error.message[:300], error.where[:120]
         text = f"{kind}: {message}" + (f" (at {where})" if where else "")
         if kind == "MemoryError" or any(marker in message for marker in ALLOCATION_FAILURES):
             self.memory_hit = True

@@ -68,7 +68,7 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_plain(item, depth + 1) for item in value]
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str) or key.startswith("$"):
                 raise WireError("dict keys must be strings not starting with $")
@@ -96,7 +96,7 @@ def from_plain(value: Any, depth: int = 0) -> Any:
     raise WireError(f"unexpected JSON value {type(value).__name__}")
 
 
-def _tensor_from_plain(value: dict) -> torch.Tensor:
+def _tensor_from_plain(value: dict[str, Any]) -> torch.Tensor:
     spec = value["$tensor"]
     if len(value) != 1 or not isinstance(spec, dict) or set(spec) != {"dtype", "shape", "data"}:
         raise WireError("malformed tensor")
@@ -124,7 +124,7 @@ def encode(value: Any) -> bytes:
     return json.dumps(to_plain(value), allow_nan=False, separators=(",", ":")).encode()
 
 
-def decode(data: bytes) -> Any:
+def decode(data: bytes | bytearray) -> Any:
     """Parse bytes produced by encode; WireError on anything else (too many values included)."""
     if item_bound(data) > MAX_ITEMS:
         raise WireError(f"message holds more than {MAX_ITEMS} values")
@@ -134,7 +134,7 @@ def decode(data: bytes) -> Any:
         raise WireError(f"undecodable message: {type(exc).__name__}") from exc
 
 
-def item_bound(data: bytes) -> int:
+def item_bound(data: bytes | bytearray) -> int:
     """An upper bound on the values a JSON text holds, counted before parsing it.
 
     Every value but the first follows a comma or opens a container; commas inside strings only

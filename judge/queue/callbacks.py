@@ -1,8 +1,9 @@
 """Result callbacks: the submission's JSON POSTed to its callback_url, signed with HMAC-SHA256.
 
 Headers: `X-Judge-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the callback
-secret>`, `X-Judge-Delivery` (the submission id) and `X-Judge-Attempt`. A receiver recomputes the
-HMAC over the raw body, compares in constant time and rejects stale timestamps.
+secret>`, `X-Judge-Delivery` (the submission id) and `X-Judge-Attempt` (the delivery's number,
+from 1). A receiver recomputes the HMAC over the raw body, compares in constant time and rejects
+stale timestamps.
 
 A callback_url is chosen by a team, and the judge POSTs from inside its network: the host must resolve
 only to public addresses (settings.callback_allowed_hosts names exceptions). The address that was
@@ -173,7 +174,13 @@ def verify(secret: str, header: str, body: bytes, max_age_s: float = 300.0) -> b
 
 
 def post(
-    url: str, body: bytes, settings: Settings, *, attempt: int, delivery_id: str, resolve: Resolver = resolve_host
+    url: str,
+    body: bytes,
+    settings: Settings,
+    *,
+    delivery_number: int,
+    delivery_id: str,
+    resolve: Resolver = resolve_host,
 ) -> str | None:
     """Deliver once to the address `url`'s host resolves to now (checked); None on a 2xx answer, else
     why it failed, in words that say nothing about the network behind the judge."""
@@ -189,7 +196,7 @@ def post(
         "User-Agent": "judge-callback/1",
         "X-Judge-Signature": signature(settings.callback_secret.get_secret_value(), int(time.time()), body),
         "X-Judge-Delivery": delivery_id,
-        "X-Judge-Attempt": str(attempt),
+        "X-Judge-Attempt": str(delivery_number),
     }
     # Dial the checked address itself: the URL carries it, and the host name travels as the Host header
     # and (https) as the TLS server name, which the certificate is verified against (httpcore's

@@ -6,8 +6,8 @@ time (prefetch 1). When a whole worker dies (or hangs), its grade's heartbeat st
 sweeper (dispatch.HeartbeatSweeper) queues the submission again within the heartbeat timeout; Redis
 also redelivers the dead worker's message once nobody acknowledged it within the visibility timeout,
 which is longer than the longest grade, and that late copy finds the submission finished or held by
-the newer attempt and is acknowledged without work. Redelivery is harmless (jobs are idempotent per
-submission) and bounded (the attempt counter in the row, see storage.submissions.claim).
+the newer try and is acknowledged without work. Redelivery is harmless (jobs are idempotent per
+submission) and bounded (the try counter in the row, see storage.submissions.claim).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from celery.signals import worker_process_shutdown
 from judge.bank.loader import ProblemBank
 from judge.limits import VALIDATION_GRADES, task_limits
 from judge.queue import jobs
-from judge.queue.jobs import Grader
+from judge.queue.jobs import WorkerContext
 from judge.queue.uploads import validate_upload
 from judge.sandbox.base import Sandbox
 from judge.sandbox.pool import pooled
@@ -77,19 +77,19 @@ def create_celery(settings: Settings) -> Celery:
     return app
 
 
-def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: float = 30.0) -> None:
-    """The grade, callback and upload tasks; `grader()` gives this worker process's Grader. A job
+def register_tasks(app: Celery, context: Callable[[], WorkerContext], fault_retry_s: float = 30.0) -> None:
+    """The grade, callback and upload tasks; `context()` gives this worker process's context. A job
     that fails outside its own fault handling runs again after `fault_retry_s`."""
 
     @app.task(name=GRADE_TASK, bind=True, max_retries=None)
     def grade(self: Task, submission_id: str) -> None:
         """Grade one submission (idempotent); run again later when asked to."""
         try:
-            step = jobs.grade(grader(), submission_id)
+            step = jobs.grade(context(), submission_id)
         except Exception as exc:
-            # The database went away (PostgreSQL restarting) or no grader could be made (Docker down):
+            # The database went away (PostgreSQL restarting) or no worker context could be made (Docker down):
             # a failed task is acknowledged, which would drop the submission for good. A claim it made
-            # goes stale meanwhile and is taken over as a new attempt, by this retry or the sweeper.
+            # goes stale meanwhile and is taken over as a new try, by this retry or the sweeper.
             log.warning(
                 "grade of %s failed outside grading (%s: %s); retrying in %g s",
                 submission_id,
@@ -107,7 +107,7 @@ def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: flo
     def callback(self: Task, submission_id: str) -> None:
         """Deliver one submission's result to its callback_url, retried with backoff."""
         try:
-            retry_in = jobs.deliver_callback(grader(), submission_id)
+            retry_in = jobs.deliver_callback(context(), submission_id)
         except Exception as exc:  # the database is away: keep the owed callback, as for grades
             log.warning(
                 "callback of %s failed (%s: %s); retrying in %g s",
@@ -122,7 +122,7 @@ def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: flo
 
     # Validation grades the reference twice, the starter and every mutant, so its limits are
     # VALIDATION_GRADES grades long. Redis may redeliver it meanwhile (past the visibility timeout):
-    # that copy finds the upload held by the live attempt, or finished, and is acknowledged without work.
+    # that copy finds the upload held by the live try, or finished, and is acknowledged without work.
     @app.task(
         name=UPLOAD_TASK,
         bind=True,
@@ -133,7 +133,7 @@ def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: flo
     def upload(self: Task, upload_id: str) -> None:
         """Validate one uploaded problem package (idempotent); run again later when asked to."""
         try:
-            retry_in = validate_upload(grader(), upload_id)
+            retry_in = validate_upload(context(), upload_id)
         except Exception as exc:  # the database is away: the upload stays queued or goes stale, as for grades
             log.warning(
                 "validation of upload %s failed outside validation (%s: %s); retrying in %g s",
@@ -147,14 +147,16 @@ def register_tasks(app: Celery, grader: Callable[[], Grader], fault_retry_s: flo
             raise self.retry(countdown=retry_in)
 
 
-def process_grader(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox]) -> Callable[[], Grader]:
-    """A Grader per worker process, made on first use after the fork (engines must not cross a fork)."""
+def worker_process_context(
+    settings: Settings, sandbox_factory: Callable[[Settings], Sandbox]
+) -> Callable[[], WorkerContext]:
+    """A WorkerContext per worker process, made on first use after the fork (engines must not cross a fork)."""
     from judge.storage.db import make_engine, session_factory
 
     bank = ProblemBank(settings)
-    made: dict[int, Grader] = {}
+    made: dict[int, WorkerContext] = {}
 
-    def get() -> Grader:
+    def get() -> WorkerContext:
         pid = os.getpid()
         if pid not in made:
             made.clear()
@@ -165,7 +167,7 @@ def process_grader(settings: Settings, sandbox_factory: Callable[[Settings], San
             # A prefork child leaves by os._exit, which skips atexit: Celery's signal of the child's
             # shutdown closes the pool too, or a stopped worker would leave its warm containers behind.
             worker_process_shutdown.connect(lambda **_: sandbox.close(), weak=False)
-            made[pid] = Grader(settings, session_factory(make_engine(settings)), sandbox, bank)
+            made[pid] = WorkerContext(settings, session_factory(make_engine(settings)), sandbox, bank)
         return made[pid]
 
     return get
@@ -181,7 +183,7 @@ def run_worker(
     migrate(engine)
     engine.dispose()
     app = create_celery(settings)
-    register_tasks(app, process_grader(settings, sandbox_factory), fault_retry_s=settings.heartbeat_timeout_s)
+    register_tasks(app, worker_process_context(settings, sandbox_factory), fault_retry_s=settings.heartbeat_timeout_s)
     name = hostname or f"judge-{socket.gethostname()}-{os.getpid()}@%h"
     app.worker_main(
         [

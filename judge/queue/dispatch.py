@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from judge.bank.loader import ProblemBank
 from judge.errors import JudgeError
 from judge.queue.embedded import CALLBACK, GRADE, UPLOAD, EmbeddedPool
-from judge.queue.jobs import Grader
+from judge.queue.jobs import WorkerContext
 from judge.sandbox.base import Sandbox
 from judge.sandbox.pool import pooled
 from judge.settings import Settings
@@ -54,7 +54,7 @@ class Dispatcher(abc.ABC):
         """Queue validating one uploaded problem package; QueueUnavailable when the queue is down."""
 
     @abc.abstractmethod
-    def problem(self) -> str | None:
+    def unavailable_reason(self) -> str | None:
         """Why the queue cannot take work right now, or None when it can."""
 
     def broker_epoch(self) -> str | None:
@@ -66,18 +66,18 @@ class Dispatcher(abc.ABC):
 class EmbeddedDispatcher(Dispatcher):
     """Grades in this process's thread pool."""
 
-    def __init__(self, grader: Grader, workers: int) -> None:
-        self.pool = EmbeddedPool(grader, workers)
+    def __init__(self, context: WorkerContext, workers: int) -> None:
+        self.pool = EmbeddedPool(context, workers)
 
     def start(self) -> None:
         """Start the grading threads and the sandbox's warm pool."""
-        self.pool.grader.sandbox.open()
+        self.pool.context.sandbox.open()
         self.pool.start()
 
     def stop(self) -> None:
         """Stop the grading threads, then destroy the warm sandboxes."""
         self.pool.stop()
-        self.pool.grader.sandbox.close()
+        self.pool.context.sandbox.close()
 
     def enqueue_grade(self, submission_id: str, priority: int = NORMAL_PRIORITY) -> None:
         """Schedule the grade in-process."""
@@ -91,7 +91,7 @@ class EmbeddedDispatcher(Dispatcher):
         """Schedule the validation in-process."""
         self.pool.submit(UPLOAD, upload_id)
 
-    def problem(self) -> str | None:
+    def unavailable_reason(self) -> str | None:
         """Not ready when a grading thread died."""
         return None if self.pool.alive() else "the embedded grading threads are not running"
 
@@ -142,7 +142,7 @@ class CeleryDispatcher(Dispatcher):
 
         self._send(UPLOAD_TASK, upload_id)
 
-    def problem(self) -> str | None:
+    def unavailable_reason(self) -> str | None:
         """Not ready when Redis does not answer a ping."""
         import redis
 
@@ -173,7 +173,7 @@ def make_dispatcher(
     if settings.queue == "celery":
         return CeleryDispatcher(settings)
     sandbox = pooled(sandbox_factory(settings), settings, bank)
-    return EmbeddedDispatcher(Grader(settings, sessions, sandbox, bank), settings.workers)
+    return EmbeddedDispatcher(WorkerContext(settings, sessions, sandbox, bank), settings.workers)
 
 
 def dispatch(dispatcher: Dispatcher, sessions: sessionmaker[Session], submission_id: str) -> bool:
@@ -265,9 +265,7 @@ def sweep(dispatcher: Dispatcher, sessions: sessionmaker[Session], heartbeat_tim
     with sessions() as session:
         released = submissions.release_stale(session, heartbeat_timeout_s=heartbeat_timeout_s) or []
     for submission_id in released:
-        log.warning(
-            "submission %s: its grader stopped sending heartbeats; queued again as a new attempt", submission_id
-        )
+        log.warning("submission %s: its grader stopped sending heartbeats; queued again as a new try", submission_id)
         # Left undispatched when the queue is down: the Redispatcher sends it once the queue is back.
         dispatch(dispatcher, sessions, submission_id)
     return released
@@ -279,7 +277,7 @@ def sweep_uploads(dispatcher: Dispatcher, sessions: sessionmaker[Session], heart
     with sessions() as session:
         released = uploads.release_stale(session, heartbeat_timeout_s=heartbeat_timeout_s)
     for upload_id in released:
-        log.warning("upload %s: its validation stopped sending heartbeats; queued again as a new attempt", upload_id)
+        log.warning("upload %s: its validation stopped sending heartbeats; queued again as a new try", upload_id)
         dispatch_upload(dispatcher, sessions, upload_id)
     return released
 

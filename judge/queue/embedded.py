@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from judge.queue import jobs
-from judge.queue.jobs import Grader
+from judge.queue.jobs import WorkerContext
 from judge.queue.uploads import validate_upload
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,8 @@ class EmbeddedPool:
     """`workers` threads running due jobs highest priority first (then in the order they came); jobs
     that ask to run again are re-scheduled with their priority."""
 
-    def __init__(self, grader: Grader, workers: int) -> None:
-        self.grader = grader
+    def __init__(self, context: WorkerContext, workers: int) -> None:
+        self.context = context
         self.workers = workers
         #: Jobs not yet due: (due time, order, priority, kind, id).
         self._delayed: list[tuple[float, int, int, str, str]] = []
@@ -117,21 +117,21 @@ class EmbeddedPool:
             except Exception:
                 # Only the database failing gets here; the row stays queued/running and is recovered.
                 log.exception("%s job for %s failed; retrying later", kind, submission_id)
-                self.submit(kind, submission_id, self.grader.settings.heartbeat_timeout_s, priority)
+                self.submit(kind, submission_id, self.context.settings.heartbeat_timeout_s, priority)
 
     def _grade(self, submission_id: str, priority: int) -> None:
-        step = jobs.grade(self.grader, submission_id)
+        step = jobs.grade(self.context, submission_id)
         if step.callback_due:
             self.submit(CALLBACK, submission_id)
         if step.retry_in is not None:
             self.submit(GRADE, submission_id, step.retry_in, priority)
 
     def _callback(self, submission_id: str, priority: int) -> None:
-        retry_in = jobs.deliver_callback(self.grader, submission_id)
+        retry_in = jobs.deliver_callback(self.context, submission_id)
         if retry_in is not None:
             self.submit(CALLBACK, submission_id, retry_in, priority)
 
     def _upload(self, upload_id: str, priority: int) -> None:
-        retry_in = validate_upload(self.grader, upload_id)
+        retry_in = validate_upload(self.context, upload_id)
         if retry_in is not None:
             self.submit(UPLOAD, upload_id, retry_in, priority)

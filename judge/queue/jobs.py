@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Grader:
-    """Everything a worker needs to run jobs: settings (with uploads), sessions, a sandbox and the bank."""
+class WorkerContext:
+    """What every job run by one worker needs: settings (with uploads), sessions, a sandbox, the bank and
+    the worker's name (host:pid), which its claims record."""
 
     settings: Settings
     sessions: sessionmaker[Session]
@@ -51,128 +52,128 @@ class GradeStep:
 
 
 class Heartbeat(threading.Thread):
-    """Marks a job's attempt alive every heartbeat_interval_s while it runs; `beat(session)` marks it
-    and says whether the attempt still holds its row."""
+    """Marks a job's try alive every heartbeat_interval_s while it runs; `beat(session)` marks it
+    and says whether the try still holds its row."""
 
-    def __init__(self, grader: Grader, label: str, beat: Callable[[Session], bool]) -> None:
+    def __init__(self, context: WorkerContext, label: str, beat: Callable[[Session], bool]) -> None:
         super().__init__(daemon=True, name=f"heartbeat-{label[:24]}")
-        self.grader, self.label, self.beat = grader, label, beat
+        self.context, self.label, self.beat = context, label, beat
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        """Beat until stopped, or until the attempt no longer holds its row."""
-        while not self.stopped.wait(self.grader.settings.heartbeat_interval_s):
+        """Beat until stopped, or until the try no longer holds its row."""
+        while not self.stopped.wait(self.context.settings.heartbeat_interval_s):
             try:
-                with self.grader.sessions() as session:
+                with self.context.sessions() as session:
                     held = self.beat(session)
             except Exception:  # a missed beat is retried at the next interval
                 log.exception("heartbeat of %s failed", self.label)
                 continue
             if not held:
                 # This process stalled past the heartbeat timeout and the job was taken over:
-                # whatever this attempt finds is dropped when it tries to store it.
+                # whatever this try finds is dropped when it tries to store it.
                 log.warning("%s was taken over by another worker", self.label)
                 return
 
 
-def grade(grader: Grader, submission_id: str) -> GradeStep:
+def grade(context: WorkerContext, submission_id: str) -> GradeStep:
     """Grade one submission once: claim it, grade it while beating, store the outcome."""
-    settings = grader.settings
-    with grader.sessions() as session:
+    settings = context.settings
+    with context.sessions() as session:
         claim = submissions.claim(
             session,
             submission_id,
-            worker=grader.worker,
-            max_attempts=settings.max_attempts,
+            worker=context.worker,
+            max_tries=settings.max_attempts,
             heartbeat_timeout_s=settings.heartbeat_timeout_s,
         )
     if claim.state is ClaimState.BUSY:
-        # A live grader holds it (this is a duplicate, or the redelivery of a dead attempt's job
+        # A live grader holds it (this is a duplicate, or the redelivery of a dead try's job
         # that was taken over): done without work. Should that grader die too, its heartbeat goes
         # stale and the sweeper (dispatch.HeartbeatSweeper) queues the submission again.
         return GradeStep()
     if claim.state is ClaimState.EXHAUSTED:
-        with grader.sessions() as session:
+        with context.sessions() as session:
             submissions.mark_exhausted_callback(session, submission_id)
         return GradeStep(callback_due=True)
     if claim.state is not ClaimState.CLAIMED:
         return GradeStep()
-    return _grade_claimed(grader, submission_id, claim)
+    return _grade_claimed(context, submission_id, claim)
 
 
-def _grade_claimed(grader: Grader, submission_id: str, claim: submissions.Claim) -> GradeStep:
-    settings, attempt = grader.settings, claim.attempt
+def _grade_claimed(context: WorkerContext, submission_id: str, claim: submissions.Claim) -> GradeStep:
+    settings, try_number = context.settings, claim.try_number
 
     def on_check(check: CheckResult) -> None:
-        with grader.sessions() as session:
-            submissions.record_check(session, submission_id, attempt, check)
+        with context.sessions() as session:
+            submissions.record_check(session, submission_id, try_number, check)
 
     beat = Heartbeat(
-        grader,
-        f"grade of {submission_id} attempt {attempt}",
-        lambda session: submissions.heartbeat(session, submission_id, attempt),
+        context,
+        f"grade of {submission_id} try {try_number}",
+        lambda session: submissions.heartbeat(session, submission_id, try_number),
     )
     beat.start()
     started = time.monotonic()
     try:
-        problem = grader.bank.load(claim.problem, claim.package_hash)
+        problem = context.bank.load(claim.problem, claim.package_hash)
         result = grade_submission(
-            problem, claim.source, settings, grader.sandbox, grader.bank.hidden_paths(), on_check=on_check
+            problem, claim.source, settings, context.sandbox, context.bank.hidden_paths(), on_check=on_check
         )
     except (InvalidSubmission, ProblemNotFound, InvalidProblem) as exc:
         # The input cannot be graded at all (say, its problem was removed): retrying cannot help.
-        with grader.sessions() as session:
-            submissions.fail(session, submission_id, attempt, str(exc), verdict=None)
+        with context.sessions() as session:
+            submissions.fail(session, submission_id, try_number, str(exc), verdict=None)
         return GradeStep(callback_due=True)
     except Exception as exc:  # SandboxFault, or any other fault of the judge: never the candidate's score
-        return _judge_fault(grader, submission_id, attempt, exc)
+        return _judge_fault(context, submission_id, try_number, exc)
     finally:
         beat.stopped.set()
         beat.join()
-    with grader.sessions() as session:
-        stored = submissions.complete(session, submission_id, attempt, result, time.monotonic() - started)
+    with context.sessions() as session:
+        stored = submissions.complete(session, submission_id, try_number, result, time.monotonic() - started)
     if not stored:
-        log.warning("grade of %s attempt %d finished after losing its claim; result dropped", submission_id, attempt)
+        log.warning("grade of %s try %d finished after losing its claim; result dropped", submission_id, try_number)
     return GradeStep(callback_due=stored)
 
 
-def _judge_fault(grader: Grader, submission_id: str, attempt: int, exc: Exception) -> GradeStep:
-    settings = grader.settings
+def _judge_fault(context: WorkerContext, submission_id: str, try_number: int, exc: Exception) -> GradeStep:
+    settings = context.settings
     kind = "sandbox fault" if isinstance(exc, SandboxFault) else f"judge fault ({type(exc).__name__})"
     message = f"{kind}: {str(exc).splitlines()[0] if str(exc) else 'no message'}"
-    log.error("grading %s attempt %d: %s", submission_id, attempt, message, exc_info=not isinstance(exc, SandboxFault))
-    with grader.sessions() as session:
-        if attempt >= settings.max_attempts:
+    log.error("grading %s try %d: %s", submission_id, try_number, message, exc_info=not isinstance(exc, SandboxFault))
+    with context.sessions() as session:
+        if try_number >= settings.max_attempts:
             submissions.fail(
                 session,
                 submission_id,
-                attempt,
-                f"gave up after {attempt} attempts; last: {message}",
+                try_number,
+                f"gave up after {try_number} attempts; last: {message}",
                 Verdict.INTERNAL_ERROR,
             )
             return GradeStep(callback_due=True)
-        submissions.release(session, submission_id, attempt, message)
-    return GradeStep(retry_in=settings.retry_backoff_s * 2 ** (attempt - 1))
+        submissions.release(session, submission_id, try_number, message)
+    return GradeStep(retry_in=settings.retry_backoff_s * 2 ** (try_number - 1))
 
 
-def deliver_callback(grader: Grader, submission_id: str) -> float | None:
+def deliver_callback(context: WorkerContext, submission_id: str) -> float | None:
     """POST the result to the submission's callback_url once; seconds until the next try, or None."""
     from judge.queue import callbacks
 
-    settings = grader.settings
-    with grader.sessions() as session:
+    settings = context.settings
+    with context.sessions() as session:
         row = submissions.get(session, submission_id)
         if row is None or row.callback_state != CallbackState.PENDING.value or not row.callback_url:
             return None
         body = callbacks.payload(row)
         url = row.callback_url
-    error = callbacks.post(url, body, settings, attempt=row.callback_attempts + 1, delivery_id=submission_id)
-    with grader.sessions() as session:
-        attempts = submissions.callback_attempted(
-            session, submission_id, delivered=error is None, error=error, max_attempts=settings.callback_max_attempts
+    error = callbacks.post(url, body, settings, delivery_number=row.callback_attempts + 1, delivery_id=submission_id)
+    with context.sessions() as session:
+        deliveries = submissions.record_delivery(
+            session, submission_id, delivered=error is None, error=error, max_deliveries=settings.callback_max_attempts
         )
-    if error is None or attempts >= settings.callback_max_attempts:
+    if error is None or deliveries >= settings.callback_max_attempts:
         if error is not None:
-            log.warning("callback of %s failed for good after %d tries: %s", submission_id, attempts, error)
+            log.warning("callback of %s failed for good after %d deliveries: %s", submission_id, deliveries, error)
         return None
-    return settings.callback_backoff_s * 2 ** (attempts - 1)
+    return settings.callback_backoff_s * 2 ** (deliveries - 1)

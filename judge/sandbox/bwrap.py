@@ -23,7 +23,7 @@ from judge.errors import SandboxUnavailable
 from judge.harness import isolation, view
 from judge.harness.isolation import IsolationPolicy
 from judge.harness.launcher import BwrapLauncherSpec, bwrap_argv
-from judge.sandbox.process import C, ProcessSandbox
+from judge.sandbox.process import LaunchConfigT, ProcessSandbox
 from judge.settings import Settings
 from judge.workspace import Workspace
 
@@ -120,7 +120,7 @@ class BwrapSandbox(ProcessSandbox):
         ]
         return bwrap_argv(spec, policy, trusted, command)
 
-    def isolate(self, config: C, run_id: str, wall_timeout_s: float, problem: str = "") -> C:
+    def isolate(self, config: LaunchConfigT, run_id: str, wall_timeout_s: float, problem: str = "") -> LaunchConfigT:
         """The configuration with the bwrap launcher (run_id, the wall limit and the problem play no part)."""
         spec = layout(self.bwrap, config.policy.hide_paths, user_namespace=not isolation.is_root())
         return config.model_copy(update={"launcher": spec})

@@ -35,7 +35,13 @@ from judge.sandbox.image import (
     DIGEST_LABEL,
     harness_digest,
 )
-from judge.sandbox.process import RUNNER_FILE_SIZE_MB, RUNNER_OPEN_FILES, RUNNER_SCRATCH_MB, C, ProcessSandbox
+from judge.sandbox.process import (
+    RUNNER_FILE_SIZE_MB,
+    RUNNER_OPEN_FILES,
+    RUNNER_SCRATCH_MB,
+    LaunchConfigT,
+    ProcessSandbox,
+)
 from judge.sandbox.runner_host import RunnerHandle, hand_over
 from judge.settings import Settings
 from judge.workspace import Workspace
@@ -58,9 +64,9 @@ def cpu_shares(nice: int) -> int:
     return max(2, round(DEFAULT_CPU_SHARES / 1.25**nice))
 
 
-def container_name(run_id: str, attempt: int) -> str:
-    """The name of a run's `attempt`-th candidate container (unique per engine while it exists)."""
-    return f"judge-{run_id}-{attempt}"
+def container_name(run_id: str, launch_number: int) -> str:
+    """The name of a run's `launch_number`-th candidate container (unique per engine while it exists)."""
+    return f"judge-{run_id}-{launch_number}"
 
 
 def runner_name(run_id: str) -> str:
@@ -68,7 +74,7 @@ def runner_name(run_id: str) -> str:
     return f"judge-{run_id}-runner"
 
 
-def candidate_container(spec: DockerLauncherSpec, config: LaunchConfig, attempt: int) -> ContainerSpec:
+def candidate_container(spec: DockerLauncherSpec, config: LaunchConfig, launch_number: int) -> ContainerSpec:
     """The container of one candidate process: every limit of the run policy, the work dir read-only."""
     policy = config.policy
     scratch = f"rw,nosuid,nodev,size={policy.scratch_mb}m,mode=1777"
@@ -86,7 +92,7 @@ def candidate_container(spec: DockerLauncherSpec, config: LaunchConfig, attempt:
         policy.model_dump_json(),
     ]
     return ContainerSpec(
-        name=container_name(spec.run_id, attempt),
+        name=container_name(spec.run_id, launch_number),
         image=spec.image,
         command=command,
         user=spec.user,
@@ -113,6 +119,8 @@ def candidate_container(spec: DockerLauncherSpec, config: LaunchConfig, attempt:
 class DockerCandidate(LaunchedCandidate):
     """A candidate container; its channel is the attach stream, relayed to host pipes."""
 
+    process: ContainerProcess
+
     def __init__(self, engine: Engine, process: ContainerProcess) -> None:
         self.engine = engine
         self.process = process
@@ -136,7 +144,7 @@ class DockerLauncher(Launcher):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def launch(self, config: LaunchConfig, attempt: int) -> LaunchedCandidate:
+    def launch(self, config: LaunchConfig, launch_number: int) -> LaunchedCandidate:
         """Start the candidate's container; its channel is the attach stream."""
         spec = config.launcher
         if not isinstance(spec, DockerLauncherSpec):
@@ -146,7 +154,7 @@ class DockerLauncher(Launcher):
             update={"uid": None, "memory_by_cgroup": True, "hide_paths": [], "cgroup_procs": []}
         )
         config = config.model_copy(update={"policy": policy})
-        return DockerCandidate(self.engine, self.engine.start(candidate_container(spec, config, attempt)))
+        return DockerCandidate(self.engine, self.engine.start(candidate_container(spec, config, launch_number)))
 
 
 @dataclass
@@ -215,7 +223,7 @@ class DockerSandbox(ProcessSandbox):
         """The runner image `problem`'s candidates run in: its own if settings name one, else the default."""
         return self.settings.docker_problem_images.get(problem, self.settings.docker_image)
 
-    def isolate(self, config: C, run_id: str, wall_timeout_s: float, problem: str = "") -> C:
+    def isolate(self, config: LaunchConfigT, run_id: str, wall_timeout_s: float, problem: str = "") -> LaunchConfigT:
         """The configuration with the docker launcher (the container user replaces any run uid).
 
         A warm slot is isolated without a problem (the default image); a job whose problem has an

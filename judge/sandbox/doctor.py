@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from judge.errors import SandboxUnavailable
 from judge.harness import cgroup, isolation, wire
 from judge.harness.isolation import IsolationPolicy
+from judge.harness.launcher import CandidateProcess
 from judge.harness.session import RunnerConfig
 from judge.sandbox.process import ProcessSandbox
-from judge.sandbox.runner_host import HostProcess
 from judge.sandbox.select import AUTO_ORDER, BACKENDS, TRUSTED_CODE_ONLY, Requester, fallback_warning, refusal, tried
 from judge.settings import Settings
 
@@ -82,7 +82,7 @@ def smoke_test(sandbox: ProcessSandbox, settings: Settings) -> tuple[bool, str]:
         return True, f"a candidate process started and greeted in {time.monotonic() - start:.1f} s"
 
 
-def _read_greeting(process: HostProcess) -> tuple[object, str]:
+def _read_greeting(process: CandidateProcess) -> tuple[object, str]:
     deadline = time.monotonic() + GREETING_TIMEOUT_S
     # Every candidate is started with its stdout a pipe.
     assert process.stdout is not None

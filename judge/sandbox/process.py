@@ -37,7 +37,7 @@ from judge.sandbox.runner_host import HostProcess, RunnerHandle, hand_over
 from judge.settings import Settings
 from judge.workspace import Workspace
 
-C = TypeVar("C", bound=LaunchConfig)
+LaunchConfigT = TypeVar("LaunchConfigT", bound=LaunchConfig)
 #: The runner's private /tmp (pytest and torch write little there).
 RUNNER_SCRATCH_MB = 64
 RUNNER_OPEN_FILES = 256
@@ -66,7 +66,7 @@ class ProcessSandbox(Sandbox):
         """True as root: the candidate then runs under a run-private uid."""
         return isolation.is_root()
 
-    def isolate(self, config: C, run_id: str, wall_timeout_s: float, problem: str = "") -> C:
+    def isolate(self, config: LaunchConfigT, run_id: str, wall_timeout_s: float, problem: str = "") -> LaunchConfigT:
         """The configuration with this backend's launcher for one run (`run_id` names it) of `problem`.
 
         Here: the candidate's policy gains its fresh root (as root), holding its work dir alone.

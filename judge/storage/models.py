@@ -124,7 +124,7 @@ class Submission(Base):
 
 
 class SubmissionCheck(Base):
-    """One finished check of one grading attempt, kept so event streams in any process can replay it."""
+    """One finished check of one grading try (column `attempt`), kept so event streams in any process can replay it."""
 
     __tablename__ = "submission_checks"
 

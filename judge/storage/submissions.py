@@ -1,7 +1,8 @@
 """Submissions in the database: creating them, and the state changes of grading them.
 
-Every change a grader makes is a conditional UPDATE on (id, attempts), so two deliveries of the same
-submission never both grade it, and a grader that lost its claim cannot overwrite a newer attempt.
+Every change a grader makes is a conditional UPDATE on (id, attempts), the column counting grading
+tries, so two deliveries of the same submission never both grade it, and a grader that lost its claim
+cannot overwrite a newer try.
 """
 
 from __future__ import annotations
@@ -209,10 +210,10 @@ def unfinished(session: Session) -> list[str]:
 class ClaimState(StrEnum):
     """The answer to a grader asking for a submission."""
 
-    CLAIMED = "claimed"  # grade it now, as attempt `attempt`
+    CLAIMED = "claimed"  # grade it now, as try `try_number`
     FINISHED = "finished"  # already completed or failed: nothing to do
     BUSY = "busy"  # another grader holds it and is alive: nothing to do (if it dies, the sweeper re-queues it)
-    EXHAUSTED = "exhausted"  # every attempt was used up: now failed as internal_error
+    EXHAUSTED = "exhausted"  # every try was used up: now failed as internal_error
     MISSING = "missing"  # no such submission
 
 
@@ -221,17 +222,17 @@ class Claim:
     """A grader's claim on a submission."""
 
     state: ClaimState
-    attempt: int = 0
+    try_number: int = 0
     problem: str = ""
     source: bytes = b""
     package_hash: str | None = None
 
 
-def claim(session: Session, submission_id: str, *, worker: str, max_attempts: int, heartbeat_timeout_s: float) -> Claim:
+def claim(session: Session, submission_id: str, *, worker: str, max_tries: int, heartbeat_timeout_s: float) -> Claim:
     """Take a submission for grading unless it is finished or a live grader holds it.
 
     A running submission whose heartbeat is older than `heartbeat_timeout_s` lost its grader (the
-    worker died): it is taken over as a new attempt. After `max_attempts` it fails as internal_error.
+    worker died): it is taken over as a new try. After `max_tries` it fails as internal_error.
     """
     row = get(session, submission_id)
     if row is None:
@@ -248,7 +249,7 @@ def claim(session: Session, submission_id: str, *, worker: str, max_attempts: in
     # Read everything before the UPDATE: it refreshes `row` in the session.
     seen, problem, source, version = row.attempts, row.problem, row.source, row.package_hash
     guard = (Submission.id == submission_id, Submission.attempts == seen, Submission.status == row.status)
-    if seen >= max_attempts:
+    if seen >= max_tries:
         message = f"grading failed {seen} times (its worker died or the sandbox failed); giving up"
         done = _changed(session, update(Submission).where(*guard).values(**_failed_values(message, now)))
         session.commit()
@@ -264,19 +265,19 @@ def claim(session: Session, submission_id: str, *, worker: str, max_attempts: in
     session.commit()
     if taken != 1:
         return Claim(ClaimState.BUSY)
-    return Claim(ClaimState.CLAIMED, attempt=seen + 1, problem=problem, source=source, package_hash=version)
+    return Claim(ClaimState.CLAIMED, try_number=seen + 1, problem=problem, source=source, package_hash=version)
 
 
 def release_stale(session: Session, *, heartbeat_timeout_s: float) -> list[str] | None:
     """Put back in the queue every running submission whose heartbeat is older than
     `heartbeat_timeout_s` (its grader died or hung), undispatched, so that it is queued again and
-    taken as a new attempt; the ids, oldest first. None when another sweeper is at it right now.
+    taken as a new try; the ids, oldest first. None when another sweeper is at it right now.
 
     One conditional UPDATE releases each stale row exactly once, whoever else sweeps; on PostgreSQL
     a transaction-level advisory lock also keeps a second sweeper from scanning meanwhile (SQLite
-    lets one writer at a time anyway). The dead attempt can store nothing afterwards: it no longer
-    holds the row (see `_held`). Its attempt stays counted, so `claim` still ends a submission whose
-    graders keep dying as internal_error after max_attempts.
+    lets one writer at a time anyway). The dead try can store nothing afterwards: it no longer
+    holds the row (see `_held`). Its try stays counted, so `claim` still ends a submission whose
+    graders keep dying as internal_error after max_tries.
     """
     if session.get_bind().dialect.name == "postgresql" and not session.scalar(
         text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": SWEEP_LOCK_ID}
@@ -297,10 +298,10 @@ def release_stale(session: Session, *, heartbeat_timeout_s: float) -> list[str] 
     return [row.id for row in sorted(released, key=lambda row: row.created_at)]
 
 
-def _held(submission_id: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
+def _held(submission_id: str, try_number: int) -> tuple[ColumnElement[bool], ...]:
     return (
         Submission.id == submission_id,
-        Submission.attempts == attempt,
+        Submission.attempts == try_number,
         Submission.status == SubmissionStatus.RUNNING.value,
     )
 
@@ -314,18 +315,18 @@ def _failed_values(message: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def heartbeat(session: Session, submission_id: str, attempt: int) -> bool:
-    """Mark the attempt alive; False when it no longer holds the submission."""
-    done = _changed(session, update(Submission).where(*_held(submission_id, attempt)).values(heartbeat_at=utcnow()))
+def heartbeat(session: Session, submission_id: str, try_number: int) -> bool:
+    """Mark the try alive; False when it no longer holds the submission."""
+    done = _changed(session, update(Submission).where(*_held(submission_id, try_number)).values(heartbeat_at=utcnow()))
     session.commit()
     return done == 1
 
 
-def record_check(session: Session, submission_id: str, attempt: int, check: CheckResult) -> None:
-    """Keep one finished check of an attempt, for event streams."""
+def record_check(session: Session, submission_id: str, try_number: int, check: CheckResult) -> None:
+    """Keep one finished check of a grading try, for event streams."""
     session.add(
         SubmissionCheck(
-            submission_id=submission_id, attempt=attempt, payload=check.model_dump_json(), created_at=utcnow()
+            submission_id=submission_id, attempt=try_number, payload=check.model_dump_json(), created_at=utcnow()
         )
     )
     session.commit()
@@ -345,8 +346,8 @@ def _finish_callback(row_has_callback: bool) -> dict[str, str]:
     return {"callback_state": CallbackState.PENDING.value} if row_has_callback else {}
 
 
-def complete(session: Session, submission_id: str, attempt: int, result: GradeResult, seconds: float) -> bool:
-    """Store the result of the attempt; False when the attempt no longer held the submission."""
+def complete(session: Session, submission_id: str, try_number: int, result: GradeResult, seconds: float) -> bool:
+    """Store the result of the try; False when the try no longer held the submission."""
     row = get(session, submission_id)
     values = {
         "status": SubmissionStatus.COMPLETED.value,
@@ -358,27 +359,27 @@ def complete(session: Session, submission_id: str, attempt: int, result: GradeRe
         "finished_at": utcnow(),
         **_finish_callback(row is not None and row.callback_url is not None),
     }
-    done = _changed(session, update(Submission).where(*_held(submission_id, attempt)).values(**values))
+    done = _changed(session, update(Submission).where(*_held(submission_id, try_number)).values(**values))
     session.commit()
     return done == 1
 
 
-def fail(session: Session, submission_id: str, attempt: int, message: str, verdict: Verdict | None) -> bool:
-    """End the attempt's submission as failed: a judge fault (verdict internal_error) or ungradable input."""
+def fail(session: Session, submission_id: str, try_number: int, message: str, verdict: Verdict | None) -> bool:
+    """End the try's submission as failed: a judge fault (verdict internal_error) or ungradable input."""
     row = get(session, submission_id)
     values = {**_failed_values(message, utcnow()), "verdict": verdict.value if verdict else None}
     values.update(_finish_callback(row is not None and row.callback_url is not None))
-    done = _changed(session, update(Submission).where(*_held(submission_id, attempt)).values(**values))
+    done = _changed(session, update(Submission).where(*_held(submission_id, try_number)).values(**values))
     session.commit()
     return done == 1
 
 
-def release(session: Session, submission_id: str, attempt: int, message: str) -> bool:
-    """Put the attempt's submission back in the queue to be regraded (after a fault of the judge)."""
+def release(session: Session, submission_id: str, try_number: int, message: str) -> bool:
+    """Put the try's submission back in the queue to be regraded (after a fault of the judge)."""
     done = _changed(
         session,
         update(Submission)
-        .where(*_held(submission_id, attempt))
+        .where(*_held(submission_id, try_number))
         .values(status=SubmissionStatus.QUEUED.value, heartbeat_at=None, error=message),
     )
     session.commit()
@@ -386,7 +387,7 @@ def release(session: Session, submission_id: str, attempt: int, message: str) ->
 
 
 def mark_exhausted_callback(session: Session, submission_id: str) -> None:
-    """A submission that ran out of attempts still owes its callback."""
+    """A submission that ran out of grading tries still owes its callback."""
     session.execute(
         update(Submission)
         .where(
@@ -403,22 +404,22 @@ def pending_callbacks(session: Session) -> list[str]:
     return list(session.scalars(query.order_by(Submission.finished_at)))
 
 
-def callback_attempted(
-    session: Session, submission_id: str, *, delivered: bool, error: str | None, max_attempts: int
+def record_delivery(
+    session: Session, submission_id: str, *, delivered: bool, error: str | None, max_deliveries: int
 ) -> int:
-    """Record one delivery; the number of deliveries so far. Gives up (failed) after `max_attempts`."""
+    """Record one callback delivery; the number of deliveries so far. Gives up (failed) after `max_deliveries`."""
     session.expire_all()
     row = session.get_one(Submission, submission_id)
-    attempts = row.callback_attempts + 1
+    deliveries = row.callback_attempts + 1
     if delivered:
         state = CallbackState.DELIVERED
     else:
-        state = CallbackState.FAILED if attempts >= max_attempts else CallbackState.PENDING
-    row.callback_attempts = attempts
+        state = CallbackState.FAILED if deliveries >= max_deliveries else CallbackState.PENDING
+    row.callback_attempts = deliveries
     row.callback_state = state.value
     row.callback_error = error
     session.commit()
-    return attempts
+    return deliveries
 
 
 def result_of(row: Submission) -> GradeResult | None:

@@ -2,7 +2,7 @@
 
 Like submissions (see storage.submissions), every change a validation job makes is a conditional
 UPDATE on (id, attempts, status), so two deliveries of one upload never both validate it, and a job
-that lost its claim cannot overwrite a newer attempt.
+that lost its claim cannot overwrite a newer try (the attempts column counts validation tries).
 """
 
 from __future__ import annotations
@@ -101,10 +101,10 @@ def unfinished(session: Session) -> list[str]:
 class ClaimState(StrEnum):
     """The answer to a job asking for an upload."""
 
-    CLAIMED = "claimed"  # validate it now, as attempt `attempt`
+    CLAIMED = "claimed"  # validate it now, as try `try_number`
     FINISHED = "finished"  # already accepted, rejected or failed: nothing to do
     BUSY = "busy"  # a live job holds it (if it dies, the sweeper queues it again)
-    EXHAUSTED = "exhausted"  # every attempt was used up: now failed
+    EXHAUSTED = "exhausted"  # every try was used up: now failed
     MISSING = "missing"  # no such upload
 
 
@@ -113,7 +113,7 @@ class Claim:
     """A job's claim on an upload."""
 
     state: ClaimState
-    attempt: int = 0
+    try_number: int = 0
     team: str = ""
     key_id: str | None = None
     archive: bytes = b""
@@ -124,14 +124,14 @@ def claim(
     upload_id: str,
     *,
     worker: str,
-    max_attempts: int,
+    max_tries: int,
     heartbeat_timeout_s: float,
     exhausted_message: str,
 ) -> Claim:
     """Take an upload for validation unless it is finished or a live job holds it.
 
     A running upload whose heartbeat is older than `heartbeat_timeout_s` lost its job (the worker
-    died): it is taken over as a new attempt. After `max_attempts` it ends failed with `exhausted_message`.
+    died): it is taken over as a new try. After `max_tries` it ends failed with `exhausted_message`.
     """
     row = get(session, upload_id)
     if row is None:
@@ -148,7 +148,7 @@ def claim(
     # Read everything before the UPDATE: it refreshes `row` in the session.
     seen, team, key_id, archive = row.attempts, row.team, row.uploaded_by_key_id, row.archive
     guard = (ProblemUpload.id == upload_id, ProblemUpload.attempts == seen, ProblemUpload.status == row.status)
-    if seen >= max_attempts:
+    if seen >= max_tries:
         done = _changed(
             session,
             update(ProblemUpload).where(*guard).values(**_finished(UploadStatus.FAILED, now, error=exhausted_message)),
@@ -164,13 +164,13 @@ def claim(
     session.commit()
     if taken != 1:
         return Claim(ClaimState.BUSY)
-    return Claim(ClaimState.CLAIMED, attempt=seen + 1, team=team, key_id=key_id, archive=archive)
+    return Claim(ClaimState.CLAIMED, try_number=seen + 1, team=team, key_id=key_id, archive=archive)
 
 
-def _held(upload_id: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
+def _held(upload_id: str, try_number: int) -> tuple[ColumnElement[bool], ...]:
     return (
         ProblemUpload.id == upload_id,
-        ProblemUpload.attempts == attempt,
+        ProblemUpload.attempts == try_number,
         ProblemUpload.status == UploadStatus.RUNNING.value,
     )
 
@@ -182,9 +182,9 @@ def _finished(status: UploadStatus, now: datetime, **values: Any) -> dict[str, A
     return {"status": status.value, "finished_at": now, "heartbeat_at": None, "archive": b"", **values}
 
 
-def heartbeat(session: Session, upload_id: str, attempt: int) -> bool:
-    """Mark the attempt alive; False when it no longer holds the upload."""
-    done = _changed(session, update(ProblemUpload).where(*_held(upload_id, attempt)).values(heartbeat_at=utcnow()))
+def heartbeat(session: Session, upload_id: str, try_number: int) -> bool:
+    """Mark the try alive; False when it no longer holds the upload."""
+    done = _changed(session, update(ProblemUpload).where(*_held(upload_id, try_number)).values(heartbeat_at=utcnow()))
     session.commit()
     return done == 1
 
@@ -192,14 +192,14 @@ def heartbeat(session: Session, upload_id: str, attempt: int) -> bool:
 def accept(
     session: Session,
     upload_id: str,
-    attempt: int,
+    try_number: int,
     *,
     slug: str,
     replaced: bool,
     report: list[str],
     package_hash: str | None = None,
 ) -> bool:
-    """Store the attempt's upload as accepted, as package version `package_hash`; False when the attempt no longer held it."""
+    """Store the try's upload as accepted, as package version `package_hash`; False when the try no longer held it."""
     values = _finished(
         UploadStatus.ACCEPTED,
         utcnow(),
@@ -209,41 +209,41 @@ def accept(
         error=None,
         package_hash=package_hash,
     )
-    done = _changed(session, update(ProblemUpload).where(*_held(upload_id, attempt)).values(**values))
+    done = _changed(session, update(ProblemUpload).where(*_held(upload_id, try_number)).values(**values))
     session.commit()
     return done == 1
 
 
-def reject(session: Session, upload_id: str, attempt: int, message: str) -> bool:
-    """Store the attempt's upload as refused with `message` (what is wrong with the package)."""
+def reject(session: Session, upload_id: str, try_number: int, message: str) -> bool:
+    """Store the try's upload as refused with `message` (what is wrong with the package)."""
     done = _changed(
         session,
         update(ProblemUpload)
-        .where(*_held(upload_id, attempt))
+        .where(*_held(upload_id, try_number))
         .values(**_finished(UploadStatus.REJECTED, utcnow(), error=message)),
     )
     session.commit()
     return done == 1
 
 
-def fail(session: Session, upload_id: str, attempt: int, message: str) -> bool:
-    """End the attempt's upload as failed: the judge could not validate it (not the package's fault)."""
+def fail(session: Session, upload_id: str, try_number: int, message: str) -> bool:
+    """End the try's upload as failed: the judge could not validate it (not the package's fault)."""
     done = _changed(
         session,
         update(ProblemUpload)
-        .where(*_held(upload_id, attempt))
+        .where(*_held(upload_id, try_number))
         .values(**_finished(UploadStatus.FAILED, utcnow(), error=message)),
     )
     session.commit()
     return done == 1
 
 
-def release(session: Session, upload_id: str, attempt: int) -> bool:
-    """Put the attempt's upload back in the queue, to be validated again after a fault of the judge."""
+def release(session: Session, upload_id: str, try_number: int) -> bool:
+    """Put the try's upload back in the queue, to be validated again after a fault of the judge."""
     done = _changed(
         session,
         update(ProblemUpload)
-        .where(*_held(upload_id, attempt))
+        .where(*_held(upload_id, try_number))
         .values(status=UploadStatus.QUEUED.value, heartbeat_at=None),
     )
     session.commit()
@@ -254,8 +254,8 @@ def release_stale(session: Session, *, heartbeat_timeout_s: float) -> list[str]:
     """Put back in the queue, undispatched, every running upload whose heartbeat is older than
     `heartbeat_timeout_s` (its job's worker died or hangs); the ids, oldest first.
 
-    One conditional UPDATE releases each stale row once, whoever else sweeps; the dead attempt can
-    store nothing afterwards, and its attempt stays counted (see claim).
+    One conditional UPDATE releases each stale row once, whoever else sweeps; the dead try can
+    store nothing afterwards, and its try stays counted (see claim).
     """
     cutoff = utcnow() - timedelta(seconds=heartbeat_timeout_s)
     released = session.execute(

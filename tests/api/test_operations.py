@@ -208,7 +208,7 @@ def test_a_grade_whose_worker_stops_beating_is_taken_over_while_the_service_runs
     with service.state.sessions() as session:
         orphan, _ = submissions.create(session, NewSubmission(problem="vae-mnist", source=b"# orphan\n"))
         # Claimed by a worker on another host that died at once: nothing but the sweeper sends it again.
-        submissions.claim(session, orphan.id, worker="dead-host:1", max_attempts=3, heartbeat_timeout_s=0.5)
+        submissions.claim(session, orphan.id, worker="dead-host:1", max_tries=3, heartbeat_timeout_s=0.5)
     body = service.wait(service.admin, orphan.id)
     assert body["status"] == "completed" and body["verdict"] == "accepted" and body["attempts"] == 2
 
@@ -223,8 +223,8 @@ def test_a_submission_whose_grader_keeps_dying_ends_internal_error(tmp_path):
         created, _ = submissions.create(session, NewSubmission(problem="vae-mnist", source=b"x"))
         states = []
         for _ in range(4):
-            claim = submissions.claim(session, created.id, worker="w", max_attempts=3, heartbeat_timeout_s=0.0)
-            states.append((claim.state.value, claim.attempt))
+            claim = submissions.claim(session, created.id, worker="w", max_tries=3, heartbeat_timeout_s=0.0)
+            states.append((claim.state.value, claim.try_number))
         row = submissions.get(session, created.id)
     assert states == [("claimed", 1), ("claimed", 2), ("claimed", 3), ("exhausted", 0)]
     assert row.status == "failed" and row.verdict == "internal_error" and row.attempts == 3

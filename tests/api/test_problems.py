@@ -322,8 +322,8 @@ def test_uploads_left_by_a_dead_process_are_validated_after_a_restart(start_serv
         running = uploads.create(session, "acme", None, zip_bytes(tiny_package("died-running")), "died-running", 2).id
         assert (
             uploads.claim(
-                session, running, worker="dead", max_attempts=3, heartbeat_timeout_s=30, exhausted_message="-"
-            ).attempt
+                session, running, worker="dead", max_tries=3, heartbeat_timeout_s=30, exhausted_message="-"
+            ).try_number
             == 1
         )
         session.execute(

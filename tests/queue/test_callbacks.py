@@ -83,7 +83,7 @@ def _settings(**overrides) -> Settings:
 
 
 def _post(url: str, settings: Settings, **kwargs) -> str | None:
-    return callbacks.post(url, b'{"id": "s1"}', settings, attempt=1, delivery_id="s1", **kwargs)
+    return callbacks.post(url, b'{"id": "s1"}', settings, delivery_number=1, delivery_id="s1", **kwargs)
 
 
 @pytest.mark.parametrize("address", NOT_PUBLIC)

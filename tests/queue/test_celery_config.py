@@ -7,7 +7,13 @@ import os
 from celery.signals import worker_process_shutdown
 
 from judge.limits import RUNNER_GRACE_S, task_limits
-from judge.queue.celery_app import CALLBACK_TASK, GRADE_TASK, create_celery, process_grader, register_tasks
+from judge.queue.celery_app import (
+    CALLBACK_TASK,
+    GRADE_TASK,
+    create_celery,
+    register_tasks,
+    worker_process_context,
+)
 from judge.sandbox.process import ProcessSandbox
 from judge.settings import Settings
 from tests.api.support import wait_for
@@ -36,7 +42,7 @@ def test_limits_follow_the_longest_grade_and_visibility_can_be_set():
 
 def test_tasks_are_registered_by_name():
     app = create_celery(Settings(redis_url="redis://127.0.0.1:1/0"))
-    register_tasks(app, grader=lambda: None)
+    register_tasks(app, context=lambda: None)
     assert {GRADE_TASK, CALLBACK_TASK} <= set(app.tasks)
 
 
@@ -44,8 +50,8 @@ def test_a_worker_process_closes_its_warm_pool_when_celery_shuts_it_down(tmp_pat
     """A prefork child leaves by os._exit, which skips atexit: without the shutdown signal's handler a
     stopped worker left its warm slots (with docker, their containers) behind."""
     settings = Settings(problems_dirs=[PROBLEMS], data_dir=tmp_path, pool_size=1)
-    grader = process_grader(settings, ProcessSandbox)()
-    pool = grader.sandbox.pool
+    context = worker_process_context(settings, ProcessSandbox)()
+    pool = context.sandbox.pool
     wait_for(lambda: pool.ready_count() == 1, 60, "a warm slot")
     worker_process_shutdown.send(sender=None, pid=os.getpid(), exitcode=0)
     assert pool.waiting() == 0

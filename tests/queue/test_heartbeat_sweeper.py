@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from judge.bank.loader import ProblemBank
 from judge.queue import jobs
 from judge.queue.dispatch import Dispatcher, EmbeddedDispatcher, QueueUnavailable, sweep
-from judge.queue.jobs import Grader, GradeStep
+from judge.queue.jobs import GradeStep, WorkerContext
 from judge.result import GradeResult, Verdict
 from judge.sandbox.base import EventSink, SandboxJob, SandboxRun
 from judge.settings import Settings
@@ -80,7 +80,7 @@ class Recording(Dispatcher):
         """Remember the upload."""
         self.uploads.append(upload_id)
 
-    def problem(self) -> str | None:
+    def unavailable_reason(self) -> str | None:
         """Always ready."""
         return None
 
@@ -90,10 +90,10 @@ def _new(sessions, source: bytes = b"# fine\n") -> str:
         return submissions.create(session, NewSubmission(problem="vae-mnist", source=source))[0].id
 
 
-def _claim(sessions, submission_id: str, worker: str = "doomed", max_attempts: int = 3) -> submissions.Claim:
+def _claim(sessions, submission_id: str, worker: str = "doomed", max_tries: int = 3) -> submissions.Claim:
     with sessions() as session:
         return submissions.claim(
-            session, submission_id, worker=worker, max_attempts=max_attempts, heartbeat_timeout_s=TIMEOUT_S
+            session, submission_id, worker=worker, max_tries=max_tries, heartbeat_timeout_s=TIMEOUT_S
         )
 
 
@@ -143,7 +143,7 @@ def test_a_swept_grade_left_undispatched_when_the_queue_is_down(sessions):
 
 def test_the_dead_attempt_stores_nothing_after_the_sweep(sessions):
     submission_id = _new(sessions)
-    assert _claim(sessions, submission_id).attempt == 1
+    assert _claim(sessions, submission_id).try_number == 1
     _age_heartbeat(sessions, submission_id)
     sweep(Recording(), sessions, TIMEOUT_S)
     with sessions() as session:
@@ -151,7 +151,7 @@ def test_the_dead_attempt_stores_nothing_after_the_sweep(sessions):
         late = GradeResult(problem="vae-mnist", verdict=Verdict.WRONG_ANSWER, score=0, max_score=15, checks=[])
         assert not submissions.complete(session, submission_id, 1, late, 1.0)
         assert not submissions.fail(session, submission_id, 1, "late", None)
-    assert _claim(sessions, submission_id, worker="next").attempt == 2
+    assert _claim(sessions, submission_id, worker="next").try_number == 2
 
 
 def test_racing_sweepers_release_a_grade_once(sessions):
@@ -192,25 +192,27 @@ def test_a_second_sweeper_stands_aside_while_one_holds_the_lock(sessions):
 
 
 def test_kills_count_as_judge_failures_up_to_max_attempts(sessions, settings):
-    grader = Grader(settings.model_copy(update={"max_attempts": 2}), sessions, FakeSandbox(), ProblemBank(settings))
+    context = WorkerContext(
+        settings.model_copy(update={"max_attempts": 2}), sessions, FakeSandbox(), ProblemBank(settings)
+    )
     submission_id = _new(sessions)
     for attempt in (1, 2):  # each attempt's worker is killed mid-grade, then swept
-        assert _claim(sessions, submission_id, max_attempts=2).attempt == attempt
+        assert _claim(sessions, submission_id, max_tries=2).try_number == attempt
         _age_heartbeat(sessions, submission_id)
         assert sweep(Recording(), sessions, TIMEOUT_S) == [submission_id]
-    assert jobs.grade(grader, submission_id) == GradeStep(callback_due=True)
+    assert jobs.grade(context, submission_id) == GradeStep(callback_due=True)
     row = _row(sessions, submission_id)
     assert (row.status, row.verdict, row.score, row.attempts) == ("failed", "internal_error", None, 2)
 
 
 def test_a_duplicate_of_a_live_grade_is_done_without_work(sessions, settings):
-    grader = Grader(settings, sessions, FakeSandbox(), ProblemBank(settings))
+    context = WorkerContext(settings, sessions, FakeSandbox(), ProblemBank(settings))
     submission_id = _new(sessions)
     _claim(sessions, submission_id, worker="alive")
-    assert jobs.grade(grader, submission_id) == GradeStep(), "no retry: the sweeper watches the live grader"
+    assert jobs.grade(context, submission_id) == GradeStep(), "no retry: the sweeper watches the live grader"
     row = _row(sessions, submission_id)
     assert (row.status, row.attempts, row.worker) == ("running", 1, "alive")
-    assert grader.sandbox.runs == {}
+    assert context.sandbox.runs == {}
 
 
 class Stalled(FakeSandbox):
@@ -230,14 +232,14 @@ class Stalled(FakeSandbox):
 def test_a_hung_grader_is_taken_over_and_its_late_result_ignored(sessions, settings):
     # The hung process's heartbeat would come only after 30 s: to everybody else it stopped.
     stalled = Stalled()
-    hung = Grader(
+    hung = WorkerContext(
         settings.model_copy(update={"heartbeat_interval_s": 30.0}),
         sessions,
         stalled,
         ProblemBank(settings),
         worker="hung:1",
     )
-    healthy = Grader(settings, sessions, FakeSandbox(), ProblemBank(settings), worker="healthy:2")
+    healthy = WorkerContext(settings, sessions, FakeSandbox(), ProblemBank(settings), worker="healthy:2")
     submission_id = _new(sessions)
     steps: list[GradeStep] = []
     hung_thread = threading.Thread(target=lambda: steps.append(jobs.grade(hung, submission_id)))
@@ -275,7 +277,7 @@ class ExitsOnce(FakeSandbox):
 
 
 def test_embedded_pool_replaces_a_dead_grading_thread_and_the_sweep_regrades(sessions, settings):
-    queue = EmbeddedDispatcher(Grader(settings, sessions, ExitsOnce(), ProblemBank(settings)), workers=1)
+    queue = EmbeddedDispatcher(WorkerContext(settings, sessions, ExitsOnce(), ProblemBank(settings)), workers=1)
     queue.start()
     try:
         submission_id = _new(sessions)
@@ -287,6 +289,6 @@ def test_embedded_pool_replaces_a_dead_grading_thread_and_the_sweep_regrades(ses
         assert sweep(queue, sessions, TIMEOUT_S) == [submission_id]
         done = wait_for(lambda: (row := _row(sessions, submission_id)).status == "completed" and row, 10, "the regrade")
         assert (done.verdict, done.attempts) == ("accepted", 2)
-        assert queue.problem() is None
+        assert queue.unavailable_reason() is None
     finally:
         queue.stop()

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from judge.bank.loader import ProblemBank
 from judge.bank.packages import with_uploads
 from judge.queue.dispatch import recover, sweep_uploads
-from judge.queue.jobs import Grader
+from judge.queue.jobs import WorkerContext
 from judge.queue.uploads import GAVE_UP, validate_upload
 from judge.storage import uploads
 from judge.storage.models import ProblemUpload, utcnow
@@ -35,14 +35,14 @@ def _row(sessions, upload_id: str) -> ProblemUpload:
 
 
 def test_a_sandbox_fault_is_retried_and_never_stored_as_a_rejection(sessions, settings):
-    grader = Grader(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
+    context = WorkerContext(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
     upload_id = _upload(sessions, "# fake: fault=1\n")
-    retry_in = validate_upload(grader, upload_id)
+    retry_in = validate_upload(context, upload_id)
     assert retry_in == settings.retry_backoff_s
     row = _row(sessions, upload_id)
     assert (row.status, row.attempts, row.error, row.heartbeat_at) == ("queued", 1, None, None)
     assert row.archive != b"", "the archive is kept until the upload is decided"
-    assert validate_upload(grader, upload_id) is None
+    assert validate_upload(context, upload_id) is None
     row = _row(sessions, upload_id)
     assert (row.status, row.attempts, row.slug, row.replaced, row.error) == ("accepted", 2, "tiny-upload", False, None)
     assert any("mutant abs_sum" in line for line in uploads.report_of(row))
@@ -50,24 +50,24 @@ def test_a_sandbox_fault_is_retried_and_never_stored_as_a_rejection(sessions, se
 
 
 def test_a_judge_fault_on_every_attempt_ends_failed_with_a_generic_message(sessions, settings):
-    grader = Grader(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
+    context = WorkerContext(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
     upload_id = _upload(sessions, "# fake: fault=99\n")
     for attempt in range(1, settings.max_attempts):
-        assert validate_upload(grader, upload_id) == settings.retry_backoff_s * 2 ** (attempt - 1)
+        assert validate_upload(context, upload_id) == settings.retry_backoff_s * 2 ** (attempt - 1)
         assert _row(sessions, upload_id).status == "queued"
-    assert validate_upload(grader, upload_id) is None
+    assert validate_upload(context, upload_id) is None
     row = _row(sessions, upload_id)
     assert (row.status, row.attempts, row.error) == ("failed", settings.max_attempts, GAVE_UP)
     assert "fake sandbox fault" not in row.error, "the judge's fault is logged, not shown as the package's"
-    assert validate_upload(grader, upload_id) is None and _row(sessions, upload_id).status == "failed", (
+    assert validate_upload(context, upload_id) is None and _row(sessions, upload_id).status == "failed", (
         "a redelivery does nothing"
     )
 
 
 def test_a_package_failing_validation_is_rejected_with_the_reason(sessions, settings):
-    grader = Grader(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
+    context = WorkerContext(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
     upload_id = _upload(sessions, "# fake: fail=beta\n")
-    assert validate_upload(grader, upload_id) is None
+    assert validate_upload(context, upload_id) is None
     row = _row(sessions, upload_id)
     assert row.status == "rejected" and row.error.startswith(
         "problem 'tiny-upload' failed validation: reference scores 1/3"
@@ -82,14 +82,14 @@ def test_a_validation_whose_worker_died_is_swept_taken_over_and_the_dead_attempt
                 session,
                 upload_id,
                 worker="doomed",
-                max_attempts=3,
+                max_tries=3,
                 heartbeat_timeout_s=TIMEOUT_S,
                 exhausted_message="-",
-            ).attempt
+            ).try_number
             == 1
         )
-    grader = Grader(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
-    assert validate_upload(grader, upload_id) is None and _row(sessions, upload_id).attempts == 1, (
+    context = WorkerContext(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
+    assert validate_upload(context, upload_id) is None and _row(sessions, upload_id).attempts == 1, (
         "a live validation is not taken twice"
     )
     with sessions() as session:
@@ -106,9 +106,9 @@ def test_a_validation_whose_worker_died_is_swept_taken_over_and_the_dead_attempt
     with sessions() as session:
         assert not uploads.heartbeat(session, upload_id, 1)
         assert not uploads.reject(session, upload_id, 1, "late")
-    assert validate_upload(grader, upload_id) is None
+    assert validate_upload(context, upload_id) is None
     row = _row(sessions, upload_id)
-    assert (row.status, row.attempts, row.worker) == ("accepted", 2, grader.worker)
+    assert (row.status, row.attempts, row.worker) == ("accepted", 2, context.worker)
 
 
 def test_recovery_queues_every_unfinished_upload(sessions):
@@ -119,11 +119,11 @@ def test_recovery_queues_every_unfinished_upload(sessions):
     )
     with sessions() as session:
         uploads.claim(
-            session, running, worker="dead", max_attempts=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-"
+            session, running, worker="dead", max_tries=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-"
         )
         attempt = uploads.claim(
-            session, done, worker="w", max_attempts=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-"
-        ).attempt
+            session, done, worker="w", max_tries=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-"
+        ).try_number
         uploads.reject(session, done, attempt, "bad")
         assert uploads.undispatched(session) == [waiting]
     queue = Recording()
@@ -139,8 +139,8 @@ def test_the_cap_counts_queued_and_running_uploads_of_one_team(sessions):
         assert uploads.create(session, "acme", None, b"x", "three", max_unfinished=2) is None
         assert uploads.create(session, "globex", None, b"x", "three", max_unfinished=2) is not None
         attempt = uploads.claim(
-            session, first, worker="w", max_attempts=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-"
-        ).attempt
+            session, first, worker="w", max_tries=3, heartbeat_timeout_s=TIMEOUT_S, exhausted_message="-"
+        ).try_number
         assert uploads.unfinished_of(session, "acme") == 2
         uploads.fail(session, first, attempt, "gave up")
         assert uploads.unfinished_of(session, "acme") == 1 and second

@@ -41,7 +41,7 @@ def _container(**spec_fields):
         run_timeout_s=60,
         policy=POLICY,
     )
-    return candidate_container(spec, config, attempt=2)
+    return candidate_container(spec, config, launch_number=2)
 
 
 def test_run_policy_maps_to_the_containers_create_request():

@@ -68,11 +68,11 @@ def test_idempotent_create(sessions):
 def test_claim_grade_complete_and_times_are_utc(sessions):
     with sessions() as session:
         row, _ = submissions.create(session, NewSubmission("vae-mnist", b"src"))
-        claim = submissions.claim(session, row.id, worker="w1", max_attempts=3, heartbeat_timeout_s=30)
-        assert (claim.state, claim.attempt, claim.source) == (ClaimState.CLAIMED, 1, b"src")
+        claim = submissions.claim(session, row.id, worker="w1", max_tries=3, heartbeat_timeout_s=30)
+        assert (claim.state, claim.try_number, claim.source) == (ClaimState.CLAIMED, 1, b"src")
         # A second delivery while the first grader lives is told to come back.
         assert (
-            submissions.claim(session, row.id, worker="w2", max_attempts=3, heartbeat_timeout_s=30).state
+            submissions.claim(session, row.id, worker="w2", max_tries=3, heartbeat_timeout_s=30).state
             is ClaimState.BUSY
         )
         check = CheckResult(id="a", category="shape", outcome=Outcome.PASSED, points=1, max_points=1)
@@ -86,7 +86,7 @@ def test_claim_grade_complete_and_times_are_utc(sessions):
         assert done.finished_at.tzinfo is not None and done.finished_at - utcnow() < timedelta(seconds=5)
         assert [submissions.check_of(c) for c in submissions.checks_after(session, row.id, 0)] == [check]
         assert (
-            submissions.claim(session, row.id, worker="w2", max_attempts=3, heartbeat_timeout_s=30).state
+            submissions.claim(session, row.id, worker="w2", max_tries=3, heartbeat_timeout_s=30).state
             is ClaimState.FINISHED
         )
         cumulative, total, seconds = submissions.grading_seconds_histogram(session, [1.0, 5.0])
@@ -96,12 +96,12 @@ def test_claim_grade_complete_and_times_are_utc(sessions):
 def test_a_stale_attempt_cannot_overwrite_a_newer_one(sessions):
     with sessions() as session:
         row, _ = submissions.create(session, NewSubmission("vae-mnist", b"src"))
-        submissions.claim(session, row.id, worker="dead", max_attempts=3, heartbeat_timeout_s=30)
+        submissions.claim(session, row.id, worker="dead", max_tries=3, heartbeat_timeout_s=30)
         stale = session.get(Submission, row.id)
         stale.heartbeat_at = utcnow() - timedelta(seconds=60)
         session.commit()
-        second = submissions.claim(session, row.id, worker="alive", max_attempts=3, heartbeat_timeout_s=30)
-        assert (second.state, second.attempt) == (ClaimState.CLAIMED, 2)
+        second = submissions.claim(session, row.id, worker="alive", max_tries=3, heartbeat_timeout_s=30)
+        assert (second.state, second.try_number) == (ClaimState.CLAIMED, 2)
         result = GradeResult(problem="vae-mnist", verdict=Verdict.WRONG_ANSWER, score=0, max_score=1, checks=[])
         assert not submissions.complete(session, row.id, 1, result, 1.0)
         assert submissions.get(session, row.id).status == "running"
@@ -116,7 +116,7 @@ def test_only_one_of_racing_claims_wins(sessions):
     def race() -> None:
         with sessions() as session:
             barrier.wait()
-            states.append(submissions.claim(session, row.id, worker="w", max_attempts=3, heartbeat_timeout_s=30).state)
+            states.append(submissions.claim(session, row.id, worker="w", max_tries=3, heartbeat_timeout_s=30).state)
 
     threads = [threading.Thread(target=race) for _ in range(4)]
     for t in threads:
@@ -130,9 +130,9 @@ def test_recovery_queries(sessions):
     with sessions() as session:
         queued, _ = submissions.create(session, NewSubmission("vae-mnist", b"1"))
         running, _ = submissions.create(session, NewSubmission("vae-mnist", b"2"))
-        submissions.claim(session, running.id, worker="w", max_attempts=3, heartbeat_timeout_s=30)
+        submissions.claim(session, running.id, worker="w", max_tries=3, heartbeat_timeout_s=30)
         done, _ = submissions.create(session, NewSubmission("vae-mnist", b"3"))
-        submissions.claim(session, done.id, worker="w", max_attempts=3, heartbeat_timeout_s=30)
+        submissions.claim(session, done.id, worker="w", max_tries=3, heartbeat_timeout_s=30)
         submissions.fail(session, done.id, 1, "bad", None)
         assert submissions.unfinished(session) == [queued.id, running.id]
         assert submissions.undispatched(session) == [queued.id]

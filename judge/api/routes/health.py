@@ -30,7 +30,7 @@ def _readiness(state: ServiceState) -> tuple[dict[str, str], SandboxInfo | None]
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"unavailable: {type(exc).__name__}"
-    checks["queue"] = state.dispatcher.problem() or "ok"
+    checks["queue"] = state.dispatcher.unavailable_reason() or "ok"
     try:
         sandbox = state.sandbox()
     except SandboxUnavailable as exc:

@@ -62,7 +62,8 @@ def measure(kind: str) -> dict:
 
     from judge.harness import wire
     from judge.harness.isolation import IsolationPolicy
-    from judge.harness.session import CandidateFault, CandidateSession, LaunchConfig
+    from judge.harness.launcher import LaunchConfig
+    from judge.harness.session import CandidateFault, CandidateSession
 
     body = payload(kind, wire.MAX_FRAME_BYTES)
     session = CandidateSession(LaunchConfig(candidate_dir="/nonexistent", policy=IsolationPolicy(memory_mb=1)))

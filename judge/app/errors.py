@@ -31,6 +31,7 @@ from judge.assessments.errors import (
     RejudgeQueueFull,
     TimeUp,
 )
+from judge.bank.ownership import NotPublic
 from judge.bank.packages import PackageTooLarge, ProblemConflict
 from judge.errors import (
     InvalidProblem,
@@ -154,6 +155,7 @@ JUDGE_ERROR_STATUS: list[tuple[type[JudgeError], HTTPStatus]] = [
     (InvalidProblem, HTTPStatus.UNPROCESSABLE_ENTITY),
     (InvalidSubmission, HTTPStatus.UNPROCESSABLE_ENTITY),
     (ProblemConflict, HTTPStatus.CONFLICT),
+    (NotPublic, HTTPStatus.UNPROCESSABLE_ENTITY),
     (SandboxUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
     # A sandbox that failed while the API itself graded (an upload's validation): try again later.
     (SandboxFault, HTTPStatus.SERVICE_UNAVAILABLE),

@@ -23,13 +23,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from judge.assessments.errors import InvalidAssessment
 from judge.bank.loader import find_packages
 from judge.bank.packages import Claim, ProblemConflict, uploads_dir
-from judge.errors import ProblemNotFound
+from judge.errors import JudgeError, ProblemNotFound
 from judge.problem import Problem, load_problem
 from judge.settings import Settings
 from judge.storage.models import PUBLIC_OWNER, PracticeMark, ProblemOwner, utcnow
+
+
+class NotPublic(JudgeError):
+    """Asked of a team's private problem what only a public problem allows (marking it practice-only)."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,7 @@ def mark_practice_only(session: Session, settings: Settings, team: str, slug: st
     """Mark a public problem practice-only for `team` (idempotent)."""
     visible_problem(session, settings, Viewer(team), slug)
     if is_private(session, settings, slug):
-        raise InvalidAssessment(f"problem {slug!r} is in your private bank; only public problems can be practice-only")
+        raise NotPublic(f"problem {slug!r} is in your private bank; only public problems can be practice-only")
     if not is_practice_only(session, team, slug):
         session.add(PracticeMark(team=team, problem=slug, created_at=utcnow()))
         session.commit()

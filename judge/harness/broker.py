@@ -22,8 +22,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from judge.harness.isolation import IsolationPolicy
-from judge.harness.launcher import LaunchedCandidate, Launcher, launcher_for, pipes
-from judge.harness.session import MAX_STARTS, LaunchConfig
+from judge.harness.launcher import LaunchConfig, LaunchedCandidate, Launcher, launcher_for, pipes
+from judge.harness.session import MAX_STARTS
 
 log = logging.getLogger(__name__)
 

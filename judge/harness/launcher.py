@@ -10,16 +10,12 @@ import abc
 import os
 import subprocess
 import sys
-from typing import IO, TYPE_CHECKING, Annotated, Literal, Protocol
+from typing import IO, Annotated, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 from judge.harness import cgroup, isolation
 from judge.harness.isolation import IsolationPolicy
-
-if TYPE_CHECKING:
-    # Only for annotations: session imports this module to start its processes.
-    from judge.harness.session import LaunchConfig
 
 CANDIDATE_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -80,6 +76,20 @@ class BwrapLauncherSpec(BaseModel):
 
 
 LauncherSpec = Annotated[LocalLauncherSpec | DockerLauncherSpec | BwrapLauncherSpec, Field(discriminator="kind")]
+
+
+class LaunchConfig(BaseModel):
+    """What starting a candidate process needs: all of it is known before the submission is.
+
+    A warm runner (a pool slot) gets only this, starts its first candidate process with it and
+    waits; `nice` starts that process at a lower CPU priority, raised when a job arrives.
+    """
+
+    candidate_dir: str
+    policy: IsolationPolicy
+    launcher: LauncherSpec = Field(default_factory=LocalLauncherSpec)
+    output_cap_bytes: int = 64 * 1024
+    nice: int = Field(default=0, ge=0, le=19)
 
 
 class CandidateProcess(Protocol):

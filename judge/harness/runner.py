@@ -21,7 +21,8 @@ from pathlib import Path
 from judge.harness.broker import BrokerClient
 from judge.harness.events import CheckEvent, DoneEvent, FaultEvent, ReadyEvent
 from judge.harness.isolation import IsolationPolicy, enter
-from judge.harness.session import CandidateFault, CandidateSession, LaunchConfig, RunnerConfig, SandboxSetupError
+from judge.harness.launcher import LaunchConfig
+from judge.harness.session import CandidateFault, CandidateSession, RunnerConfig, SandboxSetupError
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -16,16 +16,14 @@ import threading
 import time
 from typing import IO, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from judge.harness import wire
-from judge.harness.isolation import IsolationPolicy
 from judge.harness.launcher import (
     CandidateProcess,
+    LaunchConfig,
     LaunchedCandidate,
     Launcher,
-    LauncherSpec,
-    LocalLauncherSpec,
     launcher_for,
     pipes,
 )
@@ -36,20 +34,6 @@ READY_TIMEOUT_S = 120.0
 WARM_READY_TIMEOUT_S = 900.0
 MAX_STARTS = 12
 ALLOCATION_FAILURES = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")
-
-
-class LaunchConfig(BaseModel):
-    """What starting a candidate process needs: all of it is known before the submission is.
-
-    A warm runner (a pool slot) gets only this, starts its first candidate process with it and
-    waits; `nice` starts that process at a lower CPU priority, raised when a job arrives.
-    """
-
-    candidate_dir: str
-    policy: IsolationPolicy
-    launcher: LauncherSpec = Field(default_factory=LocalLauncherSpec)
-    output_cap_bytes: int = 64 * 1024
-    nice: int = Field(default=0, ge=0, le=19)
 
 
 class RunnerConfig(LaunchConfig):

@@ -23,8 +23,7 @@ from judge.errors import SandboxUnavailable
 from judge.harness import isolation
 from judge.harness.broker import CandidateBroker
 from judge.harness.isolation import IsolationPolicy
-from judge.harness.launcher import CANDIDATE_ENV, DockerLauncherSpec, LaunchedCandidate, Launcher
-from judge.harness.session import LaunchConfig
+from judge.harness.launcher import CANDIDATE_ENV, DockerLauncherSpec, LaunchConfig, LaunchedCandidate, Launcher
 from judge.limits import container_lifetime_s, stale_after_s
 from judge.sandbox import reaper
 from judge.sandbox.engine import ContainerProcess, ContainerSpec, Engine, Mount, engine_epoch

@@ -38,7 +38,8 @@ from judge.bank.loader import ProblemBank
 from judge.errors import SandboxFault
 from judge.harness import isolation
 from judge.harness.events import ReadyEvent, WarmEnvelope
-from judge.harness.session import LaunchConfig, OutputLog, RunnerConfig
+from judge.harness.launcher import LaunchConfig
+from judge.harness.session import OutputLog, RunnerConfig
 from judge.limits import candidate_policy, pool_deadline_s
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun, WarmSlot
 from judge.sandbox.process import ProcessSandbox, collect_events

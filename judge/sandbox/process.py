@@ -29,8 +29,8 @@ from judge.harness import cgroup, isolation
 from judge.harness.broker import CandidateBroker
 from judge.harness.events import MAX_EVENT_BYTES, CheckEvent, DoneEvent, EventEnvelope, FaultEvent
 from judge.harness.isolation import IsolationPolicy
-from judge.harness.launcher import Launcher, launcher_for
-from judge.harness.session import LaunchConfig, OutputLog
+from judge.harness.launcher import LaunchConfig, Launcher, launcher_for
+from judge.harness.session import OutputLog
 from judge.limits import runner_cpu_s
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun
 from judge.sandbox.runner_host import HostProcess, RunnerHandle, hand_over

@@ -803,6 +803,17 @@ def test_uploads_of_a_team_are_private_to_it(world):
     assert acme.create(problems=[{"problem": "tiny-upload"}])["problems"][0]["points"] == 3
 
 
+def test_a_private_problem_cannot_be_marked_practice_only(world):
+    service, acme, _acme2, _globex = world
+    assert uploaded(service.client, zip_bytes(tiny_package()), service.auth(acme.key))["status"] == "accepted"
+    refused(
+        acme.call("PUT", "/practice-problems/tiny-upload"),
+        422,
+        "problem 'tiny-upload' is in your private bank; only public problems can be practice-only",
+    )
+    assert acme.call("GET", "/practice-problems").json() == []
+
+
 def test_practice_only_problems_cannot_go_into_the_teams_assessments(world):
     service, acme, _acme2, globex = world
     assert acme.call("PUT", "/practice-problems/kl-divergence").status_code == 204

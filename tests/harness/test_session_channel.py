@@ -10,7 +10,8 @@ import pytest
 
 from judge.harness import wire
 from judge.harness.isolation import IsolationPolicy
-from judge.harness.session import CandidateFault, CandidateSession, LaunchConfig
+from judge.harness.launcher import LaunchConfig
+from judge.harness.session import CandidateFault, CandidateSession
 
 
 def read_from_pipe(chunks: list[bytes]) -> object:

@@ -18,8 +18,8 @@ import pytest
 
 from judge.bank.loader import ProblemBank
 from judge.harness.isolation import IsolationPolicy, processes_of_uid
-from judge.harness.launcher import DockerLauncherSpec, LocalLauncherSpec
-from judge.harness.session import LaunchConfig, RunnerConfig
+from judge.harness.launcher import DockerLauncherSpec, LaunchConfig, LocalLauncherSpec
+from judge.harness.session import RunnerConfig
 from judge.problem import load_problem
 from judge.result import GradeResult, Verdict
 from judge.sandbox import reaper

@@ -21,6 +21,14 @@ class SourceTooLarge(InvalidSubmission):
     """A submission over settings.max_source_bytes."""
 
 
+class Overloaded(JudgeError):
+    """The judge has more work waiting than it takes on; the caller may retry after `retry_after_s`."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class CallbackRefused(JudgeError):
     """A callback_url names a destination the judge will not POST to (not http(s), or not public)."""
 

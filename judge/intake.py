@@ -20,7 +20,7 @@ from types import MappingProxyType
 from sqlalchemy.orm import Session
 
 from judge.assessments.errors import RejudgeQueueFull
-from judge.errors import JudgeError
+from judge.errors import Overloaded
 from judge.grading import decode_source
 from judge.settings import Settings
 from judge.storage import submissions
@@ -57,7 +57,8 @@ class QueuePolicy:
       - REFUSE_AT_QUEUE_LIMIT: QueueFull once `queue_depth` reaches settings.queue_limit (the API
         answers 503 with Retry-After settings.queue_retry_after_s).
       - REFUSE_OVER_BACKLOG: RejudgeQueueFull when the new gradings on top of the low-priority
-        backlog (every assessment's rejudges waiting) would pass settings.queue_limit (503, Retry-After 30).
+        backlog (every assessment's rejudges waiting) would pass settings.queue_limit (503, Retry-After
+        settings.queue_retry_after_s).
 
     `priority`: submissions.priority of its rows; higher is graded first. Below NORMAL_PRIORITY, a
     grading waits until no normal work does and is left out of `queue_depth` (`counts_toward_depth`),
@@ -83,7 +84,7 @@ POLICIES: Mapping[Source, QueuePolicy] = MappingProxyType(
 )
 
 
-class QueueFull(JudgeError):
+class QueueFull(Overloaded):
     """An API submission while settings.queue_limit submissions wait; retry later."""
 
 
@@ -107,14 +108,18 @@ def make_room(session: Session, settings: Settings, source: Source, count: int =
     when_full = POLICIES[source].when_full
     if when_full is WhenFull.REFUSE_AT_QUEUE_LIMIT:
         if submissions.queue_depth(session) + count > settings.queue_limit:
-            raise QueueFull(f"the grading queue is full ({settings.queue_limit} submissions waiting); retry later")
+            raise QueueFull(
+                f"the grading queue is full ({settings.queue_limit} submissions waiting); retry later",
+                settings.queue_retry_after_s,
+            )
     elif when_full is WhenFull.REFUSE_OVER_BACKLOG:
         waiting = submissions.low_priority_backlog(session)
         if waiting + count > settings.queue_limit:
             raise RejudgeQueueFull(
                 f"this round would queue {count} gradings on top of {waiting} rejudge gradings already waiting, "
                 f"past the queue limit of {settings.queue_limit}; retry once they are graded, "
-                "or rejudge one problem at a time"
+                "or rejudge one problem at a time",
+                settings.queue_retry_after_s,
             )
 
 

@@ -28,7 +28,6 @@ from judge.assessments.errors import (
     ProblemNotInAssessment,
     ProblemNotUsable,
     RejudgeInProgress,
-    RejudgeQueueFull,
     TimeUp,
 )
 from judge.bank.ownership import NotPublic
@@ -37,6 +36,7 @@ from judge.errors import (
     InvalidProblem,
     InvalidSubmission,
     JudgeError,
+    Overloaded,
     ProblemNotFound,
     SandboxFault,
     SandboxUnavailable,
@@ -149,7 +149,7 @@ JUDGE_ERROR_STATUS: list[tuple[type[JudgeError], HTTPStatus]] = [
     (ProblemNotUsable, HTTPStatus.UNPROCESSABLE_ENTITY),
     (InvalidAssessment, HTTPStatus.UNPROCESSABLE_ENTITY),
     (RejudgeInProgress, HTTPStatus.CONFLICT),
-    (RejudgeQueueFull, HTTPStatus.SERVICE_UNAVAILABLE),
+    (Overloaded, HTTPStatus.SERVICE_UNAVAILABLE),
     (ProblemNotFound, HTTPStatus.NOT_FOUND),
     (PackageTooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (InvalidProblem, HTTPStatus.UNPROCESSABLE_ENTITY),
@@ -207,6 +207,8 @@ def http_error_of(exc: Exception) -> HttpError:
     if isinstance(exc, JudgeError):
         status = next((s for cls, s in JUDGE_ERROR_STATUS if isinstance(exc, cls)), HTTPStatus.INTERNAL_SERVER_ERROR)
         headers = {"Retry-After": "30"} if status == HTTPStatus.SERVICE_UNAVAILABLE else None
+        if isinstance(exc, Overloaded):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         if status == HTTPStatus.UNAUTHORIZED:
             headers = {"WWW-Authenticate": 'Bearer realm="invitation"'}
         if status == HTTPStatus.INTERNAL_SERVER_ERROR:

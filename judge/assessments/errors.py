@@ -3,7 +3,7 @@ in judge/app/errors.py)."""
 
 from __future__ import annotations
 
-from judge.errors import JudgeError
+from judge.errors import JudgeError, Overloaded
 
 
 class AssessmentError(JudgeError):
@@ -34,7 +34,7 @@ class RejudgeInProgress(AssessmentError):
     """A rejudge round of this assessment is still grading; one round at a time."""
 
 
-class RejudgeQueueFull(AssessmentError):
+class RejudgeQueueFull(AssessmentError, Overloaded):
     """A rejudge round would queue more gradings than the queue limit allows on top of those waiting."""
 
 

@@ -146,14 +146,17 @@ def test_rejudges_neither_lock_candidates_out_nor_queue_past_the_limit(start_ser
 
 
 def test_a_round_larger_than_the_limit_is_refused_and_one_problem_fits(start_service, gated):
-    service, acme, _globex = _service(start_service, gated, queue_limit=2)
+    service, acme, _globex = _service(start_service, gated, queue_limit=2, queue_retry_after_s=7)
     assessment = acme.create(max_attempts=2)
     _invitation, ada = started(service, acme, assessment["id"], "Ada")
     ada.submitted("# ada kl\n" + SOLUTION_BODY)
     ada.submitted("# ada kl again\n" + SOLUTION_BODY)
     ada.submitted('{"answers": {}}', problem="generative-models-quiz")
     path = f"/assessments/{assessment['id']}/rejudge"
-    whole = refused(acme.call("POST", path, json={}), 503, None)
+    answer = acme.call("POST", path, json={})
+    # The same Retry-After as a full queue for candidates' work: one setting says when to come back.
+    assert answer.headers["Retry-After"] == "7"
+    whole = refused(answer, 503, None)
     assert (
         "would queue 3 gradings on top of 0" in whole["detail"] and "rejudge one problem at a time" in whole["detail"]
     )

@@ -28,7 +28,6 @@ from judge.app.errors import (
     PayloadTooLarge,
     ProblemDetails,
     Responses,
-    ServiceUnavailable,
     Unprocessable,
     UnsupportedMediaType,
 )
@@ -225,10 +224,7 @@ def _accept(
             earlier = submissions.find_by_idempotency_key(session, caller.key_id, idempotency_key)
             if earlier is not None:
                 return _replay(earlier, fingerprint, idempotency_key)
-        try:
-            row, created = intake.accept(session, settings, new, state.enqueue)
-        except intake.QueueFull as exc:
-            raise ServiceUnavailable(str(exc), settings.queue_retry_after_s) from None
+        row, created = intake.accept(session, settings, new, state.enqueue)
     if not created:
         return _replay(row, fingerprint, idempotency_key or "")
     return row, True

@@ -41,12 +41,12 @@ from judge.assessments.service import (
     team_assessment,
     team_invitation,
 )
+from judge.bank.loader import ProblemBank
 from judge.bank.ownership import Viewer
 from judge.integrity import flag_source
 from judge.problem import Kind, Problem
 from judge.report import rows_to_csv
 from judge.result import Verdict
-from judge.settings import Settings
 from judge.similarity import similar_pairs
 from judge.storage.models import Assessment, AssessmentProblem, Invitation, ScoringPolicy, SubmissionStatus
 from judge.storage.submissions import result_of
@@ -76,9 +76,9 @@ def _text(source: bytes) -> str:
     return source.decode("utf-8", errors="replace")
 
 
-def _context(session: Session, settings: Settings, assessment: Assessment, now: datetime) -> _Context:
+def _context(session: Session, bank: ProblemBank, assessment: Assessment, now: datetime) -> _Context:
     choices = assessment_problems(session, assessment.id)
-    problems = {c.problem: choice_problem(settings, c) for c in choices}
+    problems = {c.problem: choice_problem(bank, c) for c in choices}
     query = (
         select(Invitation)
         .where(Invitation.assessment_id == assessment.id)
@@ -89,7 +89,7 @@ def _context(session: Session, settings: Settings, assessment: Assessment, now: 
     for attempt in load_attempts(session, assessment.id):
         attempts[(attempt.entry.invitation_id, attempt.entry.problem)].append(attempt)
     context = _Context(assessment, choices, problems, invitations, attempts, [], now)
-    context.pairs = _similar_pairs(context, settings.similarity_threshold)
+    context.pairs = _similar_pairs(context, bank.settings.similarity_threshold)
     return context
 
 
@@ -258,11 +258,11 @@ def distribution(rows: list[CandidateRow]) -> ScoreDistribution:
 
 
 def candidate_report(
-    session: Session, settings: Settings, viewer: Viewer, assessment_id: str, invitation_id: str, now: datetime
+    session: Session, bank: ProblemBank, viewer: Viewer, assessment_id: str, invitation_id: str, now: datetime
 ) -> CandidateReport:
     """One candidate of one of the viewer's team's assessments, in full (code included)."""
     assessment, invitation = team_invitation(session, viewer, assessment_id, invitation_id)
-    context = _context(session, settings, assessment, now)
+    context = _context(session, bank, assessment, now)
     for row, problems in _ranked(context):
         if row.invitation_id == invitation.id:
             return _candidate_report(context, invitation, row, problems)
@@ -282,36 +282,36 @@ def _candidate_report(
 
 
 def assessment_report(
-    session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime
+    session: Session, bank: ProblemBank, viewer: Viewer, assessment_id: str, now: datetime
 ) -> AssessmentReport:
     """The ranking, score distribution, similar pairs and rejudges of one of the viewer's team's assessments."""
-    fields, _context, _ranked = _report_fields(session, settings, viewer, assessment_id, now)
+    fields, _context, _ranked = _report_fields(session, bank, viewer, assessment_id, now)
     return AssessmentReport(**fields)
 
 
-def export(session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime) -> AssessmentExport:
+def export(session: Session, bank: ProblemBank, viewer: Viewer, assessment_id: str, now: datetime) -> AssessmentExport:
     """The report plus every candidate's full detail: the JSON export."""
-    fields, context, ranked = _report_fields(session, settings, viewer, assessment_id, now)
+    fields, context, ranked = _report_fields(session, bank, viewer, assessment_id, now)
     invitations = {i.id: i for i in context.invitations}
     candidates = [_candidate_report(context, invitations[row.invitation_id], row, problems) for row, problems in ranked]
     return AssessmentExport(**fields, candidates=candidates)
 
 
 def _report_fields(
-    session: Session, settings: Settings, viewer: Viewer, assessment_id: str, now: datetime
+    session: Session, bank: ProblemBank, viewer: Viewer, assessment_id: str, now: datetime
 ) -> tuple[dict[str, Any], _Context, list[tuple[CandidateRow, list[ProblemReport]]]]:
     assessment = team_assessment(session, viewer, assessment_id)
-    context = _context(session, settings, assessment, now)
+    context = _context(session, bank, assessment, now)
     ranked = _ranked(context)
     rows = [row for row, _problems in ranked]
     fields = {
-        "assessment": assessment_view(session, settings, assessment),
+        "assessment": assessment_view(session, bank, assessment),
         "generated_at": now,
         "ranking": rows,
         "distribution": distribution(rows),
         "similar_pairs": context.pairs,
         "rejudges": list_rejudges(session, viewer, assessment_id),
-        "similarity_threshold": settings.similarity_threshold,
+        "similarity_threshold": bank.settings.similarity_threshold,
     }
     return fields, context, ranked
 

@@ -1,5 +1,5 @@
 """The assessment service: what API routes and web pages call. Every function takes a database
-session, the service's settings (with uploads) and, where time matters, `now`; it returns pydantic
+session, the service's problem bank (its settings, with uploads) and, where time matters, `now`; it returns pydantic
 models and raises the refusals of judge.assessments.errors.
 
 Team functions take a Viewer (the calling key's team; admins see every team's assessments).
@@ -58,7 +58,6 @@ from judge.errors import InvalidProblem, ProblemNotFound
 from judge.intake import CheckedSource, Enqueue, Source
 from judge.problem import Kind, Problem
 from judge.result import Verdict
-from judge.settings import Settings
 from judge.storage.models import (
     Assessment,
     AssessmentEntry,
@@ -88,21 +87,19 @@ def _iso(moment: datetime) -> str:
 # ---------------------------------------------------------------- shared reads
 
 
-def find_problem(settings: Settings, slug: str) -> Problem | None:
+def find_problem(bank: ProblemBank, slug: str) -> Problem | None:
     """The problem as the grader finds it, or None when it was removed or broke."""
     try:
-        return ProblemBank(settings).get(slug)
+        return bank.get(slug)
     except (ProblemNotFound, InvalidProblem):
         return None
 
 
-def choice_problem(settings: Settings, choice: AssessmentProblem) -> Problem | None:
+def choice_problem(bank: ProblemBank, choice: AssessmentProblem) -> Problem | None:
     """The problem as the assessment grades it: the package version it was created with (the bank's
     current one for an assessment made before versions were kept), or None when it is gone or broke."""
-    if choice.package_hash is None:
-        return find_problem(settings, choice.problem)
     try:
-        return versions.load_version(settings, choice.problem, choice.package_hash)
+        return bank.load(choice.problem, choice.package_hash)
     except (ProblemNotFound, InvalidProblem):
         return None
 
@@ -125,11 +122,11 @@ def team_assessment(session: Session, viewer: Viewer, assessment_id: str) -> Ass
     return row
 
 
-def assessment_view(session: Session, settings: Settings, row: Assessment) -> AssessmentView:
+def assessment_view(session: Session, bank: ProblemBank, row: Assessment) -> AssessmentView:
     """The team's view of one assessment."""
     problems = []
     for choice in assessment_problems(session, row.id):
-        problem = choice_problem(settings, choice)
+        problem = choice_problem(bank, choice)
         problems.append(
             AssessmentProblemView(
                 problem=choice.problem,
@@ -179,7 +176,7 @@ def invitation_view(assessment: Assessment, row: Invitation, now: datetime) -> I
 
 
 def create_assessment(
-    session: Session, settings: Settings, viewer: Viewer, key_id: str | None, body: AssessmentCreate, now: datetime
+    session: Session, bank: ProblemBank, viewer: Viewer, key_id: str | None, body: AssessmentCreate, now: datetime
 ) -> AssessmentView:
     """Store a new assessment of the viewer's team. Every problem must be visible to the team
     (public, or its own private bank) and not marked practice-only by it. Each problem's package is
@@ -190,14 +187,14 @@ def create_assessment(
         raise InvalidAssessment(f"closes_at ({_iso(body.closes_at)}) is in the past")
     chosen = []
     for position, choice in enumerate(body.problems):
-        problem = ownership.visible_problem(session, settings, viewer, choice.problem)
+        problem = ownership.visible_problem(session, bank.settings, viewer, choice.problem)
         if ownership.is_practice_only(session, viewer.team, choice.problem):
             raise ProblemNotUsable(
                 f"problem {choice.problem!r} is marked practice-only for your team; unmark it to use it in an assessment"
             )
         if problem.max_score <= 0:
             raise ProblemNotUsable(f"problem {choice.problem!r} has no points to score")
-        version = versions.snapshot(settings, problem)
+        version = versions.snapshot(bank.settings, problem)
         chosen.append(
             AssessmentProblem(
                 position=position,
@@ -226,24 +223,24 @@ def create_assessment(
         picked.assessment_id = row.id
         session.add(picked)
     session.commit()
-    return assessment_view(session, settings, row)
+    return assessment_view(session, bank, row)
 
 
-def list_assessments(session: Session, settings: Settings, viewer: Viewer) -> list[AssessmentView]:
+def list_assessments(session: Session, bank: ProblemBank, viewer: Viewer) -> list[AssessmentView]:
     """The viewer's team's assessments, newest first (every team's for an admin)."""
     query = select(Assessment).order_by(Assessment.created_at.desc(), Assessment.id)
     if not viewer.admin:
         query = query.where(Assessment.team == viewer.team)
-    return [assessment_view(session, settings, row) for row in session.scalars(query)]
+    return [assessment_view(session, bank, row) for row in session.scalars(query)]
 
 
-def get_assessment(session: Session, settings: Settings, viewer: Viewer, assessment_id: str) -> AssessmentView:
+def get_assessment(session: Session, bank: ProblemBank, viewer: Viewer, assessment_id: str) -> AssessmentView:
     """One of the viewer's team's assessments."""
-    return assessment_view(session, settings, team_assessment(session, viewer, assessment_id))
+    return assessment_view(session, bank, team_assessment(session, viewer, assessment_id))
 
 
 def invite(
-    session: Session, settings: Settings, viewer: Viewer, assessment_id: str, body: InvitationCreate, now: datetime
+    session: Session, bank: ProblemBank, viewer: Viewer, assessment_id: str, body: InvitationCreate, now: datetime
 ) -> InvitationIssued:
     """Invite one candidate: a new unguessable token (only its hash is kept), shown once with its link."""
     assessment = team_assessment(session, viewer, assessment_id)
@@ -251,7 +248,7 @@ def invite(
         raise InvalidAssessment(
             f"the assessment closed at {_iso(assessment.closes_at)}; a new invitation could not be used"
         )
-    expires_at = body.expires_at or assessment.closes_at + timedelta(seconds=settings.invitation_grace_s)
+    expires_at = body.expires_at or assessment.closes_at + timedelta(seconds=bank.settings.invitation_grace_s)
     if expires_at <= now:
         raise InvalidAssessment(f"expires_at ({_iso(expires_at)}) is in the past")
     if expires_at <= assessment.opens_at:
@@ -358,7 +355,7 @@ def _in_progress(session: Session, row: Rejudge) -> RejudgeInProgress:
 
 def rejudge(
     session: Session,
-    settings: Settings,
+    bank: ProblemBank,
     viewer: Viewer,
     key_id: str | None,
     assessment_id: str,
@@ -372,7 +369,7 @@ def rejudge(
 
     One round at a time: while a round of the assessment still grades, RejudgeInProgress. The
     gradings are queued below candidates' work (REJUDGE_PRIORITY), and a round that would take the
-    rejudges waiting, every assessment's, past settings.queue_limit is refused (RejudgeQueueFull)."""
+    rejudges waiting, every assessment's, past bank.settings.queue_limit is refused (RejudgeQueueFull)."""
     session.expire_all()
     assessment = team_assessment(session, viewer, assessment_id)
     choices = {c.problem: c for c in assessment_problems(session, assessment.id)}
@@ -386,13 +383,13 @@ def rejudge(
     ]
     if not attempts:
         raise InvalidAssessment("there are no submissions to rejudge yet")
-    intake.make_room(session, settings, Source.REJUDGE, len(attempts))
+    intake.make_room(session, bank.settings, Source.REJUDGE, len(attempts))
     if body.current_package:
         for choice in choices.values():
             if body.problem in (None, choice.problem):
                 # The assessment's team must still see the problem (an admin's request included).
-                current = ownership.visible_problem(session, settings, Viewer(assessment.team), choice.problem)
-                choice.package_hash = versions.snapshot(settings, current)
+                current = ownership.visible_problem(session, bank.settings, Viewer(assessment.team), choice.problem)
+                choice.package_hash = versions.snapshot(bank.settings, current)
     latest = session.scalar(select(func.max(Rejudge.round)).where(Rejudge.assessment_id == assessment.id)) or 0
     row = Rejudge(
         assessment_id=assessment.id,
@@ -460,14 +457,14 @@ def assessment_choice(session: Session, assessment: Assessment, slug: str) -> As
 
 
 def _summaries(
-    session: Session, settings: Settings, assessment: Assessment, invitation: Invitation
+    session: Session, bank: ProblemBank, assessment: Assessment, invitation: Invitation
 ) -> list[CandidateProblemSummary]:
     attempts = load_attempts(session, assessment.id, invitation.id)
     summaries = []
     for choice in assessment_problems(session, assessment.id):
         mine = [a for a in attempts if a.entry.problem == choice.problem]
         best = counted(mine, ScoringPolicy(assessment.scoring), choice.points)
-        problem = choice_problem(settings, choice)
+        problem = choice_problem(bank, choice)
         summaries.append(
             CandidateProblemSummary(
                 problem=choice.problem,
@@ -482,10 +479,10 @@ def _summaries(
     return summaries
 
 
-def overview(session: Session, settings: Settings, invitation: Invitation, now: datetime) -> CandidateOverview:
+def overview(session: Session, bank: ProblemBank, invitation: Invitation, now: datetime) -> CandidateOverview:
     """The candidate's overview: the assessment, their clock, and each problem's attempts and score."""
     assessment = assessment_of(session, invitation)
-    summaries = _summaries(session, settings, assessment, invitation)
+    summaries = _summaries(session, bank, assessment, invitation)
     return CandidateOverview(
         assessment_id=assessment.id,
         title=assessment.title,
@@ -514,7 +511,7 @@ def _require_window(assessment: Assessment, now: datetime) -> None:
         raise OutsideWindow(f"the assessment closed at {_iso(assessment.closes_at)}")
 
 
-def start(session: Session, settings: Settings, invitation: Invitation, now: datetime) -> CandidateOverview:
+def start(session: Session, bank: ProblemBank, invitation: Invitation, now: datetime) -> CandidateOverview:
     """Start the candidate's clock (within the window); starting again changes nothing."""
     assessment = assessment_of(session, invitation)
     if invitation.started_at is None:
@@ -526,10 +523,10 @@ def start(session: Session, settings: Settings, invitation: Invitation, now: dat
             .values(started_at=now, deadline_at=clock.deadline_for(assessment, now))
         )
         session.commit()
-    return overview(session, settings, invitation, now)
+    return overview(session, bank, invitation, now)
 
 
-def finish(session: Session, settings: Settings, invitation: Invitation, now: datetime) -> CandidateOverview:
+def finish(session: Session, bank: ProblemBank, invitation: Invitation, now: datetime) -> CandidateOverview:
     """End the candidate's time now (they are done); what they submitted is graded as usual."""
     assessment = assessment_of(session, invitation)
     if invitation.started_at is None:
@@ -537,21 +534,21 @@ def finish(session: Session, settings: Settings, invitation: Invitation, now: da
     if clock.state_of(assessment, invitation, now) is not CandidateState.FINISHED:
         invitation.finished_at = now
         session.commit()
-    return overview(session, settings, invitation, now)
+    return overview(session, bank, invitation, now)
 
 
 def candidate_problem(
-    session: Session, settings: Settings, invitation: Invitation, slug: str, now: datetime
+    session: Session, bank: ProblemBank, invitation: Invitation, slug: str, now: datetime
 ) -> CandidateProblem:
     """A problem's statement, starter and public checks; only after Start, so reading counts as time."""
     assessment = assessment_of(session, invitation)
     choice = assessment_choice(session, assessment, slug)
     if invitation.started_at is None:
         raise NotStarted("press Start first: problems are shown once your time runs")
-    problem = choice_problem(settings, choice)
+    problem = choice_problem(bank, choice)
     if problem is None:
         raise ProblemNotFound(f"problem {slug!r} is no longer in the bank; tell the hiring team")
-    summary = next(s for s in _summaries(session, settings, assessment, invitation) if s.problem == slug)
+    summary = next(s for s in _summaries(session, bank, assessment, invitation) if s.problem == slug)
     detail = ProblemDetail.of(problem)
     return CandidateProblem(
         **summary.model_dump(),
@@ -566,7 +563,7 @@ def candidate_problem(
 
 def submit(
     session: Session,
-    settings: Settings,
+    bank: ProblemBank,
     invitation: Invitation,
     body: CandidateSubmissionCreate,
     now: datetime,
@@ -577,7 +574,7 @@ def submit(
     it counts even when grading ends after the deadline."""
     assessment = assessment_of(session, invitation)
     choice = assessment_choice(session, assessment, body.problem)
-    code = intake.check_source(body.source.encode("utf-8"), settings)
+    code = intake.check_source(body.source.encode("utf-8"), bank.settings)
     if invitation.started_at is None:
         _require_window(assessment, now)
         raise NotStarted("press Start before submitting")
@@ -616,7 +613,7 @@ def submit(
             # A simultaneous submission to the same problem took this attempt number: count again.
             session.rollback()
             continue
-        return candidate_submission(session, settings, invitation, entry.id, now)
+        return candidate_submission(session, bank, invitation, entry.id, now)
     raise AttemptsExhausted(f"too many simultaneous submissions to {choice.problem!r}; submit again")
 
 
@@ -645,7 +642,7 @@ def _entry_view(
 
 
 def candidate_submissions(
-    session: Session, settings: Settings, invitation: Invitation, now: datetime
+    session: Session, bank: ProblemBank, invitation: Invitation, now: datetime
 ) -> list[CandidateSubmissionView]:
     """The candidate's own submissions, newest first, as the feedback level shows them."""
     assessment = assessment_of(session, invitation)
@@ -655,7 +652,7 @@ def candidate_submissions(
         key=lambda a: (a.entry.submitted_at, a.entry.number),
         reverse=True,
     )
-    problems = {slug: choice_problem(settings, choice) for slug, choice in choices.items()}
+    problems = {slug: choice_problem(bank, choice) for slug, choice in choices.items()}
     return [
         _entry_view(assessment, choices[a.entry.problem], a, problems[a.entry.problem], now)
         for a in attempts
@@ -672,10 +669,10 @@ def candidate_attempt(session: Session, invitation: Invitation, entry_id: str) -
 
 
 def candidate_submission(
-    session: Session, settings: Settings, invitation: Invitation, entry_id: str, now: datetime
+    session: Session, bank: ProblemBank, invitation: Invitation, entry_id: str, now: datetime
 ) -> CandidateSubmissionView:
     """One of the candidate's own submissions, as the feedback level shows it."""
     attempt = candidate_attempt(session, invitation, entry_id)
     assessment = assessment_of(session, invitation)
     choice = assessment_choice(session, assessment, attempt.entry.problem)
-    return _entry_view(assessment, choice, attempt, choice_problem(settings, choice), now)
+    return _entry_view(assessment, choice, attempt, choice_problem(bank, choice), now)

@@ -81,8 +81,8 @@ def _switch_page(
     """Ask before this browser leaves the invitation it is taking for another one."""
     context = {
         "token": token,
-        "view": service.overview(session, state.settings, invitation, now),
-        "current": service.overview(session, state.settings, other, now),
+        "view": service.overview(session, state.bank, invitation, now),
+        "current": service.overview(session, state.bank, other, now),
     }
     return page(request, state.settings, "candidate/switch.html", context)
 
@@ -103,7 +103,7 @@ def landing(token: InvitationToken, request: Request, state: State, session: DbS
     other = _other_invitation(request, session, invitation, now)
     if other is not None:
         return _switch_page(request, state, session, token, invitation, other, now)
-    view = service.overview(session, state.settings, invitation, now)
+    view = service.overview(session, state.bank, invitation, now)
     return page(request, state.settings, "candidate/landing.html", {"view": view, "token": token})
 
 
@@ -136,8 +136,8 @@ def overview(request: Request, state: State, session: DbSession) -> Response:
     """The overview: the clock, Start (or Finish), and each problem with attempts and score."""
     now = state.clock()
     invitation = _invitation(request, session, now)
-    view = service.overview(session, state.settings, invitation, now)
-    submissions = service.candidate_submissions(session, state.settings, invitation, now) if view.started_at else []
+    view = service.overview(session, state.bank, invitation, now)
+    submissions = service.candidate_submissions(session, state.bank, invitation, now) if view.started_at else []
     return _page(request, state, "candidate/overview.html", {"view": view, "submissions": submissions, "error": None})
 
 
@@ -146,7 +146,7 @@ def start(request: Request, state: State, session: DbSession) -> Response:
     """Start the candidate's clock."""
     now = state.clock()
     invitation = _invitation(request, session, now)
-    service.start(session, state.settings, invitation, now)
+    service.start(session, state.bank, invitation, now)
     return RedirectResponse("/take", status_code=303)
 
 
@@ -155,7 +155,7 @@ def finish(request: Request, state: State, session: DbSession) -> Response:
     """End the candidate's time early."""
     now = state.clock()
     invitation = _invitation(request, session, now)
-    service.finish(session, state.settings, invitation, now)
+    service.finish(session, state.bank, invitation, now)
     return RedirectResponse("/take", status_code=303)
 
 
@@ -172,11 +172,9 @@ def _problem_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    view = service.overview(session, state.settings, invitation, now)
+    view = service.overview(session, state.bank, invitation, now)
     mine = [
-        s
-        for s in service.candidate_submissions(session, state.settings, invitation, now)
-        if s.problem == problem.problem
+        s for s in service.candidate_submissions(session, state.bank, invitation, now) if s.problem == problem.problem
     ]
     context = {
         "view": view,
@@ -195,7 +193,7 @@ def problem_page(slug: Slug, request: Request, state: State, session: DbSession)
     """A problem: the statement, the starter in the editor (or the quiz's questions), earlier attempts."""
     now = state.clock()
     invitation = _invitation(request, session, now)
-    problem = service.candidate_problem(session, state.settings, invitation, slug, now)
+    problem = service.candidate_problem(session, state.bank, invitation, slug, now)
     return _problem_page(request, state, session, invitation, problem, now)
 
 
@@ -220,7 +218,7 @@ async def submit(slug: Slug, request: Request, state: State, session: DbSession)
     (time up, no attempts left) shows the page again with the reason, the code still in the editor."""
     now = state.clock()
     invitation = _invitation(request, session, now)
-    problem = service.candidate_problem(session, state.settings, invitation, slug, now)
+    problem = service.candidate_problem(session, state.bank, invitation, slug, now)
     form = await request.form(max_fields=200)
     chosen = None
     if problem.kind is Kind.QUIZ:
@@ -231,7 +229,7 @@ async def submit(slug: Slug, request: Request, state: State, session: DbSession)
     try:
         accepted = service.submit(
             session,
-            state.settings,
+            state.bank,
             invitation,
             CandidateSubmissionCreate(problem=slug, source=source),
             now,
@@ -259,8 +257,8 @@ def submission_page(entry_id: EntryId, request: Request, state: State, session: 
     """One submission: live per-check progress while it is graded, then the result."""
     now = state.clock()
     invitation = _invitation(request, session, now)
-    submission = service.candidate_submission(session, state.settings, invitation, entry_id, now)
-    view = service.overview(session, state.settings, invitation, now)
+    submission = service.candidate_submission(session, state.bank, invitation, entry_id, now)
+    view = service.overview(session, state.bank, invitation, now)
     problem = next(p for p in view.problems if p.problem == submission.problem)
     context = {"view": view, "submission": submission, "problem": problem}
     return _page(request, state, "candidate/submission.html", context)
@@ -271,5 +269,5 @@ def submission_result(entry_id: EntryId, request: Request, state: State, session
     """The result section alone, which the progress script swaps in when grading ends."""
     now = state.clock()
     invitation = _invitation(request, session, now)
-    submission = service.candidate_submission(session, state.settings, invitation, entry_id, now)
+    submission = service.candidate_submission(session, state.bank, invitation, entry_id, now)
     return page(request, state.settings, "candidate/result.html", {"submission": submission})

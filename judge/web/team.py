@@ -113,7 +113,7 @@ def assessments_list(
     viewer = viewer_of(member.caller)
     context = {
         "member": member,
-        "assessments": service.list_assessments(session, state.settings, viewer),
+        "assessments": service.list_assessments(session, state.bank, viewer),
         "now": state.clock(),
         "form": form,
         "options": problem_options(session, state.settings, viewer),
@@ -146,7 +146,7 @@ def dashboard_page(
     """The dashboard, with a just-issued invitation or a refused form's message where there is one."""
     now = state.clock()
     viewer = viewer_of(member.caller)
-    report = reports.assessment_report(session, state.settings, viewer, assessment_id, now)
+    report = reports.assessment_report(session, state.bank, viewer, assessment_id, now)
     invitations = service.list_invitations(session, viewer, assessment_id, now)
     bins = [Bin(low=b.lower_percent, high=b.upper_percent, count=b.count) for b in report.distribution.buckets]
     context = {
@@ -180,7 +180,7 @@ def invite(
         return dashboard_page(
             request, state, session, member, assessment_id, error=f"invalid invitation: {message}", status_code=422
         )
-    issued = service.invite(session, state.settings, viewer_of(member.caller), assessment_id, body, state.clock())
+    issued = service.invite(session, state.bank, viewer_of(member.caller), assessment_id, body, state.clock())
     return dashboard_page(request, state, session, member, assessment_id, issued=issued, status_code=201)
 
 
@@ -195,7 +195,7 @@ def candidate_detail(
 ) -> Response:
     """One candidate: per-problem results, every attempt's code with integrity flags, similar pairs."""
     report = reports.candidate_report(
-        session, state.settings, viewer_of(member.caller), assessment_id, invitation_id, state.clock()
+        session, state.bank, viewer_of(member.caller), assessment_id, invitation_id, state.clock()
     )
     return page(request, state.settings, "team/candidate.html", {"member": member, "report": report})
 
@@ -212,10 +212,10 @@ def export(
     now = state.clock()
     viewer = viewer_of(member.caller)
     if kind == "csv":
-        body = reports.ranking_csv(reports.assessment_report(session, state.settings, viewer, assessment_id, now))
+        body = reports.ranking_csv(reports.assessment_report(session, state.bank, viewer, assessment_id, now))
         media = "text/csv; charset=utf-8"
     else:
-        body = reports.export(session, state.settings, viewer, assessment_id, now).model_dump_json(indent=2)
+        body = reports.export(session, state.bank, viewer, assessment_id, now).model_dump_json(indent=2)
         media = "application/json"
     disposition = f'attachment; filename="assessment-{assessment_id}.{kind}"'
     return Response(body, media_type=media, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})

@@ -52,7 +52,7 @@ def create_assessment(request: Request, state: State, session: DbSession, member
         return assessments_list(request, state, session, member, made, status_code=422)
     try:
         view = service.create_assessment(
-            session, state.settings, viewer_of(member.caller), member.caller.key_id, made, state.clock()
+            session, state.bank, viewer_of(member.caller), member.caller.key_id, made, state.clock()
         )
     except (ProblemNotFound, ProblemNotUsable) as exc:
         return assessments_list(request, state, session, member, form.refused("problems", str(exc)), status_code=422)
@@ -79,9 +79,7 @@ def rejudge(
         raise ProblemNotInAssessment(f"problem {problem!r} is not part of this assessment") from None
     viewer = viewer_of(member.caller)
     try:
-        started = service.rejudge(
-            session, state.settings, viewer, member.caller.key_id, assessment_id, body, state.enqueue
-        )
+        started = service.rejudge(session, state.bank, viewer, member.caller.key_id, assessment_id, body, state.enqueue)
     except tuple(REJUDGE_REFUSALS) as exc:
         return dashboard_page(
             request,
@@ -118,7 +116,7 @@ def confirm_withdrawal(
     assessment, row = service.team_invitation(session, viewer, assessment_id, invitation_id)
     context = {
         "member": member,
-        "assessment": service.assessment_view(session, state.settings, assessment),
+        "assessment": service.assessment_view(session, state.bank, assessment),
         "invitation": service.invitation_view(assessment, row, state.clock()),
     }
     return page(request, state.settings, "team/withdraw.html", context)

@@ -432,13 +432,13 @@ def test_two_start_presses_at_once_start_the_clock_once(world, clock):
     service, acme, _acme2, _globex = world
     assessment = acme.create()
     token = acme.invite(assessment["id"], "Ada")["token"]
-    settings = service.state.settings
+    bank = service.state.bank
     with service.state.sessions() as first, service.state.sessions() as second:
         early = assessments.authenticate(first, token, T0)
         late = assessments.authenticate(second, token, T0)
         assert early.started_at is None and late.started_at is None
-        one = assessments.start(first, settings, early, T0 + timedelta(minutes=1))
-        two = assessments.start(second, settings, late, T0 + timedelta(minutes=2))
+        one = assessments.start(first, bank, early, T0 + timedelta(minutes=1))
+        two = assessments.start(second, bank, late, T0 + timedelta(minutes=2))
     assert one.started_at == two.started_at == T0 + timedelta(minutes=1)
     assert one.deadline_at == two.deadline_at == T0 + timedelta(minutes=61)
     overview = Candidate(service, token).call("GET", "").json()

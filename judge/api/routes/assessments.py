@@ -60,7 +60,7 @@ Slug = Annotated[str, Path(pattern=SLUG_PATTERN, description="A problem's slug."
 )
 def create_assessment(body: AssessmentCreate, session: DbSession, state: State, caller: TeamCaller) -> AssessmentView:
     """Create an assessment for the caller's team."""
-    return service.create_assessment(session, state.settings, viewer_of(caller), caller.key_id, body, state.clock())
+    return service.create_assessment(session, state.bank, viewer_of(caller), caller.key_id, body, state.clock())
 
 
 @router.get(
@@ -68,7 +68,7 @@ def create_assessment(body: AssessmentCreate, session: DbSession, state: State, 
 )
 def list_assessments(session: DbSession, state: State, caller: TeamCaller) -> list[AssessmentView]:
     """Newest first; an admin key sees every team's."""
-    return service.list_assessments(session, state.settings, viewer_of(caller))
+    return service.list_assessments(session, state.bank, viewer_of(caller))
 
 
 @router.get(
@@ -79,7 +79,7 @@ def list_assessments(session: DbSession, state: State, caller: TeamCaller) -> li
 )
 def get_assessment(assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller) -> AssessmentView:
     """One of the team's assessments."""
-    return service.get_assessment(session, state.settings, viewer_of(caller), assessment_id)
+    return service.get_assessment(session, state.bank, viewer_of(caller), assessment_id)
 
 
 @router.post(
@@ -97,7 +97,7 @@ def invite(
     assessment_id: AssessmentId, body: InvitationCreate, session: DbSession, state: State, caller: TeamCaller
 ) -> InvitationIssued:
     """A new invitation with its token."""
-    return service.invite(session, state.settings, viewer_of(caller), assessment_id, body, state.clock())
+    return service.invite(session, state.bank, viewer_of(caller), assessment_id, body, state.clock())
 
 
 @router.get(
@@ -135,7 +135,7 @@ def revoke_invitation(
 )
 def report(assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller) -> AssessmentReport:
     """The assessment's report."""
-    return reports.assessment_report(session, state.settings, viewer_of(caller), assessment_id, state.clock())
+    return reports.assessment_report(session, state.bank, viewer_of(caller), assessment_id, state.clock())
 
 
 @router.get(
@@ -149,9 +149,7 @@ def candidate_report(
     assessment_id: AssessmentId, invitation_id: str, session: DbSession, state: State, caller: TeamCaller
 ) -> CandidateReport:
     """One candidate's report."""
-    return reports.candidate_report(
-        session, state.settings, viewer_of(caller), assessment_id, invitation_id, state.clock()
-    )
+    return reports.candidate_report(session, state.bank, viewer_of(caller), assessment_id, invitation_id, state.clock())
 
 
 @router.get(
@@ -173,7 +171,7 @@ def export(
     format: Annotated[Literal["json", "csv"], Query(description="json or csv.")] = "json",
 ) -> Response:
     """The export, as an attachment."""
-    full = reports.export(session, state.settings, viewer_of(caller), assessment_id, state.clock())
+    full = reports.export(session, state.bank, viewer_of(caller), assessment_id, state.clock())
     disposition = {"Content-Disposition": f'attachment; filename="assessment-{assessment_id}.{format}"'}
     if format == "csv":
         return PlainTextResponse(reports.ranking_csv(full), media_type="text/csv; charset=utf-8", headers=disposition)
@@ -209,7 +207,7 @@ def rejudge(
 ) -> RejudgeView:
     """Start a rejudge round."""
     return service.rejudge(
-        session, state.settings, viewer_of(caller), caller.key_id, assessment_id, body or RejudgeCreate(), state.enqueue
+        session, state.bank, viewer_of(caller), caller.key_id, assessment_id, body or RejudgeCreate(), state.enqueue
     )
 
 

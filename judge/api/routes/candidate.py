@@ -106,7 +106,7 @@ CurrentInvitation = Annotated[Invitation, Depends(get_invitation)]
 )
 def get_overview(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
     """The overview, with the remaining time."""
-    return service.overview(session, state.settings, invitation, state.clock())
+    return service.overview(session, state.bank, invitation, state.clock())
 
 
 @router.post(
@@ -118,7 +118,7 @@ def get_overview(session: DbSession, state: State, invitation: CurrentInvitation
 )
 def start(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
     """Press Start."""
-    return service.start(session, state.settings, invitation, state.clock())
+    return service.start(session, state.bank, invitation, state.clock())
 
 
 @router.post(
@@ -130,7 +130,7 @@ def start(session: DbSession, state: State, invitation: CurrentInvitation) -> Ca
 )
 def finish(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
     """End early."""
-    return service.finish(session, state.settings, invitation, state.clock())
+    return service.finish(session, state.bank, invitation, state.clock())
 
 
 @router.get(
@@ -142,7 +142,7 @@ def finish(session: DbSession, state: State, invitation: CurrentInvitation) -> C
 )
 def get_problem(slug: Slug, session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateProblem:
     """One problem of the assessment."""
-    return service.candidate_problem(session, state.settings, invitation, slug, state.clock())
+    return service.candidate_problem(session, state.bank, invitation, slug, state.clock())
 
 
 @router.post(
@@ -167,19 +167,19 @@ def submit(
     body: CandidateSubmissionCreate, session: DbSession, state: State, invitation: CurrentInvitation
 ) -> CandidateSubmissionView:
     """Submit one attempt."""
-    return service.submit(session, state.settings, invitation, body, state.clock(), state.enqueue)
+    return service.submit(session, state.bank, invitation, body, state.clock(), state.enqueue)
 
 
 @router.get("/submissions", response_model=list[CandidateSubmissionView], summary="Your submissions", responses=ERRORS)
 def list_submissions(session: DbSession, state: State, invitation: CurrentInvitation) -> list[CandidateSubmissionView]:
     """Newest first, as the feedback level shows them."""
-    return service.candidate_submissions(session, state.settings, invitation, state.clock())
+    return service.candidate_submissions(session, state.bank, invitation, state.clock())
 
 
 def _view(state: ServiceState, invitation_id: str, entry_id: str) -> CandidateSubmissionView:
     with state.sessions() as session:
         invitation = session.get_one(Invitation, invitation_id)
-        return service.candidate_submission(session, state.settings, invitation, entry_id, state.clock())
+        return service.candidate_submission(session, state.bank, invitation, entry_id, state.clock())
 
 
 @router.get(
@@ -216,7 +216,7 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
             assessment = service.assessment_of(session, invitation)
             choice = service.assessment_choice(session, assessment, attempt.entry.problem)
             points = choice.points
-            problem = service.choice_problem(settings, choice)
+            problem = service.choice_problem(state.bank, choice)
             level = feedback.level_at(assessment, state.clock())
             grading = attempt.current
             total = len(problem.check_specs) if problem else 0
@@ -233,7 +233,7 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
             result = None
             if grading.status in FINISHED:
                 result = service.candidate_submission(
-                    session, settings, invitation, entry_id, state.clock()
+                    session, state.bank, invitation, entry_id, state.clock()
                 ).model_dump_json()
             return Progress(checks=checks, result=result)
 

@@ -67,14 +67,16 @@ def main() -> None:
     print(
         f"disguised copies: {len(copies)}, min {min(s for s, _ in copies):.2f}, median {statistics.median(s for s, _ in copies):.2f}"
     )
-    print(f"default threshold (settings.similarity_threshold): {Settings().similarity_threshold}")
+    print(
+        f"default threshold (settings.assessments.similarity_threshold): {Settings().assessments.similarity_threshold}"
+    )
 
     references = sorted(REPO.glob("problems/*/solution.py"))
     batch = {f"c{i}": disguise(references[i % len(references)].read_text()) for i in range(batch_size)}
     timings = []
     for _ in range(3):
         started = time.perf_counter()
-        flagged = similar_pairs(batch, "", Settings().similarity_threshold)
+        flagged = similar_pairs(batch, "", Settings().assessments.similarity_threshold)
         timings.append(time.perf_counter() - started)
     pairs = batch_size * (batch_size - 1) // 2
     print(

@@ -113,9 +113,9 @@ def collect_submissions(path: Path, entrypoint: str, settings: Settings) -> list
                 f"two submissions for candidate {submission.candidate!r}: {clash.origin} and {submission.origin}"
             )
         by_candidate[submission.candidate] = submission
-    if len(by_candidate) > settings.batch_max_submissions:
+    if len(by_candidate) > settings.batch.max_submissions:
         raise InvalidBatch(
-            f"{path} holds {len(by_candidate)} submissions; the limit is {settings.batch_max_submissions}"
+            f"{path} holds {len(by_candidate)} submissions; the limit is {settings.batch.max_submissions}"
         )
     return [by_candidate[name] for name in sorted(by_candidate)]
 
@@ -152,16 +152,16 @@ def _read_capped(path: Path, settings: Settings) -> bytes:
     # One byte over the limit is enough for grading to refuse the file with its size.
     try:
         with path.open("rb") as f:
-            return f.read(settings.max_source_bytes + 1)
+            return f.read(settings.limits.max_source_bytes + 1)
     except OSError as exc:
         raise InvalidBatch(f"cannot read {path}: {exc.strerror}") from None
 
 
 def _read_zip(path: Path, entrypoint: str, settings: Settings) -> list[Submission]:
     size = path.stat().st_size
-    if size > settings.batch_max_archive_bytes:
+    if size > settings.batch.max_archive_bytes:
         raise InvalidBatch(
-            f"{path} is {size} bytes; the limit for an archive of submissions is {settings.batch_max_archive_bytes}"
+            f"{path} is {size} bytes; the limit for an archive of submissions is {settings.batch.max_archive_bytes}"
         )
     try:
         archive = zipfile.ZipFile(path)
@@ -188,7 +188,7 @@ def _read_zip(path: Path, entrypoint: str, settings: Settings) -> list[Submissio
                 continue
             try:
                 with archive.open(info) as f:
-                    source = f.read(settings.max_source_bytes + 1)
+                    source = f.read(settings.limits.max_source_bytes + 1)
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
                 raise InvalidBatch(f"cannot read {'/'.join(parts)} from {path} ({exc})") from None
             found.append(Submission(candidate=candidate, origin="/".join(parts), source=source))
@@ -278,14 +278,14 @@ def grade_one(
         decode_source(submission.source, settings)
     except InvalidSubmission as exc:
         return _ungraded(problem, submission, settings, None, str(exc), time.perf_counter() - started)
-    delay, tries = settings.retry_backoff_s, 0
+    delay, tries = settings.queue.retry_backoff_s, 0
     while True:
         tries += 1
         try:
             result = grade_submission(problem, submission.source, settings, sandbox, hidden)
             return report_row(problem, submission, result, settings, time.perf_counter() - started)
         except SandboxFault as exc:
-            if tries == settings.max_attempts:
+            if tries == settings.queue.max_tries:
                 error = f"the judge failed {tries} times: {exc}"
                 return _ungraded(
                     problem, submission, settings, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started

@@ -138,7 +138,7 @@ def grade(
         typer.Option(
             min=0.0,
             max=1.0,
-            help="Batches: flag pairs of submissions at least this similar (default: settings.similarity_threshold).",
+            help="Batches: flag pairs of submissions at least this similar (default: settings.assessments.similarity_threshold).",
         ),
     ] = None,
 ) -> None:
@@ -232,7 +232,7 @@ def _grade_batch(
                 backend,
                 bank.hidden_paths(),
                 jobs=jobs or os.cpu_count() or 1,
-                threshold=settings.similarity_threshold if threshold is None else threshold,
+                threshold=settings.assessments.similarity_threshold if threshold is None else threshold,
                 on_report=on_report,
             )
     except JudgeError as exc:
@@ -386,7 +386,7 @@ def sandbox_build(
     settings = Settings()
     try:
         if if_stale:
-            status = image_status(Engine(settings), settings.docker_image)
+            status = image_status(Engine(settings), settings.sandbox.docker_image)
             if status.ok:
                 console.print(f"{status.detail}: not rebuilt", highlight=False)
                 return
@@ -469,9 +469,9 @@ def sandbox_doctor(
         detail = "\n".join([r.detail, *r.notes])
         table.add_row(r.name, "[green]yes[/]" if r.ok else "[red]no[/]", detail)
     console.print(table)
-    source = "auto" if settings.sandbox == "auto" else f"JUDGE_SANDBOX={settings.sandbox}"
-    service = decide(reports, "service", settings.sandbox)
-    cli = decide(reports, "cli", settings.sandbox)
+    source = "auto" if settings.sandbox.backend == "auto" else f"JUDGE_SANDBOX={settings.sandbox.backend}"
+    service = decide(reports, "service", settings.sandbox.backend)
+    cli = decide(reports, "cli", settings.sandbox.backend)
     for who, decision, refusing in (
         ("service (judge serve, judge worker)", service, "refuses to start"),
         ("CLI (judge grade, judge problems validate)", cli, "refuses to grade"),
@@ -499,7 +499,7 @@ def sandbox_reap() -> None:
 
 
 SERVICE_SANDBOX_HELP = (
-    "Sandbox backend (default: settings.sandbox): auto takes docker, else bwrap, and refuses to start without either;"
+    "Sandbox backend (default: settings.sandbox.backend): auto takes docker, else bwrap, and refuses to start without either;"
     " process only by name, for trusted code only."
 )
 
@@ -523,8 +523,8 @@ def _service_sessions(settings: Settings):
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on (default: settings.host).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on (default: settings.port).")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: settings.service.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: settings.service.port).")] = None,
     sandbox: Annotated[str | None, typer.Option(help=SERVICE_SANDBOX_HELP)] = None,
 ) -> None:
     """Run the HTTP service. Embedded defaults: SQLite under the data dir and in-process grading threads.
@@ -539,9 +539,11 @@ def serve(
 
     configure_logs()
     settings = Settings()
-    overrides = {k: v for k, v in (("host", host), ("port", port), ("sandbox", sandbox)) if v is not None}
-    if overrides:
-        settings = settings.model_copy(update=overrides)
+    listen = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    if listen:
+        settings = settings.model_copy(update={"service": settings.service.model_copy(update=listen)})
+    if sandbox is not None:
+        settings = settings.model_copy(update={"sandbox": settings.sandbox.model_copy(update={"backend": sandbox})})
     # Before anything is created: a service that cannot contain candidate code does not start.
     try:
         backend = service_sandbox(settings)
@@ -554,17 +556,17 @@ def serve(
             hand_over_first_key(new.secret, settings)
     # The embedded graders grade and validate uploaded problems in it; with Celery, readiness inspects it.
     application = create_app(settings, sandbox_factory=lambda _s: backend)
-    base = f"http://{settings.host}:{settings.port}"
+    base = f"http://{settings.service.host}:{settings.service.port}"
     console.print(
-        f"judge serving on {base} ({settings.queue} queue); API docs at {base}/api/v1/docs\n"
+        f"judge serving on {base} ({settings.queue.backend} queue); API docs at {base}/api/v1/docs\n"
         f"submit with:\n  curl -H 'Authorization: Bearer <key>' -F problem=vae-mnist -F file=@solution.py {base}/api/v1/submissions",
         highlight=False,
         soft_wrap=True,
     )
     uvicorn.run(
         application,
-        host=settings.host,
-        port=settings.port,
+        host=settings.service.host,
+        port=settings.service.port,
         log_level="info",
         log_config=uvicorn_log_config(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
@@ -577,7 +579,7 @@ def hand_over_first_key(secret: str, settings: Settings) -> None:
     if sys.stdout.isatty():
         console.print(f"created an admin API key; it is shown only this once:\n  [bold]{secret}[/]", highlight=False)
         return
-    path = Path(settings.data_dir) / FIRST_ADMIN_KEY_FILE
+    path = Path(settings.storage.data_dir) / FIRST_ADMIN_KEY_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     # A file left by an earlier start may have looser permissions: O_CREAT's mode applies only to new files.
@@ -598,7 +600,7 @@ def worker(
     ] = None,
     sandbox: Annotated[str | None, typer.Option(help=SERVICE_SANDBOX_HELP)] = None,
 ) -> None:
-    """Run a Celery worker grading submissions from Redis (settings.queue = celery, settings.redis_url).
+    """Run a Celery worker grading submissions from Redis (settings.queue.backend = celery, settings.queue.redis_url).
 
     Refuses to start when no sandbox that contains candidate code works here, unless the process
     sandbox is asked for by name."""
@@ -610,13 +612,13 @@ def worker(
     redact_celery_logs()
     settings = Settings()
     if sandbox is not None:
-        settings = settings.model_copy(update={"sandbox": sandbox})
+        settings = settings.model_copy(update={"sandbox": settings.sandbox.model_copy(update={"backend": sandbox})})
     # Before anything is created: a worker that cannot contain candidate code does not start.
     try:
         service_sandbox(settings)
     except SandboxUnavailable as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
-    # Each worker process makes its own, by the same rules (settings.sandbox carries the name).
+    # Each worker process makes its own, by the same rules (settings.sandbox.backend carries the name).
     run_worker(with_uploads(settings), choose_sandbox, hostname=hostname)
 
 

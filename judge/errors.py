@@ -18,7 +18,7 @@ class InvalidSubmission(JudgeError):
 
 
 class SourceTooLarge(InvalidSubmission):
-    """A submission over settings.max_source_bytes."""
+    """A submission over settings.limits.max_source_bytes."""
 
 
 class Overloaded(JudgeError):

@@ -59,10 +59,10 @@ def grade_submission(
 
 
 def decode_source(source: bytes, settings: Settings) -> str:
-    """The submission as text; SourceTooLarge (an InvalidSubmission) over settings.max_source_bytes,
+    """The submission as text; SourceTooLarge (an InvalidSubmission) over settings.limits.max_source_bytes,
     InvalidSubmission when it is not UTF-8 or holds a NUL character."""
-    if len(source) > settings.max_source_bytes:
-        raise SourceTooLarge(f"submission is {len(source)} bytes; the limit is {settings.max_source_bytes}")
+    if len(source) > settings.limits.max_source_bytes:
+        raise SourceTooLarge(f"submission is {len(source)} bytes; the limit is {settings.limits.max_source_bytes}")
     try:
         text = source.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -115,7 +115,7 @@ def build_job(
         check_timeout_s=limits.check_timeout_s,
         run_timeout_s=limits.run_timeout_s,
         policy=policy,
-        output_cap_bytes=settings.output_cap_bytes,
+        output_cap_bytes=settings.limits.output_cap_bytes,
     )
     return SandboxJob(
         workspace=workspace, config=config, wall_timeout_s=runner_deadline_s(limits.run_timeout_s), problem=problem.slug

@@ -54,11 +54,11 @@ class QueuePolicy:
     `when_full`:
       - ACCEPT: taken however many wait (an assessment attempt: the candidate's clock runs, and a
         refusal would cost them time they cannot get back).
-      - REFUSE_AT_QUEUE_LIMIT: QueueFull once `queue_depth` reaches settings.queue_limit (the API
-        answers 503 with Retry-After settings.queue_retry_after_s).
+      - REFUSE_AT_QUEUE_LIMIT: QueueFull once `queue_depth` reaches settings.queue.limit (the API
+        answers 503 with Retry-After settings.queue.retry_after_s).
       - REFUSE_OVER_BACKLOG: RejudgeQueueFull when the new gradings on top of the low-priority
-        backlog (every assessment's rejudges waiting) would pass settings.queue_limit (503, Retry-After
-        settings.queue_retry_after_s).
+        backlog (every assessment's rejudges waiting) would pass settings.queue.limit (503, Retry-After
+        settings.queue.retry_after_s).
 
     `priority`: submissions.priority of its rows; higher is graded first. Below NORMAL_PRIORITY, a
     grading waits until no normal work does and is left out of `queue_depth` (`counts_toward_depth`),
@@ -85,7 +85,7 @@ POLICIES: Mapping[Source, QueuePolicy] = MappingProxyType(
 
 
 class QueueFull(Overloaded):
-    """An API submission while settings.queue_limit submissions wait; retry later."""
+    """An API submission while settings.queue.limit submissions wait; retry later."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class CheckedSource:
 
 def check_source(source: bytes, settings: Settings) -> CheckedSource:
     """The one size and text check of a new source, before anything else is done with it:
-    SourceTooLarge over settings.max_source_bytes, InvalidSubmission when it is not UTF-8 text or
+    SourceTooLarge over settings.limits.max_source_bytes, InvalidSubmission when it is not UTF-8 text or
     holds a NUL character."""
     decode_source(source, settings)
     return CheckedSource(source)
@@ -107,19 +107,19 @@ def make_room(session: Session, settings: Settings, source: Source, count: int =
     """Refuse `count` new submissions from `source` as its policy says when the queue is full."""
     when_full = POLICIES[source].when_full
     if when_full is WhenFull.REFUSE_AT_QUEUE_LIMIT:
-        if submissions.queue_depth(session) + count > settings.queue_limit:
+        if submissions.queue_depth(session) + count > settings.queue.limit:
             raise QueueFull(
-                f"the grading queue is full ({settings.queue_limit} submissions waiting); retry later",
-                settings.queue_retry_after_s,
+                f"the grading queue is full ({settings.queue.limit} submissions waiting); retry later",
+                settings.queue.retry_after_s,
             )
     elif when_full is WhenFull.REFUSE_OVER_BACKLOG:
         waiting = submissions.low_priority_backlog(session)
-        if waiting + count > settings.queue_limit:
+        if waiting + count > settings.queue.limit:
             raise RejudgeQueueFull(
                 f"this round would queue {count} gradings on top of {waiting} rejudge gradings already waiting, "
-                f"past the queue limit of {settings.queue_limit}; retry once they are graded, "
+                f"past the queue limit of {settings.queue.limit}; retry once they are graded, "
                 "or rejudge one problem at a time",
-                settings.queue_retry_after_s,
+                settings.queue.retry_after_s,
             )
 
 

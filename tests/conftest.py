@@ -28,7 +28,7 @@ def grade_ref(
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings on the repository's problems, with a throwaway data directory."""
-    return Settings(problems_dirs=[PROBLEMS], data_dir=tmp_path_factory.mktemp("judge-data"))
+    return Settings(problems={"dirs": [PROBLEMS]}, storage={"data_dir": tmp_path_factory.mktemp("judge-data")})
 
 
 @pytest.fixture(scope="session")

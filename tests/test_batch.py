@@ -45,7 +45,9 @@ def add(x, y):
 def settings(tmp_path) -> Settings:
     """Settings on a bank holding only tiny-add, with time limits parallel grading on a busy machine cannot hit."""
     make_problem(tmp_path / "bank", check_timeout_s=30, run_timeout_s=120)
-    return Settings(problems_dirs=[tmp_path / "bank"], data_dir=tmp_path / "data", retry_backoff_s=0)
+    return Settings(
+        problems={"dirs": [tmp_path / "bank"]}, storage={"data_dir": tmp_path / "data"}, queue={"retry_backoff_s": 0}
+    )
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -96,7 +98,11 @@ def test_a_candidate_twice_or_no_candidate_at_all_is_refused(tmp_path, settings)
         collect_submissions(empty, "solution.py", settings)
     many = write_tree(tmp_path / "many", {f"c{i}.py": SOLUTION for i in range(4)})
     with pytest.raises(InvalidBatch, match="holds 4 submissions; the limit is 3"):
-        collect_submissions(many, "solution.py", settings.model_copy(update={"batch_max_submissions": 3}))
+        collect_submissions(
+            many,
+            "solution.py",
+            settings.model_copy(update={"batch": settings.batch.model_copy(update={"max_submissions": 3})}),
+        )
 
 
 def test_a_zip_is_read_in_memory_looking_through_one_wrapping_folder(tmp_path, settings):
@@ -137,9 +143,13 @@ def test_zip_reads_stop_at_the_size_limits(tmp_path, settings):
     archive = write_zip(tmp_path / "bomb.zip", {"big.py": b"#" * (8 * 2**20), "ok.py": SOLUTION})
     assert archive.stat().st_size < 2**20
     found = {s.candidate: s for s in collect_submissions(archive, "solution.py", settings)}
-    assert len(found["big"].source) == settings.max_source_bytes + 1
+    assert len(found["big"].source) == settings.limits.max_source_bytes + 1
     with pytest.raises(InvalidBatch, match="the limit for an archive of submissions is 100"):
-        collect_submissions(archive, "solution.py", settings.model_copy(update={"batch_max_archive_bytes": 100}))
+        collect_submissions(
+            archive,
+            "solution.py",
+            settings.model_copy(update={"batch": settings.batch.model_copy(update={"max_archive_bytes": 100})}),
+        )
     bad = tmp_path / "bad.zip"
     bad.write_bytes(b"not a zip at all")
     with pytest.raises(InvalidBatch, match="not a readable zip archive"):
@@ -154,7 +164,7 @@ def test_grade_batch_grades_flags_and_pairs_every_candidate(tmp_path, settings):
             "bob.py": CAREFUL_COPY,
             "carol/solution.py": "import gc\n" + MUTANT,
             "erin.py": STARTER,
-            "huge.py": "#" * (settings.max_source_bytes + 10),
+            "huge.py": "#" * (settings.limits.max_source_bytes + 10),
             "latin.py": b"# \xe9\n",
         },
     )
@@ -211,7 +221,7 @@ def test_a_sandbox_fault_is_retried_then_reported_as_the_judges_not_scored(tmp_p
         problem,
         subs,
         settings,
-        FlakySandbox(settings, faults=settings.max_attempts - 1),
+        FlakySandbox(settings, faults=settings.queue.max_tries - 1),
         bank.hidden_paths(),
         jobs=1,
         threshold=0.8,
@@ -221,14 +231,14 @@ def test_a_sandbox_fault_is_retried_then_reported_as_the_judges_not_scored(tmp_p
         problem,
         subs,
         settings,
-        FlakySandbox(settings, faults=settings.max_attempts),
+        FlakySandbox(settings, faults=settings.queue.max_tries),
         bank.hidden_paths(),
         jobs=1,
         threshold=0.8,
     )
     row = failed.candidates[0]
     assert (row.verdict, row.score) == (Verdict.INTERNAL_ERROR, None)
-    assert f"the judge failed {settings.max_attempts} times: docker daemon went away" == row.error
+    assert f"the judge failed {settings.queue.max_tries} times: docker daemon went away" == row.error
     assert failed.judge_failed
 
 

@@ -21,7 +21,7 @@ from tests.problem_factory import HIDDEN, SOLUTION, make_problem
 @pytest.fixture
 def tiny(tmp_path):
     """grade(source, **problem_overrides) on a fresh tiny-add problem."""
-    settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path / "data")
+    settings = Settings(problems={"dirs": [tmp_path]}, storage={"data_dir": tmp_path / "data"})
     sandbox = ProcessSandbox(Settings())
 
     def run(source: str, **overrides):
@@ -37,7 +37,7 @@ def outcomes(result):
 
 def test_reference_is_accepted_and_callback_sees_each_check(tmp_path):
     directory = make_problem(tmp_path)
-    settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path / "data")
+    settings = Settings(problems={"dirs": [tmp_path]}, storage={"data_dir": tmp_path / "data"})
     seen = []
     result = grade_ref("tiny-add", SOLUTION.encode(), settings, ProcessSandbox(Settings()), on_check=seen.append)
     assert result.verdict is Verdict.ACCEPTED and result.score == result.max_score == 4
@@ -134,7 +134,7 @@ class RestartingEngine(ProcessSandbox):
 
 def test_an_engine_restart_during_the_grade_is_a_fault_of_the_judge_not_a_score(tmp_path):
     make_problem(tmp_path)
-    settings = Settings(problems_dirs=[tmp_path], data_dir=tmp_path / "data")
+    settings = Settings(problems={"dirs": [tmp_path]}, storage={"data_dir": tmp_path / "data"})
     sandbox = RestartingEngine(settings)
     with pytest.raises(SandboxFault, match=r"engine stopped or restarted during the grade \(pid 1 -> pid 2\)"):
         grade_ref("tiny-add", SOLUTION.encode(), settings, sandbox)
@@ -143,7 +143,7 @@ def test_an_engine_restart_during_the_grade_is_a_fault_of_the_judge_not_a_score(
 
 def test_submissions_must_be_utf8_and_small(tmp_path):
     make_problem(tmp_path)
-    settings = Settings(problems_dirs=[tmp_path], max_source_bytes=100)
+    settings = Settings(problems={"dirs": [tmp_path]}, limits={"max_source_bytes": 100})
     with pytest.raises(InvalidSubmission, match="not UTF-8"):
         grade_ref("tiny-add", b"\xff\xfe", settings, ProcessSandbox(Settings()))
     with pytest.raises(InvalidSubmission, match="limit is 100"):
@@ -153,7 +153,9 @@ def test_submissions_must_be_utf8_and_small(tmp_path):
 def test_job_clamps_limits_and_hides_the_bank(tmp_path):
     directory = make_problem(tmp_path, check_timeout_s=50, run_timeout_s=500)
     settings = Settings(
-        problems_dirs=[tmp_path], data_dir=tmp_path, max_check_timeout_s=7, max_wall_timeout_s=30, max_memory_mb=300
+        problems={"dirs": [tmp_path]},
+        storage={"data_dir": tmp_path},
+        limits={"max_check_timeout_s": 7, "max_wall_timeout_s": 30, "max_memory_mb": 300},
     )
     problem = load_problem(directory)
     workspace = prepare_workspace(problem, b"", None)
@@ -171,7 +173,7 @@ def test_job_clamps_limits_and_hides_the_bank(tmp_path):
 def test_a_stored_package_version_is_graded_whatever_the_bank_holds_now_and_stays_hidden(tmp_path):
     bank = tmp_path / "bank"
     directory = make_problem(bank)
-    settings = Settings(problems_dirs=[bank], data_dir=tmp_path / "data")
+    settings = Settings(problems={"dirs": [bank]}, storage={"data_dir": tmp_path / "data"})
     version = versions.snapshot(settings, load_problem(directory))
     # The bank's package changes afterwards: its hidden check now fails every submission.
     (directory / "checks" / "test_add.py").write_text(

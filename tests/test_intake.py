@@ -20,7 +20,7 @@ LIMIT = 2
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", max_source_bytes=100, queue_limit=LIMIT)
+    return Settings(storage={"data_dir": tmp_path / "data"}, limits={"max_source_bytes": 100}, queue={"limit": LIMIT})
 
 
 @pytest.fixture

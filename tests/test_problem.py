@@ -19,7 +19,7 @@ def test_valid_package_loads(tmp_path):
 
 
 def test_every_problem_in_the_repository_loads():
-    problems = ProblemBank(Settings(problems_dirs=[PROBLEMS])).problems()
+    problems = ProblemBank(Settings(problems={"dirs": [PROBLEMS]})).problems()
     assert {"vae-mnist", "aigc-concepts"} <= {p.slug for p in problems}
 
 
@@ -79,7 +79,7 @@ def test_symbolic_links_are_refused(tmp_path):
 
 def test_bank_finds_by_slug_and_by_path_and_names_known_slugs(tmp_path):
     make_problem(tmp_path)
-    bank = ProblemBank(Settings(problems_dirs=[tmp_path]))
+    bank = ProblemBank(Settings(problems={"dirs": [tmp_path]}))
     assert bank.get("tiny-add").slug == "tiny-add"
     assert bank.get(str(tmp_path / "tiny-add")).slug == "tiny-add"
     with pytest.raises(ProblemNotFound, match="known: tiny-add"):

@@ -12,7 +12,7 @@ from judge.similarity import all_pairs, similar_pairs
 
 REPO = Path(__file__).resolve().parent.parent
 ALTERNATIVES = REPO / "tests" / "problems" / "alternatives"
-THRESHOLD = Settings().similarity_threshold
+THRESHOLD = Settings().assessments.similarity_threshold
 
 
 class _Rename(ast.NodeTransformer):

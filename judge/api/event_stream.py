@@ -37,7 +37,7 @@ def sse(event: str, data: str, event_id: int | None = None) -> str:
 
 async def progress_events(poll: Callable[[int], Progress], after_id: int, settings: Settings) -> AsyncIterator[str]:
     """Check events after `after_id`, then the result; see the module docstring."""
-    deadline = time.monotonic() + settings.stream_max_s
+    deadline = time.monotonic() + settings.service.stream_max_s
     last_sent = time.monotonic()
     while time.monotonic() < deadline:
         progress = await run_in_threadpool(poll, after_id)
@@ -51,5 +51,5 @@ async def progress_events(poll: Callable[[int], Progress], after_id: int, settin
         if time.monotonic() - last_sent >= KEEPALIVE_S:
             yield ": keep-alive\n\n"
             last_sent = time.monotonic()
-        await asyncio.sleep(settings.poll_interval_s)
+        await asyncio.sleep(settings.service.poll_interval_s)
     yield sse("timeout", json.dumps({"detail": "the stream's time is up; reconnect with Last-Event-ID"}))

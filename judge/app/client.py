@@ -1,5 +1,5 @@
 """Who sent a request and how: the client's address and whether it came over HTTPS, believing
-X-Forwarded-For and X-Forwarded-Proto only from a proxy that settings.trusted_proxies names."""
+X-Forwarded-For and X-Forwarded-Proto only from a proxy that settings.service.trusted_proxies names."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ def _networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def _is_trusted(address: str | None, settings: Settings) -> bool:
-    if not address or not settings.trusted_proxies:
+    if not address or not settings.service.trusted_proxies:
         return False
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in network for network in _networks(tuple(settings.trusted_proxies)))
+    return any(ip in network for network in _networks(tuple(settings.service.trusted_proxies)))
 
 
 def _peer(connection: HTTPConnection) -> str | None:

@@ -18,4 +18,4 @@ INVITATION_COOKIE = "judge_invitation"
 def secure_cookies(connection: HTTPConnection, settings: Settings) -> bool:
     """Whether cookies set in answer to this request are marked Secure: always when configured so,
     else when the request came over HTTPS (directly, or as a trusted proxy says)."""
-    return settings.secure_cookies or over_https(connection, settings)
+    return settings.service.secure_cookies or over_https(connection, settings)

@@ -65,7 +65,9 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
             log.info("re-queued %d unfinished submissions and callbacks", recovered)
         redispatcher = Redispatcher(state.dispatcher, sessions, REDISPATCH_INTERVAL_S)
         redispatcher.start()
-        sweeper = HeartbeatSweeper(state.dispatcher, sessions, settings.sweep_interval_s, settings.heartbeat_timeout_s)
+        sweeper = HeartbeatSweeper(
+            state.dispatcher, sessions, settings.queue.sweep_interval_s, settings.queue.heartbeat_timeout_s
+        )
         sweeper.start()
         try:
             yield
@@ -93,7 +95,7 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
     app.include_router(candidate.router, prefix=API_PREFIX)
     app.include_router(health.router)
     web.install(app)
-    limit = max(settings.max_package_bytes, 8 * settings.max_source_bytes) + BODY_OVERHEAD_BYTES
+    limit = max(settings.uploads.max_package_bytes, 8 * settings.limits.max_source_bytes) + BODY_OVERHEAD_BYTES
     app.add_middleware(BodyLimit, limit=limit)
     app.add_middleware(StrictTransportSecurity, settings=settings)  # outermost: a 413 gets it too
     return app

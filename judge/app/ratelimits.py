@@ -1,7 +1,7 @@
 """Rate limits, counted by the `limits` library in storage every API process shares: requests per
 credential (an API key, an invitation), and failed authentications per client address.
 
-The counts live where settings.rate_limit_storage_url says (Redis by default with the celery queue,
+The counts live where settings.rate_limits.storage_url says (Redis by default with the celery queue,
 this process's memory with the embedded one). A storage that does not answer lets requests through
 unlimited, with a logged warning, rather than failing them: the service stays usable while Redis
 restarts, and the credentials themselves (256-bit API keys, invitation tokens) are not guessable, so
@@ -41,13 +41,13 @@ STORAGE_TIMEOUT_S = 0.5
 def storage_url(settings: Settings) -> str:
     """Where the counts live: the configured URL, else Redis when the queue is celery (every API process
     shares it), else this process's memory (the embedded queue runs one API process)."""
-    if settings.rate_limit_storage_url:
-        return settings.rate_limit_storage_url
-    return settings.redis_url if settings.queue == "celery" else "memory://"
+    if settings.rate_limits.storage_url:
+        return settings.rate_limits.storage_url
+    return settings.queue.redis_url if settings.queue.backend == "celery" else "memory://"
 
 
 class RateLimits:
-    """The service's rate limits on one storage, namespaced by settings.rate_limit_key_prefix."""
+    """The service's rate limits on one storage, namespaced by settings.rate_limits.key_prefix."""
 
     def __init__(self, settings: Settings) -> None:
         url = storage_url(settings)
@@ -60,10 +60,12 @@ class RateLimits:
                 "retry": Retry(NoBackoff(), 0),
             }
         self._limiter = MovingWindowRateLimiter(storage_from_string(url, wrap_exceptions=True, **options))
-        prefix = settings.rate_limit_key_prefix
-        self.per_minute = RateLimitItemPerMinute(settings.rate_limit_per_minute, namespace=f"{prefix}:requests")
-        self.burst = RateLimitItemPerSecond(settings.rate_limit_burst, namespace=f"{prefix}:burst")
-        self.failures = RateLimitItemPerMinute(settings.auth_failures_per_minute, namespace=f"{prefix}:auth-failures")
+        prefix = settings.rate_limits.key_prefix
+        self.per_minute = RateLimitItemPerMinute(settings.rate_limits.per_minute, namespace=f"{prefix}:requests")
+        self.burst = RateLimitItemPerSecond(settings.rate_limits.burst, namespace=f"{prefix}:burst")
+        self.failures = RateLimitItemPerMinute(
+            settings.rate_limits.auth_failures_per_minute, namespace=f"{prefix}:auth-failures"
+        )
         self._down = False
         self._down_until = 0.0
         self._lock = threading.Lock()

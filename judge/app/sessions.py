@@ -29,9 +29,9 @@ CSRF_HEADER = "X-CSRF-Token"
 
 def session_secret(settings: Settings) -> bytes:
     """The configured secret, or one made once and kept in data_dir (shared by every process on it)."""
-    if settings.session_secret is not None:
-        return settings.session_secret.get_secret_value().encode()
-    path = Path(settings.data_dir) / SECRET_FILE
+    if settings.service.session_secret is not None:
+        return settings.service.session_secret.get_secret_value().encode()
+    path = Path(settings.storage.data_dir) / SECRET_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:

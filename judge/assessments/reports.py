@@ -89,7 +89,7 @@ def _context(session: Session, bank: ProblemBank, assessment: Assessment, now: d
     for attempt in load_attempts(session, assessment.id):
         attempts[(attempt.entry.invitation_id, attempt.entry.problem)].append(attempt)
     context = _Context(assessment, choices, problems, invitations, attempts, [], now)
-    context.pairs = _similar_pairs(context, bank.settings.similarity_threshold)
+    context.pairs = _similar_pairs(context, bank.settings.assessments.similarity_threshold)
     return context
 
 
@@ -311,7 +311,7 @@ def _report_fields(
         "distribution": distribution(rows),
         "similar_pairs": context.pairs,
         "rejudges": list_rejudges(session, viewer, assessment_id),
-        "similarity_threshold": bank.settings.similarity_threshold,
+        "similarity_threshold": bank.settings.assessments.similarity_threshold,
     }
     return fields, context, ranked
 

@@ -98,7 +98,8 @@ class InvitationCreate(BaseModel):
     candidate_name: str = Field(min_length=1, max_length=200)
     candidate_email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     expires_at: AwareDatetime | None = Field(
-        default=None, description="When the token stops working; default: the close plus settings.invitation_grace_s."
+        default=None,
+        description="When the token stops working; default: the close plus settings.assessments.invitation_grace_s.",
     )
 
 

@@ -248,7 +248,9 @@ def invite(
         raise InvalidAssessment(
             f"the assessment closed at {_iso(assessment.closes_at)}; a new invitation could not be used"
         )
-    expires_at = body.expires_at or assessment.closes_at + timedelta(seconds=bank.settings.invitation_grace_s)
+    expires_at = body.expires_at or assessment.closes_at + timedelta(
+        seconds=bank.settings.assessments.invitation_grace_s
+    )
     if expires_at <= now:
         raise InvalidAssessment(f"expires_at ({_iso(expires_at)}) is in the past")
     if expires_at <= assessment.opens_at:
@@ -369,7 +371,7 @@ def rejudge(
 
     One round at a time: while a round of the assessment still grades, RejudgeInProgress. The
     gradings are queued below candidates' work (REJUDGE_PRIORITY), and a round that would take the
-    rejudges waiting, every assessment's, past bank.settings.queue_limit is refused (RejudgeQueueFull)."""
+    rejudges waiting, every assessment's, past bank.settings.queue.limit is refused (RejudgeQueueFull)."""
     session.expire_all()
     assessment = team_assessment(session, viewer, assessment_id)
     choices = {c.problem: c for c in assessment_problems(session, assessment.id)}

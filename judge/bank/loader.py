@@ -24,7 +24,7 @@ def find_packages(roots: Sequence[Path]) -> dict[str, Path]:
 
 
 class ProblemBank:
-    """The problem packages under settings.problems_dirs, and the stored versions under the data dir.
+    """The problem packages under settings.problems.dirs, and the stored versions under the data dir.
 
     Built once per process (the service, a worker, a CLI command) and passed down. It caches
     nothing: every call reads the directories again, so a package uploaded while the process runs
@@ -32,7 +32,7 @@ class ProblemBank:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.roots = [Path(root).resolve() for root in settings.problems_dirs]
+        self.roots = [Path(root).resolve() for root in settings.problems.dirs]
 
     def directories(self) -> dict[str, Path]:
         """Slug -> package directory, for every directory holding a problem.toml."""

@@ -2,7 +2,7 @@
 
 - Public: the configured problem directories (the built-in bank) and uploads made with an admin key
   (owned by PUBLIC_OWNER: only an admin may replace them).
-- Private: problems a team uploaded with a team key, and the directories settings.team_problems_dirs
+- Private: problems a team uploaded with a team key, and the directories settings.problems.team_dirs
   names for that team; only that team (and admins) see them, list them, submit to them or put them
   in an assessment. Another team asking for one gets the same 404 as for a problem that does not exist.
 - Every uploaded slug has one owner, claimed before its package is validated: nobody else's upload
@@ -45,13 +45,13 @@ class Viewer:
 
 def team_directories(settings: Settings) -> dict[str, list[Path]]:
     """Each team's private problem directories, resolved."""
-    return {team: [Path(d).resolve() for d in dirs] for team, dirs in settings.team_problems_dirs.items()}
+    return {team: [Path(d).resolve() for d in dirs] for team, dirs in settings.problems.team_dirs.items()}
 
 
 def public_roots(settings: Settings) -> list[Path]:
     """The configured bank directories, without the uploads directory and teams' private directories."""
     private = {d for dirs in team_directories(settings).values() for d in dirs} | {uploads_dir(settings)}
-    return [Path(d).resolve() for d in settings.problems_dirs if Path(d).resolve() not in private]
+    return [Path(d).resolve() for d in settings.problems.dirs if Path(d).resolve() not in private]
 
 
 def owners(session: Session, settings: Settings) -> dict[str, str]:
@@ -68,7 +68,7 @@ def owners(session: Session, settings: Settings) -> dict[str, str]:
 
 def visible_directories(session: Session, settings: Settings, viewer: Viewer) -> dict[str, Path]:
     """Slug -> package directory of every problem `viewer` may see, as the grader finds them."""
-    everything = find_packages(settings.problems_dirs)
+    everything = find_packages(settings.problems.dirs)
     for dirs in team_directories(settings).values():
         for slug, directory in find_packages(dirs).items():
             everything.setdefault(slug, directory)

@@ -49,8 +49,8 @@ class Accepted:
 
 
 def uploads_dir(settings: Settings) -> Path:
-    """The directory of uploaded problems: settings.uploaded_problems_dir, or data_dir/problems."""
-    return (settings.uploaded_problems_dir or settings.data_dir / "problems").resolve()
+    """The directory of uploaded problems: settings.problems.uploaded_dir, or data_dir/problems."""
+    return (settings.problems.uploaded_dir or settings.storage.data_dir / "problems").resolve()
 
 
 def with_uploads(settings: Settings) -> Settings:
@@ -58,13 +58,13 @@ def with_uploads(settings: Settings) -> Settings:
     (a built-in problem wins a slug clash)."""
     uploads = uploads_dir(settings)
     uploads.mkdir(parents=True, exist_ok=True)
-    dirs = [Path(d).resolve() for d in settings.problems_dirs]
+    dirs = [Path(d).resolve() for d in settings.problems.dirs]
     # Teams' private bank directories are graded like the rest (judge.bank.ownership decides who sees them).
-    private = [Path(d).resolve() for team_dirs in settings.team_problems_dirs.values() for d in team_dirs]
+    private = [Path(d).resolve() for team_dirs in settings.problems.team_dirs.values() for d in team_dirs]
     extra = [d for d in [uploads, *private] if d not in dirs]
     if not extra:
         return settings
-    return settings.model_copy(update={"problems_dirs": [*dirs, *extra]})
+    return settings.model_copy(update={"problems": settings.problems.model_copy(update={"dirs": [*dirs, *extra]})})
 
 
 def _member_path(name: str) -> PurePosixPath:
@@ -87,8 +87,8 @@ class _Writer:
 
     def __init__(self, dest: Path, settings: Settings) -> None:
         self.dest = dest
-        self.max_entries = settings.max_package_files
-        self.max_bytes = settings.max_package_unpacked_bytes
+        self.max_entries = settings.uploads.max_package_files
+        self.max_bytes = settings.uploads.max_package_unpacked_bytes
         self.entries = 0
         self.bytes = 0
 
@@ -129,8 +129,8 @@ def extract_package(data: bytes, dest: Path, settings: Settings) -> None:
     Rejects links, devices, absolute paths and `..` (InvalidProblem), and archives over the size or
     file-count caps (PackageTooLarge).
     """
-    if len(data) > settings.max_package_bytes:
-        raise PackageTooLarge(f"the package is {len(data)} bytes; the limit is {settings.max_package_bytes}")
+    if len(data) > settings.uploads.max_package_bytes:
+        raise PackageTooLarge(f"the package is {len(data)} bytes; the limit is {settings.uploads.max_package_bytes}")
     writer = _Writer(dest, settings)
     if zipfile.is_zipfile(io.BytesIO(data)):
         _extract_zip(data, writer)
@@ -214,7 +214,7 @@ def _unpack(data: bytes, settings: Settings, staging: Path) -> tuple[Path, str]:
     root = _package_root(unpacked)
     slug = _declared_slug(root)
     uploads = uploads_dir(settings)
-    builtin = find_packages([d for d in settings.problems_dirs if Path(d).resolve() != uploads])
+    builtin = find_packages([d for d in settings.problems.dirs if Path(d).resolve() != uploads])
     if slug in builtin:
         raise ProblemConflict(f"problem {slug!r} is built in; an upload cannot replace it")
     return root, slug

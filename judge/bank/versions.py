@@ -27,7 +27,7 @@ _HASH = re.compile(r"[0-9a-f]{64}")
 
 def versions_dir(settings: Settings) -> Path:
     """The store of package versions: data_dir/package-versions."""
-    return (settings.data_dir / "package-versions").resolve()
+    return (settings.storage.data_dir / "package-versions").resolve()
 
 
 def package_hash(directory: Path) -> str:

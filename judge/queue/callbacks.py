@@ -6,7 +6,7 @@ from 1). A receiver recomputes the HMAC over the raw body, compares in constant 
 stale timestamps.
 
 A callback_url is chosen by a team, and the judge POSTs from inside its network: the host must resolve
-only to public addresses (settings.callback_allowed_hosts names exceptions). The address that was
+only to public addresses (settings.callbacks.allowed_hosts names exceptions). The address that was
 checked is the one dialled, so that a second DNS answer cannot swap in an internal one; redirects are
 not followed, proxies from the environment are not used, and what went wrong in the network is logged,
 never stored where the team reads it (it would map ports of internal hosts).
@@ -103,7 +103,7 @@ class Destination:
 
 def destination(url: str, settings: Settings, resolve: Resolver = resolve_host) -> Destination:
     """Resolve `url`'s host once and check every address; raise CallbackRefused unless each is public
-    or allowed by settings.callback_allowed_hosts. The message names no resolved address."""
+    or allowed by settings.callbacks.allowed_hosts. The message names no resolved address."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
@@ -142,7 +142,7 @@ def destination(url: str, settings: Settings, resolve: Resolver = resolve_host) 
 def _allowed(settings: Settings) -> tuple[set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
     names: set[str] = set()
     networks = []
-    for entry in settings.callback_allowed_hosts:
+    for entry in settings.callbacks.allowed_hosts:
         try:
             networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
@@ -184,7 +184,7 @@ def post(
 ) -> str | None:
     """Deliver once to the address `url`'s host resolves to now (checked); None on a 2xx answer, else
     why it failed, in words that say nothing about the network behind the judge."""
-    if settings.callback_secret is None:
+    if settings.callbacks.secret is None:
         return "the server has no callback secret (JUDGE_CALLBACK_SECRET)"
     try:
         target = destination(url, settings, resolve)
@@ -194,7 +194,7 @@ def post(
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "judge-callback/1",
-        "X-Judge-Signature": signature(settings.callback_secret.get_secret_value(), int(time.time()), body),
+        "X-Judge-Signature": signature(settings.callbacks.secret.get_secret_value(), int(time.time()), body),
         "X-Judge-Delivery": delivery_id,
         "X-Judge-Attempt": str(delivery_number),
     }
@@ -205,7 +205,7 @@ def post(
     headers["Host"] = target.url.netloc.decode("ascii")
     dialled = target.url.copy_with(host=str(target.address))
     try:
-        with httpx.Client(trust_env=False, follow_redirects=False, timeout=settings.callback_timeout_s) as client:
+        with httpx.Client(trust_env=False, follow_redirects=False, timeout=settings.callbacks.timeout_s) as client:
             answer = client.post(dialled, content=body, headers=headers, extensions=extensions)
     except httpx.HTTPError as exc:
         log.warning(

@@ -49,9 +49,9 @@ def broker_priority(priority: int) -> int:
 
 
 def create_celery(settings: Settings) -> Celery:
-    """A Celery app on settings.redis_url configured for at-least-once grading."""
+    """A Celery app on settings.queue.redis_url configured for at-least-once grading."""
     limits = task_limits(settings)
-    app = Celery("judge", broker=settings.redis_url, set_as_current=False)
+    app = Celery("judge", broker=settings.queue.redis_url, set_as_current=False)
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -67,7 +67,7 @@ def create_celery(settings: Settings) -> Celery:
             "visibility_timeout": limits.visibility_s,
             # One Redis list per priority, popped in this order: rejudges wait behind candidates.
             "priority_steps": [BROKER_PRIORITY_NORMAL, BROKER_PRIORITY_LOW],
-            "unacked_restore_interval": settings.celery_restore_interval_s,
+            "unacked_restore_interval": settings.queue.celery_restore_interval_s,
             "unacked_restore_throttle": 1,
             "socket_timeout": 10,
             "socket_connect_timeout": 5,
@@ -176,20 +176,22 @@ def worker_process_context(
 def run_worker(
     settings: Settings, sandbox_factory: Callable[[Settings], Sandbox], *, hostname: str | None = None
 ) -> None:
-    """Run a Celery worker in this process until it is stopped (settings.workers grades at once)."""
+    """Run a Celery worker in this process until it is stopped (settings.queue.workers grades at once)."""
     from judge.storage.db import make_engine, migrate
 
     engine = make_engine(settings)
     migrate(engine)
     engine.dispose()
     app = create_celery(settings)
-    register_tasks(app, worker_process_context(settings, sandbox_factory), fault_retry_s=settings.heartbeat_timeout_s)
+    register_tasks(
+        app, worker_process_context(settings, sandbox_factory), fault_retry_s=settings.queue.heartbeat_timeout_s
+    )
     name = hostname or f"judge-{socket.gethostname()}-{os.getpid()}@%h"
     app.worker_main(
         [
             "worker",
             "--loglevel=INFO",
-            f"--concurrency={settings.workers}",
+            f"--concurrency={settings.queue.workers}",
             "--pool=prefork",
             f"--hostname={name}",
             "--queues=judge",

@@ -147,7 +147,7 @@ class CeleryDispatcher(Dispatcher):
         import redis
 
         try:
-            redis.Redis.from_url(self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2).ping()
+            redis.Redis.from_url(self.settings.queue.redis_url, socket_timeout=2, socket_connect_timeout=2).ping()
         except redis.RedisError as exc:
             return f"the queue's broker does not answer ({type(exc).__name__})"
         return None
@@ -157,7 +157,9 @@ class CeleryDispatcher(Dispatcher):
         import redis
 
         try:
-            with redis.Redis.from_url(self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2) as client:
+            with redis.Redis.from_url(
+                self.settings.queue.redis_url, socket_timeout=2, socket_connect_timeout=2
+            ) as client:
                 return str(client.info("server")["run_id"])
         except (redis.RedisError, KeyError):
             return None
@@ -169,11 +171,11 @@ def make_dispatcher(
     sandbox_factory: Callable[[Settings], Sandbox],
     bank: ProblemBank,
 ) -> Dispatcher:
-    """The dispatcher settings.queue names; the embedded one grades with a sandbox made here, from `bank`."""
-    if settings.queue == "celery":
+    """The dispatcher settings.queue.backend names; the embedded one grades with a sandbox made here, from `bank`."""
+    if settings.queue.backend == "celery":
         return CeleryDispatcher(settings)
     sandbox = pooled(sandbox_factory(settings), settings, bank)
-    return EmbeddedDispatcher(WorkerContext(settings, sessions, sandbox, bank), settings.workers)
+    return EmbeddedDispatcher(WorkerContext(settings, sessions, sandbox, bank), settings.queue.workers)
 
 
 def dispatch(dispatcher: Dispatcher, sessions: sessionmaker[Session], submission_id: str) -> bool:

@@ -117,7 +117,7 @@ class EmbeddedPool:
             except Exception:
                 # Only the database failing gets here; the row stays queued/running and is recovered.
                 log.exception("%s job for %s failed; retrying later", kind, submission_id)
-                self.submit(kind, submission_id, self.context.settings.heartbeat_timeout_s, priority)
+                self.submit(kind, submission_id, self.context.settings.queue.heartbeat_timeout_s, priority)
 
     def _grade(self, submission_id: str, priority: int) -> None:
         step = jobs.grade(self.context, submission_id)

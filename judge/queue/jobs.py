@@ -62,7 +62,7 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         """Beat until stopped, or until the try no longer holds its row."""
-        while not self.stopped.wait(self.context.settings.heartbeat_interval_s):
+        while not self.stopped.wait(self.context.settings.queue.heartbeat_interval_s):
             try:
                 with self.context.sessions() as session:
                     held = self.beat(session)
@@ -84,8 +84,8 @@ def grade(context: WorkerContext, submission_id: str) -> GradeStep:
             session,
             submission_id,
             worker=context.worker,
-            max_tries=settings.max_attempts,
-            heartbeat_timeout_s=settings.heartbeat_timeout_s,
+            max_tries=settings.queue.max_tries,
+            heartbeat_timeout_s=settings.queue.heartbeat_timeout_s,
         )
     if claim.state is ClaimState.BUSY:
         # A live grader holds it (this is a duplicate, or the redelivery of a dead try's job
@@ -143,7 +143,7 @@ def _judge_fault(context: WorkerContext, submission_id: str, try_number: int, ex
     message = f"{kind}: {str(exc).splitlines()[0] if str(exc) else 'no message'}"
     log.error("grading %s try %d: %s", submission_id, try_number, message, exc_info=not isinstance(exc, SandboxFault))
     with context.sessions() as session:
-        if try_number >= settings.max_attempts:
+        if try_number >= settings.queue.max_tries:
             submissions.fail(
                 session,
                 submission_id,
@@ -153,7 +153,7 @@ def _judge_fault(context: WorkerContext, submission_id: str, try_number: int, ex
             )
             return GradeStep(callback_due=True)
         submissions.release(session, submission_id, try_number, message)
-    return GradeStep(retry_in=settings.retry_backoff_s * 2 ** (try_number - 1))
+    return GradeStep(retry_in=settings.queue.retry_backoff_s * 2 ** (try_number - 1))
 
 
 def deliver_callback(context: WorkerContext, submission_id: str) -> float | None:
@@ -170,10 +170,14 @@ def deliver_callback(context: WorkerContext, submission_id: str) -> float | None
     error = callbacks.post(url, body, settings, delivery_number=row.callback_attempts + 1, delivery_id=submission_id)
     with context.sessions() as session:
         deliveries = submissions.record_delivery(
-            session, submission_id, delivered=error is None, error=error, max_deliveries=settings.callback_max_attempts
+            session,
+            submission_id,
+            delivered=error is None,
+            error=error,
+            max_deliveries=settings.callbacks.max_deliveries,
         )
-    if error is None or deliveries >= settings.callback_max_attempts:
+    if error is None or deliveries >= settings.callbacks.max_deliveries:
         if error is not None:
             log.warning("callback of %s failed for good after %d deliveries: %s", submission_id, deliveries, error)
         return None
-    return settings.callback_backoff_s * 2 ** (deliveries - 1)
+    return settings.callbacks.backoff_s * 2 ** (deliveries - 1)

@@ -4,7 +4,7 @@ whether it was accepted or refused.
 Delivery is at least once, as for grades: the job claims the row (storage.uploads.claim), so a
 duplicate or the late redelivery of a dead try's job is done without work. A package's own faults
 (InvalidProblem, ProblemConflict) refuse it; a fault of the judge (its sandbox failing, the database
-going away) is never the package's refusal: the upload is validated again, up to settings.max_attempts tries.
+going away) is never the package's refusal: the upload is validated again, up to settings.queue.max_tries tries.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def validate_upload(context: WorkerContext, upload_id: str) -> float | None:
             session,
             upload_id,
             worker=context.worker,
-            max_tries=settings.max_attempts,
-            heartbeat_timeout_s=settings.heartbeat_timeout_s,
+            max_tries=settings.queue.max_tries,
+            heartbeat_timeout_s=settings.queue.heartbeat_timeout_s,
             exhausted_message=GAVE_UP,
         )
     if claim.state is not ClaimState.CLAIMED:
@@ -99,8 +99,8 @@ def _judge_fault(context: WorkerContext, upload_id: str, try_number: int, exc: E
         exc_info=not isinstance(exc, SandboxFault),
     )
     with context.sessions() as session:
-        if try_number >= settings.max_attempts:
+        if try_number >= settings.queue.max_tries:
             uploads.fail(session, upload_id, try_number, GAVE_UP)
             return None
         uploads.release(session, upload_id, try_number)
-    return settings.retry_backoff_s * 2.0 ** (try_number - 1)
+    return settings.queue.retry_backoff_s * 2.0 ** (try_number - 1)

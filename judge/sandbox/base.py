@@ -22,7 +22,7 @@ class SandboxJob(BaseModel):
     workspace: Workspace
     config: RunnerConfig
     wall_timeout_s: float
-    #: The problem's slug: a backend may choose by it (docker: settings.docker_problem_images).
+    #: The problem's slug: a backend may choose by it (docker: settings.sandbox.docker_problem_images).
     problem: str = ""
 
 

@@ -54,9 +54,9 @@ def layout(bwrap: str, hide_paths: list[str], user_namespace: bool) -> BwrapLaun
 
 def trial(settings: Settings) -> tuple[bool, str]:
     """Start Python in the exact sandbox the backend uses; (works, why not)."""
-    bwrap = shutil.which(settings.bwrap_path)
+    bwrap = shutil.which(settings.sandbox.bwrap_path)
     if bwrap is None:
-        return False, f"{settings.bwrap_path} is not installed (apt-get install -y bubblewrap)"
+        return False, f"{settings.sandbox.bwrap_path} is not installed (apt-get install -y bubblewrap)"
     spec = layout(bwrap, [], user_namespace=not isolation.is_root())
     policy = isolation.IsolationPolicy(memory_mb=256)
     try:
@@ -97,7 +97,7 @@ class BwrapSandbox(ProcessSandbox):
         works, detail = trial(settings)
         if not works:
             raise SandboxUnavailable(f"bwrap: {detail}")
-        self.bwrap = shutil.which(settings.bwrap_path) or settings.bwrap_path
+        self.bwrap = shutil.which(settings.sandbox.bwrap_path) or settings.sandbox.bwrap_path
 
     # drops_privileges (inherited): as root the candidate runs as a run-private uid, which
     # isolation.enter switches to inside the sandbox, and ProcessSandbox.run kills afterwards.

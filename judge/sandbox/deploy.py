@@ -4,7 +4,7 @@ With an image registry, `docker compose build` builds the service image (./Docke
 compose pull` fetches the official Redis and PostgreSQL images; `judge deploy build-images` builds
 the same service image through the engine's API. Offline (no registry, as in CI) every image is built
 as the runner image is (judge/sandbox/image.py, whose helpers this module uses): on the Debian rootfs
-imported once (settings.docker_offline_base_image), the service image from a wheelhouse made with the
+imported once (settings.images.docker_offline_base_image), the service image from a wheelhouse made with the
 host's pip and installed with --no-index and no network; Redis and PostgreSQL from Debian's packages
 (deploy/redis, deploy/postgres), which apt fetches from Debian's mirror (plain HTTP, no certificate).
 
@@ -107,13 +107,13 @@ def _build(
 
 
 def build_service_image(engine: Engine, settings: Settings, offline: bool, if_stale: bool, log: Log) -> DeployImage:
-    """The service image (./Dockerfile) as settings.service_image; offline on the debootstrapped base."""
+    """The service image (./Dockerfile) as settings.images.service_image; offline on the debootstrapped base."""
     root = source_root()
-    base = settings.docker_offline_base_image if offline else ONLINE_SERVICE_BASE
+    base = settings.images.docker_offline_base_image if offline else ONLINE_SERVICE_BASE
     digest = source_digest(root, SERVICE_SOURCES, f"{base} offline={offline}")
-    if if_stale and is_current(engine, settings.service_image, digest):
-        log(f"{settings.service_image} is up to date (sources {digest}): not rebuilt")
-        return DeployImage("service", settings.service_image, False, 0.0)
+    if if_stale and is_current(engine, settings.images.service_image, digest):
+        log(f"{settings.images.service_image} is up to date (sources {digest}): not rebuilt")
+        return DeployImage("service", settings.images.service_image, False, 0.0)
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="judge-service-", dir="/var/tmp") as tmp:
         context = Path(tmp)
@@ -128,8 +128,10 @@ def build_service_image(engine: Engine, settings: Settings, offline: bool, if_st
             "PIP_INSTALL_ARGS": "--no-index" if offline else f"--extra-index-url {TORCH_CPU_INDEX}",
             "DEPS_DIGEST": deps,
         }
-        log(f"building {settings.service_image} from {context} (classic builder{', no network' if offline else ''})")
-        _build(engine, context, settings.service_image, buildargs, digest, not offline, log)
+        log(
+            f"building {settings.images.service_image} from {context} (classic builder{', no network' if offline else ''})"
+        )
+        _build(engine, context, settings.images.service_image, buildargs, digest, not offline, log)
     # Replaced service images, and dependency stages of other dependencies, would pile up; this
     # build's dependency stage stays as the next build's cache.
     try:
@@ -139,7 +141,7 @@ def build_service_image(engine: Engine, settings: Settings, offline: bool, if_st
         )
     except SandboxFault as exc:
         log(f"pruning superseded images failed (the new image is fine): {exc}")
-    return DeployImage("service", settings.service_image, True, time.monotonic() - start)
+    return DeployImage("service", settings.images.service_image, True, time.monotonic() - start)
 
 
 def build_package_image(
@@ -148,7 +150,7 @@ def build_package_image(
     """deploy/<name>/ (Redis or PostgreSQL from Debian's package) as `image`, on the debootstrapped base."""
     root = source_root()
     sources = [str(p.relative_to(root)) for p in sorted((root / "deploy" / name).iterdir())]
-    base = settings.docker_offline_base_image
+    base = settings.images.docker_offline_base_image
     digest = source_digest(root, sources, base)
     if if_stale and is_current(engine, image, digest):
         log(f"{image} is up to date (sources {digest}): not rebuilt")
@@ -165,12 +167,15 @@ def build_images(settings: Settings, offline: bool, if_stale: bool = False, log:
     ImageBuildError says which step failed; SandboxUnavailable when no engine answers.
     """
     engine = Engine(settings, timeout_s=BUILD_TIMEOUT_S)
-    if offline and engine.image_labels(settings.docker_offline_base_image) is None:
-        log(f"making the base image {settings.docker_offline_base_image} with debootstrap")
-        build_offline_base(engine, settings.docker_offline_base_image, log)
+    if offline and engine.image_labels(settings.images.docker_offline_base_image) is None:
+        log(f"making the base image {settings.images.docker_offline_base_image} with debootstrap")
+        build_offline_base(engine, settings.images.docker_offline_base_image, log)
     built = [build_service_image(engine, settings, offline, if_stale, log)]
     if offline:
-        for name, image in (("redis", settings.offline_redis_image), ("postgres", settings.offline_postgres_image)):
+        for name, image in (
+            ("redis", settings.images.offline_redis_image),
+            ("postgres", settings.images.offline_postgres_image),
+        ):
             built.append(build_package_image(engine, settings, name, image, if_stale, log))
     return built
 
@@ -178,10 +183,10 @@ def build_images(settings: Settings, offline: bool, if_stale: bool = False, log:
 def compose_environment(settings: Settings, offline: bool) -> dict[str, str]:
     """The variables docker-compose.yml takes its image names from, for the images these settings name
     (offline, Redis and PostgreSQL are the ones build_images made instead of the official ones)."""
-    names = {"JUDGE_SERVICE_IMAGE": settings.service_image, "JUDGE_DOCKER_IMAGE": settings.docker_image}
+    names = {"JUDGE_SERVICE_IMAGE": settings.images.service_image, "JUDGE_DOCKER_IMAGE": settings.sandbox.docker_image}
     if offline:
         names |= {
-            "JUDGE_REDIS_IMAGE": settings.offline_redis_image,
-            "JUDGE_POSTGRES_IMAGE": settings.offline_postgres_image,
+            "JUDGE_REDIS_IMAGE": settings.images.offline_redis_image,
+            "JUDGE_POSTGRES_IMAGE": settings.images.offline_postgres_image,
         }
     return names

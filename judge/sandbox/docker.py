@@ -203,12 +203,12 @@ class DockerSandbox(ProcessSandbox):
         self.engine = Engine(settings)
         #: The candidate user of each runner image this backend may start (the default and per-problem ones).
         self.candidate_uids: dict[str, int] = {}
-        for image_name in sorted({settings.docker_image, *settings.docker_problem_images.values()}):
+        for image_name in sorted({settings.sandbox.docker_image, *settings.sandbox.docker_problem_images.values()}):
             image = image_status(self.engine, image_name)
             if not image.ok:
                 raise SandboxUnavailable(f"docker: {image.detail}")
             self.candidate_uids[image_name] = image.candidate_uid
-        self.candidate_uid = self.candidate_uids[settings.docker_image]
+        self.candidate_uid = self.candidate_uids[settings.sandbox.docker_image]
         self.owner = reaper.owner_token()
         if reap:
             reaper.reap(self.engine, stale_after_s=stale_after_s(settings))
@@ -220,7 +220,7 @@ class DockerSandbox(ProcessSandbox):
 
     def image_for(self, problem: str) -> str:
         """The runner image `problem`'s candidates run in: its own if settings name one, else the default."""
-        return self.settings.docker_problem_images.get(problem, self.settings.docker_image)
+        return self.settings.sandbox.docker_problem_images.get(problem, self.settings.sandbox.docker_image)
 
     def isolate(self, config: LaunchConfigT, run_id: str, wall_timeout_s: float, problem: str = "") -> LaunchConfigT:
         """The configuration with the docker launcher (the container user replaces any run uid).
@@ -234,7 +234,7 @@ class DockerSandbox(ProcessSandbox):
             image=image,
             run_id=run_id,
             labels={reaper.OWNER_LABEL: self.owner},
-            cpus=self.settings.docker_cpus,
+            cpus=self.settings.sandbox.docker_cpus,
             user=f"{uid}:{uid}",
             lifetime_s=container_lifetime_s(wall_timeout_s),
         )
@@ -249,7 +249,7 @@ class DockerSandbox(ProcessSandbox):
 
     def engine_epoch(self) -> str | None:
         """The Docker engine process serving now (a restart kills every container)."""
-        return engine_epoch(self.settings.docker_host)
+        return engine_epoch(self.settings.sandbox.docker_host)
 
     def forget_run(self, run_id: str) -> None:
         """Remove every container of the run."""
@@ -306,17 +306,17 @@ class DockerSandbox(ProcessSandbox):
         ]
         return ContainerSpec(
             name=runner_name(run_id),
-            image=settings.docker_image,
+            image=settings.sandbox.docker_image,
             command=[*command, "--broker-path", f"{BROKER_DIR}/{BROKER_SOCKET}"],
             user=f"{CHECKER_UID}:{CHECKER_UID}",
             labels={reaper.OWNER_LABEL: self.owner, reaper.SANDBOX_LABEL: "1", reaper.RUN_LABEL: run_id},
             environment=dict(CANDIDATE_ENV, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", HOME="/tmp", TMPDIR="/tmp"),
             # Its trusted dir at the host's path, so that the config's paths hold in the container.
             working_dir=trusted,
-            memory_mb=settings.runner_memory_mb,
-            cpus=settings.docker_cpus,
+            memory_mb=settings.limits.runner_memory_mb,
+            cpus=settings.sandbox.docker_cpus,
             cpu_shares=cpu_shares(nice),
-            pids=settings.runner_pids,
+            pids=settings.limits.runner_pids,
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={RUNNER_SCRATCH_MB}m,mode=1777"},
             ulimits={"nofile": RUNNER_OPEN_FILES, "fsize": RUNNER_FILE_SIZE_MB << 20, "core": 0},
             mounts=[Mount(trusted, trusted, read_only=True), Mount(str(broker_dir), BROKER_DIR, read_only=False)],

@@ -51,10 +51,10 @@ def smoke_test(sandbox: ProcessSandbox, settings: Settings) -> tuple[bool, str]:
         os.chmod(root, 0o755)
         policy = IsolationPolicy(
             uid=isolation.pick_run_uid() if sandbox.drops_privileges else None,
-            memory_mb=min(1024, settings.max_memory_mb),
-            pids=settings.candidate_pids,
-            open_files=settings.candidate_open_files,
-            file_size_mb=settings.candidate_file_size_mb,
+            memory_mb=min(1024, settings.limits.max_memory_mb),
+            pids=settings.limits.candidate_pids,
+            open_files=settings.limits.candidate_open_files,
+            file_size_mb=settings.limits.candidate_file_size_mb,
             cpu_s=60,
         )
         config = RunnerConfig(

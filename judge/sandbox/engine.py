@@ -184,11 +184,11 @@ class ContainerInfo:
 
 
 class Engine:
-    """A connection to the Docker engine settings name (settings.docker_host, else the local socket)."""
+    """A connection to the Docker engine settings name (settings.sandbox.docker_host, else the local socket)."""
 
     def __init__(self, settings: Settings, timeout_s: float = CALL_TIMEOUT_S) -> None:
         """Connect and agree on the API version (one round trip); SandboxUnavailable when nothing answers."""
-        self.host = settings.docker_host or DEFAULT_DOCKER_HOST
+        self.host = settings.sandbox.docker_host or DEFAULT_DOCKER_HOST
         with engine_errors(f"no Docker engine answers at {self.host}", SandboxUnavailable):
             # The address is passed, never taken from DOCKER_HOST: only Settings reads the environment.
             self.client = docker.DockerClient(base_url=self.host, version="auto", timeout=timeout_s)

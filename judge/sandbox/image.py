@@ -418,7 +418,7 @@ def make_wheelhouse(
 
 
 def build_image(settings: Settings, offline: bool, log: Log = print, rebuild_base: bool = False) -> BuildReport:
-    """Build settings.docker_image from sandbox/Dockerfile; offline: no image registry is needed.
+    """Build settings.sandbox.docker_image from sandbox/Dockerfile; offline: no image registry is needed.
 
     ImageBuildError says which step failed; SandboxUnavailable when no engine answers.
     """
@@ -426,7 +426,7 @@ def build_image(settings: Settings, offline: bool, log: Log = print, rebuild_bas
     root = source_root()
     start = time.monotonic()
     if offline:
-        base = settings.docker_offline_base_image
+        base = settings.images.docker_offline_base_image
         if rebuild_base or engine.image_labels(base) is None:
             log(f"making the base image {base} with debootstrap")
             build_offline_base(engine, base, log)
@@ -434,7 +434,7 @@ def build_image(settings: Settings, offline: bool, log: Log = print, rebuild_bas
             log(f"using the existing base image {base} (--rebuild-base to remake it)")
         pip_args = "--no-index"
     else:
-        base = settings.docker_base_image
+        base = settings.images.docker_base_image
         pip_args = f"--extra-index-url {TORCH_CPU_INDEX}"
     with tempfile.TemporaryDirectory(prefix="judge-image-", dir="/var/tmp") as tmp:
         context = Path(tmp)
@@ -454,10 +454,12 @@ def build_image(settings: Settings, offline: bool, log: Log = print, rebuild_bas
             "judge.version": judge.__version__,
             "judge.offline": str(offline).lower(),
         }
-        log(f"building {settings.docker_image} from {context} (classic builder{', no network' if offline else ''})")
+        log(
+            f"building {settings.sandbox.docker_image} from {context} (classic builder{', no network' if offline else ''})"
+        )
         step = time.monotonic()
         try:
-            engine.build(str(context), settings.docker_image, buildargs, labels, offline, log)
+            engine.build(str(context), settings.sandbox.docker_image, buildargs, labels, offline, log)
         except SandboxFault as exc:
             raise ImageBuildError(f"docker build failed: {exc}") from exc
         log(f"docker build: done in {time.monotonic() - step:.0f} s")
@@ -471,5 +473,9 @@ def build_image(settings: Settings, offline: bool, log: Log = print, rebuild_bas
     except SandboxFault as exc:
         log(f"pruning superseded images failed (the new image is fine): {exc}")
     return BuildReport(
-        settings.docker_image, base, offline, time.monotonic() - start, engine.image_size(settings.docker_image)
+        settings.sandbox.docker_image,
+        base,
+        offline,
+        time.monotonic() - start,
+        engine.image_size(settings.sandbox.docker_image),
     )

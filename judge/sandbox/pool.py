@@ -68,12 +68,17 @@ class PoolSlot(WarmSlot):
         # The candidate container's own backstop must cover the wait for a job and the longest run.
         self.wall_timeout_s = pool_deadline_s(settings)
         policy = candidate_policy(
-            settings, self.workspace, self.uid, settings.max_memory_mb, settings.max_wall_timeout_s, hidden
+            settings,
+            self.workspace,
+            self.uid,
+            settings.limits.max_memory_mb,
+            settings.limits.max_wall_timeout_s,
+            hidden,
         )
         launch = LaunchConfig(
             candidate_dir=str(self.workspace.candidate_dir),
             policy=policy,
-            output_cap_bytes=settings.output_cap_bytes,
+            output_cap_bytes=settings.limits.output_cap_bytes,
             nice=nice,
         )
         self.launch = backend.isolate(launch, self.run_id, self.wall_timeout_s)
@@ -89,7 +94,7 @@ class PoolSlot(WarmSlot):
         self._gone = False
         #: Whether the job this slot was handed ran cold after all (the slot had died, or did not fit it).
         self.fell_back = False
-        self.log = OutputLog(settings.output_cap_bytes)
+        self.log = OutputLog(settings.limits.output_cap_bytes)
         try:
             self.runner = backend.start_runner(
                 self.workspace, self.launch, ["--warm", str(path)], self.run_id, self.wall_timeout_s, nice
@@ -237,11 +242,11 @@ class WarmPool:
         self.backend = backend
         self.settings = settings
         self.bank = bank
-        self.size = settings.pool_size
-        self.idle_s = settings.pool_idle_s
+        self.size = settings.sandbox.pool_size
+        self.idle_s = settings.sandbox.pool_idle_s
         self.cores = cores or os.cpu_count() or 1
         # Only root can raise a process's priority back: without it warm-ups run at normal priority.
-        self.nice = settings.pool_nice if isolation.is_root() else 0
+        self.nice = settings.sandbox.pool_nice if isolation.is_root() else 0
         self.stats = PoolStats()
         self._slots: list[PoolSlot] = []
         self._busy = 0
@@ -425,6 +430,6 @@ class _CountedSlot(WarmSlot):
 def pooled(sandbox: Sandbox, settings: Settings, bank: ProblemBank) -> Sandbox:
     """`sandbox` with a warm pool in front when settings ask for one and the backend supports it;
     the slots' candidates see none of `bank`'s directories (as they are when each slot warms up)."""
-    if settings.pool_size > 0 and isinstance(sandbox, ProcessSandbox):
+    if settings.sandbox.pool_size > 0 and isinstance(sandbox, ProcessSandbox):
         return PooledSandbox(sandbox, settings, bank)
     return sandbox

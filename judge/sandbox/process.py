@@ -59,7 +59,7 @@ class ProcessSandbox(Sandbox):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.output_cap_bytes = settings.output_cap_bytes
+        self.output_cap_bytes = settings.limits.output_cap_bytes
 
     @property
     def drops_privileges(self) -> bool:
@@ -103,7 +103,7 @@ class ProcessSandbox(Sandbox):
         if isolation.is_root():
             uid = isolation.pick_run_uid()
             hand_over(workspace.trusted_dir, uid)
-            group = cgroup.create(f"judge-runner-{uid}-{run_id}", self.settings.runner_memory_mb)
+            group = cgroup.create(f"judge-runner-{uid}-{run_id}", self.settings.limits.runner_memory_mb)
         policy = self.runner_policy(workspace, uid, group, wall_timeout_s)
         argv = self.runner_command(workspace, [*args, "--broker-fd", str(runner_end.fileno())], policy)
         if nice:
@@ -143,9 +143,9 @@ class ProcessSandbox(Sandbox):
             uid=uid,
             view=[str(workspace.trusted_dir)],
             cgroup_procs=[group.procs_file] if group is not None else [],
-            memory_mb=settings.runner_memory_mb,
+            memory_mb=settings.limits.runner_memory_mb,
             memory_by_cgroup=group is not None,
-            pids=settings.runner_pids,
+            pids=settings.limits.runner_pids,
             open_files=RUNNER_OPEN_FILES,
             file_size_mb=RUNNER_FILE_SIZE_MB,
             cpu_s=runner_cpu_s(wall_timeout_s),

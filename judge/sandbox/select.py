@@ -84,12 +84,12 @@ def make_backend(name: str, settings: Settings) -> Sandbox:
 
 
 def choose(settings: Settings, requester: Requester, name: str | None = None) -> Choice:
-    """The backend called `name` (or settings.sandbox), or for `auto` the first in AUTO_ORDER that works.
+    """The backend called `name` (or settings.sandbox.backend), or for `auto` the first in AUTO_ORDER that works.
 
     SandboxUnavailable, saying why, when the named backend cannot run here, or when `auto` finds
     nothing the requester may use (the service: the error says what was tried and how to fix it).
     """
-    wanted = name or settings.sandbox
+    wanted = name or settings.sandbox.backend
     if wanted != "auto":
         sandbox = make_backend(wanted, settings)
         if not trusted_code_only(sandbox):
@@ -108,7 +108,7 @@ def choose(settings: Settings, requester: Requester, name: str | None = None) ->
 
 
 def choose_sandbox(settings: Settings, name: str | None = None) -> Sandbox:
-    """The service's backend: `name` (or settings.sandbox); `auto`: docker, else bwrap, never process.
+    """The service's backend: `name` (or settings.sandbox.backend); `auto`: docker, else bwrap, never process.
 
     The sandbox factory of `create_app` and the Celery workers.
     """

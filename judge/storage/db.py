@@ -19,10 +19,10 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def database_url(settings: Settings) -> str:
-    """settings.database_url, or the SQLite file judge.db under settings.data_dir."""
-    if settings.database_url:
-        return settings.database_url
-    return f"sqlite:///{(settings.data_dir / 'judge.db').resolve()}"
+    """settings.storage.database_url, or the SQLite file judge.db under settings.storage.data_dir."""
+    if settings.storage.database_url:
+        return settings.storage.database_url
+    return f"sqlite:///{(settings.storage.data_dir / 'judge.db').resolve()}"
 
 
 def make_engine(settings: Settings) -> Engine:

@@ -74,13 +74,15 @@ def login(
     member = member_of(row)
     response = RedirectResponse(_safe_next(next), status_code=303)
     settings = state.settings
-    token = team_sessions.start_session(session, member.caller.key_id, settings.session_max_age_s, state.clock())
-    cookie = make_session(session_secret(settings), token, settings.session_max_age_s)
+    token = team_sessions.start_session(
+        session, member.caller.key_id, settings.service.session_max_age_s, state.clock()
+    )
+    cookie = make_session(session_secret(settings), token, settings.service.session_max_age_s)
     secure = secure_cookies(request, settings)
     response.set_cookie(
         SESSION_COOKIE,
         cookie,
-        max_age=settings.session_max_age_s,
+        max_age=settings.service.session_max_age_s,
         httponly=True,
         samesite="strict",
         secure=secure,

@@ -52,20 +52,20 @@ class Service:
 
 @pytest.fixture
 def start_service(tmp_path):
-    """start_service(sandbox_factory=..., **settings) -> Service; fast polling and backoffs so that tests are quick."""
+    """start_service(sandbox_factory=..., **groups) -> Service, each group a dict of the fields that differ
+    (`queue={"limit": 1}`); fast polling and backoffs so that tests are quick."""
     running: list[TestClient] = []
 
-    def start(sandbox_factory: Callable[[Settings], Sandbox] = fake_sandbox_factory, **overrides) -> Service:
-        values = {
-            "problems_dirs": [PROBLEMS],
-            "data_dir": tmp_path / "data",
-            "poll_interval_s": 0.05,
-            "heartbeat_interval_s": 0.2,
-            "retry_backoff_s": 0.05,
-            "callback_backoff_s": 0.05,
-            "max_wait_s": 30,
-            **overrides,
+    def start(sandbox_factory: Callable[[Settings], Sandbox] = fake_sandbox_factory, **groups: dict) -> Service:
+        values: dict[str, dict] = {
+            "problems": {"dirs": [PROBLEMS]},
+            "storage": {"data_dir": tmp_path / "data"},
+            "service": {"poll_interval_s": 0.05, "max_wait_s": 30},
+            "queue": {"heartbeat_interval_s": 0.2, "retry_backoff_s": 0.05},
+            "callbacks": {"backoff_s": 0.05},
         }
+        for group, fields in groups.items():
+            values[group] = {**values.get(group, {}), **fields}
         app = create_app(Settings(**values), sandbox_factory=sandbox_factory)
         client = TestClient(app)
         client.__enter__()

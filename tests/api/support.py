@@ -1,4 +1,4 @@
-"""Shared by the service's tests: a fake sandbox, service URLs from Settings, and real service processes.
+"""Shared by the service's tests: a fake sandbox, service URLs from the environment, and real service processes.
 
 FakeSandbox is a real Sandbox: grade_submission prepares a real workspace and scores its events; it
 only skips starting the runner, deciding each check from directives in the submitted source:
@@ -34,6 +34,7 @@ from judge.harness.events import CheckEvent
 from judge.result import Outcome
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun
 from judge.settings import Settings
+from tests.environment import Environment
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -82,18 +83,18 @@ def fake_sandbox_factory(_settings: Settings) -> Sandbox:
     return FakeSandbox()
 
 
-# ---------------------------------------------------------------- services named by Settings
+# ---------------------------------------------------------------- services named by the environment
 
 
 def service_url(kind: str) -> str:
-    """The URL Settings gives for a test service (postgres or redis); skip without it, or fail in CI."""
-    settings = Settings()
-    url = settings.test_postgres_url if kind == "postgres" else settings.test_redis_url
+    """The URL the environment gives for a test service (postgres or redis); skip without it, or fail in CI."""
+    environment = Environment()
+    url = environment.test_postgres_url if kind == "postgres" else environment.test_redis_url
     if url:
         return url
     variable = f"JUDGE_TEST_{kind.upper()}_URL"
     message = f'{variable} is not set: run `eval "$(scripts/services.sh)"` first'
-    if settings.ci:
+    if environment.ci:
         pytest.fail(f"{message} (CI=true: a missing service is a failure)")
     pytest.skip(message)
 
@@ -124,7 +125,7 @@ def flush_redis(url: str) -> None:
     try:
         redis.Redis.from_url(url, socket_timeout=5).flushdb()
     except redis.RedisError as exc:
-        if Settings().ci:
+        if Environment().ci:
             pytest.fail(f"Redis at {url} does not answer: {exc}")
         pytest.skip(f"Redis at {url} does not answer: {exc}")
 

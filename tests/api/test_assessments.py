@@ -488,7 +488,7 @@ def test_source_that_is_not_valid_is_refused_without_costing_an_attempt(world):
     service, acme, _acme2, _globex = world
     assessment = acme.create(max_attempts=1)
     _invitation, ada = started(service, acme, assessment["id"], "Ada")
-    big = "#" * (service.state.settings.max_source_bytes + 1)
+    big = "#" * (service.state.settings.limits.max_source_bytes + 1)
     assert ada.submit(big).status_code == 422
     assert ada.submit(SOLUTION_BODY).status_code == 202
 
@@ -658,7 +658,8 @@ def test_reports_rank_candidates_with_distribution_flags_code_and_similar_pairs(
     pairs = report["similar_pairs"]
     assert len(pairs) == 1 and {pairs[0]["candidate_a"], pairs[0]["candidate_b"]} == {"Ada", "Bob"}
     assert (
-        pairs[0]["problem"] == "kl-divergence" and pairs[0]["similarity"] >= service.state.settings.similarity_threshold
+        pairs[0]["problem"] == "kl-divergence"
+        and pairs[0]["similarity"] >= service.state.settings.assessments.similarity_threshold
     )
     assert ada_row["similar_to"] == ["Bob"] and report["ranking"][2]["similar_to"] == []
     detail = acme.candidate(assessment["id"], bob_inv["id"])
@@ -752,7 +753,7 @@ def _private_bank(tmp_path) -> object:
 
 
 def test_private_bank_directory_is_visible_only_to_its_team(start_service, tmp_path, clock):
-    service = start_service(team_problems_dirs={"acme": [_private_bank(tmp_path)]})
+    service = start_service(problems={"team_dirs": {"acme": [_private_bank(tmp_path)]}})
     service.state.clock = clock
     with service.state.sessions() as session:
         acme = Team(service, keys.create_key(session, Role.TEAM, "acme", team="acme").secret)
@@ -876,7 +877,7 @@ def test_rejudge_after_the_team_fixes_a_problems_checks_regrades_the_same_source
 
 
 def test_assessment_submissions_are_never_refused_for_a_full_queue(start_service, clock):
-    service = start_service(queue_limit=1)
+    service = start_service(queue={"limit": 1})
     service.state.clock = clock
     with service.state.sessions() as session:
         acme = Team(service, keys.create_key(session, Role.TEAM, "acme", team="acme").secret)

@@ -25,7 +25,9 @@ GRADE_TIMEOUT_S = 240
 def test_reference_solution_scores_full_marks_through_an_assessment_in_a_real_sandbox(tmp_path):
     # The sandbox settings name (JUDGE_SANDBOX; auto: Docker, else bubblewrap) grades for real.
     settings = Settings(
-        problems_dirs=[PROBLEMS], data_dir=tmp_path / "data", poll_interval_s=0.1, max_wait_s=GRADE_TIMEOUT_S
+        problems={"dirs": [PROBLEMS]},
+        storage={"data_dir": tmp_path / "data"},
+        service={"poll_interval_s": 0.1, "max_wait_s": GRADE_TIMEOUT_S},
     )
     app = create_app(settings, sandbox_factory=choose_sandbox)
     with TestClient(app) as client:
@@ -72,7 +74,7 @@ def postgres_url():
 
 
 def test_candidate_flow_rejudge_and_report_on_postgresql(start_service, postgres_url):
-    service = start_service(database_url=postgres_url)
+    service = start_service(storage={"database_url": postgres_url})
     service.state.clock = Clock(T0)
     with service.state.sessions() as session:
         acme = Team(service, keys.create_key(session, Role.TEAM, "acme", team="acme").secret)

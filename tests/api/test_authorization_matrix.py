@@ -59,10 +59,8 @@ def world(start_service, tmp_path) -> World:
     # A wrong kind of credential is a failed authentication; this test makes many on purpose.
     # and sends many requests with each key at once: neither limit is what it tests.
     service = start_service(
-        team_problems_dirs={"acme": [bank]},
-        auth_failures_per_minute=10**6,
-        rate_limit_burst=10**6,
-        rate_limit_per_minute=10**6,
+        problems={"team_dirs": {"acme": [bank]}},
+        rate_limits={"auth_failures_per_minute": 10**6, "burst": 10**6, "per_minute": 10**6},
     )
     service.state.clock = Clock(T0)
     with service.state.sessions() as session:

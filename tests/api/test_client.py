@@ -26,21 +26,21 @@ def _request(peer: str, headers: dict[str, str], scheme: str = "http") -> Reques
 
 
 def test_forwarded_headers_from_an_untrusted_peer_are_ignored():
-    settings = Settings(trusted_proxies=["10.0.0.0/8"])
+    settings = Settings(service={"trusted_proxies": ["10.0.0.0/8"]})
     request = _request("203.0.113.9", {"X-Forwarded-For": "198.51.100.1", "X-Forwarded-Proto": "https"})
     assert client_address(request, settings) == "203.0.113.9"
     assert not over_https(request, settings)
 
 
 def test_a_trusted_proxy_names_the_client_and_the_scheme():
-    settings = Settings(trusted_proxies=["10.0.0.0/8"])
+    settings = Settings(service={"trusted_proxies": ["10.0.0.0/8"]})
     request = _request("10.1.2.3", {"X-Forwarded-For": "198.51.100.1", "X-Forwarded-Proto": "https"})
     assert client_address(request, settings) == "198.51.100.1"
     assert over_https(request, settings)
 
 
 def test_a_client_cannot_prepend_its_way_past_the_proxy():
-    settings = Settings(trusted_proxies=["10.0.0.0/8"])
+    settings = Settings(service={"trusted_proxies": ["10.0.0.0/8"]})
     # The client sent "X-Forwarded-For: 1.1.1.1"; the proxy appended the address it saw.
     request = _request("10.1.2.3", {"X-Forwarded-For": "1.1.1.1, 198.51.100.7"})
     assert client_address(request, settings) == "198.51.100.7"
@@ -60,7 +60,7 @@ def _hsts(service, base_url: str, peer: str, headers: dict[str, str]) -> list[st
 
 
 def test_hsts_is_sent_over_https_and_only_then(start_service):
-    service = start_service(trusted_proxies=["10.0.0.0/8"])
+    service = start_service(service={"trusted_proxies": ["10.0.0.0/8"]})
     assert _hsts(service, "https://testserver", "203.0.113.9", {}) == [HSTS_HEADER] * 3
     assert _hsts(service, "http://testserver", "10.1.2.3", {"X-Forwarded-Proto": "https"}) == [HSTS_HEADER] * 3
     assert _hsts(service, "http://testserver", "10.1.2.3", {}) == [None] * 3

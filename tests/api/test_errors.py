@@ -61,7 +61,7 @@ def test_403_candidate_uploading_a_problem(service):
 
 
 def test_403_candidate_asking_for_a_callback(start_service):
-    service = start_service(callback_secret="s3cret")
+    service = start_service(callbacks={"secret": "s3cret"})
     answer = service.client.post(
         "/api/v1/submissions",
         json={"problem": "vae-mnist", "source": "x", "callback_url": "http://127.0.0.1:9/hook"},
@@ -110,7 +110,7 @@ def test_404_unknown_route_is_problem_json(service):
 
 
 def test_413_oversized_json_source(start_service):
-    service = start_service(max_source_bytes=1000)
+    service = start_service(limits={"max_source_bytes": 1000})
     answer = service.client.post(
         "/api/v1/submissions",
         json={"problem": "vae-mnist", "source": "x" * 1001},
@@ -120,7 +120,7 @@ def test_413_oversized_json_source(start_service):
 
 
 def test_413_oversized_multipart_file(start_service):
-    service = start_service(max_source_bytes=1000)
+    service = start_service(limits={"max_source_bytes": 1000})
     answer = service.client.post(
         "/api/v1/submissions",
         data={"problem": "vae-mnist"},
@@ -131,7 +131,7 @@ def test_413_oversized_multipart_file(start_service):
 
 
 def test_413_body_over_the_request_limit_by_content_length(start_service):
-    service = start_service(max_source_bytes=1000, max_package_bytes=1000)
+    service = start_service(limits={"max_source_bytes": 1000}, uploads={"max_package_bytes": 1000})
     limit = 8 * 1000 + (1 << 20)
     body = b"z" * (limit + 1)
     answer = service.client.post(
@@ -143,7 +143,7 @@ def test_413_body_over_the_request_limit_by_content_length(start_service):
 
 
 def test_413_streamed_body_over_the_limit(start_service):
-    service = start_service(max_source_bytes=1000, max_package_bytes=1000)
+    service = start_service(limits={"max_source_bytes": 1000}, uploads={"max_package_bytes": 1000})
     limit = 8 * 1000 + (1 << 20)
 
     def chunks():
@@ -219,7 +219,7 @@ def test_422_multipart_without_file(service):
 
 
 def test_422_bad_callback_url(start_service):
-    service = start_service(callback_secret="s3cret")
+    service = start_service(callbacks={"secret": "s3cret"})
     answer = service.client.post(
         "/api/v1/submissions",
         json={"problem": "vae-mnist", "source": "x", "callback_url": "ftp://host/x"},
@@ -240,7 +240,7 @@ def test_422_bad_callback_url(start_service):
     ],
 )
 def test_422_callback_to_a_non_public_address(start_service, url, host):
-    service = start_service(callback_secret="s3cret")
+    service = start_service(callbacks={"secret": "s3cret"})
     expected = (
         f"callback_url: {host} is not a public address or does not resolve only to public addresses"
         " (an internal receiver must be listed in JUDGE_CALLBACK_ALLOWED_HOSTS)"
@@ -283,7 +283,7 @@ def test_415_other_content_type(service):
 
 
 def test_429_over_the_rate_limit(start_service):
-    service = start_service(rate_limit_per_minute=3, rate_limit_burst=30)
+    service = start_service(rate_limits={"per_minute": 3, "burst": 30})
     for _ in range(3):
         assert service.client.get("/api/v1/problems", headers=service.auth(service.candidate)).status_code == 200
     answer = service.client.get("/api/v1/problems", headers=service.auth(service.candidate))
@@ -295,7 +295,7 @@ def test_429_over_the_rate_limit(start_service):
 
 
 def test_503_when_the_queue_is_full(start_service):
-    service = start_service(queue_limit=1, workers=1, queue_retry_after_s=7)
+    service = start_service(queue={"limit": 1, "workers": 1, "retry_after_s": 7})
     running = service.submit(service.candidate, "# fake: sleep=0.5\n")
     deadline = time.monotonic() + 10
     while (

@@ -32,7 +32,9 @@ def test_healthz_and_readyz(service):
 
 
 def test_readyz_says_the_process_sandbox_asked_for_by_name_is_for_trusted_code_only(tmp_path):
-    settings = Settings(problems_dirs=[PROBLEMS], data_dir=tmp_path / "data", sandbox="process")
+    settings = Settings(
+        problems={"dirs": [PROBLEMS]}, storage={"data_dir": tmp_path / "data"}, sandbox={"backend": "process"}
+    )
     with TestClient(create_app(settings, sandbox_factory=choose_sandbox)) as client:
         ready = client.get("/readyz")
     assert ready.status_code == 200
@@ -53,7 +55,7 @@ def test_readyz_is_503_when_no_sandbox_can_be_made(start_service, monkeypatch):
 
 
 def test_readyz_is_503_when_the_broker_is_down(start_service):
-    service = start_service(queue="celery", redis_url="redis://127.0.0.1:1/0")
+    service = start_service(queue={"backend": "celery", "redis_url": "redis://127.0.0.1:1/0"})
     answer = service.client.get("/readyz")
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "10"
@@ -61,7 +63,7 @@ def test_readyz_is_503_when_the_broker_is_down(start_service):
 
 
 def test_a_submission_taken_while_the_broker_is_down_stays_queued(start_service):
-    service = start_service(queue="celery", redis_url="redis://127.0.0.1:1/0")
+    service = start_service(queue={"backend": "celery", "redis_url": "redis://127.0.0.1:1/0"})
     created = service.submit(service.candidate, "x\n")
     with service.state.sessions() as session:
         row = submissions.get(session, created["id"])
@@ -129,7 +131,7 @@ def receiver():
 
 
 def test_callback_is_signed_and_retried_with_backoff(start_service, receiver):
-    service = start_service(callback_secret="s3cret", callback_allowed_hosts=["127.0.0.1"])
+    service = start_service(callbacks={"secret": "s3cret", "allowed_hosts": ["127.0.0.1"]})
     created = service.submit(service.team, "# fine\n", callback_url=receiver)
     service.wait(service.team, created["id"])
     wait_for(lambda: len(_Receiver.received) >= 2, 10, "the callback to be retried")
@@ -152,7 +154,7 @@ def test_callback_is_signed_and_retried_with_backoff(start_service, receiver):
 def test_callback_gives_up_after_its_attempts(start_service, receiver):
     _Receiver.failures = 100
     try:
-        service = start_service(callback_secret="s3cret", callback_max_attempts=3, callback_allowed_hosts=["127.0.0.1"])
+        service = start_service(callbacks={"secret": "s3cret", "max_deliveries": 3, "allowed_hosts": ["127.0.0.1"]})
         created = service.submit(service.admin, "# fine\n", callback_url=receiver)
 
         def failed():
@@ -170,11 +172,10 @@ def test_callback_gives_up_after_its_attempts(start_service, receiver):
 
 def test_restart_regrades_what_a_crash_left_queued_or_running(tmp_path):
     settings = Settings(
-        problems_dirs=[PROBLEMS],
-        data_dir=tmp_path / "data",
-        poll_interval_s=0.05,
-        heartbeat_timeout_s=1.0,
-        heartbeat_interval_s=0.2,
+        problems={"dirs": [PROBLEMS]},
+        storage={"data_dir": tmp_path / "data"},
+        service={"poll_interval_s": 0.05},
+        queue={"heartbeat_timeout_s": 1.0, "heartbeat_interval_s": 0.2},
     )
     engine = make_engine(settings)
     migrate(engine)
@@ -202,7 +203,7 @@ def test_restart_regrades_what_a_crash_left_queued_or_running(tmp_path):
 
 
 def test_a_grade_whose_worker_stops_beating_is_taken_over_while_the_service_runs(start_service):
-    service = start_service(heartbeat_timeout_s=0.5, sweep_interval_s=0.1)
+    service = start_service(queue={"heartbeat_timeout_s": 0.5, "sweep_interval_s": 0.1})
     created = service.submit(service.admin, "# fine\n")
     service.wait(service.admin, created["id"])
     with service.state.sessions() as session:
@@ -215,7 +216,11 @@ def test_a_grade_whose_worker_stops_beating_is_taken_over_while_the_service_runs
 
 def test_a_submission_whose_grader_keeps_dying_ends_internal_error(tmp_path):
     """Each start finds it running with a dead grader; the attempt counter stops the loop at 3."""
-    settings = Settings(problems_dirs=[PROBLEMS], data_dir=tmp_path / "data", heartbeat_timeout_s=0.01, max_attempts=3)
+    settings = Settings(
+        problems={"dirs": [PROBLEMS]},
+        storage={"data_dir": tmp_path / "data"},
+        queue={"heartbeat_timeout_s": 0.01, "max_tries": 3},
+    )
     engine = make_engine(settings)
     migrate(engine)
     sessions = session_factory(engine)

@@ -168,7 +168,7 @@ def test_upload_rejects_zip_links(service):
 
 
 def test_upload_file_count_cap(start_service):
-    service = start_service(max_package_files=5)
+    service = start_service(uploads={"max_package_files": 5})
     assert_problem(upload(service, zip_bytes(tiny_package())), 413, "the package has more than 5 files and directories")
 
 
@@ -182,7 +182,7 @@ def test_upload_file_count_cap(start_service):
 )
 def test_upload_directories_count_against_the_entry_cap(start_service, extra):
     # tiny_package is 8 files in 3 directories: within a cap of 20 by files alone, over it with its directories.
-    service = start_service(max_package_files=20)
+    service = start_service(uploads={"max_package_files": 20})
     assert_problem(
         upload(service, zip_bytes({**tiny_package(), **extra})),
         413,
@@ -191,13 +191,13 @@ def test_upload_directories_count_against_the_entry_cap(start_service, extra):
 
 
 def test_upload_unpacked_size_cap(start_service):
-    service = start_service(max_package_unpacked_bytes=10_000)
+    service = start_service(uploads={"max_package_unpacked_bytes": 10_000})
     files = {**tiny_package(), "data.bin": b"\0" * 20_000}  # compresses to almost nothing
     assert_problem(upload(service, zip_bytes(files)), 413, "the package unpacks to more than 10000 bytes")
 
 
 def test_upload_compressed_size_cap(start_service):
-    service = start_service(max_package_bytes=2000)
+    service = start_service(uploads={"max_package_bytes": 2000})
     files = {**tiny_package(), "noise.bin": os.urandom(4000)}
     assert_problem(upload(service, zip_bytes(files)), 413, "the package is over the 2000-byte limit")
 
@@ -258,7 +258,7 @@ def _team_key(service, team: str) -> str:
 
 
 def test_uploads_beyond_the_teams_cap_are_429_while_another_team_can_upload(start_service):
-    service = start_service(max_uploads_per_team=1)
+    service = start_service(uploads={"max_per_team": 1})
     acme, globex = (_team_key(service, name) for name in ("acme", "globex"))
     slow = tiny_package("slow-one")
     slow["solution.py"] = b"# fake: sleep=0.5\n" + slow["solution.py"]  # validation takes seconds
@@ -270,7 +270,7 @@ def test_uploads_beyond_the_teams_cap_are_429_while_another_team_can_upload(star
         429,
         "1 uploads of this team are already waiting for or in validation; poll them (GET /problems/uploads/{id}) and upload again once one is decided",
     )
-    assert over.headers["retry-after"] == str(service.state.settings.queue_retry_after_s)
+    assert over.headers["retry-after"] == str(service.state.settings.queue.retry_after_s)
     other = upload(service, zip_bytes(tiny_package("globex-one")), key=globex)
     assert other.status_code == 202, other.text
     assert decided(service.client, first.headers["location"], service.auth(acme))["status"] == "accepted"
@@ -309,7 +309,7 @@ def test_a_team_named_public_cannot_upload_into_the_public_bank(start_service):
 
 
 def test_uploads_left_by_a_dead_process_are_validated_after_a_restart(start_service, tmp_path):
-    settings = Settings(problems_dirs=[PROBLEMS], data_dir=tmp_path / "data")
+    settings = Settings(problems={"dirs": [PROBLEMS]}, storage={"data_dir": tmp_path / "data"})
     engine = make_engine(settings)
     migrate(engine)
     sessions = session_factory(engine)
@@ -333,7 +333,7 @@ def test_uploads_left_by_a_dead_process_are_validated_after_a_restart(start_serv
         )
         session.commit()
     engine.dispose()
-    service = start_service(heartbeat_timeout_s=1, sweep_interval_s=0.2)
+    service = start_service(queue={"heartbeat_timeout_s": 1, "sweep_interval_s": 0.2})
     acme = _team_key(service, "acme")
     for upload_id, attempts in ((waiting, 1), (running, 2)):
         body = decided(service.client, f"/api/v1/problems/uploads/{upload_id}", service.auth(acme))

@@ -41,10 +41,14 @@ def assert_blocked(answer) -> None:
 
 
 def test_storage_is_redis_with_the_celery_queue_memory_otherwise_unless_named():
-    assert storage_url(Settings(queue="celery", redis_url="redis://broker:6379/3")) == "redis://broker:6379/3"
-    assert storage_url(Settings(queue="embedded")) == "memory://"
     assert (
-        storage_url(Settings(queue="celery", rate_limit_storage_url="redis://other:6379/1")) == "redis://other:6379/1"
+        storage_url(Settings(queue={"backend": "celery", "redis_url": "redis://broker:6379/3"}))
+        == "redis://broker:6379/3"
+    )
+    assert storage_url(Settings(queue={"backend": "embedded"})) == "memory://"
+    assert (
+        storage_url(Settings(queue={"backend": "celery"}, rate_limits={"storage_url": "redis://other:6379/1"}))
+        == "redis://other:6379/1"
     )
 
 
@@ -52,7 +56,7 @@ def test_storage_is_redis_with_the_celery_queue_memory_otherwise_unless_named():
 
 
 def test_429_over_the_burst_within_a_second(start_service):
-    service = start_service(rate_limit_per_minute=100, rate_limit_burst=2)
+    service = start_service(rate_limits={"per_minute": 100, "burst": 2})
     # A cheap route (listing no submissions): three requests well within one second.
     for _ in range(2):
         assert service.client.get("/api/v1/submissions", headers=service.auth(service.candidate)).status_code == 200
@@ -63,7 +67,7 @@ def test_429_over_the_burst_within_a_second(start_service):
 
 
 def test_an_invitation_has_its_own_rate_limit(start_service):
-    service = start_service(rate_limit_per_minute=4)
+    service = start_service(rate_limits={"per_minute": 4})
     assessment = make_assessment(service.client, service.team)
     token = invite(service.client, service.team, assessment["id"], "Ada")["token"]
     other = invite(service.client, service.team, assessment["id"], "Grace")["token"]
@@ -79,7 +83,7 @@ def test_an_invitation_has_its_own_rate_limit(start_service):
 
 
 def test_failed_keys_block_their_address_not_others(start_service):
-    service = start_service(auth_failures_per_minute=3)
+    service = start_service(rate_limits={"auth_failures_per_minute": 3})
     attacker, colleague = from_address(service, "203.0.113.9"), from_address(service, "198.51.100.4")
     for _ in range(3):
         assert_problem(problems(attacker, BAD_KEY), 401, INVALID_KEY)
@@ -92,7 +96,7 @@ def test_failed_keys_block_their_address_not_others(start_service):
 
 
 def test_valid_keys_and_missing_keys_are_not_failures(start_service):
-    service = start_service(auth_failures_per_minute=3)
+    service = start_service(rate_limits={"auth_failures_per_minute": 3})
     for _ in range(5):
         assert problems(service.client, service.team).status_code == 200
         assert service.client.get("/api/v1/problems").status_code == 401
@@ -100,7 +104,7 @@ def test_valid_keys_and_missing_keys_are_not_failures(start_service):
 
 
 def test_the_address_behind_a_trusted_proxy_is_limited_and_forged_forwarding_does_not_escape(start_service):
-    service = start_service(auth_failures_per_minute=3, trusted_proxies=["10.0.0.1"])
+    service = start_service(rate_limits={"auth_failures_per_minute": 3}, service={"trusted_proxies": ["10.0.0.1"]})
     proxy = from_address(service, "10.0.0.1")
     for _ in range(3):
         answer = proxy.get("/api/v1/problems", headers={"X-API-Key": BAD_KEY, "X-Forwarded-For": "203.0.113.9"})
@@ -125,7 +129,7 @@ def test_the_address_behind_a_trusted_proxy_is_limited_and_forged_forwarding_doe
 
 
 def test_bad_invitation_tokens_block_their_address(start_service):
-    service = start_service(auth_failures_per_minute=3)
+    service = start_service(rate_limits={"auth_failures_per_minute": 3})
     assessment = make_assessment(service.client, service.team)
     token = invite(service.client, service.team, assessment["id"], "Ada")["token"]
     guesser = from_address(service, "203.0.113.9")
@@ -144,7 +148,7 @@ def test_bad_invitation_tokens_block_their_address(start_service):
 
 
 def test_guessed_invitation_links_block_their_address(start_service):
-    service = start_service(auth_failures_per_minute=3)
+    service = start_service(rate_limits={"auth_failures_per_minute": 3})
     guesser = from_address(service, "203.0.113.9")
     for _ in range(3):
         assert guesser.get(f"/invite/inv_{uuid.uuid4().hex}_guess").status_code == 401
@@ -162,10 +166,7 @@ def test_api_processes_sharing_redis_share_the_counts(start_service):
     redis_url = service_url("redis")
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     shared = {
-        "rate_limit_storage_url": redis_url,
-        "rate_limit_key_prefix": prefix,
-        "rate_limit_per_minute": 4,
-        "auth_failures_per_minute": 3,
+        "rate_limits": {"storage_url": redis_url, "key_prefix": prefix, "per_minute": 4, "auth_failures_per_minute": 3}
     }
     first = start_service(**shared)
     second = start_service(**shared)  # the same database (data_dir), as two API processes of one deployment
@@ -182,14 +183,14 @@ def test_api_processes_sharing_redis_share_the_counts(start_service):
         assert problems(client, BAD_KEY).status_code == 401
     assert_blocked(problems(attacker_second, BAD_KEY))
     # Another deployment on the same Redis, with its own prefix, counts apart.
-    other = start_service(**{**shared, "rate_limit_key_prefix": f"{prefix}-other"})
+    other = start_service(rate_limits={**shared["rate_limits"], "key_prefix": f"{prefix}-other"})
     assert problems(other.client, key).status_code == 200
     assert problems(from_address(other, "203.0.113.9"), key).status_code == 200
 
 
 def test_redis_down_lets_requests_through_with_a_warning(start_service, caplog):
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    service = start_service(rate_limit_storage_url=dead, rate_limit_per_minute=1, auth_failures_per_minute=1)
+    service = start_service(rate_limits={"storage_url": dead, "per_minute": 1, "auth_failures_per_minute": 1})
     with caplog.at_level(logging.WARNING, logger="judge.app.ratelimits"):
         for _ in range(3):
             assert problems(service.client, service.candidate).status_code == 200

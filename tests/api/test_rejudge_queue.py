@@ -42,11 +42,11 @@ def gated():
     return GatedSandbox()
 
 
-def _service(start_service, gated: GatedSandbox, **settings):
+def _service(start_service, gated: GatedSandbox, **groups: dict):
     def factory(_settings: Settings) -> GatedSandbox:
         return gated
 
-    service = start_service(sandbox_factory=factory, workers=1, **settings)
+    service = start_service(sandbox_factory=factory, queue={"workers": 1, **groups.pop("queue", {})}, **groups)
     service.state.clock = Clock(T0)
     with service.state.sessions() as session:
         acme = Team(service, keys.create_key(session, Role.TEAM, "acme", team="acme").secret)
@@ -120,7 +120,7 @@ def test_one_open_round_per_assessment_whatever_its_scope(start_service, gated):
 
 
 def test_rejudges_neither_lock_candidates_out_nor_queue_past_the_limit(start_service, gated):
-    service, acme, globex = _service(start_service, gated, queue_limit=3)
+    service, acme, globex = _service(start_service, gated, queue={"limit": 3})
     assessment = _graded_attempts(service, acme, "ada", 3)
     small = _graded_attempts(service, globex, "bo", 1)
     gated.gate.clear()
@@ -146,7 +146,7 @@ def test_rejudges_neither_lock_candidates_out_nor_queue_past_the_limit(start_ser
 
 
 def test_a_round_larger_than_the_limit_is_refused_and_one_problem_fits(start_service, gated):
-    service, acme, _globex = _service(start_service, gated, queue_limit=2, queue_retry_after_s=7)
+    service, acme, _globex = _service(start_service, gated, queue={"limit": 2, "retry_after_s": 7})
     assessment = acme.create(max_attempts=2)
     _invitation, ada = started(service, acme, assessment["id"], "Ada")
     ada.submitted("# ada kl\n" + SOLUTION_BODY)

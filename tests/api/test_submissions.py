@@ -155,7 +155,7 @@ def test_sandbox_fault_is_retried_and_never_scored(service):
 
 
 def test_a_sandbox_that_always_fails_ends_internal_error_after_the_attempt_cap(start_service):
-    service = start_service(max_attempts=3)
+    service = start_service(queue={"max_tries": 3})
     created = service.submit(service.candidate, "# fake: fault=99\n")
     done = service.wait(service.candidate, created["id"])
     assert done["status"] == "failed"

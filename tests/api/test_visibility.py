@@ -21,7 +21,7 @@ GLOBEX_HOOK = "http://127.0.0.1:9/globex-private-hook"
 def tenants(start_service):
     """Graded submissions of team acme (two keys, a practice submission each and one assessment
     grading), team globex, a team key of its own (no team), a candidate key, and every key."""
-    service = start_service(callback_secret="s3cret", callback_max_attempts=1, callback_allowed_hosts=["127.0.0.1"])
+    service = start_service(callbacks={"secret": "s3cret", "max_deliveries": 1, "allowed_hosts": ["127.0.0.1"]})
     service.state.clock = Clock(T0)
     with service.state.sessions() as session:
         made = {

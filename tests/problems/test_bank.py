@@ -20,7 +20,7 @@ def test_the_seed_problems_are_in_the_bank():
 
 
 def test_seed_code_problems_have_at_least_five_mutants_and_two_alternatives():
-    bank = ProblemBank(Settings(problems_dirs=[PROBLEMS]))
+    bank = ProblemBank(Settings(problems={"dirs": [PROBLEMS]}))
     for slug in SEED_PROBLEMS - {"aigc-concepts"}:
         problem = bank.get(slug)
         assert len(problem.mutants) >= 5, slug

@@ -78,8 +78,9 @@ def start_receiver() -> Iterator:
         server.server_close()
 
 
-def _settings(**overrides) -> Settings:
-    return Settings(callback_secret="s3cret", callback_timeout_s=5, **overrides)
+def _settings(**groups: dict) -> Settings:
+    callbacks = {"secret": "s3cret", "timeout_s": 5, **groups.pop("callbacks", {})}
+    return Settings(callbacks=callbacks, **groups)
 
 
 def _post(url: str, settings: Settings, **kwargs) -> str | None:
@@ -134,14 +135,15 @@ def test_names_the_system_resolves_to_loopback_are_not_posted_to(start_receiver,
 def test_an_allow_listed_name_reaches_its_internal_receiver(start_receiver):
     receiver = start_receiver()
     assert (
-        _post(f"http://localhost:{receiver.server_port}/hook", _settings(callback_allowed_hosts=["localhost"])) is None
+        _post(f"http://localhost:{receiver.server_port}/hook", _settings(callbacks={"allowed_hosts": ["localhost"]}))
+        is None
     )
     assert [path for path, _ in receiver.received] == ["/hook"]
 
 
 def test_an_allow_listed_network_admits_only_its_addresses(start_receiver):
     receiver = start_receiver()
-    settings = _settings(callback_allowed_hosts=["127.0.0.0/30"])
+    settings = _settings(callbacks={"allowed_hosts": ["127.0.0.0/30"]})
     assert _post(f"http://127.0.0.1:{receiver.server_port}/in", settings) is None
     with pytest.raises(CallbackRefused):
         callbacks.destination("http://127.0.0.9/out", settings)
@@ -161,7 +163,7 @@ def test_dns_rebinding_cannot_redirect_the_connection(start_receiver):
         return [ipaddress.ip_address("127.0.0.1" if len(lookups) == 1 else "10.0.0.5")]
 
     url = f"http://rebind.invalid:{receiver.server_port}/hook"
-    assert _post(url, _settings(callback_allowed_hosts=["127.0.0.1/32"]), resolve=rebinding) is None
+    assert _post(url, _settings(callbacks={"allowed_hosts": ["127.0.0.1/32"]}), resolve=rebinding) is None
     assert lookups == ["rebind.invalid"], "exactly one resolution: the connection uses its answer"
     ((path, headers),) = receiver.received
     assert path == "/hook" and headers["Host"] == f"rebind.invalid:{receiver.server_port}"
@@ -179,7 +181,7 @@ def test_https_is_dialled_at_the_checked_address_with_the_host_name_as_tls_serve
         return real_wrap(self, sock, *args, server_hostname=server_hostname, **kwargs)
 
     monkeypatch.setattr(ssl.SSLContext, "wrap_socket", recording_wrap)
-    settings = _settings(callback_allowed_hosts=["hooks.team.internal"])
+    settings = _settings(callbacks={"allowed_hosts": ["hooks.team.internal"]})
     error = _post(
         f"https://hooks.team.internal:{receiver.server_port}/hook",
         settings,
@@ -193,7 +195,7 @@ def test_https_is_dialled_at_the_checked_address_with_the_host_name_as_tls_serve
 def test_redirects_are_not_followed(start_receiver):
     elsewhere = start_receiver()
     redirecting = start_receiver(status=307, location=f"http://127.0.0.1:{elsewhere.server_port}/stolen")
-    settings = _settings(callback_allowed_hosts=["127.0.0.1"])
+    settings = _settings(callbacks={"allowed_hosts": ["127.0.0.1"]})
     assert _post(f"http://127.0.0.1:{redirecting.server_port}/hook", settings) == "the receiver answered 307"
     assert len(redirecting.received) == 1 and elsewhere.received == []
 
@@ -205,7 +207,8 @@ def test_proxies_from_the_environment_are_not_used(start_receiver, monkeypatch):
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     assert (
-        _post(f"http://127.0.0.1:{receiver.server_port}/hook", _settings(callback_allowed_hosts=["127.0.0.1"])) is None
+        _post(f"http://127.0.0.1:{receiver.server_port}/hook", _settings(callbacks={"allowed_hosts": ["127.0.0.1"]}))
+        is None
     )
     assert len(receiver.received) == 1 and proxy.received == []
 
@@ -215,7 +218,7 @@ def test_a_network_failure_is_stored_generically_and_logged_in_detail(caplog):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with caplog.at_level(logging.WARNING, logger="judge.queue.callbacks"):
-        error = _post(f"http://127.0.0.1:{port}/hook", _settings(callback_allowed_hosts=["127.0.0.1"]))
+        error = _post(f"http://127.0.0.1:{port}/hook", _settings(callbacks={"allowed_hosts": ["127.0.0.1"]}))
     assert error == "the receiver could not be reached"
     assert str(port) in caplog.text and "ConnectError" in caplog.text
 

@@ -36,12 +36,14 @@ from tests.conftest import PROBLEMS
 pytestmark = pytest.mark.integration
 
 TIMINGS = {
-    "heartbeat_interval_s": "1",
-    "heartbeat_timeout_s": "6",
-    "celery_visibility_timeout_s": "20",
-    "celery_restore_interval_s": "2",
-    "poll_interval_s": "0.2",
-    "retry_backoff_s": "1",
+    "queue": {
+        "heartbeat_interval_s": "1",
+        "heartbeat_timeout_s": "6",
+        "celery_visibility_timeout_s": "20",
+        "celery_restore_interval_s": "2",
+        "retry_backoff_s": "1",
+    },
+    "service": {"poll_interval_s": "0.2"},
 }
 GRADE_TIMEOUT_S = 240
 

@@ -40,7 +40,7 @@ def _delivered(dispatcher: CeleryDispatcher, count: int) -> list[str]:
 
 
 def test_rejudge_gradings_go_below_every_candidates_grade(redis_url):
-    dispatcher = CeleryDispatcher(Settings(queue="celery", redis_url=redis_url))
+    dispatcher = CeleryDispatcher(Settings(queue={"backend": "celery", "redis_url": redis_url}))
     try:
         for number in range(3):
             dispatcher.enqueue_grade(f"rejudge-{number}", REJUDGE_PRIORITY)

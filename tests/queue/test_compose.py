@@ -10,8 +10,8 @@ import subprocess
 import pytest
 import yaml
 
-from judge.settings import Settings
 from tests.api.support import REPO
+from tests.environment import Environment
 
 COMPOSE = REPO / "docker-compose.yml"
 
@@ -99,7 +99,7 @@ def compose_command() -> list[str] | None:
 def test_docker_compose_config_is_valid():
     command = compose_command()
     if command is None:
-        if Settings().ci:
+        if Environment().ci:
             pytest.fail("CI=true: neither `docker compose` nor `docker-compose` is installed")
         pytest.skip("neither `docker compose` nor `docker-compose` is installed; the YAML checks above stand in")
     env = {**os.environ, "POSTGRES_PASSWORD": "only-for-validation"}

@@ -22,10 +22,10 @@ import pytest
 
 from judge.cli import FIRST_ADMIN_KEY_FILE
 from judge.problem import load_problem
-from judge.settings import Settings
 from tests.api.support import REPO, free_port, judge_command, wait_finished
 from tests.api.test_problems import SEED_SLUGS
 from tests.conftest import PROBLEMS
+from tests.environment import Environment
 from tests.queue.test_compose import COMPOSE, compose_command
 
 pytestmark = pytest.mark.integration
@@ -103,14 +103,14 @@ def docker(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["docker", *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
 
 
-def judge_step(settings: Settings, *args: str) -> str:
+def judge_step(*args: str) -> str:
     """Run a judge command of the host (an image build); its stdout. A failure fails the test in CI, else skips it."""
     done = subprocess.run(
         judge_command(*args), cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=1800
     )
     if done.returncode != 0:
         message = f"judge {' '.join(args)} failed: {done.stderr[-2000:]}"
-        if settings.docker_required:
+        if Environment().docker_required:
             pytest.fail(message)
         pytest.skip(message)
     return done.stdout
@@ -119,18 +119,17 @@ def judge_step(settings: Settings, *args: str) -> str:
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
     """The whole stack up and healthy, under a project name of its own; taken down at the end whatever happened."""
-    settings = Settings()
     command = compose_command()
     if command is None or docker("info").returncode != 0:
-        if settings.docker_required:
+        if Environment().docker_required:
             pytest.fail(
                 "CI=true: docker-compose and a Docker engine are required (sandbox/setup-docker.sh installs both)"
             )
         pytest.skip("no docker-compose or no Docker engine here")
     started = time.monotonic()
     # The commands README.md gives: the images (kept when up to date), then up.
-    exports = judge_step(settings, "deploy", "build-images", "--offline", "--if-stale")
-    judge_step(settings, "sandbox", "build", "--offline", "--if-stale")
+    exports = judge_step("deploy", "build-images", "--offline", "--if-stale")
+    judge_step("sandbox", "build", "--offline", "--if-stale")
     images = dict(
         line.removeprefix("export ").split("=", 1) for line in exports.splitlines() if line.startswith("export ")
     )

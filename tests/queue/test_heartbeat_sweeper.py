@@ -35,16 +35,15 @@ TIMEOUT_S = 0.3
 def settings(request, tmp_path) -> Settings:
     """Fast heartbeats on an empty database of each kind."""
     values = {
-        "problems_dirs": [PROBLEMS],
-        "data_dir": tmp_path / "data",
-        "heartbeat_interval_s": 0.05,
-        "heartbeat_timeout_s": TIMEOUT_S,
+        "problems": {"dirs": [PROBLEMS]},
+        "storage": {"data_dir": tmp_path / "data"},
+        "queue": {"heartbeat_interval_s": 0.05, "heartbeat_timeout_s": TIMEOUT_S},
     }
     if request.param == "sqlite":
         yield Settings(**values)
         return
     for url in fresh_postgres_database(service_url("postgres")):
-        yield Settings(**values, database_url=url)
+        yield Settings(**{**values, "storage": {**values["storage"], "database_url": url}})
 
 
 @pytest.fixture
@@ -193,7 +192,10 @@ def test_a_second_sweeper_stands_aside_while_one_holds_the_lock(sessions):
 
 def test_kills_count_as_judge_failures_up_to_max_attempts(sessions, settings):
     context = WorkerContext(
-        settings.model_copy(update={"max_attempts": 2}), sessions, FakeSandbox(), ProblemBank(settings)
+        settings.model_copy(update={"queue": settings.queue.model_copy(update={"max_tries": 2})}),
+        sessions,
+        FakeSandbox(),
+        ProblemBank(settings),
     )
     submission_id = _new(sessions)
     for attempt in (1, 2):  # each attempt's worker is killed mid-grade, then swept
@@ -233,7 +235,7 @@ def test_a_hung_grader_is_taken_over_and_its_late_result_ignored(sessions, setti
     # The hung process's heartbeat would come only after 30 s: to everybody else it stopped.
     stalled = Stalled()
     hung = WorkerContext(
-        settings.model_copy(update={"heartbeat_interval_s": 30.0}),
+        settings.model_copy(update={"queue": settings.queue.model_copy(update={"heartbeat_interval_s": 30.0})}),
         sessions,
         stalled,
         ProblemBank(settings),

@@ -38,7 +38,7 @@ def test_a_sandbox_fault_is_retried_and_never_stored_as_a_rejection(sessions, se
     context = WorkerContext(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
     upload_id = _upload(sessions, "# fake: fault=1\n")
     retry_in = validate_upload(context, upload_id)
-    assert retry_in == settings.retry_backoff_s
+    assert retry_in == settings.queue.retry_backoff_s
     row = _row(sessions, upload_id)
     assert (row.status, row.attempts, row.error, row.heartbeat_at) == ("queued", 1, None, None)
     assert row.archive != b"", "the archive is kept until the upload is decided"
@@ -52,12 +52,12 @@ def test_a_sandbox_fault_is_retried_and_never_stored_as_a_rejection(sessions, se
 def test_a_judge_fault_on_every_attempt_ends_failed_with_a_generic_message(sessions, settings):
     context = WorkerContext(with_uploads(settings), sessions, FakeSandbox(), ProblemBank(with_uploads(settings)))
     upload_id = _upload(sessions, "# fake: fault=99\n")
-    for attempt in range(1, settings.max_attempts):
-        assert validate_upload(context, upload_id) == settings.retry_backoff_s * 2 ** (attempt - 1)
+    for attempt in range(1, settings.queue.max_tries):
+        assert validate_upload(context, upload_id) == settings.queue.retry_backoff_s * 2 ** (attempt - 1)
         assert _row(sessions, upload_id).status == "queued"
     assert validate_upload(context, upload_id) is None
     row = _row(sessions, upload_id)
-    assert (row.status, row.attempts, row.error) == ("failed", settings.max_attempts, GAVE_UP)
+    assert (row.status, row.attempts, row.error) == ("failed", settings.queue.max_tries, GAVE_UP)
     assert "fake sandbox fault" not in row.error, "the judge's fault is logged, not shown as the package's"
     assert validate_upload(context, upload_id) is None and _row(sessions, upload_id).status == "failed", (
         "a redelivery does nothing"

@@ -28,15 +28,15 @@ from tests.reliability.mix import Entry, Offline
 from tests.reliability.services import PrivateDockerd, PrivatePostgres, PrivateRedis
 
 TIMINGS = {
-    "heartbeat_interval_s": "1",
-    "heartbeat_timeout_s": "6",
-    "sweep_interval_s": "1",
-    # Longer than a takeover through heartbeats (6 + 1 s), short enough that a dead worker's message
-    # comes back within the takeover test, which checks that it is then acknowledged without work.
-    "celery_visibility_timeout_s": "20",
-    "celery_restore_interval_s": "2",
-    "poll_interval_s": "0.2",
-    "retry_backoff_s": "1",
+    "queue": {
+        "heartbeat_interval_s": "1",
+        "heartbeat_timeout_s": "6",
+        "sweep_interval_s": "1",
+        "celery_visibility_timeout_s": "20",
+        "celery_restore_interval_s": "2",
+        "retry_backoff_s": "1",
+    },
+    "service": {"poll_interval_s": "0.2"},
 }
 QUEUE_LIMIT = 60
 CANDIDATES = 8
@@ -139,7 +139,7 @@ class Campaign:
         self._turn = 0
 
     def _candidate_keys(self) -> list[str]:
-        engine = make_engine(Settings(database_url=self.stack.services.postgres.url))
+        engine = make_engine(Settings(storage={"database_url": self.stack.services.postgres.url}))
         migrate(engine)
         with session_factory(engine)() as session:
             made = [keys.create_key(session, Role.CANDIDATE, f"candidate {n}").secret for n in range(CANDIDATES)]

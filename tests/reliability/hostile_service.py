@@ -59,7 +59,7 @@ class HostileService:
 
     def snapshot(self) -> Snapshot:
         """Rows per table and every file under the data directory."""
-        engine = create_engine(self.settings.database_url, poolclass=NullPool)
+        engine = create_engine(self.settings.storage.database_url, poolclass=NullPool)
         try:
             tables = inspect(engine).get_table_names()
             with engine.connect() as connection:
@@ -70,7 +70,7 @@ class HostileService:
                 }
         finally:
             engine.dispose()
-        root = self.settings.data_dir
+        root = self.settings.storage.data_dir
         files = (
             sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() or p.is_symlink())
             if root.exists()
@@ -87,20 +87,17 @@ class HostileService:
 def start_hostile_service(root: Path, database_url: str) -> HostileService:
     """Start the app on `database_url` in a uvicorn thread; make keys and an assessment with invitations."""
     settings = Settings(
-        problems_dirs=[PROBLEMS],
-        data_dir=root / "data",
-        database_url=database_url,
-        queue="embedded",
-        max_source_bytes=MAX_SOURCE_BYTES,
-        max_package_bytes=MAX_PACKAGE_BYTES,
-        max_package_unpacked_bytes=MAX_PACKAGE_UNPACKED_BYTES,
-        max_package_files=50,
-        rate_limit_per_minute=10**6,
-        rate_limit_burst=10**6,
-        auth_failures_per_minute=10**6,
-        poll_interval_s=0.05,
-        max_wait_s=1,
-        stream_max_s=1,
+        problems={"dirs": [PROBLEMS]},
+        storage={"data_dir": root / "data", "database_url": database_url},
+        queue={"backend": "embedded"},
+        limits={"max_source_bytes": MAX_SOURCE_BYTES},
+        uploads={
+            "max_package_bytes": MAX_PACKAGE_BYTES,
+            "max_package_unpacked_bytes": MAX_PACKAGE_UNPACKED_BYTES,
+            "max_package_files": 50,
+        },
+        rate_limits={"per_minute": 10**6, "burst": 10**6, "auth_failures_per_minute": 10**6},
+        service={"poll_interval_s": 0.05, "max_wait_s": 1, "stream_max_s": 1},
     )
     app = create_app(settings, sandbox_factory=fake_sandbox_factory)
     port = free_port()

@@ -17,11 +17,12 @@ from judge.sandbox.docker import image_status
 from judge.sandbox.engine import Engine, engine_status
 from judge.settings import Settings
 from tests.api.support import free_port, wait_for
+from tests.environment import Environment
 
 
 def _missing(what: str) -> None:
     """Fail in CI (scripts/test installs everything), skip elsewhere."""
-    if Settings().ci:
+    if Environment().ci:
         pytest.fail(f"{what} (CI=true: the reliability suite needs it)")
     pytest.skip(what)
 
@@ -171,7 +172,7 @@ class PrivateDockerd:
 
     @property
     def host(self) -> str:
-        """The engine address (Settings.docker_host)."""
+        """The engine address (Settings.sandbox.docker_host)."""
         return f"unix://{self.socket}"
 
     @property
@@ -209,7 +210,7 @@ class PrivateDockerd:
         )
         log.close()
         wait_for(
-            lambda: self.process.poll() is not None or engine_status(Settings(docker_host=self.host)).ok,
+            lambda: self.process.poll() is not None or engine_status(Settings(sandbox={"docker_host": self.host})).ok,
             60,
             "the private dockerd to answer",
             0.3,
@@ -231,11 +232,11 @@ class PrivateDockerd:
     def provide_image(self, settings: Settings) -> None:
         """The runner image on this engine: copied from the shared engine when it is current there,
         else built offline from the shared engine's base image (as scripts/test builds it)."""
-        shared = ["docker", *(["--host", settings.docker_host] if settings.docker_host else [])]
-        if image_status(Engine(settings), settings.docker_image).ok:
-            self._copy(shared, settings.docker_image)
+        shared = ["docker", *(["--host", settings.sandbox.docker_host] if settings.sandbox.docker_host else [])]
+        if image_status(Engine(settings), settings.sandbox.docker_image).ok:
+            self._copy(shared, settings.sandbox.docker_image)
             return
-        self._copy(shared, settings.docker_offline_base_image)
+        self._copy(shared, settings.images.docker_offline_base_image)
         env = {**os.environ, "JUDGE_DOCKER_HOST": self.host}
         from tests.api.support import judge_command
 

@@ -157,7 +157,7 @@ def test_bodies_over_the_size_limit(hostile):
     with hostile.as_key("team") as client:
         tried += 1
         answer = client.post(
-            "/api/v1/problems", files={"package": ("p.zip", b"\0" * (hostile.settings.max_package_bytes + 10))}
+            "/api/v1/problems", files={"package": ("p.zip", b"\0" * (hostile.settings.uploads.max_package_bytes + 10))}
         )
         assert_clear_4xx(answer, statuses=(413,))
     assert_nothing_left(hostile, before)
@@ -357,7 +357,7 @@ def test_hostile_problem_uploads(hostile):
             assert client.get("/api/v1/problems/hostile-upload").status_code == 404, name
     for leaked in ("/tmp/judge-hostile-abs.txt", "/tmp/judge-hostile-tar.txt"):
         assert not Path(leaked).exists()
-    uploads = hostile.settings.uploaded_problems_dir or hostile.settings.data_dir / "problems"
+    uploads = hostile.settings.problems.uploaded_dir or hostile.settings.storage.data_dir / "problems"
     staging = uploads.with_name(uploads.name + ".staging")
     assert not (staging.exists() and any(staging.iterdir())), "upload staging left behind"
     assert not (uploads.exists() and any(uploads.iterdir())), "a hostile package was installed"

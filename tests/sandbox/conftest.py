@@ -25,6 +25,7 @@ from judge.sandbox.select import choose_sandbox
 from judge.settings import Settings
 from judge.workspace import Workspace, prepare_workspace
 from tests.conftest import PROBLEMS
+from tests.environment import Environment
 
 #: The backends that isolate: the process backend does so as root only.
 ISOLATING = ["bwrap", "docker", "process"]
@@ -33,7 +34,7 @@ ISOLATING = ["bwrap", "docker", "process"]
 def docker_cli(settings: Settings) -> list[str]:
     """The docker CLI on the engine settings name: tests look at containers and images with it,
     independently of the judge's own engine client."""
-    return ["docker", *(["--host", settings.docker_host] if settings.docker_host else [])]
+    return ["docker", *(["--host", settings.sandbox.docker_host] if settings.sandbox.docker_host else [])]
 
 
 def docker_call(settings: Settings, *args: str) -> subprocess.CompletedProcess:
@@ -43,14 +44,15 @@ def docker_call(settings: Settings, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def sandbox_or_skip(name: str, settings: Settings) -> Sandbox:
+def sandbox_or_skip(name: str, settings: Settings, environment: Environment | None = None) -> Sandbox:
     """The backend `name`, or skip the test saying why it cannot run here (fail, for Docker in CI)."""
     try:
         return choose_sandbox(settings, name)
     except SandboxUnavailable as exc:
-        if name == "docker" and settings.docker_required:
+        environment = environment or Environment()
+        if name == "docker" and environment.docker_required:
             pytest.fail(f"Docker is required here (CI or JUDGE_REQUIRE_DOCKER) but unavailable: {exc}")
-        if settings.ci:
+        if environment.ci:
             # CI installs bubblewrap: a backend that cannot start there is a bug, not a machine limit.
             pytest.fail(f"{name} is unavailable in CI: {exc}")
         pytest.skip(str(exc))
@@ -62,7 +64,9 @@ def sandbox_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("judge-data")
     (data_dir / "judge.db").write_text("SECRET")
     return Settings(
-        problems_dirs=[PROBLEMS], data_dir=data_dir, max_check_timeout_s=20, max_wall_timeout_s=60, max_memory_mb=1024
+        problems={"dirs": [PROBLEMS]},
+        storage={"data_dir": data_dir},
+        limits={"max_check_timeout_s": 20, "max_wall_timeout_s": 60, "max_memory_mb": 1024},
     )
 
 

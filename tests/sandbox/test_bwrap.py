@@ -79,7 +79,7 @@ def test_command_line_as_root_keeps_only_the_capabilities_to_drop_to_the_run_uid
 
 
 def test_missing_bwrap_is_unavailable_with_a_reason():
-    settings = Settings(bwrap_path="/nonexistent/bwrap")
+    settings = Settings(sandbox={"bwrap_path": "/nonexistent/bwrap"})
     works, why = trial(settings)
     assert not works and "not installed" in why
     with pytest.raises(SandboxUnavailable, match="bwrap"):
@@ -140,7 +140,7 @@ def test_without_root_the_runner_is_held_in_a_user_namespace(bwrap_sandbox, sand
     server.bind(("127.0.0.1", 0))
     server.listen()
     values = {
-        "DATA_DIR": str(sandbox_settings.data_dir.resolve()),
+        "DATA_DIR": str(sandbox_settings.storage.data_dir.resolve()),
         "BANK": str(PROBLEMS.resolve()),
         "ESCAPE": str(ESCAPE_DIR / f".judge-hostile-{marker}"),
         "PORT": str(server.getsockname()[1]),

@@ -51,13 +51,13 @@ def test_every_service_source_is_in_the_repository():
 
 
 def test_the_printed_variables_are_the_ones_the_compose_file_reads():
-    settings = Settings(service_image="judge-service:t", docker_image="judge-sandbox:t")
+    settings = Settings(images={"service_image": "judge-service:t"}, sandbox={"docker_image": "judge-sandbox:t"})
     offline = deploy.compose_environment(settings, offline=True)
     assert offline == {
         "JUDGE_SERVICE_IMAGE": "judge-service:t",
         "JUDGE_DOCKER_IMAGE": "judge-sandbox:t",
-        "JUDGE_REDIS_IMAGE": settings.offline_redis_image,
-        "JUDGE_POSTGRES_IMAGE": settings.offline_postgres_image,
+        "JUDGE_REDIS_IMAGE": settings.images.offline_redis_image,
+        "JUDGE_POSTGRES_IMAGE": settings.images.offline_postgres_image,
     }
     # Online, Redis and PostgreSQL are the official images the compose file names by default.
     assert set(deploy.compose_environment(settings, offline=False)) == {"JUDGE_SERVICE_IMAGE", "JUDGE_DOCKER_IMAGE"}

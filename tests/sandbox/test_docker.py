@@ -16,6 +16,7 @@ from judge.sandbox import reaper
 from judge.sandbox.docker import DockerSandbox, candidate_container
 from judge.sandbox.engine import Engine, engine_status
 from judge.settings import Settings
+from tests.environment import Environment
 from tests.sandbox.conftest import docker_call, docker_cli, sandbox_or_skip
 
 POLICY = IsolationPolicy(memory_mb=700, pids=48, open_files=200, file_size_mb=32, cpu_s=90, scratch_mb=128)
@@ -90,11 +91,11 @@ def test_spec_refuses_root_and_odd_run_ids():
 
 def test_docker_host_setting_names_the_engine():
     with pytest.raises(SandboxUnavailable, match="unix:///elsewhere.sock"):
-        Engine(Settings(docker_host="unix:///elsewhere.sock"))
+        Engine(Settings(sandbox={"docker_host": "unix:///elsewhere.sock"}))
 
 
 def test_unreachable_engine_is_unavailable_with_a_reason():
-    settings = Settings(docker_host="unix:///nonexistent/docker.sock")
+    settings = Settings(sandbox={"docker_host": "unix:///nonexistent/docker.sock"})
     status = engine_status(settings)
     assert not status.ok and "no Docker engine answers at unix:///nonexistent/docker.sock" in status.detail
     with pytest.raises(SandboxUnavailable, match="docker"):
@@ -102,38 +103,45 @@ def test_unreachable_engine_is_unavailable_with_a_reason():
 
 
 def test_missing_engine_skips_outside_ci_and_fails_in_ci():
-    outside = Settings(docker_host="unix:///nonexistent/docker.sock", require_docker=False, _env_file=None)
-    outside = outside.model_copy(update={"ci": False})
+    settings = Settings(sandbox={"docker_host": "unix:///nonexistent/docker.sock"})
     with pytest.raises(pytest.skip.Exception):
-        sandbox_or_skip("docker", outside)
-    ci = outside.model_copy(update={"ci": True})
+        sandbox_or_skip("docker", settings, Environment(require_docker=False, ci=False))
     with pytest.raises(pytest.fail.Exception):
-        sandbox_or_skip("docker", ci)
+        sandbox_or_skip("docker", settings, Environment(require_docker=False, ci=True))
 
 
 def test_ci_variable_means_docker_is_required(monkeypatch):
     monkeypatch.setenv("CI", "true")
-    assert Settings().docker_required
+    assert Environment().docker_required
     monkeypatch.setenv("CI", "false")
-    assert not Settings().docker_required
+    assert not Environment().docker_required
     monkeypatch.setenv("JUDGE_REQUIRE_DOCKER", "1")
-    assert Settings().docker_required
+    assert Environment().docker_required
 
 
 def test_missing_image_is_unavailable(docker_sandbox, sandbox_settings):
-    settings = sandbox_settings.model_copy(update={"docker_image": "judge-sandbox:no-such-tag"})
+    settings = sandbox_settings.model_copy(
+        update={"sandbox": sandbox_settings.sandbox.model_copy(update={"docker_image": "judge-sandbox:no-such-tag"})}
+    )
     with pytest.raises(SandboxUnavailable, match="does not exist"):
         DockerSandbox(settings)
 
 
 def test_image_users_are_unprivileged(docker_sandbox, sandbox_settings):
     out = docker_call(
-        sandbox_settings, "image", "inspect", "--format", "{{json .Config}}", sandbox_settings.docker_image
+        sandbox_settings, "image", "inspect", "--format", "{{json .Config}}", sandbox_settings.sandbox.docker_image
     )
     config = json.loads(out.stdout)
     assert config["User"] == f"{docker_sandbox.candidate_uid}:{docker_sandbox.candidate_uid}"
     passwd = docker_call(
-        sandbox_settings, "run", "--rm", "--network", "none", sandbox_settings.docker_image, "cat", "/etc/passwd"
+        sandbox_settings,
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        sandbox_settings.sandbox.docker_image,
+        "cat",
+        "/etc/passwd",
     )
     users = {line.split(":")[0]: line.split(":")[2] for line in passwd.stdout.splitlines()}
     assert users["candidate"] == str(docker_sandbox.candidate_uid) and users["checker"] not in ("0", users["candidate"])
@@ -150,7 +158,7 @@ def test_image_holds_the_harness_and_not_the_service(docker_sandbox, sandbox_set
         "--rm",
         "--network",
         "none",
-        sandbox_settings.docker_image,
+        sandbox_settings.sandbox.docker_image,
         "python",
         "-I",
         "-c",
@@ -177,7 +185,7 @@ def test_creating_the_backend_reaps_a_dead_judges_containers(docker_sandbox, san
         f"judge.owner={dead_owner}",
         "--network",
         "none",
-        sandbox_settings.docker_image,
+        sandbox_settings.sandbox.docker_image,
         "true",
     )
     assert made.returncode == 0, made.stderr
@@ -212,7 +220,7 @@ def test_a_problem_runs_in_its_own_image_when_settings_name_one(docker_sandbox, 
     context = tmp_path / "image"
     context.mkdir()
     (context / "Dockerfile").write_text(
-        f"FROM {sandbox_settings.docker_image}\nUSER root\nRUN echo extra-package > /opt/marker\n"
+        f"FROM {sandbox_settings.sandbox.docker_image}\nUSER root\nRUN echo extra-package > /opt/marker\n"
     )
     built = subprocess.run(
         [*docker_cli(sandbox_settings), "build", "--network", "none", "--tag", tag, str(context)],
@@ -226,10 +234,14 @@ def test_a_problem_runs_in_its_own_image_when_settings_name_one(docker_sandbox, 
         problems = tmp_path / "problems"
         make_problem(problems, check_timeout_s=30, run_timeout_s=120)
         source = b'with open("/opt/marker") as f:\n    assert f.read() == "extra-package\\n"\n\ndef add(a, b):\n    return a + b\n'
-        plain = sandbox_settings.model_copy(update={"problems_dirs": [problems]})
-        own = plain.model_copy(update={"docker_problem_images": {"tiny-add": tag}})
+        plain = sandbox_settings.model_copy(
+            update={"problems": sandbox_settings.problems.model_copy(update={"dirs": [problems]})}
+        )
+        own = plain.model_copy(
+            update={"sandbox": plain.sandbox.model_copy(update={"docker_problem_images": {"tiny-add": tag}})}
+        )
         sandbox = DockerSandbox(own, reap=False)
-        assert sandbox.image_for("tiny-add") == tag and sandbox.image_for("vae-mnist") == own.docker_image
+        assert sandbox.image_for("tiny-add") == tag and sandbox.image_for("vae-mnist") == own.sandbox.docker_image
         in_own = grade_ref("tiny-add", source, own, sandbox)
         assert in_own.score == in_own.max_score == 4, in_own
         in_default = grade_ref("tiny-add", source, plain, DockerSandbox(plain, reap=False))
@@ -237,7 +249,13 @@ def test_a_problem_runs_in_its_own_image_when_settings_name_one(docker_sandbox, 
         # A per-problem image that is missing or stale stops the backend at start, with the reason.
         with pytest.raises(SandboxUnavailable, match="does not exist"):
             DockerSandbox(
-                plain.model_copy(update={"docker_problem_images": {"tiny-add": "judge-sandbox:no-such-tag"}}),
+                plain.model_copy(
+                    update={
+                        "sandbox": plain.sandbox.model_copy(
+                            update={"docker_problem_images": {"tiny-add": "judge-sandbox:no-such-tag"}}
+                        )
+                    }
+                ),
                 reap=False,
             )
     finally:

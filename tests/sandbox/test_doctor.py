@@ -12,7 +12,8 @@ from judge.settings import Settings
 
 def test_reports_say_why_a_backend_cannot_run():
     reports = diagnose(
-        Settings(docker_host="unix:///nonexistent/docker.sock", bwrap_path="/nonexistent/bwrap"), smoke=False
+        Settings(sandbox={"docker_host": "unix:///nonexistent/docker.sock", "bwrap_path": "/nonexistent/bwrap"}),
+        smoke=False,
     )
     assert [r.name for r in reports] == ["docker", "bwrap", "process"]
     docker, bwrap, process = reports
@@ -48,7 +49,7 @@ def test_decisions_follow_the_selection_rules():
 
 @pytest.mark.slow
 def test_smoke_tests_start_a_real_candidate_process():
-    reports = {r.name: r for r in diagnose(Settings(docker_host="unix:///nonexistent/docker.sock"))}
+    reports = {r.name: r for r in diagnose(Settings(sandbox={"docker_host": "unix:///nonexistent/docker.sock"}))}
     assert reports["process"].ok and "greeted" in reports["process"].detail
     if reports["bwrap"].ok:
         assert "greeted" in reports["bwrap"].detail

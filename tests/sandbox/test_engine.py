@@ -71,7 +71,7 @@ def test_read_timeouts_are_told_apart_from_broken_connections():
 
 def test_no_engine_at_the_address_is_unavailable():
     with pytest.raises(SandboxUnavailable, match="no Docker engine answers at unix:///nonexistent/docker.sock"):
-        Engine(Settings(docker_host="unix:///nonexistent/docker.sock"))
+        Engine(Settings(sandbox={"docker_host": "unix:///nonexistent/docker.sock"}))
 
 
 # -- a real engine ------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ def _spec(sandbox_settings: Settings, command: list[str], memory_mb: int = 256) 
     run_id = secrets.token_hex(6)
     return ContainerSpec(
         name=f"judge-{run_id}-1",
-        image=sandbox_settings.docker_image,
+        image=sandbox_settings.sandbox.docker_image,
         command=command,
         user="10002:10002",
         labels={reaper.SANDBOX_LABEL: "1", reaper.RUN_LABEL: run_id, reaper.OWNER_LABEL: reaper.owner_token()},
@@ -137,7 +137,18 @@ def test_a_container_killed_for_memory_says_so(engine, sandbox_settings):
 
 def test_engine_failures_during_a_run_are_faults(engine, sandbox_settings):
     with pytest.raises(SandboxFault, match="creating judge-.*No such image"):
-        engine.start(_spec(sandbox_settings.model_copy(update={"docker_image": "judge-sandbox:no-such-tag"}), ["true"]))
+        engine.start(
+            _spec(
+                sandbox_settings.model_copy(
+                    update={
+                        "sandbox": sandbox_settings.sandbox.model_copy(
+                            update={"docker_image": "judge-sandbox:no-such-tag"}
+                        )
+                    }
+                ),
+                ["true"],
+            )
+        )
     with pytest.raises(SandboxFault, match="updating judge-nonexistent-1"):
         engine.update("judge-nonexistent-1", memory_mb=100)
     # Ending what is already gone is no failure.
@@ -182,4 +193,4 @@ def test_import_and_build_through_the_api(engine, tmp_path):
             engine.build(str(context), built, {}, {}, offline=True, log_line=lines.append)
     finally:
         for image in (built, base):
-            docker_call(Settings(docker_host=engine.host), "image", "rm", "--force", image)
+            docker_call(Settings(sandbox={"docker_host": engine.host}), "image", "rm", "--force", image)

@@ -96,7 +96,7 @@ def test_candidate_sees_only_its_sandbox(isolating, prepared, sandbox_settings, 
         str(PROBLEMS),
         str(PROBLEMS / "vae-mnist" / "solution.py"),
         str(run.workspace.trusted_dir),
-        str(sandbox_settings.data_dir),
+        str(sandbox_settings.storage.data_dir),
         str(REPO / "tests"),
         str(host_only),
         "/root/.bash_history",
@@ -198,7 +198,9 @@ def test_wall_limit_removes_the_runs_containers(docker_sandbox, sandbox_settings
     from tests.conftest import grade_ref
 
     source = "import time\nwhile True:\n    time.sleep(1)\n"
-    settings = sandbox_settings.model_copy(update={"max_wall_timeout_s": 5.0})
+    settings = sandbox_settings.model_copy(
+        update={"limits": sandbox_settings.limits.model_copy(update={"max_wall_timeout_s": 5.0})}
+    )
     start = time.monotonic()
     result = grade_ref("vae-mnist", source.encode(), settings, docker_sandbox)
     assert result.verdict == "time_limit"

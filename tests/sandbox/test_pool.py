@@ -57,7 +57,9 @@ def backend_or_skip(name: str, settings: Settings) -> Sandbox:
 @pytest.fixture
 def pool_settings(sandbox_settings: Settings) -> Settings:
     """The sandbox tests' settings with a pool of one slot."""
-    return sandbox_settings.model_copy(update={"pool_size": 1, "pool_idle_s": 600.0})
+    return sandbox_settings.model_copy(
+        update={"sandbox": sandbox_settings.sandbox.model_copy(update={"pool_size": 1, "pool_idle_s": 600.0})}
+    )
 
 
 @pytest.fixture(params=BACKENDS)
@@ -136,9 +138,20 @@ def test_descendants_finds_children_and_grandchildren():
 def test_only_real_backends_get_a_pool(sandbox_settings):
     backend = ProcessSandbox(Settings())
     assert (
-        pooled(backend, sandbox_settings.model_copy(update={"pool_size": 0}), ProblemBank(sandbox_settings)) is backend
+        pooled(
+            backend,
+            sandbox_settings.model_copy(
+                update={"sandbox": sandbox_settings.sandbox.model_copy(update={"pool_size": 0})}
+            ),
+            ProblemBank(sandbox_settings),
+        )
+        is backend
     )
-    wrapped = pooled(backend, sandbox_settings.model_copy(update={"pool_size": 2}), ProblemBank(sandbox_settings))
+    wrapped = pooled(
+        backend,
+        sandbox_settings.model_copy(update={"sandbox": sandbox_settings.sandbox.model_copy(update={"pool_size": 2})}),
+        ProblemBank(sandbox_settings),
+    )
     assert isinstance(wrapped, PooledSandbox) and wrapped.backend is backend and wrapped.name == "process"
 
     class Fake(Sandbox):
@@ -149,7 +162,16 @@ def test_only_real_backends_get_a_pool(sandbox_settings):
             raise AssertionError("not called")
 
     fake = Fake()
-    assert pooled(fake, sandbox_settings.model_copy(update={"pool_size": 2}), ProblemBank(sandbox_settings)) is fake
+    assert (
+        pooled(
+            fake,
+            sandbox_settings.model_copy(
+                update={"sandbox": sandbox_settings.sandbox.model_copy(update={"pool_size": 2})}
+            ),
+            ProblemBank(sandbox_settings),
+        )
+        is fake
+    )
     assert fake.take_slot() is None, "a backend without a pool grades cold"
 
 
@@ -290,7 +312,9 @@ def test_a_slot_runs_one_job_and_is_destroyed(warm, pool_settings):
 def test_the_job_memory_limit_applies_to_a_slot_warmed_with_the_maximum(warm, pool_settings, tmp_path):
     """The slot starts with the server's maximum (1024 MB); the problem asks for 512 MB."""
     make_problem(tmp_path)
-    settings = pool_settings.model_copy(update={"problems_dirs": [tmp_path]})
+    settings = pool_settings.model_copy(
+        update={"problems": pool_settings.problems.model_copy(update={"dirs": [tmp_path]})}
+    )
     sandbox = PooledSandbox(warm.backend, settings, ProblemBank(settings))
     sandbox.open()
     try:

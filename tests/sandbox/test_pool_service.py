@@ -42,7 +42,7 @@ def test_the_service_grades_through_its_warm_pool(tmp_path, sandbox_settings):
         pool_size="1",
         workers="1",
         poll_interval_s="0.1",
-        docker_image=sandbox_settings.docker_image,
+        docker_image=sandbox_settings.sandbox.docker_image,
     )
     service = ServiceProcess(judge_command("serve"), env, tmp_path / "serve.log").start()
     try:

@@ -10,8 +10,8 @@ from judge.sandbox.base import Sandbox
 from judge.sandbox.process import ProcessSandbox
 from judge.settings import Settings
 
-NO_DOCKER = {"docker_host": "unix:///nonexistent/docker.sock"}
-NO_BWRAP = {"bwrap_path": "/nonexistent/bwrap"}
+NO_DOCKER_HOST = "unix:///nonexistent/docker.sock"
+NO_BWRAP_PATH = "/nonexistent/bwrap"
 
 
 class Available(Sandbox):
@@ -84,16 +84,16 @@ def test_process_by_name_is_allowed_and_flagged_trusted_code_only(machine, reque
     machine("docker", "bwrap")
     for choice in (
         select.choose(Settings(), requester, "process"),
-        select.choose(Settings(sandbox="process"), requester),
+        select.choose(Settings(sandbox={"backend": "process"}), requester),
     ):
         assert choice.sandbox.name == "process" and choice.warning == select.TRUSTED_CODE_ONLY
         assert select.trusted_code_only(choice.sandbox)
-    assert select.choose_sandbox(Settings(sandbox="process")).name == "process"
+    assert select.choose_sandbox(Settings(sandbox={"backend": "process"})).name == "process"
 
 
 def test_a_named_backend_is_used_as_named_or_refused(machine):
     machine("bwrap")
-    assert select.choose(Settings(sandbox="bwrap"), "service").sandbox.name == "bwrap"
+    assert select.choose(Settings(sandbox={"backend": "bwrap"}), "service").sandbox.name == "bwrap"
     with pytest.raises(SandboxUnavailable, match="docker is broken"):
         select.choose(Settings(), "cli", "docker")
 
@@ -105,9 +105,14 @@ def test_unknown_backend_is_refused():
 
 def test_real_backends_that_cannot_run_say_why():
     with pytest.raises(SandboxUnavailable, match="docker"):
-        select.choose_sandbox(Settings(**NO_DOCKER), "docker")
+        select.choose_sandbox(Settings(sandbox={"docker_host": NO_DOCKER_HOST}), "docker")
     with pytest.raises(SandboxUnavailable, match="bwrap"):
-        select.choose_sandbox(Settings(**NO_BWRAP), "bwrap")
+        select.choose_sandbox(Settings(sandbox={"bwrap_path": NO_BWRAP_PATH}), "bwrap")
     with pytest.raises(SandboxUnavailable, match="docker: .*; bwrap: /nonexistent/bwrap is not installed"):
-        select.choose_sandbox(Settings(**NO_DOCKER, **NO_BWRAP))
-    assert select.choose(Settings(**NO_DOCKER, **NO_BWRAP), "cli").sandbox.name == "process"
+        select.choose_sandbox(Settings(sandbox={"docker_host": NO_DOCKER_HOST, "bwrap_path": NO_BWRAP_PATH}))
+    assert (
+        select.choose(
+            Settings(sandbox={"docker_host": NO_DOCKER_HOST, "bwrap_path": NO_BWRAP_PATH}), "cli"
+        ).sandbox.name
+        == "process"
+    )

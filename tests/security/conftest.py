@@ -12,6 +12,7 @@ from judge.result import GradeResult
 from judge.sandbox.select import choose_sandbox
 from judge.settings import Settings
 from tests.conftest import PROBLEMS, grade_ref
+from tests.environment import Environment
 
 BACKENDS = ["process", "bwrap", "docker"]
 
@@ -26,7 +27,7 @@ def backend(request: pytest.FixtureRequest) -> str:
         try:
             choose_sandbox(settings, request.param)
         except SandboxUnavailable as exc:
-            if (request.param == "docker" and settings.docker_required) or settings.ci:
+            if Environment().ci or (request.param == "docker" and Environment().docker_required):
                 pytest.fail(f"{request.param} is required in CI but unavailable: {exc}")
             pytest.skip(str(exc))
     return request.param
@@ -38,11 +39,9 @@ def security_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("judge-data")
     (data_dir / "judge.db").write_text("SECRET-TOKEN-" + os.urandom(8).hex())
     return Settings(
-        problems_dirs=[PROBLEMS],
-        data_dir=data_dir,
-        max_check_timeout_s=6,
-        max_wall_timeout_s=20,
-        max_memory_mb=768,
+        problems={"dirs": [PROBLEMS]},
+        storage={"data_dir": data_dir},
+        limits={"max_check_timeout_s": 6, "max_wall_timeout_s": 20, "max_memory_mb": 768},
     )
 
 

@@ -67,7 +67,11 @@ class Judge:
             pytest.skip("the runner is contained as root (the documented set-up); without root it is trusted code only")
         self.port = free_port()
         self.canary = "canary-" + secrets.token_hex(8)
-        values = {"port": str(self.port), "sandbox": backend, "workers": "2", "docker_image": Settings().docker_image}
+        values = {
+            "service": {"port": str(self.port)},
+            "sandbox": {"backend": backend, "docker_image": Settings().sandbox.docker_image},
+            "queue": {"workers": "2"},
+        }
         self.env = service_env(tmp, **values)
         self.env["JUDGE_CALLBACK_SECRET"] = self.canary
         self.data_dir = tmp / "data"

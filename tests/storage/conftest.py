@@ -13,11 +13,11 @@ from tests.api.support import fresh_postgres_database, service_url
 def database_settings(request, tmp_path) -> Settings:
     """Settings on an empty database of each kind."""
     if request.param == "sqlite":
-        yield Settings(data_dir=tmp_path / "data")
+        yield Settings(storage={"data_dir": tmp_path / "data"})
         return
     base = service_url("postgres")
     for url in fresh_postgres_database(base):
-        yield Settings(data_dir=tmp_path / "data", database_url=url)
+        yield Settings(storage={"data_dir": tmp_path / "data", "database_url": url})
 
 
 @pytest.fixture

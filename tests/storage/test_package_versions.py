@@ -29,7 +29,7 @@ def write(directory, files: dict[str, bytes]):
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     """The service's settings (with uploads) on a fresh data dir."""
-    return with_uploads(Settings(problems_dirs=[PROBLEMS], data_dir=tmp_path / "data"))
+    return with_uploads(Settings(problems={"dirs": [PROBLEMS]}, storage={"data_dir": tmp_path / "data"}))
 
 
 def test_the_hash_covers_every_path_and_byte_but_not_bytecode_caches(tmp_path):
@@ -50,7 +50,7 @@ def test_a_stored_version_is_a_copy_named_by_its_hash_and_storing_again_changes_
     version = versions.store(settings, source)
     stored = versions.version_dir(settings, "tiny-upload", version)
     assert version == versions.package_hash(source) == versions.package_hash(stored)
-    assert stored.is_relative_to(settings.data_dir.resolve())
+    assert stored.is_relative_to(settings.storage.data_dir.resolve())
     write(source, {"statement.md": b"# changed\n"})
     assert versions.store(settings, source) != version
     assert versions.store(settings, write(tmp_path / "again" / "tiny-upload", tiny_package())) == version

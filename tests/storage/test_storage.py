@@ -17,7 +17,7 @@ from judge.storage.submissions import ClaimState, NewSubmission
 def test_default_database_is_a_sqlite_file_in_the_data_dir(tmp_path):
     from judge.settings import Settings
 
-    settings = Settings(data_dir=tmp_path / "data")
+    settings = Settings(storage={"data_dir": tmp_path / "data"})
     assert database_url(settings) == f"sqlite:///{(tmp_path / 'data' / 'judge.db').resolve()}"
     engine = make_engine(settings)
     migrate(engine)

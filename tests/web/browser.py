@@ -8,7 +8,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service as DriverService
 
-from judge.settings import Settings
+from tests.environment import Environment
 
 #: A laptop screen: the pages must work at this size.
 WINDOW = (1366, 768)
@@ -26,7 +26,7 @@ def start_chromium() -> webdriver.Chrome:
     paths = chromium_paths()
     if paths is None:
         message = "chromium and chromium-driver are not installed; run scripts/browser.sh"
-        if Settings().ci:
+        if Environment().ci:
             pytest.fail(message)
         pytest.skip(message)
     browser, driver = paths

@@ -51,7 +51,7 @@ def test_statement_markdown_keeps_code_tables_and_safe_links():
 def test_every_seed_statement_renders(settings):
     from judge.bank.loader import find_packages
 
-    for slug, directory in find_packages(settings.problems_dirs).items():
+    for slug, directory in find_packages(settings.problems.dirs).items():
         html = str(render_markdown((directory / "statement.md").read_text()))
         assert html.count("<h1>") >= 1, slug
 

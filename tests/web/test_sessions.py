@@ -58,12 +58,15 @@ def test_csrf_tokens_are_bound_to_the_cookie_and_secret():
 
 
 def test_the_secret_is_made_once_privately_in_the_data_dir(tmp_path):
-    settings = Settings(data_dir=tmp_path / "data")
+    settings = Settings(storage={"data_dir": tmp_path / "data"})
     first = session_secret(settings)
     assert len(first) == 64 and session_secret(settings) == first
     mode = stat.S_IMODE(os.stat(tmp_path / "data" / "session-secret").st_mode)
     assert mode == 0o600
-    assert session_secret(Settings(data_dir=tmp_path, session_secret="configured")) == b"configured"
+    assert (
+        session_secret(Settings(storage={"data_dir": tmp_path}, service={"session_secret": "configured"}))
+        == b"configured"
+    )
 
 
 # ---------------------------------------------------------------- sessions kept in the database
@@ -127,7 +130,7 @@ def test_a_session_of_a_key_revoked_behind_its_back_is_refused(service):
 def test_an_expired_session_is_refused(service):
     cookie = _signed_in(service)
     real_clock = service.state.clock
-    service.state.clock = lambda: real_clock() + timedelta(seconds=service.state.settings.session_max_age_s + 1)
+    service.state.clock = lambda: real_clock() + timedelta(seconds=service.state.settings.service.session_max_age_s + 1)
     try:
         assert _with_cookie(service, cookie).status_code == 303
     finally:
@@ -179,7 +182,7 @@ def _set_cookies(service, base_url: str, peer: str, headers: dict[str, str]) -> 
 
 
 def test_cookies_are_secure_over_https_and_from_a_trusted_proxy_only(start_service):
-    service = start_service(trusted_proxies=["10.0.0.0/8"])
+    service = start_service(service={"trusted_proxies": ["10.0.0.0/8"]})
     names = (SESSION_COOKIE, CSRF_COOKIE, INVITATION_COOKIE)
     direct = _set_cookies(service, "https://testserver", "203.0.113.9", {})
     proxied = _set_cookies(service, "http://testserver", "10.1.2.3", {"X-Forwarded-Proto": "https"})
@@ -192,7 +195,7 @@ def test_cookies_are_secure_over_https_and_from_a_trusted_proxy_only(start_servi
 
 
 def test_secure_cookies_setting_marks_them_over_plain_http_too(start_service):
-    service = start_service(secure_cookies=True)
+    service = start_service(service={"secure_cookies": True})
     cookies = _set_cookies(service, "http://testserver", "203.0.113.9", {})
     assert all("; secure" in cookies[name].lower() for name in (SESSION_COOKIE, CSRF_COOKIE, INVITATION_COOKIE)), (
         cookies

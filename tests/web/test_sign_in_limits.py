@@ -21,7 +21,7 @@ def sign_in(browser: TestClient, key: str):
 
 
 def test_guessing_keys_at_the_sign_in_form_blocks_that_address_only(start_service):
-    service = start_service(auth_failures_per_minute=3)
+    service = start_service(rate_limits={"auth_failures_per_minute": 3})
     attacker, member = browser_at(service, "203.0.113.9"), browser_at(service, "198.51.100.4")
     for n in range(3):
         answer = sign_in(attacker, f"judge_00000000000{n}_guess")
@@ -40,7 +40,7 @@ def test_guessing_keys_at_the_sign_in_form_blocks_that_address_only(start_servic
 
 
 def test_a_candidate_key_at_the_sign_in_form_is_not_a_guess(start_service):
-    service = start_service(auth_failures_per_minute=3)
+    service = start_service(rate_limits={"auth_failures_per_minute": 3})
     browser = browser_at(service, "198.51.100.4")
     for _ in range(4):
         assert sign_in(browser, service.candidate).status_code == 401
@@ -48,7 +48,7 @@ def test_a_candidate_key_at_the_sign_in_form_is_not_a_guess(start_service):
 
 
 def test_page_views_count_against_the_member_s_key(start_service):
-    service = start_service(rate_limit_per_minute=3)
+    service = start_service(rate_limits={"per_minute": 3})
     browser = browser_at(service, "198.51.100.4")
     assert sign_in(browser, service.team).status_code == 303
     for _ in range(3):

@@ -81,7 +81,7 @@ def test_the_form_offers_the_team_s_problems_labelled_and_marks_practice_only_on
     shutil.copytree(PROBLEMS / "kl-divergence", bank / "rival-kl")
     toml = bank / "rival-kl" / "problem.toml"
     toml.write_text(toml.read_text().replace('slug = "kl-divergence"', 'slug = "rival-kl"'))
-    service = start_service(team_problems_dirs={"rival": [bank]})
+    service = start_service(problems={"team_dirs": {"rival": [bank]}})
     marked = service.client.put("/api/v1/practice-problems/kl-divergence", headers=service.auth(service.team))
     assert marked.status_code in (200, 204), marked.text
     sign_in(service, service.team)

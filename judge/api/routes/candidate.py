@@ -196,12 +196,12 @@ async def get_submission(
     wait: Annotated[float, Query(ge=0, description="Seconds to wait for grading to finish (long poll).")] = 0,
 ) -> CandidateSubmissionView:
     """One submission, optionally waiting for it."""
-    deadline = time.monotonic() + min(wait, state.settings.max_wait_s)
+    deadline = time.monotonic() + min(wait, state.settings.service.max_wait_s)
     while True:
         view = await run_in_threadpool(_view, state, invitation.id, entry_id)
         if view.status.value in FINISHED or time.monotonic() >= deadline:
             return view
-        await asyncio.sleep(min(state.settings.poll_interval_s, max(0.0, deadline - time.monotonic())))
+        await asyncio.sleep(min(state.settings.service.poll_interval_s, max(0.0, deadline - time.monotonic())))
 
 
 def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: int) -> AsyncIterator[str]:

@@ -172,20 +172,20 @@ async def upload_problem(
 ) -> UploadQueued:
     """Check what needs no grading, store the package and queue its validation."""
     settings = state.settings
-    data = await package.read(settings.max_package_bytes + 1)
-    if len(data) > settings.max_package_bytes:
-        raise PayloadTooLarge(f"the package is over the {settings.max_package_bytes}-byte limit")
+    data = await package.read(settings.uploads.max_package_bytes + 1)
+    if len(data) > settings.uploads.max_package_bytes:
+        raise PayloadTooLarge(f"the package is over the {settings.uploads.max_package_bytes}-byte limit")
     owner = _owner(caller)
     # ownership knows an admin's upload, which joins the public bank, as team None.
     team = None if owner == uploads.PUBLIC else owner
     with state.sessions() as session:
         # Refused before unpacking, too; uploads.create counts again, safely against racing requests.
-        if await run_in_threadpool(uploads.unfinished_of, session, owner) >= settings.max_uploads_per_team:
+        if await run_in_threadpool(uploads.unfinished_of, session, owner) >= settings.uploads.max_per_team:
             raise _over_cap(settings)
     slug = await run_in_threadpool(precheck, data, settings, lambda slug: _claim(state, team, slug))
     with state.sessions() as session:
         row = await run_in_threadpool(
-            uploads.create, session, owner, caller.key_id, data, slug, settings.max_uploads_per_team
+            uploads.create, session, owner, caller.key_id, data, slug, settings.uploads.max_per_team
         )
         if row is None:
             raise _over_cap(settings)
@@ -199,9 +199,9 @@ async def upload_problem(
 
 def _over_cap(settings: Settings) -> RateLimited:
     return RateLimited(
-        f"{settings.max_uploads_per_team} uploads of this team are already waiting for or in validation; "
+        f"{settings.uploads.max_per_team} uploads of this team are already waiting for or in validation; "
         "poll them (GET /problems/uploads/{id}) and upload again once one is decided",
-        settings.queue_retry_after_s,
+        settings.queue.retry_after_s,
     )
 
 

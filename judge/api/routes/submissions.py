@@ -199,7 +199,7 @@ def _accept(
     if callback_url is not None:
         if caller.role is Role.CANDIDATE:
             raise Forbidden("callback_url needs a team or admin key")
-        if settings.callback_secret is None:
+        if settings.callbacks.secret is None:
             raise Unprocessable(
                 "callback_url: callbacks are disabled because the server has no callback secret (JUDGE_CALLBACK_SECRET)"
             )
@@ -289,12 +289,12 @@ async def get_submission(
     wait: Annotated[float, Query(ge=0, description="Seconds to wait for the submission to finish (long poll).")] = 0,
 ) -> SubmissionView:
     """One submission, optionally waiting for it to finish."""
-    deadline = time.monotonic() + min(wait, state.settings.max_wait_s)
+    deadline = time.monotonic() + min(wait, state.settings.service.max_wait_s)
     while True:
         row = await run_in_threadpool(_load, state, caller, submission_id)
         if row.status in FINISHED or time.monotonic() >= deadline:
             return SubmissionView.of(row)
-        await asyncio.sleep(min(state.settings.poll_interval_s, max(0.0, deadline - time.monotonic())))
+        await asyncio.sleep(min(state.settings.service.poll_interval_s, max(0.0, deadline - time.monotonic())))
 
 
 def _events(state: ServiceState, caller: Caller, submission_id: str, after_id: int) -> AsyncIterator[str]:

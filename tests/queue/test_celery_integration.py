@@ -36,14 +36,12 @@ from tests.conftest import PROBLEMS
 pytestmark = pytest.mark.integration
 
 TIMINGS = {
-    "queue": {
-        "heartbeat_interval_s": "1",
-        "heartbeat_timeout_s": "6",
-        "celery_visibility_timeout_s": "20",
-        "celery_restore_interval_s": "2",
-        "retry_backoff_s": "1",
-    },
-    "service": {"poll_interval_s": "0.2"},
+    "heartbeat_interval_s": "1",
+    "heartbeat_timeout_s": "6",
+    "celery_visibility_timeout_s": "20",
+    "celery_restore_interval_s": "2",
+    "poll_interval_s": "0.2",
+    "retry_backoff_s": "1",
 }
 GRADE_TIMEOUT_S = 240
 

@@ -28,15 +28,15 @@ from tests.reliability.mix import Entry, Offline
 from tests.reliability.services import PrivateDockerd, PrivatePostgres, PrivateRedis
 
 TIMINGS = {
-    "queue": {
-        "heartbeat_interval_s": "1",
-        "heartbeat_timeout_s": "6",
-        "sweep_interval_s": "1",
-        "celery_visibility_timeout_s": "20",
-        "celery_restore_interval_s": "2",
-        "retry_backoff_s": "1",
-    },
-    "service": {"poll_interval_s": "0.2"},
+    "heartbeat_interval_s": "1",
+    "heartbeat_timeout_s": "6",
+    "sweep_interval_s": "1",
+    # Longer than a takeover through heartbeats (6 + 1 s), short enough that a dead worker's message
+    # comes back within the takeover test, which checks that it is then acknowledged without work.
+    "celery_visibility_timeout_s": "20",
+    "celery_restore_interval_s": "2",
+    "poll_interval_s": "0.2",
+    "retry_backoff_s": "1",
 }
 QUEUE_LIMIT = 60
 CANDIDATES = 8

@@ -68,9 +68,10 @@ class Judge:
         self.port = free_port()
         self.canary = "canary-" + secrets.token_hex(8)
         values = {
-            "service": {"port": str(self.port)},
-            "sandbox": {"backend": backend, "docker_image": Settings().sandbox.docker_image},
-            "queue": {"workers": "2"},
+            "port": str(self.port),
+            "sandbox": backend,
+            "workers": "2",
+            "docker_image": Settings().sandbox.docker_image,
         }
         self.env = service_env(tmp, **values)
         self.env["JUDGE_CALLBACK_SECRET"] = self.canary

@@ -258,7 +258,7 @@ class QueueSettings(BaseSettings):
 
 
 class RateLimitsSettings(BaseSettings):
-    """Requests per credential and failed authentications per client address (judge/api/ratelimits.py)."""
+    """Requests per credential and failed authentications per client address (judge/app/ratelimits.py)."""
 
     model_config = GROUP_CONFIG
 

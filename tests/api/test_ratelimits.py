@@ -1,4 +1,4 @@
-"""Rate limits (judge/api/ratelimits.py): per credential, failed authentications per client address,
+"""Rate limits (judge/app/ratelimits.py): per credential, failed authentications per client address,
 shared through Redis by every API process, and what happens when that storage is down."""
 
 from __future__ import annotations

@@ -43,6 +43,17 @@ class Submission(BaseModel):
     candidate: str
     origin: str = Field(description="Where the file was found, relative to the batch (for messages).")
     source: bytes
+    text: str | None = Field(default=None, description="The source as text, once `checked` passed it.")
+    error: str | None = Field(default=None, description="Why `checked` found the source ungradable (size, not text).")
+
+
+def checked(submission: Submission, settings: Settings) -> Submission:
+    """The submission with its source size-checked and decoded once: its text, or the error that leaves it
+    ungraded. Grading, integrity flags and similarity all read the result."""
+    try:
+        return submission.model_copy(update={"text": decode_source(submission.source, settings)})
+    except InvalidSubmission as exc:
+        return submission.model_copy(update={"error": str(exc)})
 
 
 class SimilarMatch(BaseModel):
@@ -237,6 +248,7 @@ def grade_batch(
     """Grade every submission, `jobs` at a time, then flag integrity and similarity; rows sorted by
     candidate. Candidate code sees none of `hidden` (the bank's directories)."""
     python = problem.spec.entrypoint.endswith(".py")
+    submissions = [checked(s, settings) for s in submissions]
     reports: dict[str, CandidateReport] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
     try:
@@ -251,12 +263,7 @@ def grade_batch(
         pool.shutdown(wait=True, cancel_futures=True)
     pairs: list[SimilarPair] = []
     if python:
-        texts = {}
-        for s in submissions:
-            try:
-                texts[s.candidate] = decode_source(s.source, settings)
-            except InvalidSubmission:
-                continue
+        texts = {s.candidate: s.text for s in submissions if s.text is not None}
         pairs = similar_pairs(texts, problem.starter(), threshold)
         for pair in pairs:
             reports[pair.a].similar.append(SimilarMatch(candidate=pair.b, score=pair.score, lines=pair.a_lines))
@@ -274,34 +281,26 @@ def grade_one(
 ) -> CandidateReport:
     """One candidate's row. A fault of the submission is its result; a sandbox fault is retried, then reported as internal_error."""
     started = time.perf_counter()
-    try:
-        decode_source(submission.source, settings)
-    except InvalidSubmission as exc:
-        return _ungraded(problem, submission, settings, None, str(exc), time.perf_counter() - started)
+    if submission.error is not None:
+        return _ungraded(problem, submission, None, submission.error, time.perf_counter() - started)
     delay, tries = settings.queue.retry_backoff_s, 0
     while True:
         tries += 1
         try:
             result = grade_submission(problem, submission.source, settings, sandbox, hidden)
-            return report_row(problem, submission, result, settings, time.perf_counter() - started)
+            return report_row(problem, submission, result, time.perf_counter() - started)
         except SandboxFault as exc:
             if tries == settings.queue.max_tries:
                 error = f"the judge failed {tries} times: {exc}"
-                return _ungraded(
-                    problem, submission, settings, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started
-                )
+                return _ungraded(problem, submission, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started)
             time.sleep(delay)
             delay *= 2
         except Exception as exc:  # noqa: BLE001 - a bug grading one file must not lose the others' results
             error = f"the judge failed: {type(exc).__name__}: {exc}"
-            return _ungraded(
-                problem, submission, settings, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started
-            )
+            return _ungraded(problem, submission, Verdict.INTERNAL_ERROR, error, time.perf_counter() - started)
 
 
-def report_row(
-    problem: Problem, submission: Submission, result: GradeResult, settings: Settings, time_s: float
-) -> CandidateReport:
+def report_row(problem: Problem, submission: Submission, result: GradeResult, time_s: float) -> CandidateReport:
     """The report row of a graded submission, with its integrity flags."""
     return CandidateReport(
         candidate=submission.candidate,
@@ -311,12 +310,12 @@ def report_row(
         verdict=result.verdict,
         time_s=round(time_s, 3),
         checks={check.id: check.outcome for check in result.checks},
-        flags=_flags(problem, submission, settings),
+        flags=_flags(problem, submission),
     )
 
 
 def _ungraded(
-    problem: Problem, submission: Submission, settings: Settings, verdict: Verdict | None, error: str, time_s: float
+    problem: Problem, submission: Submission, verdict: Verdict | None, error: str, time_s: float
 ) -> CandidateReport:
     # A file the judge could not grade scores nothing it could be ranked by; one it failed on has no score at all.
     return CandidateReport(
@@ -327,14 +326,11 @@ def _ungraded(
         verdict=verdict,
         error=error,
         time_s=round(time_s, 3),
-        flags=_flags(problem, submission, settings),
+        flags=_flags(problem, submission),
     )
 
 
-def _flags(problem: Problem, submission: Submission, settings: Settings) -> list[IntegrityFlag]:
-    if not problem.spec.entrypoint.endswith(".py"):
+def _flags(problem: Problem, submission: Submission) -> list[IntegrityFlag]:
+    if not problem.spec.entrypoint.endswith(".py") or submission.text is None:
         return []
-    try:
-        return flag_source(decode_source(submission.source, settings))
-    except InvalidSubmission:
-        return []
+    return flag_source(submission.text)

@@ -145,7 +145,7 @@ def grade(
     """Grade one submission and show each check with its points, or grade a directory or .zip of submissions in
     parallel, flagging suspicious code and similar pairs. Exits 0 whenever grading completed (3 if the judge failed
     on some file of a batch, after writing the report)."""
-    from judge.batch import Submission, is_batch, report_row
+    from judge.batch import Submission, checked, is_batch, report_row
     from judge.grading import grade_submission
 
     settings = Settings()
@@ -173,18 +173,10 @@ def grade(
     except JudgeError as exc:
         raise fail(str(exc), exit_code_for(exc)) from None
     if report is not None:
-        one = Submission(candidate=submission.stem, origin=submission.name, source=source)
+        one = checked(Submission(candidate=submission.stem, origin=submission.name, source=source), settings)
         _write_report(
             report,
-            [
-                report_row(
-                    loaded,
-                    one,
-                    result,
-                    settings,
-                    time.perf_counter() - started,
-                )
-            ],
+            [report_row(loaded, one, result, time.perf_counter() - started)],
         )
     if json_output:
         sys.stdout.write(result.model_dump_json() + "\n")

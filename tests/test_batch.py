@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from judge import batch as batch_module
 from judge.bank.loader import ProblemBank
 from judge.batch import InvalidBatch, collect_submissions, grade_batch, is_batch
 from judge.errors import SandboxFault
@@ -156,7 +157,13 @@ def test_zip_reads_stop_at_the_size_limits(tmp_path, settings):
         collect_submissions(bad, "solution.py", settings)
 
 
-def test_grade_batch_grades_flags_and_pairs_every_candidate(tmp_path, settings):
+def test_grade_batch_grades_flags_and_pairs_every_candidate(tmp_path, settings, monkeypatch):
+    decoded = []
+    real_decode = batch_module.decode_source
+    # Grading, flags and similarity read one decoded text: the batch checks each file once.
+    monkeypatch.setattr(
+        batch_module, "decode_source", lambda source, s: decoded.append(source) or real_decode(source, s)
+    )
     root = write_tree(
         tmp_path / "subs",
         {
@@ -197,6 +204,7 @@ def test_grade_batch_grades_flags_and_pairs_every_candidate(tmp_path, settings):
     ]
     assert rows["alice"].similar[0].lines and not rows["erin"].similar
     assert not batch.judge_failed
+    assert len(decoded) == 6
 
 
 class FlakySandbox(ProcessSandbox):

@@ -52,7 +52,6 @@ BENCH = REPO / "bench"
 SEED_CODE_PROBLEMS = ["vae-mnist", "audio-vae", "dcgan-mnist", "lstm-text-generation"]
 SEED_QUIZ = "aigc-concepts"
 MODES = ["bare", "cold", "warm"]
-KEY_LINE = re.compile(r"created an admin API key; it is shown only this once:\s+(judge_\S+)")
 READY_LINE = "sandbox .* ready in"
 HANDED_LINE = "grading on warm"
 CGROUP = Path("/sys/fs/cgroup")
@@ -315,7 +314,10 @@ class Server:
             start_new_session=True,
         )
         self.base = f"http://127.0.0.1:{self.port}"
-        key = self._wait(lambda: KEY_LINE.search(self.log()), 180, "the admin key").group(1)
+        # Not a terminal, so `judge serve` writes its first admin key to the data dir (mode 0600), not the log.
+        key_file = work / "data" / "first-admin-key"
+        self._wait(lambda: key_file.is_file() and key_file.read_text().strip(), 180, "the admin key")
+        key = key_file.read_text().strip()
         self.headers = {"Authorization": f"Bearer {key}"}
         self.client = httpx.Client(base_url=self.base, headers=self.headers, timeout=120)
         self._wait(lambda: self._ready(), 180, "/readyz")

@@ -125,15 +125,6 @@ class RateLimited(ApiError):
         super().__init__(message, {"Retry-After": str(retry_after_s)})
 
 
-class ServiceUnavailable(ApiError):
-    """The queue is full or a dependency is down; try again after Retry-After."""
-
-    status = HTTPStatus.SERVICE_UNAVAILABLE
-
-    def __init__(self, message: str, retry_after_s: int) -> None:
-        super().__init__(message, {"Retry-After": str(retry_after_s)})
-
-
 #: Errors of the grading core, by class (the first match wins: subclasses first).
 JUDGE_ERROR_STATUS: list[tuple[type[JudgeError], HTTPStatus]] = [
     (InvalidInvitationToken, HTTPStatus.UNAUTHORIZED),

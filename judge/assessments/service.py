@@ -87,14 +87,6 @@ def _iso(moment: datetime) -> str:
 # ---------------------------------------------------------------- shared reads
 
 
-def find_problem(bank: ProblemBank, slug: str) -> Problem | None:
-    """The problem as the grader finds it, or None when it was removed or broke."""
-    try:
-        return bank.get(slug)
-    except (ProblemNotFound, InvalidProblem):
-        return None
-
-
 def choice_problem(bank: ProblemBank, choice: AssessmentProblem) -> Problem | None:
     """The problem as the assessment grades it: the package version it was created with (the bank's
     current one for an assessment made before versions were kept), or None when it is gone or broke."""

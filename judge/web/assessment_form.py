@@ -263,5 +263,17 @@ def to_model(form: AssessmentForm, now: datetime | None = None) -> AssessmentCre
             if field is not None and placed.error_of(field):
                 continue  # one message per field: the first is the one to fix first
             placed = placed.refused(field, _message(error))
-        return placed
-    return placed if errors else made
+        return _in_form_order(placed)
+    return _in_form_order(placed) if errors else made
+
+
+def _in_form_order(form: AssessmentForm) -> AssessmentForm:
+    """The form with its errors listed top to bottom, as the summary should read (a problem's points
+    right after the problems)."""
+
+    def position(field: str) -> float:
+        if field.startswith(POINTS_PREFIX):
+            return FIELDS.index("problems") + 0.5
+        return FIELDS.index(field) if field in FIELDS else len(FIELDS)
+
+    return form.model_copy(update={"errors": dict(sorted(form.errors.items(), key=lambda item: position(item[0])))})

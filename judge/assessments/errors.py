@@ -64,3 +64,19 @@ class NotStarted(AssessmentError):
 
 class AttemptsExhausted(AssessmentError):
     """Every attempt at this problem is used."""
+
+
+class InvalidInvitationList(AssessmentError):
+    """A list of candidates to invite (CSV) with rows that cannot be read; each problem names its line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class DuplicateInvitation(AssessmentError):
+    """Candidates already invited to this assessment (same name or email), invited again without confirming."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems

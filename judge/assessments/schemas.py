@@ -378,3 +378,32 @@ class AssessmentExport(AssessmentReport):
     """The JSON export: the report plus every candidate's detail (code included)."""
 
     candidates: list[CandidateReport]
+
+
+#: At most this many candidates in one list; a longer one is refused whole (split it).
+MAX_BATCH_ROWS = 500
+#: At most this many characters of CSV in one list (a name and an email per line fit well within).
+MAX_BATCH_CHARS = 200_000
+
+
+class InvitationBatch(BaseModel):
+    """Invite many candidates at once from CSV text: columns name and email (optional), a header row optional."""
+
+    model_config = {"extra": "forbid"}
+
+    csv: str = Field(
+        max_length=MAX_BATCH_CHARS,
+        description=f"CSV text, one candidate per line (name[,email]); at most {MAX_BATCH_ROWS} candidates.",
+    )
+    allow_duplicates: bool = Field(
+        default=False,
+        description="Invite names or emails already invited to this assessment (or repeated in the list) anyway.",
+    )
+
+
+class InvitationLink(BaseModel):
+    """One invited candidate's link, as the bulk download lists it."""
+
+    name: str
+    email: str | None
+    link: str

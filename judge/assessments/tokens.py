@@ -31,7 +31,11 @@ def hash_token(token: str) -> str:
 
 def new_token() -> NewToken:
     """A new invitation id and its secret token."""
-    invitation_id = secrets.token_hex(8)
+    return token_for(secrets.token_hex(8))
+
+
+def token_for(invitation_id: str) -> NewToken:
+    """A new secret token for an existing invitation id (a re-issued link: the old token no longer matches)."""
     token = f"{PREFIX}_{invitation_id}_{secrets.token_urlsafe(32)}"
     return NewToken(invitation_id=invitation_id, token=token, token_hash=hash_token(token))
 

@@ -42,6 +42,13 @@ MODEL_TO_FORM = {"duration_s": "duration_min"}
 DEFAULT_WINDOW = timedelta(days=7)
 DEFAULT_DURATION_MIN = 60
 MAX_FIELD_CHARS = 20_000
+#: The form's labels of the fields a refusal's sentence may name (as the API names them).
+LABELS = {
+    "opens_at": "Opens at",
+    "closes_at": "Closes at",
+    "duration_s": "Time per candidate",
+    "max_attempts": "Attempts per problem",
+}
 _NAMED_FIELD = re.compile(r"\b(opens_at|closes_at|duration_s|max_attempts|title|problems?)\b")
 
 FEEDBACK_HELP = {
@@ -177,10 +184,12 @@ def _message(error: ErrorDetails) -> str:
     kind, where = error.get("type", ""), tuple(error.get("loc", ()))
     if where == ("problems",) and kind == "too_short":
         return "choose at least one problem"
+    if where == ("title",) and kind in ("string_too_short", "missing"):
+        return "enter a title"
     if where == ("duration_s",):
         return f"enter between 1 and {MAX_DURATION_S // 60} minutes (7 days)"
     message = str(error.get("msg", "invalid"))
-    return message.removeprefix("Value error, ")
+    return humanize(message.removeprefix("Value error, "))
 
 
 def _field_of(error: ErrorDetails, chosen: list[str]) -> str | None:
@@ -199,16 +208,28 @@ def _field_of(error: ErrorDetails, chosen: list[str]) -> str | None:
         return MODEL_TO_FORM[where[0]]
     if where and where[0] in FIELDS:
         return str(where[0])
-    return field_named_in(_message(error))
+    return field_named_in(str(error.get("msg", "")))
 
 
-def to_model(form: AssessmentForm) -> AssessmentCreate | AssessmentForm:
-    """The AssessmentCreate the form asks for, or the form with its errors placed."""
+def humanize(message: str) -> str:
+    """A refusal's sentence with the model's field names (`closes_at`) put as the form labels them (Closes at)."""
+    return _NAMED_FIELD.sub(lambda found: LABELS.get(found.group(1), found.group(1)), message)
+
+
+def to_model(form: AssessmentForm, now: datetime | None = None) -> AssessmentCreate | AssessmentForm:
+    """The AssessmentCreate the form asks for, or the form with every error placed at once (one per
+    field): what cannot be read, what the model refuses, and a window that closes before it opens or
+    (given `now`) in the past."""
     errors: dict[str, str] = {}
     opens_at, closes_at = _moment(form.opens_at), _moment(form.closes_at)
     for name, moment in (("opens_at", opens_at), ("closes_at", closes_at)):
         if moment is None:
             errors[name] = "enter a date and time (UTC), e.g. 2026-12-01T09:00"
+    if opens_at is not None and closes_at is not None:
+        if closes_at <= opens_at:
+            errors["closes_at"] = "Closes at must be after Opens at"
+        elif now is not None and closes_at <= now:
+            errors["closes_at"] = f"Closes at ({closes_at:%Y-%m-%d %H:%M} UTC) is in the past"
     minutes = _whole(form.duration_min)
     if minutes is None:
         errors["duration_min"] = "enter a whole number of minutes"
@@ -221,25 +242,38 @@ def to_model(form: AssessmentForm) -> AssessmentCreate | AssessmentForm:
         points[slug] = _number(typed) if typed else None
         if typed and points[slug] is None:
             errors[POINTS_PREFIX + slug] = "enter a number of points, or leave it empty for the problem's own"
-    if errors or minutes is None or attempts is None:
-        return form.model_copy(update={"errors": errors})
+    # Whatever could be read goes to the model too, so its refusals come with the errors above, not after them.
+    fields: dict[str, object] = {
+        "title": form.title,
+        "description": form.description,
+        "problems": [{"problem": slug, "points": points[slug]} for slug in form.problems],
+        "feedback": form.feedback,
+        "scoring": form.scoring,
+    }
+    read = {"opens_at": opens_at, "closes_at": closes_at, "max_attempts": attempts}
+    fields.update({name: value for name, value in read.items() if value is not None})
+    if minutes is not None:
+        fields["duration_s"] = minutes * 60
+    placed = form.model_copy(update={"errors": errors})
     try:
-        return AssessmentCreate(
-            title=form.title,
-            description=form.description,
-            problems=[{"problem": slug, "points": points[slug]} for slug in form.problems],
-            opens_at=opens_at,
-            closes_at=closes_at,
-            duration_s=minutes * 60,
-            max_attempts=attempts,
-            feedback=form.feedback,
-            scoring=form.scoring,
-        )
+        made = AssessmentCreate.model_validate(fields)
     except ValidationError as exc:
-        placed = form
         for error in exc.errors():
             field = _field_of(error, form.problems)
             if field is not None and placed.error_of(field):
                 continue  # one message per field: the first is the one to fix first
             placed = placed.refused(field, _message(error))
-        return placed
+        return _in_form_order(placed)
+    return _in_form_order(placed) if errors else made
+
+
+def _in_form_order(form: AssessmentForm) -> AssessmentForm:
+    """The form with its errors listed top to bottom, as the summary should read (a problem's points
+    right after the problems)."""
+
+    def position(field: str) -> float:
+        if field.startswith(POINTS_PREFIX):
+            return FIELDS.index("problems") + 0.5
+        return FIELDS.index(field) if field in FIELDS else len(FIELDS)
+
+    return form.model_copy(update={"errors": dict(sorted(form.errors.items(), key=lambda item: position(item[0])))})

@@ -13,10 +13,13 @@ from judge.app.client import client_address
 from judge.app.cookies import SESSION_COOKIE, secure_cookies
 from judge.app.deps import DbSession, State, viewer_of
 from judge.app.sessions import make_session, read_session, session_secret
-from judge.assessments import reports, service
-from judge.assessments.schemas import InvitationCreate, InvitationIssued
+from judge.assessments import invitations, reports, service
+from judge.assessments.errors import DuplicateInvitation
+from judge.assessments.invitations import InvitationRow
+from judge.assessments.schemas import MAX_BATCH_ROWS, InvitationCreate
 from judge.storage import keys, team_sessions
 from judge.storage.models import Role
+from judge.web import flash
 from judge.web.assessment_form import (
     FEEDBACK_HELP,
     POINTS_PREFIX,
@@ -26,6 +29,8 @@ from judge.web.assessment_form import (
     problem_options,
 )
 from judge.web.deps import CsrfChecked, Member, TeamMember, member_of
+from judge.web.flash import IssuedLink
+from judge.web.invite_forms import BulkForm, InviteForm
 from judge.web.plot import Bin
 from judge.web.render import page
 
@@ -130,8 +135,14 @@ def assessments_list(
 def dashboard(
     assessment_id: AssessmentId, request: Request, state: State, session: DbSession, member: Member
 ) -> Response:
-    """An assessment's dashboard: ranking, score histogram, similar pairs, invitations."""
-    return dashboard_page(request, state, session, member, assessment_id)
+    """An assessment's dashboard: ranking, score histogram, similar pairs, invitations; and, once, the link
+    of an invitation just made or re-issued (carried over the redirect by flash)."""
+    issued = flash.take(request, state.settings, assessment_id, state.clock())
+    response = dashboard_page(request, state, session, member, assessment_id, issued=issued)
+    if issued is not None:
+        flash.forget(response, assessment_id)
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def dashboard_page(
@@ -140,12 +151,14 @@ def dashboard_page(
     session: Session,
     member: TeamMember,
     assessment_id: str,
-    issued: InvitationIssued | None = None,
+    issued: IssuedLink | None = None,
     error: str | None = None,
     status_code: int = 200,
     rejudge_error: str | None = None,
+    invite_form: InviteForm | None = None,
+    bulk_form: BulkForm | None = None,
 ) -> Response:
-    """The dashboard, with a just-issued invitation or a refused form's message where there is one."""
+    """The dashboard, with a just-issued invitation or a refused form (kept as typed) where there is one."""
     now = state.clock()
     viewer = viewer_of(member.caller)
     report = reports.assessment_report(session, state.bank, viewer, assessment_id, now)
@@ -160,6 +173,9 @@ def dashboard_page(
         "base_url": str(request.base_url).rstrip("/"),
         "error": error,
         "rejudge_error": rejudge_error,
+        "invite_form": invite_form or InviteForm(),
+        "bulk_form": bulk_form or BulkForm(),
+        "max_batch_rows": MAX_BATCH_ROWS,
     }
     return page(request, state.settings, "team/dashboard.html", context, status_code=status_code)
 
@@ -173,17 +189,40 @@ def invite(
     member: Member,
     candidate_name: Annotated[str, Form(max_length=200)],
     candidate_email: Annotated[str, Form(max_length=320)] = "",
+    confirm_duplicate: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Invite one candidate; the dashboard shows the link once."""
+    """Invite one candidate, then back to the dashboard (a GET: reloading it invites nobody again), which
+    shows the link once. A name or email already invited comes back to be confirmed."""
     try:
         body = InvitationCreate(candidate_name=candidate_name.strip(), candidate_email=candidate_email.strip() or None)
     except ValidationError as exc:
         message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        typed = InviteForm(candidate_name=candidate_name, candidate_email=candidate_email)
         return dashboard_page(
-            request, state, session, member, assessment_id, error=f"invalid invitation: {message}", status_code=422
+            request,
+            state,
+            session,
+            member,
+            assessment_id,
+            error=f"invalid invitation: {message}",
+            status_code=422,
+            invite_form=typed,
         )
-    issued = service.invite(session, state.bank, viewer_of(member.caller), assessment_id, body, state.clock())
-    return dashboard_page(request, state, session, member, assessment_id, issued=issued, status_code=201)
+    viewer = viewer_of(member.caller)
+    rows = [InvitationRow(invitation=body)]
+    try:
+        [made] = invitations.invite_rows(
+            session, state.bank, viewer, assessment_id, rows, bool(confirm_duplicate), state.clock()
+        )
+    except DuplicateInvitation as exc:
+        form = InviteForm(
+            candidate_name=body.candidate_name, candidate_email=body.candidate_email or "", duplicates=exc.problems
+        )
+        return dashboard_page(request, state, session, member, assessment_id, invite_form=form, status_code=409)
+    response = RedirectResponse(f"/team/assessments/{assessment_id}#issued", status_code=303)
+    issued = IssuedLink(assessment_id=assessment_id, candidate_name=made.candidate_name, link=made.link)
+    flash.remember(response, request, state.settings, issued, state.clock())
+    return response
 
 
 @router.get("/assessments/{assessment_id}/candidates/{invitation_id}", response_class=HTMLResponse)

@@ -12,21 +12,26 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from judge.app.deps import DbSession, State, viewer_of
-from judge.assessments import service
+from judge.assessments import invitations, service
 from judge.assessments.errors import (
+    DuplicateInvitation,
     InvalidAssessment,
+    InvalidInvitationList,
     ProblemNotInAssessment,
     ProblemNotUsable,
     RejudgeInProgress,
     RejudgeQueueFull,
 )
-from judge.assessments.schemas import RejudgeCreate
+from judge.assessments.schemas import MAX_BATCH_CHARS, RejudgeCreate
 from judge.errors import ProblemNotFound
-from judge.web.assessment_form import AssessmentForm, field_named_in, read_form, to_model
+from judge.web import flash
+from judge.web.assessment_form import AssessmentForm, field_named_in, humanize, read_form, to_model
 from judge.web.deps import CsrfChecked, Member
+from judge.web.flash import IssuedLink
+from judge.web.invite_forms import BulkForm
 from judge.web.render import page
 from judge.web.team import AssessmentId, InvitationId, assessments_list, dashboard_page
 
@@ -47,7 +52,7 @@ Posted = Annotated[FormData, Depends(posted_form)]
 def create_assessment(request: Request, state: State, session: DbSession, member: Member, posted: Posted) -> Response:
     """Create an assessment from the form; a refused form comes back filled in, each message by its field."""
     form = read_form(posted)
-    made = to_model(form)
+    made = to_model(form, state.clock())
     if isinstance(made, AssessmentForm):
         return assessments_list(request, state, session, member, made, status_code=422)
     try:
@@ -58,7 +63,7 @@ def create_assessment(request: Request, state: State, session: DbSession, member
         return assessments_list(request, state, session, member, form.refused("problems", str(exc)), status_code=422)
     except InvalidAssessment as exc:
         return assessments_list(
-            request, state, session, member, form.refused(field_named_in(str(exc)), str(exc)), status_code=422
+            request, state, session, member, form.refused(field_named_in(str(exc)), humanize(str(exc))), status_code=422
         )
     return RedirectResponse(f"/team/assessments/{view.id}?created=1", status_code=303)
 
@@ -129,3 +134,58 @@ def withdraw(
     """Withdraw the invitation (its link stops working at once; what was submitted stays)."""
     service.revoke_invitation(session, viewer_of(member.caller), assessment_id, invitation_id, state.clock())
     return RedirectResponse(f"/team/assessments/{assessment_id}?withdrawn={invitation_id}#invitations", status_code=303)
+
+
+@router.post("/assessments/{assessment_id}/invitations/{invitation_id}/reissue", dependencies=[CsrfChecked])
+def reissue(
+    assessment_id: AssessmentId,
+    invitation_id: InvitationId,
+    request: Request,
+    state: State,
+    session: DbSession,
+    member: Member,
+) -> Response:
+    """A new link for the invitation (the old one stops working at once), shown once on the dashboard."""
+    made = invitations.reissue(session, viewer_of(member.caller), assessment_id, invitation_id, state.clock())
+    response = RedirectResponse(f"/team/assessments/{assessment_id}#issued", status_code=303)
+    issued = IssuedLink(assessment_id=assessment_id, candidate_name=made.candidate_name, link=made.link, reissued=True)
+    flash.remember(response, request, state.settings, issued, state.clock())
+    return response
+
+
+@router.post("/assessments/{assessment_id}/invitations/bulk", dependencies=[CsrfChecked])
+def invite_many(
+    assessment_id: AssessmentId, request: Request, state: State, session: DbSession, member: Member, posted: Posted
+) -> Response:
+    """Invite every candidate of a pasted or uploaded CSV list and answer with their links as a CSV
+    download, the only copy of them; a list with bad lines, or with names already invited and not
+    confirmed, comes back on the dashboard with each line's problem and the list as sent."""
+    upload = posted.get("csv_file")
+    pasted = posted.get("csv")
+    text = pasted if isinstance(pasted, str) else ""
+    try:
+        if isinstance(upload, UploadFile) and upload.filename:
+            text = invitations.decode_upload(upload.file.read(MAX_BATCH_CHARS * 4 + 1))
+        rows = invitations.parse_csv(text)
+        made = invitations.invite_rows(
+            session,
+            state.bank,
+            viewer_of(member.caller),
+            assessment_id,
+            rows,
+            bool(posted.get("confirm_duplicate")),
+            state.clock(),
+        )
+    except InvalidInvitationList as exc:
+        form = BulkForm(csv=text, errors=exc.problems)
+        return dashboard_page(request, state, session, member, assessment_id, bulk_form=form, status_code=422)
+    except DuplicateInvitation as exc:
+        form = BulkForm(csv=text, duplicates=exc.problems)
+        return dashboard_page(request, state, session, member, assessment_id, bulk_form=form, status_code=409)
+    body = invitations.links_csv(made, str(request.base_url).rstrip("/"))
+    disposition = f'attachment; filename="invitations-{assessment_id}.csv"'
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+    )

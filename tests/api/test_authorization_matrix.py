@@ -187,6 +187,9 @@ ROWS: list[Row] = [
     ("GET", "/api/v1/assessments/{assessment}/export", TEAMS_OWN, None),
     ("GET", "/api/v1/assessments/{assessment}/rejudges", TEAMS_OWN, None),
     ("POST", "/api/v1/assessments/{assessment}/rejudge", TEAMS_OWN, lambda: {"json": {}}),
+    ("POST", "/api/v1/assessments/{assessment}/invitations/bulk", TEAMS_OWN, lambda: {"json": {"csv": "Nia\nOla"}}),
+    # Before the DELETE row: a withdrawn invitation is not re-issued.
+    ("POST", "/api/v1/assessments/{assessment}/invitations/{spare}/reissue", TEAMS_OWN, None),
     ("DELETE", "/api/v1/assessments/{assessment}/invitations/{spare}", TEAMS_OWN, None),
     ("GET", "/api/v1/practice-problems", expect(401, 403, 401, 401, OK, OK, OK), None),
     ("PUT", "/api/v1/practice-problems/kl-divergence", expect(401, 403, 401, 401, OK, OK, OK), None),

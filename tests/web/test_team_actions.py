@@ -135,7 +135,7 @@ def test_a_team_creates_an_assessment_from_the_form(service):
 @pytest.mark.parametrize(
     ("changes", "field_id", "message"),
     [
-        ({"title": ""}, "title", "at least 1 character"),
+        ({"title": ""}, "title", "enter a title"),
         ({"problem": None}, "problems", "choose at least one problem"),
         ({"points.vae-mnist": "-3"}, "points-vae-mnist", "greater than 0"),
         ({"points.vae-mnist": "lots"}, "points-vae-mnist", "enter a number of points"),
@@ -144,7 +144,7 @@ def test_a_team_creates_an_assessment_from_the_form(service):
         (
             {"closes_at": "2030-01-01T00:00", "opens_at": "2030-02-01T00:00"},
             "closes_at",
-            "closes_at must be after opens_at",
+            "Closes at must be after Opens at",
         ),
         ({"duration_min": "0"}, "duration_min", "enter between 1 and 10080 minutes"),
         ({"duration_min": "1.5"}, "duration_min", "whole number of minutes"),

@@ -10,13 +10,14 @@ from fastapi.responses import PlainTextResponse
 
 from judge.app.deps import DbSession, State, TeamCaller, viewer_of
 from judge.app.errors import ProblemDetails, Responses
-from judge.assessments import reports, service
+from judge.assessments import invitations, reports, service
 from judge.assessments.schemas import (
     AssessmentCreate,
     AssessmentExport,
     AssessmentReport,
     AssessmentView,
     CandidateReport,
+    InvitationBatch,
     InvitationCreate,
     InvitationIssued,
     InvitationView,
@@ -250,3 +251,47 @@ def unmark_practice(slug: Slug, session: DbSession, caller: TeamCaller) -> Respo
     """Unmark (idempotent)."""
     ownership.unmark_practice_only(session, caller.team or "", slug)
     return Response(status_code=204)
+
+
+@router.post(
+    "/assessments/{assessment_id}/invitations/bulk",
+    status_code=201,
+    response_model=list[InvitationIssued],
+    summary="Invite many candidates from CSV",
+    description=(
+        "CSV text with columns name and email (optional); a header row is optional. All or nothing: a bad line "
+        "is a 422 naming every bad line, and a name or email already invited to this assessment (or repeated in "
+        "the list) is a 409 naming them unless allow_duplicates is true. The tokens are shown only in this answer."
+    ),
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        **INVALID,
+        409: {"model": ProblemDetails, "description": "Names or emails invited already; send allow_duplicates."},
+    },
+)
+def invite_many(
+    assessment_id: AssessmentId, body: InvitationBatch, session: DbSession, state: State, caller: TeamCaller
+) -> list[InvitationIssued]:
+    """A new invitation per line of the list, with their tokens."""
+    rows = invitations.parse_csv(body.csv)
+    return invitations.invite_rows(
+        session, state.bank, viewer_of(caller), assessment_id, rows, body.allow_duplicates, state.clock()
+    )
+
+
+@router.post(
+    "/assessments/{assessment_id}/invitations/{invitation_id}/reissue",
+    response_model=InvitationIssued,
+    summary="Re-issue an invitation's link",
+    description=(
+        "A new token for the invitation; the old one stops working at once. The new token is shown only in this "
+        "answer. Refused (422) for a withdrawn or expired invitation."
+    ),
+    responses={**ERRORS, **NOT_FOUND, **INVALID},
+)
+def reissue_invitation(
+    assessment_id: AssessmentId, invitation_id: str, session: DbSession, state: State, caller: TeamCaller
+) -> InvitationIssued:
+    """The invitation with its new token."""
+    return invitations.reissue(session, viewer_of(caller), assessment_id, invitation_id, state.clock())

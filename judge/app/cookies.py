@@ -13,6 +13,8 @@ SESSION_COOKIE = "judge_session"
 CSRF_COOKIE = "judge_csrf"
 #: The invitation token the invite page keeps for the candidate's pages and API calls.
 INVITATION_COOKIE = "judge_invitation"
+#: A just-made invitation link, carried once across the invite form's redirect (judge.web.flash signs it).
+ISSUED_COOKIE = "judge_issued"
 
 
 def secure_cookies(connection: HTTPConnection, settings: Settings) -> bool:

@@ -18,11 +18,10 @@ from datetime import datetime
 from fastapi import Request, Response
 from pydantic import BaseModel, ValidationError
 
-from judge.app.cookies import secure_cookies
+from judge.app.cookies import ISSUED_COOKIE, secure_cookies
 from judge.app.sessions import session_secret
 from judge.settings import Settings
 
-ISSUED_COOKIE = "judge_issued"
 #: Long enough for the redirect to be followed on a slow connection; the page deletes it at once anyway.
 ISSUED_MAX_AGE_S = 120
 

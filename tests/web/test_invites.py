@@ -10,7 +10,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
-from judge.web.flash import ISSUED_COOKIE
+from judge.app.cookies import ISSUED_COOKIE
 from tests.web.pages import csrf_of, invite, make_assessment
 from tests.web.test_team_actions import rival_key, sign_in, valid_form
 

@@ -83,7 +83,7 @@ def _is_quiz(bank: ProblemBank, choice: AssessmentProblem) -> bool:
     return problem is not None and problem.spec.kind is Kind.QUIZ
 
 
-def restore(session: Session, bank: ProblemBank, invitation: Invitation, slug: str, now: datetime) -> DraftView:
+def restore(session: Session, bank: ProblemBank, invitation: Invitation, slug: str) -> DraftView:
     """What problem `slug`'s editor shows the candidate: the newest of their draft and their last
     submission's code, else the starter; only after Start, like the problem itself."""
     assessment = service.assessment_of(session, invitation)

@@ -201,7 +201,7 @@ def problem_page(slug: Slug, request: Request, state: State, session: DbSession)
     now = state.clock()
     invitation = _invitation(request, session, now)
     problem = service.candidate_problem(session, state.bank, invitation, slug, now)
-    restored = drafts.restore(session, state.bank, invitation, slug, now)
+    restored = drafts.restore(session, state.bank, invitation, slug)
     return _problem_page(request, state, session, invitation, problem, now, source=restored.source)
 
 

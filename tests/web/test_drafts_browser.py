@@ -137,3 +137,20 @@ def test_finishing_submits_the_never_submitted_draft_and_the_overview_says_so(se
     attempt.click()
     shown = browser.find_element(By.CSS_SELECTOR, "pre.code-view code.highlight-python")
     assert shown.text.endswith("# bob's draft")
+
+
+def test_a_refused_save_says_why_and_leaving_still_asks(server, browser, assessment):
+    editor = _open_problem(server, browser, assessment, "Cy")
+    limit = 256 * 1024
+    browser.execute_script(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", editor, "#" * (limit + 1)
+    )
+    browser.find_element(By.TAG_NAME, "h1").click()
+    wait_for(
+        browser,
+        ready.text_to_be_present_in_element((By.ID, "draft-status"), "Not saved: submission is 262145 bytes"),
+        SAVE_TIMEOUT_S,
+        "the refusal's reason",
+    )
+    assert "error" in browser.find_element(By.ID, "draft-status").get_attribute("class")
+    assert browser.execute_script(LEAVING_ASKS) is True, "the edits are not on the server: leaving asks first"

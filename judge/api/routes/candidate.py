@@ -285,7 +285,7 @@ async def submission_events(
 )
 def get_draft(slug: Slug, session: DbSession, state: State, invitation: CurrentInvitation) -> DraftView:
     """Restore a problem's editor."""
-    return drafts.restore(session, state.bank, invitation, slug, state.clock())
+    return drafts.restore(session, state.bank, invitation, slug)
 
 
 @router.put(

@@ -358,6 +358,14 @@ class AssessmentsSettings(BaseSettings):
             " (copies measure 0.89-1.0, independent solutions at most 0.69)."
         ),
     )
+    draft_sweep_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "How often each API process submits the drafts of candidates whose time ran out"
+            " (judge/assessments/drafts.py); a candidate's own next visit does it at once."
+        ),
+    )
 
 
 class BatchSettings(BaseSettings):

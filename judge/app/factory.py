@@ -16,6 +16,7 @@ from judge.app import handlers
 from judge.app.middleware import BodyLimit, StrictTransportSecurity
 from judge.app.ratelimits import RateLimits
 from judge.app.state import ServiceState
+from judge.assessments.drafts import DraftSweeper
 from judge.bank.loader import ProblemBank
 from judge.bank.packages import with_uploads
 from judge.queue.dispatch import HeartbeatSweeper, Redispatcher, make_dispatcher, recover
@@ -69,9 +70,15 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
             state.dispatcher, sessions, settings.queue.sweep_interval_s, settings.queue.heartbeat_timeout_s
         )
         sweeper.start()
+        # The state's clock is read on each sweep: tests replace it after start-up.
+        drafts = DraftSweeper(
+            sessions, bank, lambda: state.clock(), state.enqueue, settings.assessments.draft_sweep_interval_s
+        )
+        drafts.start()
         try:
             yield
         finally:
+            drafts.stopped.set()
             sweeper.stopped.set()
             redispatcher.stopped.set()
             state.dispatcher.stop()

@@ -327,3 +327,22 @@ class TeamSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Draft(Base):
+    """A candidate's unsubmitted code for one problem, saved as they type; the latest save wins."""
+
+    __tablename__ = "drafts"
+
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
+    problem: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    swept_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, doc="When the time-up sweep handled it: it is never submitted twice."
+    )
+    entry_id: Mapped[str | None] = mapped_column(
+        ForeignKey("assessment_entries.id", ondelete="SET NULL"),
+        nullable=True,
+        doc="The attempt the sweep submitted it as, when the candidate had never submitted the problem.",
+    )

@@ -25,7 +25,7 @@ from judge.app.cookies import INVITATION_COOKIE, secure_cookies
 from judge.app.deps import DbSession, State, get_state, open_invitation
 from judge.app.errors import JUDGE_ERROR_STATUS, Unauthorized
 from judge.app.sessions import invitation_csrf_token, session_secret
-from judge.assessments import service
+from judge.assessments import drafts, service
 from judge.assessments.errors import AssessmentError
 from judge.assessments.schemas import CandidateProblem, CandidateSubmissionCreate
 from judge.errors import JudgeError
@@ -136,9 +136,16 @@ def overview(request: Request, state: State, session: DbSession) -> Response:
     """The overview: the clock, Start (or Finish), and each problem with attempts and score."""
     now = state.clock()
     invitation = _invitation(request, session, now)
+    drafts.submit_when_time_up(session, state.bank, now, state.enqueue, invitation.id)
     view = service.overview(session, state.bank, invitation, now)
     submissions = service.candidate_submissions(session, state.bank, invitation, now) if view.started_at else []
-    return _page(request, state, "candidate/overview.html", {"view": view, "submissions": submissions, "error": None})
+    context = {
+        "view": view,
+        "submissions": submissions,
+        "error": None,
+        "auto": drafts.auto_submitted(session, invitation),
+    }
+    return _page(request, state, "candidate/overview.html", context)
 
 
 @router.post("/take/start", dependencies=[CsrfChecked])
@@ -167,7 +174,7 @@ def _problem_page(
     problem: CandidateProblem,
     now: datetime,
     *,
-    source: str | None = None,
+    source: str,
     chosen: dict[str, list[str]] | None = None,
     error: str | None = None,
     status_code: int = 200,
@@ -179,7 +186,7 @@ def _problem_page(
     context = {
         "view": view,
         "problem": problem,
-        "source": problem.starter if source is None else source,
+        "source": source,
         "chosen": chosen or {},
         "submissions": mine,
         "error": error,
@@ -194,7 +201,8 @@ def problem_page(slug: Slug, request: Request, state: State, session: DbSession)
     now = state.clock()
     invitation = _invitation(request, session, now)
     problem = service.candidate_problem(session, state.bank, invitation, slug, now)
-    return _problem_page(request, state, session, invitation, problem, now)
+    restored = drafts.restore(session, state.bank, invitation, slug)
+    return _problem_page(request, state, session, invitation, problem, now, source=restored.source)
 
 
 def _quiz_answers(problem: CandidateProblem, form: FormData) -> tuple[str, dict[str, list[str]]]:
@@ -260,7 +268,8 @@ def submission_page(entry_id: EntryId, request: Request, state: State, session: 
     submission = service.candidate_submission(session, state.bank, invitation, entry_id, now)
     view = service.overview(session, state.bank, invitation, now)
     problem = next(p for p in view.problems if p.problem == submission.problem)
-    context = {"view": view, "submission": submission, "problem": problem}
+    source = drafts.submitted_source(session, invitation, entry_id)
+    context = {"view": view, "submission": submission, "problem": problem, "source": source}
     return _page(request, state, "candidate/submission.html", context)
 
 

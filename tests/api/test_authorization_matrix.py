@@ -197,6 +197,21 @@ ROWS: list[Row] = [
     ("GET", "/api/v1/candidate", INVITEE, None),
     ("GET", "/api/v1/candidate/problems/kl-divergence", expect(401, 401, OK, 409, 401, 401, 401), None),
     ("GET", "/api/v1/candidate/problems/acme-private", expect(401, 401, OK, 404, 401, 401, 401), None),
+    # Drafts: the path names only the problem; each invitation reaches its own (Eve has not started).
+    ("GET", "/api/v1/candidate/drafts/kl-divergence", expect(401, 401, OK, 409, 401, 401, 401), None),
+    ("GET", "/api/v1/candidate/drafts/acme-private", expect(401, 401, OK, 404, 401, 401, 401), None),
+    (
+        "PUT",
+        "/api/v1/candidate/drafts/kl-divergence",
+        expect(401, 401, OK, 409, 401, 401, 401),
+        lambda: {"json": {"source": SOURCE}},
+    ),
+    (
+        "PUT",
+        "/api/v1/candidate/drafts/acme-private",
+        expect(401, 401, OK, 404, 401, 401, 401),
+        lambda: {"json": {"source": SOURCE}},
+    ),
     ("GET", "/api/v1/candidate/submissions", INVITEE, None),
     ("GET", "/api/v1/candidate/submissions/{entry}", INVITEE_OWN, None),
     ("GET", "/api/v1/candidate/submissions/{entry}/events", INVITEE_OWN, None),

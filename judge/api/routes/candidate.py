@@ -26,7 +26,8 @@ from judge.app.deps import DbSession, State, open_invitation
 from judge.app.errors import Forbidden, ProblemDetails, Responses
 from judge.app.sessions import CSRF_HEADER, invitation_csrf_valid, session_secret
 from judge.app.state import ServiceState
-from judge.assessments import feedback, service
+from judge.assessments import drafts, feedback, service
+from judge.assessments.drafts import DraftSave, DraftView
 from judge.assessments.errors import InvalidInvitationToken
 from judge.assessments.schemas import (
     CandidateOverview,
@@ -106,7 +107,9 @@ CurrentInvitation = Annotated[Invitation, Depends(get_invitation)]
 )
 def get_overview(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
     """The overview, with the remaining time."""
-    return service.overview(session, state.bank, invitation, state.clock())
+    now = state.clock()
+    drafts.submit_when_time_up(session, state.bank, now, state.enqueue, invitation.id)
+    return service.overview(session, state.bank, invitation, now)
 
 
 @router.post(
@@ -268,3 +271,42 @@ async def submission_events(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+@router.get(
+    "/drafts/{slug}",
+    response_model=DraftView,
+    summary="The code to show in a problem's editor",
+    description=(
+        "The newest of your saved draft and your last submission's code, else the starter; `origin` says "
+        "which. Shown once you have started."
+    ),
+    responses={**ERRORS, **NOT_FOUND, **CONFLICT},
+)
+def get_draft(slug: Slug, session: DbSession, state: State, invitation: CurrentInvitation) -> DraftView:
+    """Restore a problem's editor."""
+    return drafts.restore(session, state.bank, invitation, slug)
+
+
+@router.put(
+    "/drafts/{slug}",
+    response_model=DraftView,
+    summary="Save your draft of a code problem",
+    description=(
+        "JSON `{source}`: the editor's whole text, replacing the draft before; at most the submission size "
+        "limit. Kept only while your time runs. When your time ends, the draft of a problem you never "
+        "submitted is submitted for you, as your first attempt."
+    ),
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        **WINDOW,
+        **CONFLICT,
+        422: {"model": ProblemDetails, "description": "Invalid body, a source over the size limit, or a quiz."},
+    },
+)
+def save_draft(
+    slug: Slug, body: DraftSave, session: DbSession, state: State, invitation: CurrentInvitation
+) -> DraftView:
+    """Save a draft."""
+    return drafts.save(session, state.bank, invitation, slug, body, state.clock())

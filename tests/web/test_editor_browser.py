@@ -145,6 +145,8 @@ def test_error_line_is_marked_and_scrolled_into_view(server, browser, assessment
     )
     assert browser.find_element(By.CSS_SELECTOR, ".editor-error-band").is_displayed()
     assert browser.find_element(By.CSS_SELECTOR, ".editor-numbers .error").text == str(line)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "problem-error-line.png"))
 
 
 def test_bracket_at_the_caret_and_its_partner_are_marked(server, browser, assessment):

@@ -273,6 +273,9 @@ def test_progress_is_one_list_in_check_order_and_the_overview_after_finish(serve
     assert "closed (1 of 3 used)" in problems and "closed (0 of 3 used)" in problems, problems
     points = sum(p["points"] for p in assessment["problems"])
     assert f"Your total: 10 of {points:g} points" in browser.find_element(By.ID, "total").text
+    browser.get(server.base + "/take/problems/vae-mnist")
+    assert "attempts closed" in browser.find_element(By.CSS_SELECTOR, "main p.muted").text
+    assert not browser.find_element(By.ID, "submit").is_enabled()
 
 
 def test_api_docs_render_with_no_network(server, browser):

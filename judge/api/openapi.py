@@ -13,7 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
+from judge.api.schemas import SubmissionCreate
 from judge.app.errors import PROBLEM_JSON
 
 PROBLEM_REF = "#/components/schemas/ProblemDetails"
@@ -51,6 +53,23 @@ def problem_json_errors(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+#: Bodies that routes parse themselves and name only in their openapi_extra (JSON or multipart), which
+#: FastAPI therefore leaves out of the components: a reference to one would dangle, and ReDoc refuses a
+#: document with a dangling reference.
+SELF_PARSED_BODIES: tuple[type[BaseModel], ...] = (SubmissionCreate,)
+
+
+def with_self_parsed_bodies(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with the schemas of SELF_PARSED_BODIES (and the models they use) in its components."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in SELF_PARSED_BODIES:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, nested in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, nested)
+        schemas.setdefault(model.__name__, schema)
+    return document
+
+
 def install(app: FastAPI) -> None:
     """Serve the corrected document (built once, on first request)."""
 
@@ -64,7 +83,7 @@ def install(app: FastAPI) -> None:
                 tags=app.openapi_tags,
                 servers=app.servers,
             )
-            app.openapi_schema = problem_json_errors(document)
+            app.openapi_schema = with_self_parsed_bodies(problem_json_errors(document))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document

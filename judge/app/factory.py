@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from judge.api import openapi
+from judge.api import docs, openapi
 from judge.api.metrics import registry
 from judge.api.routes import assessments, candidate, health, problems, submissions
 from judge.app import handlers
@@ -90,12 +90,14 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        # Served by judge.api.docs from files the package ships, not from a CDN.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.judge = state
     handlers.install(app)
     openapi.install(app)
+    docs.install(app)
     app.include_router(submissions.router, prefix=API_PREFIX)
     app.include_router(problems.router, prefix=API_PREFIX)
     app.include_router(assessments.router, prefix=API_PREFIX)

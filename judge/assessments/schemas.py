@@ -196,6 +196,9 @@ class CandidateOverview(BaseModel):
     max_attempts: int
     total_points: float
     problems: list[CandidateProblemSummary]
+    total_score: float | None = Field(
+        default=None, description="The points that count so far, over every problem; None before a graded attempt."
+    )
 
 
 class CandidateProblem(CandidateProblemSummary):

@@ -495,7 +495,13 @@ def overview(session: Session, bank: ProblemBank, invitation: Invitation, now: d
         max_attempts=assessment.max_attempts,
         total_points=sum(s.points for s in summaries),
         problems=summaries,
+        total_score=_total_score(summaries),
     )
+
+
+def _total_score(summaries: list[CandidateProblemSummary]) -> float | None:
+    scores = [s.score for s in summaries if s.score is not None]
+    return round(sum(scores), 6) if scores else None
 
 
 def _require_window(assessment: Assessment, now: datetime) -> None:

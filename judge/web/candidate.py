@@ -27,11 +27,13 @@ from judge.app.errors import JUDGE_ERROR_STATUS, Unauthorized
 from judge.app.sessions import invitation_csrf_token, session_secret
 from judge.assessments import drafts, service
 from judge.assessments.errors import AssessmentError
+from judge.assessments.progress import progress_plan
 from judge.assessments.schemas import CandidateProblem, CandidateSubmissionCreate
 from judge.errors import JudgeError
 from judge.problem import SLUG_PATTERN, Kind
 from judge.storage.models import Invitation
 from judge.web.deps import CsrfChecked
+from judge.web.editor import error_line
 from judge.web.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -190,6 +192,7 @@ def _problem_page(
         "chosen": chosen or {},
         "submissions": mine,
         "error": error,
+        "error_line": error_line(mine, problem.entrypoint),
     }
     template = "candidate/quiz.html" if problem.kind is Kind.QUIZ else "candidate/problem.html"
     return _page(request, state, template, context, status_code=status_code)
@@ -269,7 +272,8 @@ def submission_page(entry_id: EntryId, request: Request, state: State, session: 
     view = service.overview(session, state.bank, invitation, now)
     problem = next(p for p in view.problems if p.problem == submission.problem)
     source = drafts.submitted_source(session, invitation, entry_id)
-    context = {"view": view, "submission": submission, "problem": problem, "source": source}
+    plan = progress_plan(session, state.bank, invitation, entry_id, now)
+    context = {"view": view, "submission": submission, "problem": problem, "source": source, "plan": plan}
     return _page(request, state, "candidate/submission.html", context)
 
 

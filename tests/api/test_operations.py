@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -234,3 +235,25 @@ def test_a_submission_whose_grader_keeps_dying_ends_internal_error(tmp_path):
     assert states == [("claimed", 1), ("claimed", 2), ("claimed", 3), ("exhausted", 0)]
     assert row.status == "failed" and row.verdict == "internal_error" and row.attempts == 3
     assert row.error == "grading failed 3 times (its worker died or the sandbox failed); giving up"
+
+
+def test_openapi_references_resolve(service):
+    # ReDoc refuses a whole document over one dangling $ref (Swagger UI only marks that operation).
+    spec = service.client.get("/api/v1/openapi.json").json()
+    named = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(spec)))
+    assert named and named <= set(spec["components"]["schemas"]), named - set(spec["components"]["schemas"])
+
+
+def test_api_docs_pages_load_their_assets_from_this_server(service):
+    for path, assets in (
+        ("/api/v1/docs", ("swagger-ui-bundle.js", "swagger-ui.css")),
+        ("/api/v1/redoc", ("redoc.standalone.js",)),
+    ):
+        page = service.client.get(path)
+        assert page.status_code == 200 and "/api/v1/openapi.json" in page.text
+        external = re.findall(r'(?:src|href)="(https?://[^"]+)"', page.text)
+        assert not external, f"{path} loads {external}"
+        for asset in assets:
+            assert f"/api/v1/docs-assets/{asset}" in page.text
+            answer = service.client.get(f"/api/v1/docs-assets/{asset}")
+            assert answer.status_code == 200 and len(answer.content) > 10_000, asset

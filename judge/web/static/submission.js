@@ -1,6 +1,7 @@
-// Live progress of one submission: each finished check arrives as a server-sent event and is listed;
-// when the result event comes, the server-rendered result replaces the placeholder. Without this
-// script the page still works: it refreshes itself until the result is there (see the <noscript>).
+// Live progress of one submission: the page lists every check in the result's order, and each check's
+// server-sent event fills in its row; when the result event comes, the server-rendered result replaces
+// the placeholder and the list gives way to the result's own table. Without this script the page still
+// works: it refreshes itself until the result is there (see the <noscript>).
 (function () {
   "use strict";
   var progress = document.getElementById("progress");
@@ -9,44 +10,79 @@
   var status = document.getElementById("progress-status");
   var total = parseInt(progress.getAttribute("data-total"), 10) || 0;
   var seen = {};
-  var count = 0;
+  var events = 0;      // every check event, a regrade's included
+  var finished = {};   // check (or row) -> true, for the grading attempt now shown
+  var attempt = null;
 
   function say(text) { status.textContent = text; }
+  function done() { return Object.keys(finished).length; }
+  function counted() { return done() + (total ? " of " + total : "") + " checks finished"; }
+
+  // A regrade streams its checks again under a new attempt: its rows start over.
+  function startAttempt(number) {
+    if (number === undefined || number === attempt) return;
+    attempt = number;
+    finished = {};
+    log.querySelectorAll("li[data-check]").forEach(function (row) {
+      row.className = "progress-event pending";
+      row.querySelector(".progress-outcome").textContent = "waiting";
+    });
+    log.querySelectorAll("li:not([data-check])").forEach(function (row) { row.remove(); });
+  }
+
+  function rowFor(check) {
+    var row = check.id ? log.querySelector('li[data-check="' + CSS.escape(check.id) + '"]') : null;
+    if (row) return row;
+    // At the score_only level events name no check ({done, total} only): one plain row each.
+    row = document.createElement("li");
+    var label = document.createElement("span");
+    label.textContent = check.id ? check.id : "check " + (check.done || done() + 1);
+    row.appendChild(label);
+    row.appendChild(document.createTextNode(": "));
+    var outcome = document.createElement("span");
+    outcome.className = "progress-outcome";
+    row.appendChild(outcome);
+    log.appendChild(row);
+    return row;
+  }
 
   var source = new EventSource(progress.getAttribute("data-events"));
   source.addEventListener("check", function (event) {
     var check = JSON.parse(event.data);
-    // A regrade streams its checks again under a new attempt; the event id names one check event.
-    var key = event.lastEventId || String(count);
+    var key = event.lastEventId || String(events);
     if (seen[key]) return;
     seen[key] = true;
-    count += 1;
+    events += 1;
+    startAttempt(check.attempt);
     if (check.total) total = check.total;
-    var item = document.createElement("li");
-    item.className = "progress-event" + (check.outcome ? " outcome-" + check.outcome : "");
-    item.setAttribute("data-seq", String(count));
-    // At the score_only feedback level events name no check: {done, total} only.
-    var label = check.id ? check.id : "check " + (check.done || count);
-    item.textContent = label + (check.outcome ? ": " + check.outcome : " finished") + (check.message ? " (" + check.message + ")" : "");
-    log.appendChild(item);
-    say(count + (total ? " of " + total : "") + " checks finished");
+    var row = rowFor(check);
+    row.className = "progress-event" + (check.outcome ? " outcome-" + check.outcome : "");
+    row.setAttribute("data-seq", String(events));
+    row.querySelector(".progress-outcome").textContent =
+      (check.outcome || "finished") + (check.message ? " (" + check.message + ")" : "");
+    finished[check.id || row.getAttribute("data-seq")] = true;
+    say(counted());
   });
   source.addEventListener("result", function () {
     source.close();
-    progress.setAttribute("data-events-before-result", String(count));
-    say("Grading finished.");
+    progress.setAttribute("data-events-before-result", String(events));
+    say("Grading finished: " + counted() + ".");
     fetch(progress.getAttribute("data-result"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (answer) { return answer.text(); })
       .then(function (html) {
         var holder = document.getElementById("result");
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("result");
-        if (holder && fresh) holder.replaceWith(document.adoptNode(fresh));
+        if (holder && fresh) {
+          holder.replaceWith(document.adoptNode(fresh));
+          // The result's table lists the same checks in the same order: one list is enough.
+          log.hidden = true;
+        }
         progress.setAttribute("data-done", "true");
       });
   });
   source.addEventListener("timeout", function () { source.close(); window.location.reload(); });
   source.onerror = function () {
     // EventSource reconnects by itself with Last-Event-ID; the server resumes after it.
-    say(count + " checks finished; reconnecting…");
+    say(counted() + "; reconnecting…");
   };
 })();

@@ -17,6 +17,8 @@ from markupsafe import Markup, escape
 from judge.result import Series
 
 WIDTH, HEIGHT = 720, 320
+#: The histogram sits in half a column, so it is drawn smaller (its text then stays readable when scaled).
+HISTOGRAM_WIDTH, HISTOGRAM_HEIGHT = 480, 240
 MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 20, 16, 44
 #: Room left of the tick labels for the rotated y-axis title.
 Y_TITLE_WIDTH = 22
@@ -175,16 +177,18 @@ class _Frame:
     x_axis: Axis
     y_axis: Axis
     left: float
+    width: float = WIDTH
+    height: float = HEIGHT
 
     @property
     def right(self) -> float:
         """The plot area's right edge."""
-        return WIDTH - MARGIN_RIGHT
+        return self.width - MARGIN_RIGHT
 
     @property
     def bottom(self) -> float:
         """The plot area's bottom edge."""
-        return HEIGHT - MARGIN_BOTTOM
+        return self.height - MARGIN_BOTTOM
 
     def x(self, value: float) -> float:
         """The pixel column of x value `value`."""
@@ -221,16 +225,16 @@ def _axes(frame: _Frame, x_label: str, y_label: str, x_ticks: bool = True) -> li
     parts += [
         f'<line x1="{left:.1f}" y1="{MARGIN_TOP}" x2="{left:.1f}" y2="{bottom}" class="axis"/>',
         f'<line x1="{left:.1f}" y1="{bottom}" x2="{right}" y2="{bottom}" class="axis"/>',
-        f'<text x="{(left + right) / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle" class="label">{escape(x_label)}</text>',
+        f'<text x="{(left + right) / 2:.1f}" y="{frame.height - 8}" text-anchor="middle" class="label">{escape(x_label)}</text>',
         f'<text x="14" y="{middle:.1f}" text-anchor="middle" class="label" '
         f'transform="rotate(-90 14 {middle:.1f})">{escape(y_label)}</text>',
     ]
     return parts
 
 
-def _svg(title: str, description: str, body: list[str]) -> Markup:
+def _svg(title: str, description: str, body: list[str], width: float = WIDTH, height: float = HEIGHT) -> Markup:
     head = (
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-label="{escape(title)}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(title)}</title><desc>{escape(description)}</desc>"
     )
@@ -355,7 +359,7 @@ def histogram_chart(bins: list[Bin], title: str, x_label: str = "score") -> Mark
     y_ticks = nice_ticks(0, max(most, 1), count=5, integer=True)
     y_axis = Axis(y_ticks, [str(int(t)) for t in y_ticks])
     x_axis = Axis([0.0, float(max(len(bins), 1))], ["", ""])
-    frame = _Frame(x_axis, y_axis, left_margin(y_axis.labels))
+    frame = _Frame(x_axis, y_axis, left_margin(y_axis.labels), HISTOGRAM_WIDTH, HISTOGRAM_HEIGHT)
     body = _axes(frame, x_label, "candidates", x_ticks=False)
     slot = (frame.right - frame.left) / max(len(bins), 1)
     for index, one in enumerate(bins):
@@ -371,4 +375,4 @@ def histogram_chart(bins: list[Bin], title: str, x_label: str = "score") -> Mark
             f'<text x="{frame.x(index):.1f}" y="{frame.bottom + 16}" text-anchor="middle" class="tick">{_fmt(edge)}</text>'
         )
     description = "; ".join(f"{_fmt(b.low)}–{_fmt(b.high)}: {b.count}" for b in bins)
-    return _svg(title, description, body)
+    return _svg(title, description, body, HISTOGRAM_WIDTH, HISTOGRAM_HEIGHT)

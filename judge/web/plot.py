@@ -103,13 +103,15 @@ def _clean(value: float) -> float:
 
 def tick_labels(ticks: list[float]) -> list[str]:
     """Compact labels for ticks: below a thousand with the decimals the axis's step needs, the same for
-    all; from a thousand up each with its own SI suffix (-826800 reads -800k on a 200k-step axis, never a
+    all; from a thousand up each with its own SI suffix where that tells them apart (-826800 reads -800k on a 200k-step axis, never a
     clipped 3.268e+05); tiny or huge axes in scientific notation."""
     largest = max((abs(t) for t in ticks), default=0.0)
     if largest and (largest < 1e-3 or largest >= 1e15):
         return [_scientific(t) for t in ticks]
-    if largest >= 1e3:
-        return [_si(t) for t in ticks]
+    compact = [_si(t) for t in ticks]
+    # A fine step on large values (1000.1, 1000.2) would read 1k twice: those keep their decimals.
+    if largest >= 1e3 and len(set(compact)) == len(ticks):
+        return compact
     steps = [abs(b - a) for a, b in zip(ticks, ticks[1:]) if b != a] or [largest or 1.0]
     decimals = max(0, -math.floor(math.log10(min(steps)) + 1e-9))
     return [f"{t:.{decimals}f}" if t else "0" for t in ticks]

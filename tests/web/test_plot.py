@@ -111,6 +111,7 @@ def test_compact_labels():
     assert tick_labels([1000.0, 1500.0, 2000.0]) == ["1k", "1.5k", "2k"]
     assert tick_labels([1.05, 1.1, 1.15]) == ["1.05", "1.10", "1.15"]
     assert tick_labels([1e-4, 2e-4]) == ["1e-4", "2e-4"]
+    assert tick_labels([1000.1, 1000.2, 1000.3]) == ["1000.1", "1000.2", "1000.3"], "never two equal labels"
 
 
 def test_log_scale_where_positive_values_span_decades():

@@ -69,3 +69,8 @@ def pending(attempts: list[Attempt]) -> int:
     """Attempts whose latest grading has not finished."""
     unfinished = (SubmissionStatus.QUEUED.value, SubmissionStatus.RUNNING.value)
     return sum(1 for a in attempts if a.current.status in unfinished)
+
+
+def compared(attempts: list[Attempt], policy: ScoringPolicy, worth: float) -> Attempt | None:
+    """The attempt a candidate's code is compared by (similarity): the one that counts, else their latest."""
+    return counted(attempts, policy, worth) or (attempts[-1] if attempts else None)

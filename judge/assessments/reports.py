@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judge.assessments import clock
-from judge.assessments.attempts import Attempt, counted, load_attempts, pending
+from judge.assessments.attempts import Attempt, compared, counted, load_attempts, pending
 from judge.assessments.feedback import scale
 from judge.assessments.schemas import (
     AssessmentExport,
@@ -95,8 +95,7 @@ def _context(session: Session, bank: ProblemBank, assessment: Assessment, now: d
 
 def _compared_attempt(context: _Context, invitation: Invitation, choice: AssessmentProblem) -> Attempt | None:
     """The attempt a candidate is compared by: the one that counts, else their latest."""
-    mine = context.attempts.get((invitation.id, choice.problem), [])
-    return counted(mine, context.policy, choice.points) or (mine[-1] if mine else None)
+    return compared(context.attempts.get((invitation.id, choice.problem), []), context.policy, choice.points)
 
 
 def _similar_pairs(context: _Context, threshold: float) -> list[SimilarPairView]:

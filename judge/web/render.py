@@ -64,6 +64,8 @@ def environment() -> Environment:
     env.filters["points"] = _points
     env.globals["series_chart"] = plot.series_chart
     env.globals["histogram_chart"] = plot.histogram_chart
+    env.globals["series_label"] = plot.series_label
+    env.globals["series_meaning"] = plot.series_meaning
     return env
 
 

@@ -13,10 +13,11 @@ from judge.app.client import client_address
 from judge.app.cookies import SESSION_COOKIE, secure_cookies
 from judge.app.deps import DbSession, State, viewer_of
 from judge.app.sessions import make_session, read_session, session_secret
-from judge.assessments import invitations, reports, service
+from judge.assessments import comparisons, invitations, reports, service
 from judge.assessments.errors import DuplicateInvitation
 from judge.assessments.invitations import InvitationRow
 from judge.assessments.schemas import MAX_BATCH_ROWS, InvitationCreate
+from judge.problem import SLUG_PATTERN
 from judge.storage import keys, team_sessions
 from judge.storage.models import Role
 from judge.web import flash
@@ -260,3 +261,21 @@ def export(
         media = "application/json"
     disposition = f'attachment; filename="assessment-{assessment_id}.{kind}"'
     return Response(body, media_type=media, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
+
+
+@router.get("/assessments/{assessment_id}/similar/{problem}/{invitation_a}/{invitation_b}", response_class=HTMLResponse)
+def comparison(
+    assessment_id: AssessmentId,
+    problem: Annotated[str, Path(pattern=SLUG_PATTERN)],
+    invitation_a: InvitationId,
+    invitation_b: InvitationId,
+    request: Request,
+    state: State,
+    session: DbSession,
+    member: Member,
+) -> Response:
+    """Two candidates' code for one problem side by side, the lines their similarity matched marked in both."""
+    compared = comparisons.compare(
+        session, state.bank, viewer_of(member.caller), assessment_id, problem, invitation_a, invitation_b
+    )
+    return page(request, state.settings, "team/comparison.html", {"member": member, "comparison": compared})

@@ -134,7 +134,9 @@ def test_candidate_takes_the_assessment_with_live_progress_and_a_loss_plot(serve
     assert browser.find_element(By.ID, "result").get_attribute("data-verdict") == "accepted"
     plot = browser.find_element(By.CSS_SELECTOR, "figure.plot[data-check='loss_decreases'] svg")
     assert "loss" in plot.get_attribute("aria-label")
-    assert plot.find_elements(By.CSS_SELECTOR, "polyline[data-series='loss']"), "the candidate's loss curve is drawn"
+    assert plot.find_elements(By.CSS_SELECTOR, "polyline[data-series='reported_loss']"), (
+        "the candidate's loss curve is drawn"
+    )
 
 
 def test_candidate_answers_the_quiz(server, browser, assessment):

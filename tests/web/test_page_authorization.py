@@ -36,6 +36,7 @@ ROWS = [
     ("/team/assessments/{assessment}/candidates/{invitation}", TEAM_OWN),
     ("/team/assessments/{assessment}/export.csv", TEAM_OWN),
     ("/team/assessments/{assessment}/export.json", TEAM_OWN),
+    ("/team/assessments/{assessment}/similar/kl-divergence/{invitation}/{second_invitation}", TEAM_OWN),
     ("/take", INVITEE),
     ("/take/problems/kl-divergence", INVITEE),
     ("/take/submissions/{entry}", INVITEE_OWN),
@@ -72,8 +73,9 @@ def browsers(service):
     theirs = make_assessment(service.client, rival, problems=[{"problem": "kl-divergence"}])
     ada = invite(service.client, service.team, made["id"], "Ada")
     eve = invite(service.client, rival, theirs["id"], "Eve")
+    bo = invite(service.client, service.team, made["id"], "Bo")
     auth = {"Authorization": f"Bearer {ada['token']}"}
-    for token in (ada["token"], eve["token"]):
+    for token in (ada["token"], eve["token"], bo["token"]):
         assert (
             service.client.post("/api/v1/candidate/start", headers={"Authorization": f"Bearer {token}"}).status_code
             == 200
@@ -81,12 +83,18 @@ def browsers(service):
     entry = service.client.post(
         "/api/v1/candidate/submissions", json={"problem": "kl-divergence", "source": "x = 1\n"}, headers=auth
     ).json()
+    # Bo's attempt makes a pair to compare with Ada's.
+    bo_auth = {"Authorization": f"Bearer {bo['token']}"}
+    answer = service.client.post(
+        "/api/v1/candidate/submissions", json={"problem": "kl-divergence", "source": "x = 2\n"}, headers=bo_auth
+    )
+    assert answer.status_code == 202, answer.text
     made_browsers = {name: _browser(service, service.client) for name in BROWSERS}
     _sign_in(made_browsers["own_team"], service.team)
     _sign_in(made_browsers["other_team"], rival)
     _open_invitation(made_browsers["invitee"], ada["link"])
     _open_invitation(made_browsers["other_invitee"], eve["link"])
-    ids = {"assessment": made["id"], "invitation": ada["id"], "entry": entry["id"]}
+    ids = {"assessment": made["id"], "invitation": ada["id"], "second_invitation": bo["id"], "entry": entry["id"]}
     yield made_browsers, ids
     for client in made_browsers.values():
         client.close()

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field, computed_field, model_vali
 
 from judge.integrity import IntegrityFlag
 from judge.problem import SLUG_PATTERN, Kind
+from judge.quiz import AnsweredQuestion
 from judge.result import CheckResult, Outcome, Series, Verdict
 from judge.similarity import LineRange
 from judge.storage.models import FeedbackLevel, ScoringPolicy, SubmissionStatus
@@ -206,7 +207,10 @@ class CandidateProblem(CandidateProblemSummary):
     entrypoint: str
     limits: LimitsView
     public_checks: list[PublicCheck]
-    questions: list[QuestionView] | None = None
+    questions: list[QuestionView] | None = Field(
+        default=None,
+        description="A quiz's questions, each one's points scaled like the problem's (they sum to points).",
+    )
 
 
 class CandidateSubmissionCreate(BaseModel):
@@ -298,6 +302,11 @@ class EntryReport(BaseModel):
     integrity_flags: list[IntegrityFlag] = Field(description="Static hints for a reviewer; never scored.")
     checks: list[CheckResult]
     gradings: list[GradingView] = Field(description="Every grading, oldest first; more than one after a rejudge.")
+    answers: list[AnsweredQuestion] | None = Field(
+        default=None,
+        description="A quiz attempt's questions with the chosen options, the key and points (scaled); "
+        "None for code, or an answers file that does not parse.",
+    )
 
 
 class ProblemReport(BaseModel):

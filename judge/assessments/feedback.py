@@ -13,6 +13,7 @@ over, or the window closed), and then everything only at full feedback. The team
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from judge.assessments import clock
@@ -34,12 +35,30 @@ def quiz_settled(assessment: Assessment, invitation: Invitation, attempts_used: 
     return over or attempts_used >= assessment.max_attempts
 
 
-def candidate_level(level: FeedbackLevel, *, quiz: bool, settled: bool) -> FeedbackLevel:
-    """The level one problem's attempts are shown at: `level`, except that a quiz is score only until
-    it is settled, and stays score only below full feedback."""
-    if not quiz:
-        return level
-    return level if settled and level is FeedbackLevel.FULL else FeedbackLevel.SCORE_ONLY
+@dataclass(frozen=True)
+class Shown:
+    """The level one problem's attempts are shown at, and what the candidate is told about the rest."""
+
+    level: FeedbackLevel
+    withheld: str | None = None
+
+
+#: What a quiz submission says while its questions are hidden.
+QUIZ_WITHHELD_UNTIL_SETTLED = (
+    "Only your score is shown for now. Which questions you got right, with explanations, is shown once "
+    "your last attempt at this quiz is used or your time is over."
+)
+QUIZ_WITHHELD_UNTIL_CLOSE = "Only your score is shown while the assessment is open."
+
+
+def candidate_level(level: FeedbackLevel, *, quiz: bool, settled: bool) -> Shown:
+    """How one problem's attempts are shown: at `level`, except that a quiz is score only until it is
+    settled, and stays score only below full feedback."""
+    if not quiz or level is FeedbackLevel.SCORE_ONLY:
+        return Shown(level)
+    if level is not FeedbackLevel.FULL:
+        return Shown(FeedbackLevel.SCORE_ONLY, QUIZ_WITHHELD_UNTIL_CLOSE)
+    return Shown(level) if settled else Shown(FeedbackLevel.SCORE_ONLY, QUIZ_WITHHELD_UNTIL_SETTLED)
 
 
 def scale(points: float, raw: float | None, raw_max: float | None) -> float | None:

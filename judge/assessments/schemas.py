@@ -249,6 +249,9 @@ class CandidateSubmissionView(BaseModel):
     score: float | None = Field(default=None, description="Points earned, scaled to the assessment's points.")
     max_score: float
     checks: list[CandidateCheck] | None = Field(default=None, description="None at score_only, or before grading.")
+    withheld: str | None = Field(
+        default=None, description="Why only the score is shown and when more will be (a quiz before it is settled)."
+    )
 
     # The link follows from the id, so whoever builds the view names the submission, never a URL.
     @computed_field(description="GET: server-sent events of this submission's progress.")  # type: ignore[prop-decorator]

@@ -634,9 +634,10 @@ def submit(
 
 
 def _entry_view(
-    choice: AssessmentProblem, attempt: Attempt, problem: Problem | None, level: FeedbackLevel
+    choice: AssessmentProblem, attempt: Attempt, problem: Problem | None, shown: feedback.Shown
 ) -> CandidateSubmissionView:
-    """One attempt at `level` (see candidate_level)."""
+    """One attempt as `shown` (see candidate_level) lets the candidate see it."""
+    level = shown.level
     row = attempt.current
     result = result_of(row) if row.status == SubmissionStatus.COMPLETED.value else None
     checks = None
@@ -654,6 +655,7 @@ def _entry_view(
         score=attempt.points(choice.points),
         max_score=choice.points,
         checks=checks,
+        withheld=shown.withheld,
     )
 
 
@@ -664,7 +666,7 @@ def _level(
     problem: Problem | None,
     slug: str,
     now: datetime,
-) -> FeedbackLevel:
+) -> feedback.Shown:
     """candidate_level, given all the candidate's `attempts`. A quiz whose package is gone is still
     known by its checks' category."""
     mine = [a for a in attempts if a.entry.problem == slug]
@@ -679,7 +681,7 @@ def _level(
 
 def candidate_level(
     session: Session, invitation: Invitation, choice: AssessmentProblem, problem: Problem | None, now: datetime
-) -> FeedbackLevel:
+) -> feedback.Shown:
     """The level the candidate sees their attempts at one problem at: the assessment's level in force,
     and for a quiz score only until the candidate can no longer submit it (judge.assessments.feedback)."""
     assessment = assessment_of(session, invitation)

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from judge.assessments.feedback import candidate_level
+from judge.assessments.feedback import QUIZ_WITHHELD_UNTIL_CLOSE, QUIZ_WITHHELD_UNTIL_SETTLED, candidate_level
 from judge.statement import Audience
 from judge.storage.models import FeedbackLevel
 from tests.api.test_assessments import (  # noqa: F401 - fixtures shared with the assessment tests
@@ -48,10 +48,11 @@ def _events(service, token: str, entry_id: str) -> list[dict]:
         return _parse_sse(stream.read().decode())
 
 
-def _score_alone(view: dict) -> None:
-    """A quiz submission as shown before it is settled: its score, nothing per question."""
+def _score_alone(view: dict, withheld: str | None = QUIZ_WITHHELD_UNTIL_SETTLED) -> None:
+    """A quiz submission as shown before it is settled: its score, nothing per question, and why."""
     assert view["status"] == "completed"
     assert view["feedback"] == "score_only" and view["checks"] is None and view["verdict"] is None
+    assert view["withheld"] == withheld
     assert view["max_score"] == POINTS and view["score"] == pytest.approx(
         POINTS * (QUIZ.max_score - 1) / QUIZ.max_score
     )
@@ -59,7 +60,7 @@ def _score_alone(view: dict) -> None:
 
 def _everything(view: dict) -> None:
     """A quiz submission as shown once settled at full feedback: right/wrong and each explanation."""
-    assert view["feedback"] == "full" and view["verdict"] == "partial"
+    assert view["feedback"] == "full" and view["verdict"] == "partial" and view["withheld"] is None
     checks = {c["id"]: c for c in view["checks"]}
     assert checks["elbo_gap"]["outcome"] == "failed" and checks["elbo_gap"]["message"] == "incorrect"
     assert all(c["explanation"] == EXPLANATIONS[c["id"]] for c in view["checks"])
@@ -78,7 +79,7 @@ def _everything(view: dict) -> None:
     ],
 )
 def test_the_level_a_candidate_sees(level, quiz, settled, shown):
-    assert candidate_level(level, quiz=quiz, settled=settled) is shown
+    assert candidate_level(level, quiz=quiz, settled=settled).level is shown
 
 
 def test_a_quiz_shows_its_score_alone_until_the_last_attempt_then_everything(world):
@@ -120,16 +121,16 @@ def test_a_quiz_shows_everything_once_the_candidate_finished_or_the_window_close
     _everything(bo.call("GET", f"/submissions/{theirs['id']}").json())
 
 
-@pytest.mark.parametrize("level", ["check_names", "score_only"])
-def test_below_full_feedback_a_quiz_shows_its_score_alone_until_the_close(world, clock, level):
+@pytest.mark.parametrize(("level", "withheld"), [("check_names", QUIZ_WITHHELD_UNTIL_CLOSE), ("score_only", None)])
+def test_below_full_feedback_a_quiz_shows_its_score_alone_until_the_close(world, clock, level, withheld):
     service, acme, _acme2, _globex = world
     assessment = _create(acme, max_attempts=1, feedback=level)
     _invitation, ada = started(service, acme, assessment["id"], "Ada")
     done = ada.submitted(_one_wrong(), problem=SLUG)
-    _score_alone(done)  # the only attempt is used, yet the level hides the questions
-    _score_alone(json.loads(_events(service, ada.token, done["id"])[-1]["data"]))
+    _score_alone(done, withheld)  # the only attempt is used, yet the level hides the questions
+    _score_alone(json.loads(_events(service, ada.token, done["id"])[-1]["data"]), withheld)
     assert ada.call("POST", "/finish").status_code == 200
-    _score_alone(ada.call("GET", f"/submissions/{done['id']}").json())
+    _score_alone(ada.call("GET", f"/submissions/{done['id']}").json(), withheld)
     clock.set(T0 + 8 * HOUR)  # closed: full feedback for everyone
     _everything(ada.call("GET", f"/submissions/{done['id']}").json())
 

@@ -8,6 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ready
 
+from judge.assessments.feedback import QUIZ_WITHHELD_UNTIL_SETTLED
 from judge.problem import load_problem
 from tests.conftest import PROBLEMS
 from tests.web.pages import invite, make_assessment
@@ -71,6 +72,7 @@ def test_quiz_hides_its_answers_until_the_last_attempt_and_the_team_reads_a_tabl
     page = browser.find_element(By.TAG_NAME, "main").text
     assert not any(q.explanation[:60] in page for q in QUIZ.quiz.questions), "no explanation before the last attempt"
     assert "not answered" not in page and "incorrect" not in page
+    assert browser.find_element(By.ID, "withheld").text == QUIZ_WITHHELD_UNTIL_SETTLED
     browser.save_screenshot(str(tmp_path / "quiz-first-result.png"))
     first_attempt = browser.current_url
 

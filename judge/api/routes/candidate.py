@@ -217,7 +217,7 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
             choice = service.assessment_choice(session, assessment, attempt.entry.problem)
             points = choice.points
             problem = service.choice_problem(state.bank, choice)
-            level = service.candidate_level(session, invitation, choice, problem, state.clock())
+            level = service.candidate_level(session, invitation, choice, problem, state.clock()).level
             grading = attempt.current
             total = len(problem.check_specs) if problem else 0
             raw_max = problem.max_score if problem else 0.0

@@ -2,7 +2,8 @@
 
 A package is one directory:
     problem.toml   metadata, limits and the list of checks (this module's models)
-    statement.md   what the candidate reads
+    statement.md   what the candidate reads (parts only for the web or only for CLI/API users
+                   between audience markers: judge.statement)
     starter.py     the stub the candidate starts from (starter.json for quizzes)
     solution.py    the reference (solution.json for quizzes)
     probes.py      functions the checks run inside the candidate's process (code problems)
@@ -25,6 +26,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from judge.errors import InvalidProblem
 from judge.quiz import Quiz, load_quiz
+from judge.statement import Audience, check_markers, for_audience
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 CHECK_ID_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
@@ -176,9 +178,9 @@ class Problem:
         """The sum of all checks' points."""
         return float(sum(c.points for c in self.check_specs))
 
-    def statement(self) -> str:
-        """The statement's Markdown text."""
-        return self.statement_path.read_text(encoding="utf-8")
+    def statement(self, audience: Audience = Audience.CLI) -> str:
+        """The statement's Markdown text as `audience` reads it (the CLI and the JSON API by default)."""
+        return for_audience(self.statement_path.read_text(encoding="utf-8"), audience)
 
     def starter(self) -> str:
         """The starter's text."""
@@ -214,6 +216,12 @@ def load_problem(root: Path) -> Problem:
     for link in root.rglob("*"):
         if link.is_symlink():
             raise InvalidProblem(f"{root}: {link.relative_to(root)} is a symbolic link; packages hold plain files")
+    try:
+        check_markers((root / "statement.md").read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidProblem(f"{root}: statement.md is not UTF-8: {exc}") from exc
+    except InvalidProblem as exc:
+        raise InvalidProblem(f"{root.name}: {exc}") from exc
     quiz = load_quiz(root / "quiz.toml") if spec.kind is Kind.QUIZ else None
     if spec.kind is Kind.CODE:
         _check_files_match_visibility(spec, root)

@@ -132,3 +132,48 @@ def grade_quiz(quiz: Quiz, answers: Answers) -> list[CheckResult]:
             )
         )
     return results
+
+
+class Choice(BaseModel):
+    """One option as a reader sees it: its label and text."""
+
+    label: str
+    text: str = Field(description="The option's text; empty for a label the question does not have.")
+
+
+class AnsweredQuestion(BaseModel):
+    """One question of an answers file as the hiring team reads it: what was chosen, the key, the points."""
+
+    id: str
+    prompt: str
+    chosen: list[Choice]
+    key: list[Choice]
+    correct: bool
+    points: float
+    max_points: float
+
+
+def answered_questions(quiz: Quiz, text: str) -> list[AnsweredQuestion] | None:
+    """Each question with the options the answers file `text` chose, graded as grade_quiz grades it;
+    None when the file does not parse (then every question scored 0 and the file itself is the story)."""
+    try:
+        answers = parse_answers(text)
+    except InvalidSubmission:
+        return None
+    rows = []
+    for question in quiz.questions:
+        options = dict(zip(question.labels, question.options, strict=True))
+        chosen = answers.chosen(question.id)
+        correct = chosen == set(question.answer)
+        rows.append(
+            AnsweredQuestion(
+                id=question.id,
+                prompt=question.prompt,
+                chosen=[Choice(label=label, text=options.get(label, "")) for label in sorted(chosen)],
+                key=[Choice(label=label, text=options[label]) for label in question.answer],
+                correct=correct,
+                points=question.points if correct else 0.0,
+                max_points=question.points,
+            )
+        )
+    return rows

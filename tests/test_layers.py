@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "judge.result": 0,
     "judge.problem": 0,
     "judge.quiz": 0,
+    "judge.statement": 0,
     "judge.scoring": 0,
     "judge.workspace": 0,
     "judge.harness": 0,

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from judge.errors import InvalidProblem, InvalidSubmission
-from judge.quiz import Answers, Question, Quiz, grade_quiz, load_quiz, parse_answers
+from judge.quiz import Answers, Question, Quiz, answered_questions, grade_quiz, load_quiz, parse_answers
 from judge.result import Outcome
 
 
@@ -296,3 +296,15 @@ def test_messages_never_reveal_the_key(quiz):
 def test_grade_quiz_accepts_answers_built_directly(quiz):
     results = grade_quiz(quiz, Answers(answers={"one": "b"}))
     assert [r.points for r in results] == [1.0, 0.0]
+
+
+def test_answered_questions_show_the_choice_beside_the_key(quiz):
+    rows = answered_questions(quiz, json.dumps({"answers": {"one": "b", "many": ["c", "a", "z"]}}))
+    assert rows is not None and [r.id for r in rows] == ["one", "many"]
+    one, many = rows
+    assert one.correct and [c.label for c in one.chosen] == [c.label for c in one.key] == ["b"]
+    assert one.chosen[0].text == "second" and one.points == one.max_points == 1.0
+    assert [c.label for c in many.chosen] == ["a", "c", "z"] and many.chosen[2].text == ""
+    assert [c.text for c in many.key] == ["w", "y"]
+    assert not many.correct and many.points == 0 and many.max_points == 2.5
+    assert answered_questions(quiz, "{not json") is None

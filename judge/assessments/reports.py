@@ -45,6 +45,7 @@ from judge.bank.loader import ProblemBank
 from judge.bank.ownership import Viewer
 from judge.integrity import flag_source
 from judge.problem import Kind, Problem
+from judge.quiz import AnsweredQuestion, answered_questions
 from judge.report import rows_to_csv
 from judge.result import Verdict
 from judge.similarity import similar_pairs
@@ -161,7 +162,26 @@ def _entry_report(
             )
             for grading, submission in attempt.gradings
         ],
+        answers=_answers(problem, source, choice.points),
     )
+
+
+def _answers(problem: Problem | None, source: str, points: float) -> list[AnsweredQuestion] | None:
+    """A quiz attempt's answers as a table, each question's points scaled like the problem's."""
+    if problem is None or problem.quiz is None:
+        return None
+    rows = answered_questions(problem.quiz, source)
+    if rows is None:
+        return None
+    return [
+        row.model_copy(
+            update={
+                "points": scale(points, row.points, problem.max_score) or 0.0,
+                "max_points": scale(points, row.max_points, problem.max_score) or 0.0,
+            }
+        )
+        for row in rows
+    ]
 
 
 def _candidate(context: _Context, invitation: Invitation) -> tuple[CandidateRow, list[ProblemReport]]:

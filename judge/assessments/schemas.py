@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field, computed_field, model_vali
 
 from judge.integrity import IntegrityFlag
 from judge.problem import SLUG_PATTERN, Kind
+from judge.quiz import AnsweredQuestion
 from judge.result import CheckResult, Outcome, Series, Verdict
 from judge.similarity import LineRange
 from judge.storage.models import FeedbackLevel, ScoringPolicy, SubmissionStatus
@@ -209,7 +210,10 @@ class CandidateProblem(CandidateProblemSummary):
     entrypoint: str
     limits: LimitsView
     public_checks: list[PublicCheck]
-    questions: list[QuestionView] | None = None
+    questions: list[QuestionView] | None = Field(
+        default=None,
+        description="A quiz's questions, each one's points scaled like the problem's (they sum to points).",
+    )
 
 
 class CandidateSubmissionCreate(BaseModel):
@@ -248,6 +252,9 @@ class CandidateSubmissionView(BaseModel):
     score: float | None = Field(default=None, description="Points earned, scaled to the assessment's points.")
     max_score: float
     checks: list[CandidateCheck] | None = Field(default=None, description="None at score_only, or before grading.")
+    withheld: str | None = Field(
+        default=None, description="Why only the score is shown and when more will be (a quiz before it is settled)."
+    )
 
     # The link follows from the id, so whoever builds the view names the submission, never a URL.
     @computed_field(description="GET: server-sent events of this submission's progress.")  # type: ignore[prop-decorator]
@@ -301,6 +308,11 @@ class EntryReport(BaseModel):
     integrity_flags: list[IntegrityFlag] = Field(description="Static hints for a reviewer; never scored.")
     checks: list[CheckResult]
     gradings: list[GradingView] = Field(description="Every grading, oldest first; more than one after a rejudge.")
+    answers: list[AnsweredQuestion] | None = Field(
+        default=None,
+        description="A quiz attempt's questions with the chosen options, the key and points (scaled); "
+        "None for code, or an answers file that does not parse.",
+    )
 
 
 class ProblemReport(BaseModel):

@@ -57,7 +57,9 @@ from judge.bank.ownership import Viewer
 from judge.errors import InvalidProblem, ProblemNotFound
 from judge.intake import CheckedSource, Enqueue, Source
 from judge.problem import Kind, Problem
+from judge.quiz import parse_answers
 from judge.result import Verdict
+from judge.statement import Audience
 from judge.storage.models import (
     Assessment,
     AssessmentEntry,
@@ -538,9 +540,15 @@ def finish(session: Session, bank: ProblemBank, invitation: Invitation, now: dat
 
 
 def candidate_problem(
-    session: Session, bank: ProblemBank, invitation: Invitation, slug: str, now: datetime
+    session: Session,
+    bank: ProblemBank,
+    invitation: Invitation,
+    slug: str,
+    now: datetime,
+    audience: Audience = Audience.CLI,
 ) -> CandidateProblem:
-    """A problem's statement, starter and public checks; only after Start, so reading counts as time."""
+    """A problem's statement (as `audience` reads it), starter and public checks, a quiz's questions with
+    their points scaled like the problem's; only after Start, so reading counts as time."""
     assessment = assessment_of(session, invitation)
     choice = assessment_choice(session, assessment, slug)
     if invitation.started_at is None:
@@ -550,15 +558,28 @@ def candidate_problem(
         raise ProblemNotFound(f"problem {slug!r} is no longer in the bank; tell the hiring team")
     summary = next(s for s in _summaries(session, bank, assessment, invitation) if s.problem == slug)
     detail = ProblemDetail.of(problem)
+    questions = None
+    if detail.questions is not None:
+        questions = [
+            q.model_copy(update={"points": feedback.scale(choice.points, q.points, problem.max_score) or 0.0})
+            for q in detail.questions
+        ]
     return CandidateProblem(
         **summary.model_dump(),
-        statement=detail.statement,
+        statement=problem.statement(audience),
         starter=detail.starter,
         entrypoint=detail.entrypoint,
         limits=LimitsView(**detail.limits.model_dump()),
         public_checks=detail.public_checks,
-        questions=detail.questions,
+        questions=questions,
     )
+
+
+def _check_answers(problem: Problem | None, source: str) -> None:
+    """A quiz's answers file must parse (InvalidSubmission otherwise, before it costs an attempt): graded, a
+    malformed file scores 0, and with a quiz's score shown alone the candidate would never learn why."""
+    if problem is not None and problem.quiz is not None:
+        parse_answers(source)
 
 
 def submit(
@@ -575,6 +596,7 @@ def submit(
     assessment = assessment_of(session, invitation)
     choice = assessment_choice(session, assessment, body.problem)
     code = intake.check_source(body.source.encode("utf-8"), bank.settings)
+    _check_answers(choice_problem(bank, choice), body.source)
     if invitation.started_at is None:
         _require_window(assessment, now)
         raise NotStarted("press Start before submitting")
@@ -618,9 +640,10 @@ def submit(
 
 
 def _entry_view(
-    assessment: Assessment, choice: AssessmentProblem, attempt: Attempt, problem: Problem | None, now: datetime
+    choice: AssessmentProblem, attempt: Attempt, problem: Problem | None, shown: feedback.Shown
 ) -> CandidateSubmissionView:
-    level = feedback.level_at(assessment, now)
+    """One attempt as `shown` (see candidate_level) lets the candidate see it."""
+    level = shown.level
     row = attempt.current
     result = result_of(row) if row.status == SubmissionStatus.COMPLETED.value else None
     checks = None
@@ -638,7 +661,38 @@ def _entry_view(
         score=attempt.points(choice.points),
         max_score=choice.points,
         checks=checks,
+        withheld=shown.withheld,
     )
+
+
+def _level(
+    assessment: Assessment,
+    invitation: Invitation,
+    attempts: list[Attempt],
+    problem: Problem | None,
+    slug: str,
+    now: datetime,
+) -> feedback.Shown:
+    """candidate_level, given all the candidate's `attempts`. A quiz whose package is gone is still
+    known by its checks' category."""
+    mine = [a for a in attempts if a.entry.problem == slug]
+    if problem is not None:
+        quiz = problem.spec.kind is Kind.QUIZ
+    else:
+        results = [result_of(a.current) for a in mine]
+        quiz = any(c.category == "quiz" for r in results if r is not None for c in r.checks)
+    settled = feedback.quiz_settled(assessment, invitation, len(mine), now)
+    return feedback.candidate_level(feedback.level_at(assessment, now), quiz=quiz, settled=settled)
+
+
+def candidate_level(
+    session: Session, invitation: Invitation, choice: AssessmentProblem, problem: Problem | None, now: datetime
+) -> feedback.Shown:
+    """The level the candidate sees their attempts at one problem at: the assessment's level in force,
+    and for a quiz score only until the candidate can no longer submit it (judge.assessments.feedback)."""
+    assessment = assessment_of(session, invitation)
+    attempts = load_attempts(session, assessment.id, invitation.id)
+    return _level(assessment, invitation, attempts, problem, choice.problem, now)
 
 
 def candidate_submissions(
@@ -653,8 +707,9 @@ def candidate_submissions(
         reverse=True,
     )
     problems = {slug: choice_problem(bank, choice) for slug, choice in choices.items()}
+    levels = {slug: _level(assessment, invitation, attempts, problem, slug, now) for slug, problem in problems.items()}
     return [
-        _entry_view(assessment, choices[a.entry.problem], a, problems[a.entry.problem], now)
+        _entry_view(choices[a.entry.problem], a, problems[a.entry.problem], levels[a.entry.problem])
         for a in attempts
         if a.entry.problem in choices
     ]
@@ -675,4 +730,5 @@ def candidate_submission(
     attempt = candidate_attempt(session, invitation, entry_id)
     assessment = assessment_of(session, invitation)
     choice = assessment_choice(session, assessment, attempt.entry.problem)
-    return _entry_view(assessment, choice, attempt, choice_problem(bank, choice), now)
+    problem = choice_problem(bank, choice)
+    return _entry_view(choice, attempt, problem, candidate_level(session, invitation, choice, problem, now))

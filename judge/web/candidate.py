@@ -31,6 +31,7 @@ from judge.assessments.progress import progress_plan
 from judge.assessments.schemas import CandidateProblem, CandidateSubmissionCreate
 from judge.errors import JudgeError
 from judge.problem import SLUG_PATTERN, Kind
+from judge.statement import Audience
 from judge.storage.models import Invitation
 from judge.web.deps import CsrfChecked
 from judge.web.editor import error_line
@@ -203,7 +204,7 @@ def problem_page(slug: Slug, request: Request, state: State, session: DbSession)
     """A problem: the statement, the starter in the editor (or the quiz's questions), earlier attempts."""
     now = state.clock()
     invitation = _invitation(request, session, now)
-    problem = service.candidate_problem(session, state.bank, invitation, slug, now)
+    problem = service.candidate_problem(session, state.bank, invitation, slug, now, Audience.WEB)
     restored = drafts.restore(session, state.bank, invitation, slug)
     return _problem_page(request, state, session, invitation, problem, now, source=restored.source)
 
@@ -229,7 +230,7 @@ async def submit(slug: Slug, request: Request, state: State, session: DbSession)
     (time up, no attempts left) shows the page again with the reason, the code still in the editor."""
     now = state.clock()
     invitation = _invitation(request, session, now)
-    problem = service.candidate_problem(session, state.bank, invitation, slug, now)
+    problem = service.candidate_problem(session, state.bank, invitation, slug, now, Audience.WEB)
     form = await request.form(max_fields=200)
     chosen = None
     if problem.kind is Kind.QUIZ:

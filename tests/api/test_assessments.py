@@ -510,7 +510,7 @@ def test_nothing_submitted_in_time_is_lost_when_grading_ends_after_the_deadline(
     assert row["scores"]["kl-divergence"] == 30 and row["attempts"] == 1 and row["time_used_s"] == 3600
 
 
-def test_full_feedback_shows_checks_messages_and_quiz_explanations(world):
+def test_full_feedback_shows_checks_and_messages(world):
     service, acme, _acme2, _globex = world
     assessment = acme.create()
     _invitation, ada = started(service, acme, assessment["id"], "Ada")
@@ -526,12 +526,6 @@ def test_full_feedback_shows_checks_messages_and_quiz_explanations(world):
     assert checks["gaussian_value"]["points"] == 0 and checks["gaussian_value"]["max_points"] == pytest.approx(
         30 * 3 / KL.max_score
     )
-    wrong = json.loads(QUIZ_ANSWERS)
-    wrong["answers"]["elbo_gap"] = "a"
-    quiz = ada.submitted(json.dumps(wrong), problem="generative-models-quiz")
-    elbo = next(c for c in quiz["checks"] if c["id"] == "elbo_gap")
-    assert elbo["outcome"] == "failed" and elbo["message"] == "incorrect"
-    assert elbo["explanation"] == next(q.explanation for q in QUIZ.quiz.questions if q.id == "elbo_gap")
 
 
 def test_check_names_feedback_hides_messages_and_explanations_until_the_close(world, clock):
@@ -543,7 +537,7 @@ def test_check_names_feedback_hides_messages_and_explanations_until_the_close(wo
     assert [c["id"] for c in done["checks"]] == KL_CHECKS
     assert all(c["message"] is None and c["explanation"] is None for c in done["checks"])
     quiz = ada.submitted(QUIZ_ANSWERS, problem="generative-models-quiz")
-    assert all(c["explanation"] is None for c in quiz["checks"])
+    assert quiz["checks"] is None  # a quiz: its score alone (tests/api/test_quiz_feedback.py)
     # Once the window closes nobody can submit, so everyone sees everything.
     clock.set(T0 + 8 * HOUR)
     after = ada.call("GET", f"/submissions/{done['id']}").json()

@@ -517,7 +517,8 @@ def test_show_never_prints_explanations_or_the_key(quiz):
         assert _collapse(q.explanation[:60]) not in out, q.id
         # The key as it would appear if solution.json or quiz.toml were echoed.
         assert f'"{q.id}"' not in raw, q.id
-    assert "explanation" not in out.lower()
+    # The statement speaks of explanations (when they are shown); the key file's fields never appear.
+    assert "explanation =" not in raw and '"explanation"' not in raw
     assert "answer = [" not in raw
     assert quiz.pkg.problem.solution_path.read_text(encoding="utf-8").strip() not in raw
 

@@ -220,7 +220,7 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
             choice = service.assessment_choice(session, assessment, attempt.entry.problem)
             points = choice.points
             problem = service.choice_problem(state.bank, choice)
-            level = feedback.level_at(assessment, state.clock())
+            level = service.candidate_level(session, invitation, choice, problem, state.clock()).level
             grading = attempt.current
             total = len(problem.check_specs) if problem else 0
             raw_max = problem.max_score if problem else 0.0
@@ -248,7 +248,8 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
     summary="Stream a submission's progress as server-sent events",
     description=(
         "text/event-stream: one `check` event per finished check, filtered by the feedback level (at "
-        "score_only only `{done, total}`), then one `result` event with the submission as GET returns it. "
+        "score_only only `{done, total}`; a quiz sends only these until your last attempt at it is used or "
+        "your time is over), then one `result` event with the submission as GET returns it. "
         "Reconnect with `Last-Event-ID` to resume."
     ),
     response_class=StreamingResponse,

@@ -35,6 +35,7 @@ FIELDS = (
     "max_attempts",
     "feedback",
     "scoring",
+    "compile_error_uses_attempt",
 )
 POINTS_PREFIX = "points."
 #: The model's fields under the form's names (the duration is typed in minutes, not seconds).
@@ -94,6 +95,7 @@ class AssessmentForm(BaseModel):
     max_attempts: str = "3"
     feedback: str = FeedbackLevel.FULL.value
     scoring: str = ScoringPolicy.BEST.value
+    compile_error_uses_attempt: bool = False
     errors: dict[str, str] = Field(default_factory=dict)
     form_error: str | None = None
 
@@ -138,6 +140,7 @@ def read_form(posted: FormData) -> AssessmentForm:
         max_attempts=text("max_attempts"),
         feedback=text("feedback"),
         scoring=text("scoring"),
+        compile_error_uses_attempt=text("compile_error_uses_attempt") == "on",
     )
 
 
@@ -234,6 +237,7 @@ def to_model(form: AssessmentForm) -> AssessmentCreate | AssessmentForm:
             max_attempts=attempts,
             feedback=form.feedback,
             scoring=form.scoring,
+            compile_error_uses_attempt=form.compile_error_uses_attempt,
         )
     except ValidationError as exc:
         placed = form

@@ -23,11 +23,11 @@ from judge.bank.loader import ProblemBank
 from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxUnavailable
 from judge.logs import configure as configure_logs
 from judge.logs import redact_celery_logs, uvicorn_log_config
-from judge.problem import Problem
+from judge.problem import Kind, Problem
 from judge.report import check_report_path, write_report
 from judge.result import CheckResult, GradeResult, Outcome, Verdict
 from judge.settings import Settings
-from judge.syntax import SyntaxProblem
+from judge.syntax import SyntaxProblem, check_syntax
 
 if TYPE_CHECKING:
     from judge.batch import BatchReport, CandidateReport
@@ -165,6 +165,7 @@ def grade(
     on some file of a batch, after writing the report)."""
     from judge.batch import Submission, checked, is_batch, report_row
     from judge.grading import grade_submission
+    from judge.scoring import compile_error
 
     settings = Settings()
     bank = ProblemBank(settings)
@@ -185,11 +186,16 @@ def grade(
         raise fail(f"{submission}: {one.error}", EXIT_BAD_INPUT)
     try:
         loaded = bank.get(problem)
-        backend = cli_sandbox(settings, sandbox).sandbox
         started = time.perf_counter()
-        if json_output:
+        # Checked before a sandbox is chosen: a file that does not compile is reported at once.
+        syntax = check_syntax(one.text or "") if loaded.spec.kind is Kind.CODE else None
+        if syntax is not None:
+            result = compile_error(loaded, syntax)
+        elif json_output:
+            backend = cli_sandbox(settings, sandbox).sandbox
             result = grade_submission(loaded, source, settings, backend, bank.hidden_paths())
         else:
+            backend = cli_sandbox(settings, sandbox).sandbox
             result = _grade_live(problem, loaded, source, settings, backend, bank.hidden_paths())
     except JudgeError as exc:
         raise fail(str(exc), exit_code_for(exc)) from None

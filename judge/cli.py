@@ -104,11 +104,14 @@ def terminal_width() -> int:
 
 
 def print_rows(table: Table, rows: list[list[str]]) -> None:
-    """`table` sized to the terminal; when stdout is not a terminal, `rows` as plain tab-separated lines
-    instead, so that a pipe gets every value whole (a table would wrap or cut them at 80 columns)."""
+    """`table` sized to the terminal; when stdout is not a terminal, its title and `rows` as plain
+    tab-separated lines instead, so that a pipe gets every value whole (a table would wrap or cut them at
+    80 columns)."""
     if console.is_terminal:
         console.print(table, width=terminal_width())
         return
+    if table.title:
+        sys.stdout.write(f"{table.title}\n")
     for row in rows:
         sys.stdout.write("\t".join(" ".join(value.split()) for value in row) + "\n")
     sys.stdout.flush()

@@ -26,7 +26,8 @@ def test_by_default_the_problem_page_refuses_it_with_the_line_and_keeps_the_code
     _made, _issued, token = _started(service, max_attempts=1)
     refused = service.client.post("/take/problems/vae-mnist", data={"csrf_token": token, "source": BROKEN})
     assert refused.status_code == 422
-    assert "the file does not compile: SyntaxError at line 3: expected &#39;:&#39;" in refused.text
+    assert "Not submitted: the file does not compile, and no attempt was used." in refused.text
+    assert "SyntaxError at line 3: expected &#39;:&#39;" in refused.text
     assert 'data-error-line="3"' in refused.text
     assert "    3 | def make_model(x)" in refused.text, "the offending line is shown"
     assert "def make_model(x)\n    return x" in refused.text, "the code stays in the editor"

@@ -49,16 +49,16 @@ class Submission(BaseModel):
 
 def checked(submission: Submission, settings: Settings) -> Submission:
     """The submission with its source size-checked and decoded once: its text, or the error that leaves it
-    ungraded. Grading, integrity flags and similarity all read the result."""
+    ungraded (an empty or blank file is one). Grading, integrity flags and similarity all read the result."""
     if not submission.source.strip():
         return submission.model_copy(update={"error": "the file is empty; nothing to grade"})
     try:
-        submission.source.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return submission.model_copy(update={"error": f"not UTF-8 (byte {exc.start}); save it as UTF-8"})
-    try:
         return submission.model_copy(update={"text": decode_source(submission.source, settings)})
     except InvalidSubmission as exc:
+        cause = exc.__cause__
+        if isinstance(cause, UnicodeDecodeError):
+            # Said with the fix: a person reads this next to the file's name.
+            return submission.model_copy(update={"error": f"not UTF-8 (byte {cause.start}); save it as UTF-8"})
         return submission.model_copy(update={"error": str(exc)})
 
 

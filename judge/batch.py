@@ -49,10 +49,16 @@ class Submission(BaseModel):
 
 def checked(submission: Submission, settings: Settings) -> Submission:
     """The submission with its source size-checked and decoded once: its text, or the error that leaves it
-    ungraded. Grading, integrity flags and similarity all read the result."""
+    ungraded (an empty or blank file is one). Grading, integrity flags and similarity all read the result."""
+    if not submission.source.strip():
+        return submission.model_copy(update={"error": "the file is empty; nothing to grade"})
     try:
         return submission.model_copy(update={"text": decode_source(submission.source, settings)})
     except InvalidSubmission as exc:
+        cause = exc.__cause__
+        if isinstance(cause, UnicodeDecodeError):
+            # Said with the fix: a person reads this next to the file's name.
+            return submission.model_copy(update={"error": f"not UTF-8 (byte {cause.start}); save it as UTF-8"})
         return submission.model_copy(update={"error": str(exc)})
 
 
@@ -79,7 +85,7 @@ class CandidateReport(BaseModel):
     )
     max_score: float
     verdict: Verdict | None = Field(description="None when the file could not be graded at all (see error).")
-    error: str = ""
+    error: str = Field(default="", description="Why the file was not graded, or where it does not compile.")
     time_s: float = Field(description="Wall-clock seconds spent grading this file, retries included.")
     checks: dict[str, Outcome] = Field(default_factory=dict)
     flags: list[IntegrityFlag] = Field(default_factory=list)
@@ -308,6 +314,7 @@ def report_row(problem: Problem, submission: Submission, result: GradeResult, ti
         score=result.score,
         max_score=result.max_score,
         verdict=result.verdict,
+        error=result.compile_error.headline() if result.compile_error is not None else "",
         time_s=round(time_s, 3),
         checks={check.id: check.outcome for check in result.checks},
         flags=_flags(problem, submission),

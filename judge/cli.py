@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -22,13 +23,14 @@ from judge.bank.loader import ProblemBank
 from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxUnavailable
 from judge.logs import configure as configure_logs
 from judge.logs import redact_celery_logs, uvicorn_log_config
-from judge.problem import Problem
+from judge.problem import Kind, Problem
 from judge.report import check_report_path, write_report
 from judge.result import CheckResult, GradeResult, Outcome, Verdict
 from judge.settings import Settings
+from judge.syntax import SyntaxProblem, check_syntax
 
 if TYPE_CHECKING:
-    from judge.batch import BatchReport
+    from judge.batch import BatchReport, CandidateReport
     from judge.sandbox.base import Sandbox
     from judge.sandbox.select import Choice
 
@@ -96,14 +98,33 @@ def exit_code_for(exc: JudgeError) -> int:
     )
 
 
+def terminal_width() -> int:
+    """The terminal's width in columns (COLUMNS, else the terminal's size, else 80)."""
+    return shutil.get_terminal_size().columns
+
+
+def print_rows(table: Table, rows: list[list[str]]) -> None:
+    """`table` sized to the terminal; when stdout is not a terminal, its title and `rows` as plain
+    tab-separated lines instead, so that a pipe gets every value whole (a table would wrap or cut them at
+    80 columns)."""
+    if console.is_terminal:
+        console.print(table, width=terminal_width())
+        return
+    if table.title:
+        sys.stdout.write(f"{table.title}\n")
+    for row in rows:
+        sys.stdout.write("\t".join(" ".join(value.split()) for value in row) + "\n")
+    sys.stdout.flush()
+
+
 def checks_table(title: str, results: list[CheckResult]) -> Table:
     """A Rich table of check results."""
     table = Table(title=title, expand=False)
-    table.add_column("check")
+    table.add_column("check", no_wrap=True)
     table.add_column("category")
     table.add_column("outcome")
     table.add_column("points", justify="right")
-    table.add_column("message", overflow="fold", max_width=70)
+    table.add_column("message", overflow="fold")
     for r in results:
         style = OUTCOME_STYLE[r.outcome]
         table.add_row(r.id, r.category, f"[{style}]{r.outcome.value}[/]", f"{r.points:g}/{r.max_points:g}", r.message)
@@ -147,6 +168,7 @@ def grade(
     on some file of a batch, after writing the report)."""
     from judge.batch import Submission, checked, is_batch, report_row
     from judge.grading import grade_submission
+    from judge.scoring import compile_error
 
     settings = Settings()
     bank = ProblemBank(settings)
@@ -162,26 +184,40 @@ def grade(
         source = submission.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read {submission}: {exc.strerror}", EXIT_BAD_INPUT) from None
+    one = checked(Submission(candidate=submission.stem, origin=submission.name, source=source), settings)
+    if one.error is not None:
+        raise fail(f"{submission}: {one.error}", EXIT_BAD_INPUT)
     try:
         loaded = bank.get(problem)
-        backend = cli_sandbox(settings, sandbox).sandbox
         started = time.perf_counter()
-        if json_output:
+        # Checked before a sandbox is chosen: a file that does not compile is reported at once.
+        syntax = check_syntax(one.text or "") if loaded.spec.kind is Kind.CODE else None
+        if syntax is not None:
+            result = compile_error(loaded, syntax)
+        elif json_output:
+            backend = cli_sandbox(settings, sandbox).sandbox
             result = grade_submission(loaded, source, settings, backend, bank.hidden_paths())
         else:
+            backend = cli_sandbox(settings, sandbox).sandbox
             result = _grade_live(problem, loaded, source, settings, backend, bank.hidden_paths())
     except JudgeError as exc:
         raise fail(str(exc), exit_code_for(exc)) from None
     if report is not None:
-        one = checked(Submission(candidate=submission.stem, origin=submission.name, source=source), settings)
         _write_report(
             report,
             [report_row(loaded, one, result, time.perf_counter() - started)],
         )
     if json_output:
         sys.stdout.write(result.model_dump_json() + "\n")
+        if result.compile_error is not None:
+            raise typer.Exit(EXIT_BAD_INPUT)
         return
-    console.print(checks_table(f"{result.problem}", result.checks))
+    if result.compile_error is not None:
+        raise compile_failure(submission, result.compile_error)
+    print_rows(
+        checks_table(f"{result.problem}", result.checks),
+        [[r.id, r.category, r.outcome.value, f"{r.points:g}/{r.max_points:g}", r.message] for r in result.checks],
+    )
     console.print(f"verdict: [bold]{result.verdict.value}[/]   score: [bold]{result.score:g}/{result.max_score:g}[/]")
     quiz = loaded.quiz
     if quiz is not None:
@@ -190,6 +226,14 @@ def grade(
         for question in quiz.questions:
             console.print(f"[bold]{question.id}[/] ({', '.join(question.answer)}): ", end="", highlight=False)
             console.print(question.explanation, highlight=False, markup=False)
+
+
+def compile_failure(path: Path, syntax: SyntaxProblem) -> typer.Exit:
+    """Say on stderr, in one line and the offending code line, where the file does not compile; the Exit
+    (bad input) to raise: nothing was graded."""
+    errors.print(f"error: {path}: {syntax.headline()}", markup=False, highlight=False)
+    errors.print(f"{syntax.line:>6} | {syntax.text}", markup=False, highlight=False)
+    return typer.Exit(EXIT_BAD_INPUT)
 
 
 def _grade_batch(
@@ -203,7 +247,7 @@ def _grade_batch(
     threshold: float | None,
 ) -> None:
     """Grade every submission of a directory or .zip in parallel, with a progress bar; then the summary and report."""
-    from judge.batch import CandidateReport, collect_submissions, grade_batch
+    from judge.batch import collect_submissions, grade_batch
 
     settings = bank.settings
     try:
@@ -234,7 +278,7 @@ def _grade_batch(
     if json_output:
         sys.stdout.write(batch.model_dump_json() + "\n")
     else:
-        console.print(batch_table(batch))
+        print_rows(batch_table(batch), [_batch_row(c) for c in batch.candidates])
         if report is not None:
             console.print(f"report written to {report}", highlight=False)
     if batch.judge_failed:
@@ -251,11 +295,20 @@ def batch_table(batch: BatchReport) -> Table:
     for column in ("candidate", "score", "verdict", "time", "integrity flags", "similar to"):
         table.add_column(column, overflow="fold")
     for c in batch.candidates:
-        score = f"{c.score:g}/{c.max_score:g}" if c.score is not None else f"-/{c.max_score:g}"
-        verdict = c.verdict.value if c.verdict is not None else f"not graded: {c.error}"
-        flags = ", ".join(sorted({f.kind.value for f in c.flags}))
-        table.add_row(c.candidate, score, verdict, f"{c.time_s:.1f} s", flags, ", ".join(str(m) for m in c.similar))
+        table.add_row(*_batch_row(c))
     return table
+
+
+def _batch_row(c: CandidateReport) -> list[str]:
+    score = f"{c.score:g}/{c.max_score:g}" if c.score is not None else f"-/{c.max_score:g}"
+    if c.verdict is None:
+        verdict = f"not graded: {c.error}"
+    elif c.verdict is Verdict.COMPILE_ERROR:
+        verdict = f"{c.verdict.value}: {c.error}"
+    else:
+        verdict = c.verdict.value
+    flags = ", ".join(sorted({f.kind.value for f in c.flags}))
+    return [c.candidate, score, verdict, f"{c.time_s:.1f} s", flags, ", ".join(str(m) for m in c.similar)]
 
 
 def _write_report(path: Path, rows: list) -> None:
@@ -290,14 +343,20 @@ def problems_list() -> None:
         problems = ProblemBank(settings).problems()
     except JudgeError as exc:
         raise fail(str(exc), exit_code_for(exc)) from None
+    rows = [
+        [p.slug, p.spec.title, p.spec.kind.value, p.spec.difficulty, f"{p.max_score:g}", ", ".join(p.spec.tags)]
+        for p in problems
+    ]
     table = Table()
-    for column in ("slug", "title", "kind", "difficulty", "points", "tags"):
-        table.add_column(column)
-    for p in problems:
-        table.add_row(
-            p.slug, p.spec.title, p.spec.kind.value, p.spec.difficulty, f"{p.max_score:g}", ", ".join(p.spec.tags)
-        )
-    console.print(table)
+    # Slugs are what a user types next: never wrapped or cut; the title and tags fold instead.
+    table.add_column("slug", no_wrap=True, min_width=max((len(p.slug) for p in problems), default=4))
+    table.add_column("title", overflow="fold")
+    for column in ("kind", "difficulty", "points"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("tags", overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    print_rows(table, rows)
 
 
 @problems_app.command("show")

@@ -1,5 +1,7 @@
 """Exceptions of the judge. A fault of the judge is raised, never stored as a candidate's score."""
 
+from judge.syntax import SyntaxProblem
+
 
 class JudgeError(Exception):
     """Base of every error the judge raises on purpose; its message is meant for people."""
@@ -19,6 +21,14 @@ class InvalidSubmission(JudgeError):
 
 class SourceTooLarge(InvalidSubmission):
     """A submission over settings.limits.max_source_bytes."""
+
+
+class CompileError(InvalidSubmission):
+    """A submission refused because it does not compile; `problem` says where and why."""
+
+    def __init__(self, problem: SyntaxProblem) -> None:
+        super().__init__(f"the file does not compile: {problem.headline()}")
+        self.problem = problem
 
 
 class Overloaded(JudgeError):

@@ -14,8 +14,9 @@ from judge.problem import Kind, Problem
 from judge.quiz import grade_quiz, parse_answers
 from judge.result import CheckResult, GradeResult, Outcome
 from judge.sandbox.base import Sandbox, SandboxJob
-from judge.scoring import check_results, score
+from judge.scoring import check_results, compile_error, score
 from judge.settings import Settings
+from judge.syntax import check_syntax
 from judge.workspace import Workspace, fill_workspace, prepare_workspace
 
 CheckCallback = Callable[[CheckResult], None]
@@ -34,6 +35,10 @@ def grade_submission(
     text = decode_source(source, settings)
     if problem.spec.kind is Kind.QUIZ:
         return grade_answers(problem, text)
+    # Checked before a sandbox is taken: a file that does not compile is reported once, at its line.
+    syntax = check_syntax(text)
+    if syntax is not None:
+        return compile_error(problem, syntax)
     slot = sandbox.take_slot()
     if slot is None:
         uid = isolation.pick_run_uid() if sandbox.drops_privileges else None

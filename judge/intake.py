@@ -20,12 +20,13 @@ from types import MappingProxyType
 from sqlalchemy.orm import Session
 
 from judge.assessments.errors import RejudgeQueueFull
-from judge.errors import Overloaded
+from judge.errors import CompileError, Overloaded
 from judge.grading import decode_source
 from judge.settings import Settings
 from judge.storage import submissions
 from judge.storage.models import Submission
 from judge.storage.submissions import NORMAL_PRIORITY, REJUDGE_PRIORITY, NewSubmission
+from judge.syntax import check_syntax
 
 #: Called with each new submission's id once its row is committed (the service passes the dispatcher's).
 Enqueue = Callable[[str], object]
@@ -101,6 +102,14 @@ def check_source(source: bytes, settings: Settings) -> CheckedSource:
     holds a NUL character."""
     decode_source(source, settings)
     return CheckedSource(source)
+
+
+def refuse_compile_error(code: CheckedSource) -> None:
+    """CompileError, naming the line, when the Python source does not compile. The code is never run
+    and the check is bounded (judge.syntax), so it is safe before anything is stored or queued."""
+    problem = check_syntax(code.data.decode("utf-8"))
+    if problem is not None:
+        raise CompileError(problem)
 
 
 def make_room(session: Session, settings: Settings, source: Source, count: int = 1) -> None:

@@ -21,7 +21,6 @@ MAX_CHAIN_DEPTH = 100
 class FlagKind(StrEnum):
     """What a flagged piece of code appears to try."""
 
-    SYNTAX_ERROR = "syntax_error"
     PROCESS_EXIT = "process_exit"
     MODULE_PATCHING = "module_patching"
     BUILTINS_PATCHING = "builtins_patching"
@@ -197,20 +196,13 @@ BUILTIN_NAMES = {
 
 
 def flag_source(source: str) -> list[IntegrityFlag]:
-    """Every integrity flag of a Python submission, in source order; a syntax error is itself one flag."""
+    """Every integrity flag of a Python submission, in source order. A file that does not parse has
+    none: it cannot run, so it cannot tamper, and its grade (verdict compile_error) already says why."""
     lines = source.splitlines()
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError) as exc:
-        line = getattr(exc, "lineno", None) or 1
-        why = getattr(exc, "msg", str(exc))
-        return [_unparseable(lines, line, f"the file does not parse as Python ({why}), so nothing else was looked at")]
-    except (RecursionError, MemoryError):
-        return [
-            _unparseable(
-                lines, 1, "the file nests expressions too deeply for Python's parser, so nothing else was looked at"
-            )
-        ]
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
     # Walked breadth-first without recursion, and names resolved only along short chains: deeply
     # nested code can neither exhaust the stack nor make the walk quadratic.
     nodes = list(ast.walk(tree))
@@ -244,10 +236,6 @@ def _chain_depths(nodes: list[ast.AST]) -> dict[ast.AST, int]:
         elif isinstance(node, ast.Call):
             depths[node] = 1 + max([depths.get(node.func, 0)] + [depths.get(arg, 0) for arg in node.args[:1]])
     return depths
-
-
-def _unparseable(lines: list[str], line: int, message: str) -> IntegrityFlag:
-    return IntegrityFlag(kind=FlagKind.SYNTAX_ERROR, line=line, snippet=_snippet(lines, line), message=message)
 
 
 def _snippet(lines: list[str], line: int) -> str:

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from judge.syntax import SyntaxProblem
+
 
 class Verdict(StrEnum):
     """The overall verdict of one graded submission."""
@@ -16,6 +18,8 @@ class Verdict(StrEnum):
     RUNTIME_ERROR = "runtime_error"
     TIME_LIMIT = "time_limit"
     MEMORY_LIMIT = "memory_limit"
+    # The file does not compile: nothing ran, and GradeResult.compile_error says where and why.
+    COMPILE_ERROR = "compile_error"
     # Reserved for faults of the judge itself; never produced by grading a candidate's code.
     INTERNAL_ERROR = "internal_error"
 
@@ -79,3 +83,6 @@ class GradeResult(BaseModel):
     score: float = Field(ge=0)
     max_score: float = Field(ge=0)
     checks: list[CheckResult]
+    compile_error: SyntaxProblem | None = Field(
+        default=None, description="Where and why the file does not compile (verdict compile_error); else null."
+    )

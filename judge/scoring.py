@@ -5,6 +5,7 @@ from __future__ import annotations
 from judge.harness.events import CheckEvent
 from judge.problem import CheckSpec, Problem
 from judge.result import CheckResult, GradeResult, Outcome, Verdict
+from judge.syntax import SyntaxProblem
 
 
 def check_results(specs: list[CheckSpec], events: list[CheckEvent], timed_out: bool) -> list[CheckResult]:
@@ -58,4 +59,28 @@ def score(problem: Problem, results: list[CheckResult], memory_hit: bool = False
         score=sum(r.points for r in results),
         max_score=sum(r.max_points for r in results),
         checks=results,
+    )
+
+
+def compile_error(problem: Problem, syntax: SyntaxProblem) -> GradeResult:
+    """The result of a file that does not compile: no check ran, each scores nothing, and the one
+    problem is reported once (verdict compile_error), not as an error in every check."""
+    results = [
+        CheckResult(
+            id=spec.id,
+            category=spec.category,
+            outcome=Outcome.ERROR,
+            points=0.0,
+            max_points=spec.points,
+            message="not run: the file does not compile",
+        )
+        for spec in problem.check_specs
+    ]
+    return GradeResult(
+        problem=problem.slug,
+        verdict=Verdict.COMPILE_ERROR,
+        score=0.0,
+        max_score=sum(r.max_points for r in results),
+        checks=results,
+        compile_error=syntax,
     )

@@ -41,7 +41,9 @@ class SubmissionView(BaseModel):
     status: SubmissionStatus = Field(description="queued, running, completed (graded) or failed (given up on).")
     attempts: int = Field(description="Grading attempts so far (a worker dying or a sandbox fault costs one).")
     verdict: Verdict | None = Field(
-        default=None, description="The overall verdict; internal_error when the judge gave up."
+        default=None,
+        description="The overall verdict; compile_error when the file does not compile (result.compile_error "
+        "says where); internal_error when the judge gave up.",
     )
     score: float | None = None
     max_score: float | None = None

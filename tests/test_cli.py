@@ -49,7 +49,8 @@ def test_json_output_is_exactly_one_object_with_the_contract(cli, tmp_path):
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     assert len(lines) == 1
     data = json.loads(lines[0])
-    assert set(data) == {"problem", "verdict", "score", "max_score", "checks"}
+    assert set(data) == {"problem", "verdict", "score", "max_score", "checks", "compile_error"}
+    assert data["compile_error"] is None
     assert data["verdict"] == "accepted" and data["score"] == data["max_score"] == 4
     assert set(data["checks"][0]) == {"id", "category", "outcome", "points", "max_points", "message", "series"}
 

@@ -54,10 +54,25 @@ def test_wrong_values_fail_with_a_message_that_quotes_no_expected_value(tiny):
     assert all("1000" not in c.message and "tensor(" not in c.message for c in failed)
 
 
-def test_import_error_is_a_runtime_error_for_every_check(tiny):
-    result = tiny("def add(a, b):\n    return (\n")
-    assert result.verdict is Verdict.RUNTIME_ERROR
-    assert all(c.outcome is Outcome.ERROR and "SyntaxError" in c.message for c in result.checks)
+def test_a_file_that_does_not_compile_is_one_compile_error_not_an_error_per_check(tiny):
+    result = tiny("import torch\n\ndef add(a, b)\n    return a + b\n")
+    assert result.verdict is Verdict.COMPILE_ERROR and result.score == 0 and result.max_score == 4
+    assert result.compile_error is not None
+    assert (result.compile_error.line, result.compile_error.text) == (3, "def add(a, b)")
+    assert result.compile_error.headline() == "SyntaxError at line 3: expected ':'"
+    assert all(c.outcome is Outcome.ERROR and c.message == "not run: the file does not compile" for c in result.checks)
+
+
+def test_an_indentation_error_is_a_compile_error_too(tiny):
+    result = tiny("def add(a, b):\nreturn a + b\n")
+    assert result.verdict is Verdict.COMPILE_ERROR
+    assert result.compile_error is not None and result.compile_error.message.startswith("IndentationError")
+
+
+def test_an_import_error_is_a_runtime_error_for_every_check(tiny):
+    result = tiny("import no_such_module_anywhere\n\ndef add(a, b):\n    return a + b\n")
+    assert result.verdict is Verdict.RUNTIME_ERROR and result.compile_error is None
+    assert all(c.outcome is Outcome.ERROR and "ModuleNotFoundError" in c.message for c in result.checks)
 
 
 def test_exception_names_type_message_and_line(tiny):

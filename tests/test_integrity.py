@@ -137,11 +137,11 @@ def test_every_tampering_attack_of_the_security_suite_is_flagged(attack):
     assert flag_source((ATTACKS / f"{attack}.py").read_text())
 
 
-def test_unparseable_source_is_one_syntax_error_flag_not_an_exception():
-    flags = flag_source("def f(:\n    pass\n")
-    assert [(f.kind, f.line) for f in flags] == [(FlagKind.SYNTAX_ERROR, 1)]
-    assert "does not parse" in flags[0].message
-    assert [f.kind for f in flag_source("x = 'a\x00b'\nimport gc\n" + "\x00")] == [FlagKind.SYNTAX_ERROR]
+def test_unparseable_source_raises_no_flag_and_no_exception():
+    # A syntax error is the grade's compile_error, not a sign of tampering: even beside a flaggable import.
+    assert flag_source("import gc\ndef f(:\n    pass\n") == []
+    assert flag_source("x = 'a\x00b'\nimport gc\n" + "\x00") == []
+    assert [f.kind for f in flag_source("import gc\ndef f():\n    pass\n")] == [FlagKind.GC]
 
 
 def test_one_flag_per_kind_and_line_in_source_order_with_capped_snippets():
@@ -156,8 +156,8 @@ def test_one_flag_per_kind_and_line_in_source_order_with_capped_snippets():
     ("source", "kind"),
     [
         ("x = " + "-" * 2000 + "1\n", None),
-        ("x = " + "-" * 100_000 + "1\n", FlagKind.SYNTAX_ERROR),
-        ("x = " + "1+" * 100_000 + "1\n", FlagKind.SYNTAX_ERROR),
+        ("x = " + "-" * 100_000 + "1\n", None),
+        ("x = " + "1+" * 100_000 + "1\n", None),
         ("import os\nx = os" + ".path" * 1500 + "\n", FlagKind.OBFUSCATION),
     ],
     ids=["deep-but-parseable", "parser-stack", "parser-recursion", "attribute-chain"],

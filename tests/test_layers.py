@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "judge.logs": 0,
     "judge.similarity": 0,
     "judge.integrity": 0,
+    "judge.syntax": 0,
     "judge.report": 0,
     "judge.bank": 0,
     "judge.bank.loader": 0,

@@ -35,6 +35,7 @@ from judge.assessments.errors import (
 from judge.bank.ownership import NotPublic
 from judge.bank.packages import PackageTooLarge, ProblemConflict
 from judge.errors import (
+    CompileError,
     InvalidProblem,
     InvalidSubmission,
     JudgeError,
@@ -44,6 +45,7 @@ from judge.errors import (
     SandboxUnavailable,
 )
 from judge.queue.dispatch import QueueUnavailable
+from judge.syntax import SyntaxProblem
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -61,6 +63,9 @@ class ProblemDetails(BaseModel):
     status: int = Field(description="The HTTP status code.")
     detail: str = Field(description="What went wrong, for people.")
     errors: list[dict[str, Any]] | None = Field(default=None, description="Each invalid field of a 422, where and why.")
+    syntax_error: SyntaxProblem | None = Field(
+        default=None, description="A submission refused because it does not compile: its line, column and message."
+    )
 
 
 class ApiError(Exception):
@@ -159,10 +164,16 @@ JUDGE_ERROR_STATUS: list[tuple[type[JudgeError], HTTPStatus]] = [
 
 
 def problem_response(
-    status: int, detail: str, headers: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    syntax_error: SyntaxProblem | None = None,
 ) -> JSONResponse:
     """An application/problem+json answer."""
-    body = ProblemDetails(title=HTTPStatus(status).phrase, status=status, detail=detail, errors=errors)
+    body = ProblemDetails(
+        title=HTTPStatus(status).phrase, status=status, detail=detail, errors=errors, syntax_error=syntax_error
+    )
     return JSONResponse(
         body.model_dump(exclude_none=True), status_code=status, headers=headers, media_type=PROBLEM_JSON
     )
@@ -181,6 +192,7 @@ class HttpError:
     detail: str
     headers: dict[str, str] | None = None
     errors: list[dict[str, Any]] | None = None
+    syntax_error: SyntaxProblem | None = None
 
 
 #: The exception classes answered as themselves; any other exception is a 500.
@@ -208,7 +220,7 @@ def http_error_of(exc: Exception) -> HttpError:
             headers = {"WWW-Authenticate": 'Bearer realm="invitation"'}
         if status == HTTPStatus.INTERNAL_SERVER_ERROR:
             log.error("unmapped judge error: %s", exc)
-        return HttpError(status, str(exc), headers)
+        return HttpError(status, str(exc), headers, syntax_error=exc.problem if isinstance(exc, CompileError) else None)
     if isinstance(exc, (OperationalError, InterfaceError)):
         # The database is restarting or unreachable: a 503 tells the client to retry (with its
         # Idempotency-Key, a retry of a request that did get stored returns that submission).

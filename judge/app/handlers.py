@@ -46,7 +46,7 @@ async def answer(request: Request, exc: Exception) -> Response:
     error = http_error_of(exc)
     if is_page(request.url.path):
         return error_page(request, error.status, error.detail, error.headers)
-    return problem_response(error.status, error.detail, error.headers, error.errors)
+    return problem_response(error.status, error.detail, error.headers, error.errors, error.syntax_error)
 
 
 def install(app: FastAPI) -> None:

@@ -149,7 +149,8 @@ def _entry_report(
         counted=is_counted,
         source=source,
         integrity_flags=flag_source(source) if is_code else [],
-        checks=result.checks if result is not None else [],
+        checks=result.checks if result is not None and result.compile_error is None else [],
+        compile_error=result.compile_error if result is not None else None,
         gradings=[
             GradingView(
                 round=grading.round,

@@ -13,6 +13,7 @@ from judge.quiz import AnsweredQuestion
 from judge.result import CheckResult, Outcome, Series, Verdict
 from judge.similarity import LineRange
 from judge.storage.models import FeedbackLevel, ScoringPolicy, SubmissionStatus
+from judge.syntax import SyntaxProblem
 from judge.views import LimitsView, PublicCheck, QuestionView, candidate_events_url
 
 MAX_PROBLEMS = 50
@@ -51,6 +52,11 @@ class AssessmentCreate(BaseModel):
         default=FeedbackLevel.FULL, description="What candidates see of checks while it runs."
     )
     scoring: ScoringPolicy = Field(default=ScoringPolicy.BEST, description="Which attempt at a problem counts.")
+    compile_error_uses_attempt: bool = Field(
+        default=False,
+        description="Whether a file that does not compile uses an attempt (graded compile_error). "
+        "False: it is refused at submit time with a 422 naming the line, and no attempt is used.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> AssessmentCreate:
@@ -85,6 +91,7 @@ class AssessmentView(BaseModel):
     max_attempts: int
     feedback: FeedbackLevel
     scoring: ScoringPolicy
+    compile_error_uses_attempt: bool = Field(description="Whether a file that does not compile uses an attempt.")
     problems: list[AssessmentProblemView]
     total_points: float
     invitations: int = Field(description="Invitations issued (revoked ones included).")
@@ -251,10 +258,22 @@ class CandidateSubmissionView(BaseModel):
     verdict: Verdict | None = Field(default=None, description="Hidden at score_only.")
     score: float | None = Field(default=None, description="Points earned, scaled to the assessment's points.")
     max_score: float
-    checks: list[CandidateCheck] | None = Field(default=None, description="None at score_only, or before grading.")
+    checks: list[CandidateCheck] | None = Field(
+        default=None, description="None at score_only, before grading, or when the file does not compile."
+    )
     withheld: str | None = Field(
         default=None, description="Why only the score is shown and when more will be (a quiz before it is settled)."
     )
+    compile_error: SyntaxProblem | None = Field(
+        default=None,
+        description="Where and why the file does not compile (verdict compile_error), at every feedback level: "
+        "it is about the candidate's own code and tells nothing of the checks.",
+    )
+
+    @computed_field(description="The line to highlight in the editor: the compile error's; else null.")  # type: ignore[prop-decorator]
+    @property
+    def error_line(self) -> int | None:
+        return self.compile_error.line if self.compile_error is not None else None
 
     # The link follows from the id, so whoever builds the view names the submission, never a URL.
     @computed_field(description="GET: server-sent events of this submission's progress.")  # type: ignore[prop-decorator]
@@ -306,7 +325,10 @@ class EntryReport(BaseModel):
     counted: bool = Field(description="Whether this attempt is the one the scoring policy counts.")
     source: str
     integrity_flags: list[IntegrityFlag] = Field(description="Static hints for a reviewer; never scored.")
-    checks: list[CheckResult]
+    checks: list[CheckResult] = Field(description="Empty when the file does not compile (see compile_error).")
+    compile_error: SyntaxProblem | None = Field(
+        default=None, description="Where and why the file does not compile (verdict compile_error); else null."
+    )
     gradings: list[GradingView] = Field(description="Every grading, oldest first; more than one after a rejudge.")
     answers: list[AnsweredQuestion] | None = Field(
         default=None,

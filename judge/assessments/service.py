@@ -142,6 +142,7 @@ def assessment_view(session: Session, bank: ProblemBank, row: Assessment) -> Ass
         max_attempts=row.max_attempts,
         feedback=FeedbackLevel(row.feedback),
         scoring=ScoringPolicy(row.scoring),
+        compile_error_uses_attempt=row.compile_error_uses_attempt,
         problems=problems,
         total_points=sum(p.points for p in problems),
         invitations=invited,
@@ -208,6 +209,7 @@ def create_assessment(
         max_attempts=body.max_attempts,
         feedback=body.feedback.value,
         scoring=body.scoring.value,
+        compile_error_uses_attempt=body.compile_error_uses_attempt,
         created_by_key_id=key_id,
         created_at=utcnow(),
     )
@@ -607,6 +609,11 @@ def submit(
             # Ended by the candidate before their deadline (ends_at is the earlier of the two).
             raise TimeUp(f"you ended the assessment at {_iso(end)}; no more submissions are accepted")
         raise TimeUp(f"your time ended at {_iso(end)}; submissions after it are not accepted")
+    if not assessment.compile_error_uses_attempt:
+        problem = choice_problem(bank, choice)
+        if problem is not None and problem.spec.kind is Kind.CODE:
+            # Refused before an attempt is counted or anything queued: a typo costs no attempt.
+            intake.refuse_compile_error(code)
     for _ in range(SUBMIT_RACE_RETRIES):
         used = (
             session.scalar(
@@ -647,7 +654,8 @@ def _entry_view(
     row = attempt.current
     result = result_of(row) if row.status == SubmissionStatus.COMPLETED.value else None
     checks = None
-    if result is not None and level is not FeedbackLevel.SCORE_ONLY:
+    syntax = result.compile_error if result is not None else None
+    if result is not None and syntax is None and level is not FeedbackLevel.SCORE_ONLY:
         checks = [feedback.check_view(c, level, choice.points, result.max_score, problem) for c in result.checks]
     verdict = Verdict(row.verdict) if row.verdict and level is not FeedbackLevel.SCORE_ONLY else None
     return CandidateSubmissionView(
@@ -662,6 +670,7 @@ def _entry_view(
         max_score=choice.points,
         checks=checks,
         withheld=shown.withheld,
+        compile_error=syntax,
     )
 
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -166,6 +178,12 @@ class Assessment(Base):
     max_attempts: Mapped[int] = mapped_column(Integer, doc="Submissions allowed per problem and candidate.")
     feedback: Mapped[str] = mapped_column(String(16))
     scoring: Mapped[str] = mapped_column(String(16))
+    compile_error_uses_attempt: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        doc="Whether a file that does not compile counts as an attempt (else it is refused at submit time).",
+    )
     created_by_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

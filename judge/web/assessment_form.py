@@ -35,6 +35,7 @@ FIELDS = (
     "max_attempts",
     "feedback",
     "scoring",
+    "compile_error_uses_attempt",
 )
 POINTS_PREFIX = "points."
 #: The model's fields under the form's names (the duration is typed in minutes, not seconds).
@@ -101,6 +102,7 @@ class AssessmentForm(BaseModel):
     max_attempts: str = "3"
     feedback: str = FeedbackLevel.FULL.value
     scoring: str = ScoringPolicy.BEST.value
+    compile_error_uses_attempt: bool = False
     errors: dict[str, str] = Field(default_factory=dict)
     form_error: str | None = None
 
@@ -145,6 +147,7 @@ def read_form(posted: FormData) -> AssessmentForm:
         max_attempts=text("max_attempts"),
         feedback=text("feedback"),
         scoring=text("scoring"),
+        compile_error_uses_attempt=text("compile_error_uses_attempt") == "on",
     )
 
 
@@ -249,6 +252,7 @@ def to_model(form: AssessmentForm, now: datetime | None = None) -> AssessmentCre
         "problems": [{"problem": slug, "points": points[slug]} for slug in form.problems],
         "feedback": form.feedback,
         "scoring": form.scoring,
+        "compile_error_uses_attempt": form.compile_error_uses_attempt,
     }
     read = {"opens_at": opens_at, "closes_at": closes_at, "max_attempts": attempts}
     fields.update({name: value for name, value in read.items() if value is not None})

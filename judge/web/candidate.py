@@ -29,10 +29,11 @@ from judge.assessments import drafts, service
 from judge.assessments.errors import AssessmentError
 from judge.assessments.progress import progress_plan
 from judge.assessments.schemas import CandidateProblem, CandidateSubmissionCreate
-from judge.errors import JudgeError
+from judge.errors import CompileError, JudgeError
 from judge.problem import SLUG_PATTERN, Kind
 from judge.statement import Audience
 from judge.storage.models import Invitation
+from judge.syntax import SyntaxProblem
 from judge.web.deps import CsrfChecked
 from judge.web.editor import error_line
 from judge.web.render import page
@@ -180,6 +181,7 @@ def _problem_page(
     source: str,
     chosen: dict[str, list[str]] | None = None,
     error: str | None = None,
+    syntax_error: SyntaxProblem | None = None,
     status_code: int = 200,
 ) -> Response:
     view = service.overview(session, state.bank, invitation, now)
@@ -193,7 +195,8 @@ def _problem_page(
         "chosen": chosen or {},
         "submissions": mine,
         "error": error,
-        "error_line": error_line(mine, problem.entrypoint),
+        "error_line": syntax_error.line if syntax_error is not None else error_line(mine, problem.entrypoint),
+        "syntax_error": syntax_error,
     }
     template = "candidate/quiz.html" if problem.kind is Kind.QUIZ else "candidate/problem.html"
     return _page(request, state, template, context, status_code=status_code)
@@ -259,6 +262,7 @@ async def submit(slug: Slug, request: Request, state: State, session: DbSession)
             source=source,
             chosen=chosen,
             error=str(exc),
+            syntax_error=exc.problem if isinstance(exc, CompileError) else None,
             status_code=_status_of(exc),
         )
     return RedirectResponse(f"/take/submissions/{accepted.id}", status_code=303)

@@ -1,6 +1,7 @@
 """The code editor's server side: which line of the candidate's file to mark when the problem page opens.
 
-The page marks the line where the latest attempt went wrong, as its result shows it: a traceback line
+The page marks the line where the latest attempt went wrong, as its result shows it: the line of a
+compile error, else a traceback line
 (`File "solution.py", line 12`) or the harness's short form (`(at solution.py:12)`) in a check's message.
 Only the candidate's own file counts; lines in the problem's checks mean nothing in the editor.
 """
@@ -25,6 +26,8 @@ def error_line(submissions: list[CandidateSubmissionView], entrypoint: str) -> i
     if not submissions:
         return None
     latest = max(submissions, key=lambda s: s.number)
+    if latest.error_line is not None:
+        return latest.error_line
     patterns = _patterns(entrypoint)
     for check in latest.checks or []:
         for pattern in patterns:

@@ -179,9 +179,11 @@ class PoolSlot(WarmSlot):
             self.discard()
             return self.backend.run(job, on_event)
         try:
-            return collect_events(self.process, job.wall_timeout_s, self.log, on_event)
+            run = collect_events(self.process, job.wall_timeout_s, self.log, on_event)
         finally:
             self.discard()
+        # `discard` waited for the drain: the runner's output is whole only now.
+        return run.model_copy(update={"output": self.log.text()})
 
     def discard(self) -> None:
         """Kill the runner, its candidate processes and containers (the workspace is the caller's to remove)."""

@@ -173,12 +173,14 @@ class ProcessSandbox(Sandbox):
             drain = threading.Thread(target=log.drain, args=(runner.process.stderr,), daemon=True)
             drain.start()
             try:
-                return collect_events(runner.process, job.wall_timeout_s, log, on_event)
+                run = collect_events(runner.process, job.wall_timeout_s, log, on_event)
             finally:
                 runner.stop()
                 if config.policy.uid is not None:
                     isolation.kill_uid(config.policy.uid)
                 drain.join(timeout=5)
+            # The drain may still have been reading when the runner's events ended: its output is whole only now.
+            return run.model_copy(update={"output": log.text()})
         finally:
             # Whatever happens, nothing of the run is left (for docker: its containers).
             self.forget_run(run_id)

@@ -11,8 +11,9 @@ the one queue, the same workers and sandboxes, the heartbeats, retries and redis
 grading without a second copy of any of them. Counting stays default-deny: a Run has no assessment
 entry (every assessment listing goes through entries), and every listing, read and count of
 submissions outside this module takes only storage.submissions.COUNTED rows. Runs wait at
-RUN_PRIORITY, after counted work and before rejudges, and are left out of the queue depth that
-refuses API submissions: each caller's Runs are rate-limited instead (settings.rate_limits.runs_per_minute).
+intake.POLICIES[Source.RUN]'s priority, after counted work and before rejudges, and are left out of
+the queue depth that refuses API submissions: each caller's Runs are rate-limited instead
+(settings.rate_limits.runs_per_minute).
 """
 
 from __future__ import annotations
@@ -32,13 +33,13 @@ from judge.bank.loader import ProblemBank
 from judge.bank.ownership import Viewer
 from judge.errors import InvalidProblem, NothingToRun, ProblemNotFound, RunNotFound
 from judge.grading import public_checks
-from judge.intake import CheckedSource, Enqueue
+from judge.intake import POLICIES, CheckedSource, Enqueue, Source
 from judge.problem import SLUG_PATTERN, CheckSpec, Kind, Problem
 from judge.result import Outcome, Verdict
 from judge.settings import Settings
 from judge.storage import submissions
 from judge.storage.models import Invitation, Submission, SubmissionPurpose, SubmissionStatus
-from judge.storage.submissions import RUN_PRIORITY, NewSubmission, result_of
+from judge.storage.submissions import NewSubmission, result_of
 
 
 class RunCreate(BaseModel):
@@ -135,7 +136,7 @@ def start_practice_run(
         problem=body.problem,
         source=code.data,
         owner_key_id=key_id,
-        priority=RUN_PRIORITY,
+        priority=POLICIES[Source.RUN].priority,
         purpose=SubmissionPurpose.RUN,
     )
     return run_view(_queue(session, new, enqueue), specs)
@@ -184,7 +185,7 @@ def start_candidate_run(
         problem=choice.problem,
         source=code.data,
         package_hash=choice.package_hash,
-        priority=RUN_PRIORITY,
+        priority=POLICIES[Source.RUN].priority,
         purpose=SubmissionPurpose.RUN,
         invitation_id=invitation.id,
     )

@@ -35,7 +35,7 @@ from judge.errors import InvalidProblem, NothingToRun, ProblemNotFound, RunNotFo
 from judge.grading import public_checks
 from judge.intake import POLICIES, CheckedSource, Enqueue, Source
 from judge.problem import SLUG_PATTERN, CheckSpec, Kind, Problem
-from judge.result import Outcome, Verdict
+from judge.result import CheckResult, Outcome, Verdict
 from judge.settings import Settings
 from judge.storage import submissions
 from judge.storage.models import Invitation, Submission, SubmissionPurpose, SubmissionStatus
@@ -82,9 +82,7 @@ def run_view(row: Submission, specs: Sequence[CheckSpec]) -> RunView:
     titles = {c.id: c.title for c in specs}
     checks = None
     if result is not None:
-        checks = [
-            RunCheck(id=c.id, title=titles.get(c.id, ""), outcome=c.outcome, message=c.message) for c in result.checks
-        ]
+        checks = [_check(c, titles) for c in result.checks]
     finished = row.status in submissions.FINISHED
     return RunView(
         id=row.id,
@@ -99,6 +97,21 @@ def run_view(row: Submission, specs: Sequence[CheckSpec]) -> RunView:
         created_at=row.created_at,
         finished_at=row.finished_at,
     )
+
+
+def _check(check: CheckResult, titles: dict[str, str]) -> RunCheck:
+    return RunCheck(id=check.id, title=titles.get(check.id, ""), outcome=check.outcome, message=check.message)
+
+
+def run_checks_after(session: Session, bank: ProblemBank, run_id: str, after_id: int) -> list[tuple[int, RunCheck]]:
+    """The checks of Run `run_id` that finished after event `after_id`, with their event ids, in order (for
+    an event stream; the caller has read the Run as its own first)."""
+    row = session.get_one(Submission, run_id)
+    titles = {c.id: c.title for c in _specs_of(bank, row)}
+    return [
+        (event.id, _check(submissions.check_of(event), titles))
+        for event in submissions.checks_after(session, run_id, after_id)
+    ]
 
 
 def runnable_checks(problem: Problem) -> list[CheckSpec]:

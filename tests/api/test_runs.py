@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from datetime import timedelta
 
@@ -81,6 +82,12 @@ def test_a_candidate_run_grades_only_public_checks_and_shows_the_printed_output(
     assert result["passed"] == 1 and result["total"] == 2 and result["verdict"] == "partial"
     # The code's own output, without the checks' output that came before it on the runner's stderr.
     assert result["output"] == "hello-from-my-model"
+    # Its event stream: one event per public check, then the Run.
+    stream = ada.call("GET", f"/runs/{result['id']}/events").text
+    events = [dict(line.split(": ", 1) for line in block.splitlines()) for block in stream.strip().split("\n\n")]
+    checks = [json.loads(e["data"]) for e in events if e["event"] == "check"]
+    assert [c["id"] for c in checks] == KL_PUBLIC and stream.count("event: check") == len(KL_PUBLIC)
+    assert "event: result" in stream and '"output":"hello-from-my-model"' in stream
     # Hidden checks were never even copied into the Run's workspace.
     assert sandbox.check_files == [KL_PUBLIC_FILES]
     assert not set(KL_HIDDEN_FILES) & set(sandbox.check_files[0])
@@ -136,6 +143,7 @@ def test_a_candidates_run_is_theirs_alone(world, clock):
     # Another candidate of the same assessment, and of another team: the 404 of an unknown id.
     for other in (bob, eve):
         refused(other.call("GET", f"/runs/{mine['id']}"), 404, f"no run {mine['id']!r} among yours")
+        refused(other.call("GET", f"/runs/{mine['id']}/events"), 404, f"no run {mine['id']!r} among yours")
     # No API key reads a candidate's Run, not even the team's or an admin's.
     for key in (acme.key, service.admin):
         answer = service.client.get(f"/api/v1/runs/{mine['id']}", headers=service.auth(key))
@@ -228,6 +236,9 @@ def test_each_role_runs_practice_problems_and_reads_only_its_own_runs(world, rol
     others = {service.admin, acme.key, globex.key, service.candidate, service.other_candidate} - {key}
     for other in others:
         refused(service.client.get(f"/api/v1/runs/{run_id}", headers=service.auth(other)), 404, None)
+        refused(service.client.get(f"/api/v1/runs/{run_id}/events", headers=service.auth(other)), 404, None)
+    stream = service.client.get(f"/api/v1/runs/{run_id}/events", headers=service.auth(key)).text
+    assert stream.count("event: check") == len(KL_PUBLIC) and "event: result" in stream
     listed = service.client.get("/api/v1/submissions", headers=service.auth(key)).json()["items"]
     assert run_id not in {item["id"] for item in listed}
 

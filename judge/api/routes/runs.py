@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from judge import runs
+from judge.api.event_stream import Progress, progress_events
 from judge.api.routes.candidate import CSRF, CurrentInvitation
 from judge.app.deps import CurrentCaller, DbSession, State, viewer_of
 from judge.app.errors import ProblemDetails, Responses
@@ -44,6 +47,14 @@ WINDOW: Responses = {
     },
     409: {"model": ProblemDetails, "description": "Not started yet."},
 }
+LastEventId = Annotated[int, Header(alias="Last-Event-ID", description="Resume after this event id.")]
+EVENTS_DESCRIPTION = (
+    "text/event-stream: one `check` event per finished public check (id, title, outcome, message), then one "
+    "`result` event with the Run as GET returns it. Reconnect with `Last-Event-ID` to resume."
+)
+STREAM: Responses = {
+    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."}
+}
 Wait = Annotated[float, Query(ge=0, description="Seconds to wait for the Run to finish (long poll).")]
 RUN_DESCRIPTION = (
     "JSON `{problem, source}`. The code runs in the sandbox against the problem's public checks only; the "
@@ -60,6 +71,24 @@ async def _waiting(state: ServiceState, wait: float, read: Callable[[], RunView]
         if view.status.value in FINISHED or time.monotonic() >= deadline:
             return view
         await asyncio.sleep(min(state.settings.service.poll_interval_s, max(0.0, deadline - time.monotonic())))
+
+
+def _stream(state: ServiceState, read: Callable[[Session], RunView], after_id: int) -> StreamingResponse:
+    """The Run's events (see EVENTS_DESCRIPTION), `read` answering it as the caller's own or raising RunNotFound."""
+
+    def poll(after: int) -> Progress:
+        with state.sessions() as session:
+            view = read(session)
+            checks = [
+                (event_id, check.model_dump_json())
+                for event_id, check in runs.run_checks_after(session, state.bank, view.id, after)
+            ]
+            return Progress(checks=checks, result=view.model_dump_json() if view.status.value in FINISHED else None)
+
+    events: AsyncIterator[str] = progress_events(poll, after_id, state.settings)
+    return StreamingResponse(
+        events, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 @router.post(
@@ -121,3 +150,48 @@ async def get_candidate_run(run_id: str, state: State, invitation: CurrentInvita
             return runs.candidate_run(session, state.bank, invitation_id, run_id)
 
     return await _waiting(state, wait, read)
+
+
+@router.get(
+    "/{run_id}/events",
+    summary="Stream one of your Runs' checks as server-sent events",
+    description=EVENTS_DESCRIPTION,
+    response_class=StreamingResponse,
+    responses={**KEY, **LIMITED, **NOT_FOUND, **STREAM},
+)
+async def run_events(
+    run_id: str, state: State, caller: CurrentCaller, last_event_id: LastEventId = 0
+) -> StreamingResponse:
+    """Server-sent events of a practice Run."""
+
+    def read(session: Session) -> RunView:
+        return runs.practice_run(session, state.bank, caller.key_id, run_id)
+
+    await run_in_threadpool(_check_readable, state, read)
+    return _stream(state, read, last_event_id)
+
+
+@candidate_router.get(
+    "/{run_id}/events",
+    summary="Stream one of your Runs' checks as server-sent events",
+    description=EVENTS_DESCRIPTION,
+    response_class=StreamingResponse,
+    responses={**INVITATION, **LIMITED, **NOT_FOUND, **STREAM},
+)
+async def candidate_run_events(
+    run_id: str, state: State, invitation: CurrentInvitation, last_event_id: LastEventId = 0
+) -> StreamingResponse:
+    """Server-sent events of a candidate's Run."""
+    invitation_id = invitation.id
+
+    def read(session: Session) -> RunView:
+        return runs.candidate_run(session, state.bank, invitation_id, run_id)
+
+    await run_in_threadpool(_check_readable, state, read)
+    return _stream(state, read, last_event_id)
+
+
+def _check_readable(state: ServiceState, read: Callable[[Session], RunView]) -> None:
+    """RunNotFound (404) before the stream starts, not inside it."""
+    with state.sessions() as session:
+        read(session)

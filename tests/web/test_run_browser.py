@@ -87,6 +87,8 @@ def test_run_shows_public_check_results_and_printed_output_without_using_an_atte
     assert browser.find_element(By.ID, "run-output").text == "hello from my kl code"
     status = browser.find_element(By.ID, "run-status").text
     assert status.startswith(f"{len(public)} of {len(public)} public checks passed"), status
+    assert browser.find_element(By.ID, "run").is_enabled(), "Run may be pressed again"
+    assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"], "no script or CSP error"
     # Same page, editor untouched, no attempt used, nothing listed among the attempts.
     assert browser.current_url == page_url
     assert browser.find_element(By.ID, "source").get_attribute("value") == code

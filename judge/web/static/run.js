@@ -33,16 +33,18 @@
     });
   }
 
+  function item(check) {
+    var line = document.createElement("li");
+    line.className = "outcome-" + check.outcome;
+    line.setAttribute("data-check", check.id);
+    line.textContent = check.id + ": " + check.outcome + (check.title ? " — " + check.title : "") +
+      (check.message ? " (" + check.message + ")" : "");
+    return line;
+  }
+
   function show(run) {
     checks.textContent = "";
-    (run.checks || []).forEach(function (check) {
-      var item = document.createElement("li");
-      item.className = "outcome-" + check.outcome;
-      item.setAttribute("data-check", check.id);
-      item.textContent = check.id + ": " + check.outcome + (check.title ? " — " + check.title : "") +
-        (check.message ? " (" + check.message + ")" : "");
-      checks.appendChild(item);
-    });
+    (run.checks || []).forEach(function (check) { checks.appendChild(item(check)); });
     var printed = run.output || "";
     output.textContent = printed === "" ? "(nothing printed)" : printed;
     output.hidden = outputHeading.hidden = false;
@@ -63,6 +65,24 @@
     }, function () { say("The connection failed; press Run again."); finish(); });
   }
 
+  // Each check as it finishes, from the Run's event stream; polling where there is none or it fails.
+  function follow(id, total) {
+    if (!window.EventSource) { poll(id); return; }
+    var done = 0;
+    var stream = new EventSource(runs + "/" + encodeURIComponent(id) + "/events");
+    stream.addEventListener("check", function (event) {
+      checks.appendChild(item(JSON.parse(event.data)));
+      done += 1;
+      say(done + " of " + total + " public checks finished…");
+    });
+    stream.addEventListener("result", function (event) { stream.close(); show(JSON.parse(event.data)); finish(); });
+    stream.addEventListener("timeout", function () { stream.close(); poll(id); });
+    stream.onerror = function () {
+      // A dropped connection is retried by EventSource itself; a refused one is closed: read the Run instead.
+      if (stream.readyState === EventSource.CLOSED) poll(id);
+    };
+  }
+
   button.addEventListener("click", function () {
     button.disabled = true;
     panel.hidden = false;
@@ -78,7 +98,7 @@
     }).then(function (answer) {
       if (!answer.ok) { say(answer.body.detail || "The run was refused."); finish(); return; }
       say("Waiting for a sandbox…");
-      poll(answer.body.id);
+      follow(answer.body.id, answer.body.total);
     }, function () { say("The connection failed; press Run again."); finish(); });
   });
 })();

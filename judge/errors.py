@@ -55,3 +55,11 @@ class ChecksFault(SandboxFault):
     """The runner failed in the problem's own code: its checks did not collect, or the runner died or
     was killed (a check may fork-bomb, fill memory or exit). Never the submission's fault: for a bank
     problem it is retried like any fault of the judge; a package being validated is refused for it."""
+
+
+class NothingToRun(InvalidSubmission):
+    """A Run of a problem with no public checks (a quiz, or a problem that keeps every check hidden)."""
+
+
+class RunNotFound(JudgeError):
+    """No such Run among the caller's own."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from judge.errors import InvalidSubmission, SandboxFault, SourceTooLarge
@@ -10,7 +11,7 @@ from judge.harness import isolation
 from judge.harness.events import CheckEvent
 from judge.harness.session import RunnerConfig
 from judge.limits import candidate_policy, run_limits, runner_deadline_s
-from judge.problem import Kind, Problem
+from judge.problem import CheckSpec, Kind, Problem, Visibility
 from judge.quiz import grade_quiz, parse_answers
 from judge.result import CheckResult, GradeResult, Outcome
 from judge.sandbox.base import Sandbox, SandboxJob
@@ -20,6 +21,17 @@ from judge.syntax import check_syntax
 from judge.workspace import Workspace, fill_workspace, prepare_workspace
 
 CheckCallback = Callable[[CheckResult], None]
+#: What judge.harness.runner writes to its stderr, after the checks' own output, before the
+#: candidate's captured stdout and stderr.
+CANDIDATE_OUTPUT_MARKER = "--- candidate output ---\n"
+
+
+@dataclass(frozen=True)
+class Graded:
+    """A grade and what the candidate's code printed while it was graded (capped; "" for a quiz)."""
+
+    result: GradeResult
+    output: str
 
 
 def grade_submission(
@@ -32,25 +44,41 @@ def grade_submission(
 ) -> GradeResult:
     """Grade one submission file's bytes against `problem` (the version the caller loaded); candidate
     code sees none of `hidden` (the bank's directories)."""
+    return grade_checks(problem, source, settings, sandbox, hidden, on_check).result
+
+
+def grade_checks(
+    problem: Problem,
+    source: bytes,
+    settings: Settings,
+    sandbox: Sandbox,
+    hidden: Sequence[Path],
+    on_check: CheckCallback | None = None,
+    *,
+    public_only: bool = False,
+) -> Graded:
+    """Grade as `grade_submission` does, keeping the candidate's printed output; with `public_only`
+    (a Run) only the problem's public checks are copied in and run, and the result counts only them."""
     text = decode_source(source, settings)
     if problem.spec.kind is Kind.QUIZ:
-        return grade_answers(problem, text)
+        return Graded(grade_answers(problem, text), "")
     # Checked before a sandbox is taken: a file that does not compile is reported once, at its line.
     syntax = check_syntax(text)
     if syntax is not None:
-        return compile_error(problem, syntax)
+        return Graded(compile_error(problem, syntax), "")
+    specs = public_checks(problem) if public_only else problem.check_specs
     slot = sandbox.take_slot()
     if slot is None:
         uid = isolation.pick_run_uid() if sandbox.drops_privileges else None
-        workspace = prepare_workspace(problem, source, uid)
+        workspace = prepare_workspace(problem, source, uid, public_only=public_only)
     else:
         # A warm sandbox: its workspace is mounted already, its processes wait for this job.
         uid, workspace = slot.uid, slot.workspace
-        fill_workspace(workspace, problem, source)
+        fill_workspace(workspace, problem, source, public_only=public_only)
     epoch = sandbox.engine_epoch()
     try:
-        job = build_job(problem, workspace, settings, uid, hidden)
-        run = (slot or sandbox).run(job, _forward(problem, on_check))
+        job = build_job(problem, workspace, settings, uid, hidden, specs)
+        run = (slot or sandbox).run(job, _forward(specs, on_check))
     finally:
         if slot is not None:
             slot.discard()
@@ -59,8 +87,28 @@ def grade_submission(
     if after != epoch:
         # Its containers died with the engine: what the checks saw says nothing of the submission.
         raise SandboxFault(f"the sandbox engine stopped or restarted during the grade ({epoch} -> {after})")
-    results = check_results(problem.check_specs, run.events, run.timed_out)
-    return score(problem, results, memory_hit=any(e.limit == "memory" for e in run.events))
+    results = check_results(specs, run.events, run.timed_out)
+    graded = score(problem, results, memory_hit=any(e.limit == "memory" for e in run.events))
+    return Graded(graded, candidate_output(run.output, settings.limits.output_cap_bytes))
+
+
+def public_checks(problem: Problem) -> list[CheckSpec]:
+    """The checks a candidate may see and run: what a Run grades."""
+    return [c for c in problem.check_specs if c.visibility is Visibility.PUBLIC]
+
+
+def candidate_output(runner_output: str, cap_bytes: int) -> str:
+    """The candidate's own printed output from the runner's stderr (the checks' pytest output before
+    the marker is left out), at most `cap_bytes` of UTF-8."""
+    _, marker, printed = runner_output.partition(CANDIDATE_OUTPUT_MARKER)
+    if not marker:
+        return ""
+    # The runner ends the section with one newline of its own.
+    printed = printed.removesuffix("\n")
+    data = printed.encode("utf-8")
+    if len(data) <= cap_bytes:
+        return printed
+    return data[:cap_bytes].decode("utf-8", "ignore") + f"\n[output cut: {len(data)} bytes in all]"
 
 
 def decode_source(source: bytes, settings: Settings) -> str:
@@ -102,10 +150,16 @@ def grade_answers(problem: Problem, text: str) -> GradeResult:
 
 
 def build_job(
-    problem: Problem, workspace: Workspace, settings: Settings, uid: int | None, hidden: Sequence[Path]
+    problem: Problem,
+    workspace: Workspace,
+    settings: Settings,
+    uid: int | None,
+    hidden: Sequence[Path],
+    specs: Sequence[CheckSpec] | None = None,
 ) -> SandboxJob:
-    """The runner's configuration for this submission, limits clamped to the server's maxima; the
-    candidate sees none of `hidden`, nor the directory holding the problem's package."""
+    """The runner's configuration for this submission, running `specs` (default: every check), limits
+    clamped to the server's maxima; the candidate sees none of `hidden`, nor the directory holding the
+    problem's package."""
     limits = run_limits(problem.spec.limits, settings)
     policy = candidate_policy(
         settings, workspace, uid, limits.memory_mb, limits.run_timeout_s, [*hidden, problem.root.parent]
@@ -116,7 +170,7 @@ def build_job(
         probes_path=str(workspace.probes_path),
         candidate_dir=str(workspace.candidate_dir),
         entrypoint=problem.spec.entrypoint,
-        check_ids=[c.id for c in problem.check_specs],
+        check_ids=[c.id for c in (problem.check_specs if specs is None else specs)],
         check_timeout_s=limits.check_timeout_s,
         run_timeout_s=limits.run_timeout_s,
         policy=policy,
@@ -127,10 +181,10 @@ def build_job(
     )
 
 
-def _forward(problem: Problem, on_check: CheckCallback | None) -> Callable[[CheckEvent], None] | None:
+def _forward(checks: Sequence[CheckSpec], on_check: CheckCallback | None) -> Callable[[CheckEvent], None] | None:
     if on_check is None:
         return None
-    specs = {c.id: c for c in problem.check_specs}
+    specs = {c.id: c for c in checks}
 
     def forward(event: CheckEvent) -> None:
         spec = specs.get(event.id)

@@ -25,7 +25,7 @@ from judge.grading import decode_source
 from judge.settings import Settings
 from judge.storage import submissions
 from judge.storage.models import Submission
-from judge.storage.submissions import NORMAL_PRIORITY, REJUDGE_PRIORITY, NewSubmission
+from judge.storage.submissions import NORMAL_PRIORITY, REJUDGE_PRIORITY, RUN_PRIORITY, NewSubmission
 from judge.syntax import check_syntax
 
 #: Called with each new submission's id once its row is committed (the service passes the dispatcher's).
@@ -38,6 +38,7 @@ class Source(StrEnum):
     API = "api"  # POST /api/v1/submissions, with any API key
     CANDIDATE = "candidate"  # an assessment attempt: the candidate API or the candidate's web page
     REJUDGE = "rejudge"  # a rejudge round's gradings: the team API or the team's pages
+    RUN = "run"  # a Run (judge/runs.py): public checks only, never counted; the candidate's page or API, any API key
 
 
 class WhenFull(StrEnum):
@@ -81,6 +82,8 @@ POLICIES: Mapping[Source, QueuePolicy] = MappingProxyType(
         Source.API: QueuePolicy(WhenFull.REFUSE_AT_QUEUE_LIMIT, NORMAL_PRIORITY),
         Source.CANDIDATE: QueuePolicy(WhenFull.ACCEPT, NORMAL_PRIORITY),
         Source.REJUDGE: QueuePolicy(WhenFull.REFUSE_OVER_BACKLOG, REJUDGE_PRIORITY),
+        # Limited per caller (settings.rate_limits.runs_per_minute) rather than by the queue's depth.
+        Source.RUN: QueuePolicy(WhenFull.ACCEPT, RUN_PRIORITY),
     }
 )
 

@@ -274,6 +274,15 @@ class RateLimitsSettings(BaseSettings):
         validation_alias="JUDGE_RATE_LIMIT_BURST",
         description="Requests per credential in any one second.",
     )
+    runs_per_minute: int = Field(
+        default=6,
+        ge=1,
+        validation_alias="JUDGE_RUNS_PER_MINUTE",
+        description=(
+            "Runs (public checks, never counted; judge/runs.py) per candidate or API key in any minute, on top of"
+            " the request limit: each Run takes a sandbox."
+        ),
+    )
     auth_failures_per_minute: int = Field(
         default=10,
         ge=1,

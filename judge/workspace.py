@@ -38,11 +38,12 @@ class Workspace:
 
 
 def prepare_workspace(
-    problem: Problem, source: bytes, candidate_uid: int | None, parent: Path | None = None
+    problem: Problem, source: bytes, candidate_uid: int | None, parent: Path | None = None, *, public_only: bool = False
 ) -> Workspace:
-    """Lay out a fresh workspace for one submission of `problem` (candidate_uid: the run uid, if any)."""
+    """Lay out a fresh workspace for one submission of `problem` (candidate_uid: the run uid, if any;
+    public_only: a Run's, without the hidden checks)."""
     workspace = create_workspace(candidate_uid, parent)
-    fill_workspace(workspace, problem, source)
+    fill_workspace(workspace, problem, source, public_only=public_only)
     return workspace
 
 
@@ -69,9 +70,11 @@ def create_workspace(candidate_uid: int | None, parent: Path | None = None) -> W
     )
 
 
-def fill_workspace(workspace: Workspace, problem: Problem, source: bytes) -> None:
-    """Copy in the problem's checks and probes and write the submission (never through a planted link)."""
-    for folder in (problem.hidden_checks_dir, problem.public_checks_dir):
+def fill_workspace(workspace: Workspace, problem: Problem, source: bytes, *, public_only: bool = False) -> None:
+    """Copy in the problem's checks (with `public_only`, a Run's, the public ones alone) and probes and
+    write the submission (never through a planted link)."""
+    folders = (problem.public_checks_dir,) if public_only else (problem.hidden_checks_dir, problem.public_checks_dir)
+    for folder in folders:
         if folder.is_dir():
             for path in sorted(folder.glob("*.py")):
                 shutil.copyfile(path, workspace.checks_dir / path.name)

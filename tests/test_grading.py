@@ -7,7 +7,7 @@ import pytest
 from judge.bank import versions
 from judge.bank.loader import ProblemBank
 from judge.errors import ChecksFault, InvalidSubmission, ProblemNotFound, SandboxFault
-from judge.grading import build_job, grade_submission
+from judge.grading import CANDIDATE_OUTPUT_MARKER, build_job, candidate_output, grade_submission
 from judge.harness.isolation import IsolationPolicy
 from judge.problem import load_problem
 from judge.result import Outcome, Verdict
@@ -208,3 +208,12 @@ def test_a_stored_package_version_is_graded_whatever_the_bank_holds_now_and_stay
     finally:
         workspace.remove()
     assert any(versions.versions_dir(settings).is_relative_to(path) for path in hidden)
+
+
+def test_a_runs_output_is_the_candidates_part_of_the_runners_stderr_capped():
+    runner = f"..  [100%]\n2 passed\n{CANDIDATE_OUTPUT_MARKER}hello\nworld\n\n"
+    assert candidate_output(runner, 1024) == "hello\nworld\n"
+    # A runner killed before its marker (the run's time limit) left no candidate output to show.
+    assert candidate_output("..  [100%]\n", 1024) == ""
+    # Cut on a character boundary, with a note of the whole size.
+    assert candidate_output(f"{CANDIDATE_OUTPUT_MARKER}{'é' * 10}\n", 5) == "éé\n[output cut: 20 bytes in all]"

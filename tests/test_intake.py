@@ -126,6 +126,9 @@ def test_the_policy_table():
     assert POLICIES[Source.REJUDGE].when_full is WhenFull.REFUSE_OVER_BACKLOG
     assert POLICIES[Source.API].counts_toward_depth and POLICIES[Source.CANDIDATE].counts_toward_depth
     assert not POLICIES[Source.REJUDGE].counts_toward_depth
+    # A Run is limited per caller, never by the queue, and waits behind counted work, ahead of rejudges.
+    assert POLICIES[Source.RUN].when_full is WhenFull.ACCEPT and not POLICIES[Source.RUN].counts_toward_depth
+    assert POLICIES[Source.REJUDGE].priority < POLICIES[Source.RUN].priority < POLICIES[Source.API].priority
     assert set(POLICIES) == set(Source)
 
 

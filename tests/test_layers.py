@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     "judge.bank.ownership": 3,
     "judge.assessments": 4,
     "judge.intake": 4,
+    "judge.runs": 4,
     "judge.app": 5,
     "judge.api": 6,
     "judge.web": 6,

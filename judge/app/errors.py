@@ -41,6 +41,7 @@ from judge.errors import (
     JudgeError,
     Overloaded,
     ProblemNotFound,
+    RunNotFound,
     SandboxFault,
     SandboxUnavailable,
 )
@@ -151,6 +152,7 @@ JUDGE_ERROR_STATUS: list[tuple[type[JudgeError], HTTPStatus]] = [
     (RejudgeInProgress, HTTPStatus.CONFLICT),
     (Overloaded, HTTPStatus.SERVICE_UNAVAILABLE),
     (ProblemNotFound, HTTPStatus.NOT_FOUND),
+    (RunNotFound, HTTPStatus.NOT_FOUND),
     (PackageTooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (InvalidProblem, HTTPStatus.UNPROCESSABLE_ENTITY),
     (InvalidSubmission, HTTPStatus.UNPROCESSABLE_ENTITY),

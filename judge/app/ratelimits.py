@@ -63,6 +63,7 @@ class RateLimits:
         prefix = settings.rate_limits.key_prefix
         self.per_minute = RateLimitItemPerMinute(settings.rate_limits.per_minute, namespace=f"{prefix}:requests")
         self.burst = RateLimitItemPerSecond(settings.rate_limits.burst, namespace=f"{prefix}:burst")
+        self.runs = RateLimitItemPerMinute(settings.rate_limits.runs_per_minute, namespace=f"{prefix}:runs")
         self.failures = RateLimitItemPerMinute(
             settings.rate_limits.auth_failures_per_minute, namespace=f"{prefix}:auth-failures"
         )
@@ -79,6 +80,12 @@ class RateLimits:
                 raise RateLimited(
                     f"rate limit of {item.amount} requests a {item.GRANULARITY.name} exceeded; retry in {wait} s", wait
                 )
+
+    def take_run(self, credential: str) -> None:
+        """Count one Run of `credential` (as for `take`); RateLimited (429) when it is over its Runs a minute."""
+        if not self._guarded(partial(self._limiter.hit, self.runs, credential), True):
+            wait = self._retry_after(self.runs, credential)
+            raise RateLimited(f"you may run your code {self.runs.amount} times a minute; run again in {wait} s", wait)
 
     def admit(self, address: str) -> None:
         """Before authenticating a request from `address`: RateLimited (429) once it failed too often."""

@@ -8,11 +8,12 @@ It holds no check, reference or expected value: whatever it answers is verified 
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import traceback
 import types
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from pydantic import ValidationError
 
@@ -135,6 +136,9 @@ def main() -> None:
     os.dup2(devnull, 0)
     os.close(devnull)
     os.dup2(2, 1)
+    # `python -I` ignores PYTHONUNBUFFERED: without this, what the code prints waits in the buffer and
+    # is lost when the process is ended, so a Run could not show it.
+    cast(io.TextIOWrapper, sys.stdout).reconfigure(line_buffering=True)
     # Until this message the runner knows no candidate byte has run: a failure before it is the judge's.
     wire.write_message(replies, plain(Greeting()))
     Server(requests, replies, policy).serve()

@@ -124,6 +124,8 @@ def main() -> int:
         return 1
     finally:
         session.close()
+        # pytest's own output (its stdout is this stderr) goes first, so that the candidate's follows the marker alone.
+        sys.stdout.flush()
         sys.stderr.write(f"--- candidate output ---\n{session.log.text()}\n")
     if plugin.fault is not None:
         return 1

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from judge.bank.loader import ProblemBank
 from judge.errors import InvalidProblem, InvalidSubmission, ProblemNotFound, SandboxFault
-from judge.grading import grade_submission
+from judge.grading import grade_checks
 from judge.result import CheckResult, Verdict
 from judge.sandbox.base import Sandbox
 from judge.settings import Settings
 from judge.storage import submissions
-from judge.storage.models import CallbackState
+from judge.storage.models import CallbackState, SubmissionPurpose
 from judge.storage.submissions import ClaimState
 
 log = logging.getLogger(__name__)
@@ -117,8 +117,14 @@ def _grade_claimed(context: WorkerContext, submission_id: str, claim: submission
     started = time.monotonic()
     try:
         problem = context.bank.load(claim.problem, claim.package_hash)
-        result = grade_submission(
-            problem, claim.source, settings, context.sandbox, context.bank.hidden_paths(), on_check=on_check
+        graded = grade_checks(
+            problem,
+            claim.source,
+            settings,
+            context.sandbox,
+            context.bank.hidden_paths(),
+            on_check=on_check,
+            public_only=claim.purpose is SubmissionPurpose.RUN,
         )
     except (InvalidSubmission, ProblemNotFound, InvalidProblem) as exc:
         # The input cannot be graded at all (say, its problem was removed): retrying cannot help.
@@ -131,7 +137,11 @@ def _grade_claimed(context: WorkerContext, submission_id: str, claim: submission
         beat.stopped.set()
         beat.join()
     with context.sessions() as session:
-        stored = submissions.complete(session, submission_id, try_number, result, time.monotonic() - started)
+        # Only a Run keeps what the code printed: a counted grade's output is nobody's to read.
+        output = graded.output if claim.purpose is SubmissionPurpose.RUN else None
+        stored = submissions.complete(
+            session, submission_id, try_number, graded.result, time.monotonic() - started, output
+        )
     if not stored:
         log.warning("grade of %s try %d finished after losing its claim; result dropped", submission_id, try_number)
     return GradeStep(callback_due=stored)

@@ -39,10 +39,10 @@ from judge.errors import SandboxFault
 from judge.harness import isolation
 from judge.harness.events import ReadyEvent, WarmEnvelope
 from judge.harness.launcher import LaunchConfig
-from judge.harness.session import OutputLog, RunnerConfig
+from judge.harness.session import RunnerConfig
 from judge.limits import candidate_policy, pool_deadline_s
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun, WarmSlot
-from judge.sandbox.process import ProcessSandbox, collect_events
+from judge.sandbox.process import ProcessSandbox, RunnerLog, collect_events
 from judge.settings import Settings
 from judge.workspace import create_workspace
 
@@ -94,7 +94,7 @@ class PoolSlot(WarmSlot):
         self._gone = False
         #: Whether the job this slot was handed ran cold after all (the slot had died, or did not fit it).
         self.fell_back = False
-        self.log = OutputLog(settings.limits.output_cap_bytes)
+        self.log = RunnerLog(settings.limits.output_cap_bytes)
         try:
             self.runner = backend.start_runner(
                 self.workspace, self.launch, ["--warm", str(path)], self.run_id, self.wall_timeout_s, nice
@@ -179,9 +179,11 @@ class PoolSlot(WarmSlot):
             self.discard()
             return self.backend.run(job, on_event)
         try:
-            return collect_events(self.process, job.wall_timeout_s, self.log, on_event)
+            run = collect_events(self.process, job.wall_timeout_s, self.log, on_event)
         finally:
             self.discard()
+        # `discard` waited for the drain: the runner's output is whole only now.
+        return run.model_copy(update={"output": self.log.text()})
 
     def discard(self) -> None:
         """Kill the runner, its candidate processes and containers (the workspace is the caller's to remove)."""

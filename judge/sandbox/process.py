@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import TypeVar
+from typing import IO, TypeVar
 
 from pydantic import ValidationError
 
@@ -30,7 +30,6 @@ from judge.harness.broker import CandidateBroker
 from judge.harness.events import MAX_EVENT_BYTES, CheckEvent, DoneEvent, EventEnvelope, FaultEvent
 from judge.harness.isolation import IsolationPolicy
 from judge.harness.launcher import LaunchConfig, Launcher, launcher_for
-from judge.harness.session import OutputLog
 from judge.limits import runner_cpu_s
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun
 from judge.sandbox.runner_host import HostProcess, RunnerHandle, hand_over
@@ -50,6 +49,35 @@ RUNNER_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",
     "LANG": "C.UTF-8",
 }
+
+
+class RunnerLog:
+    """The end of the runner's stderr: the checks' own output (any length), then the candidate's captured
+    output after the runner's marker (judge.grading.candidate_output), at most the output cap. Keeping
+    the end, never the start, keeps the candidate's part whole and the runner's last words for a fault."""
+
+    def __init__(self, cap_bytes: int) -> None:
+        # The candidate's part is at most `cap_bytes`, decoded leniently (a bad byte is 3 bytes of U+FFFD).
+        self.keep = 4 * cap_bytes + 4096
+        self.data = bytearray()
+        self.total = 0
+        self._lock = threading.Lock()
+
+    def drain(self, stream: IO[bytes]) -> None:
+        """Read a stream to its end (run in a thread), keeping its last `keep` bytes."""
+        read = getattr(stream, "read1", stream.read)
+        while chunk := read(65536):
+            with self._lock:
+                self.total += len(chunk)
+                self.data += chunk
+                del self.data[: max(0, len(self.data) - self.keep)]
+
+    def text(self) -> str:
+        """What was kept, decoded leniently, with a note if the start was cut."""
+        with self._lock:
+            cut = self.total - len(self.data)
+            text = self.data.decode("utf-8", "replace")
+        return f"[runner output cut: its first {cut} bytes]\n{text}" if cut else text
 
 
 class ProcessSandbox(Sandbox):
@@ -169,23 +197,25 @@ class ProcessSandbox(Sandbox):
             runner = self.start_runner(
                 job.workspace, config, [str(job.workspace.config_path)], run_id, job.wall_timeout_s
             )
-            log = OutputLog(self.output_cap_bytes)
+            log = RunnerLog(self.output_cap_bytes)
             drain = threading.Thread(target=log.drain, args=(runner.process.stderr,), daemon=True)
             drain.start()
             try:
-                return collect_events(runner.process, job.wall_timeout_s, log, on_event)
+                run = collect_events(runner.process, job.wall_timeout_s, log, on_event)
             finally:
                 runner.stop()
                 if config.policy.uid is not None:
                     isolation.kill_uid(config.policy.uid)
                 drain.join(timeout=5)
+            # The drain may still have been reading when the runner's events ended: its output is whole only now.
+            return run.model_copy(update={"output": log.text()})
         finally:
             # Whatever happens, nothing of the run is left (for docker: its containers).
             self.forget_run(run_id)
 
 
 def collect_events(
-    runner: HostProcess, wall_timeout_s: float, log: OutputLog, on_event: EventSink | None
+    runner: HostProcess, wall_timeout_s: float, log: RunnerLog, on_event: EventSink | None
 ) -> SandboxRun:
     """Read the runner's event lines until done, fault, exit or the deadline."""
     deadline = time.monotonic() + wall_timeout_s

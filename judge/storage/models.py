@@ -69,6 +69,13 @@ class SubmissionStatus(StrEnum):
     FAILED = "failed"
 
 
+class SubmissionPurpose(StrEnum):
+    """Why a submissions row exists: a counted grading, or a Run (public checks only, never counted)."""
+
+    GRADE = "grade"
+    RUN = "run"
+
+
 class CallbackState(StrEnum):
     """Delivery of a submission's result to its callback_url."""
 
@@ -133,6 +140,16 @@ class Submission(Base):
     priority: Mapped[int] = mapped_column(
         Integer, default=0, server_default="0", doc="Higher is graded first: candidates' work 0, rejudges below it."
     )
+    purpose: Mapped[str] = mapped_column(
+        String(16),
+        default=SubmissionPurpose.GRADE.value,
+        server_default=SubmissionPurpose.GRADE.value,
+        doc="grade, or run: a Run is read only through the runs routes and listed nowhere (judge/runs.py).",
+    )
+    invitation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), nullable=True, doc="The candidate whose Run this is."
+    )
+    output: Mapped[str | None] = mapped_column(Text, nullable=True, doc="A Run's printed output, capped.")
 
 
 class SubmissionCheck(Base):

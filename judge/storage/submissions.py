@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Update, case, func, or_, select, text, true, update
+from sqlalchemy import ColumnElement, CursorResult, Update, case, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from judge.storage.models import (
     Role,
     Submission,
     SubmissionCheck,
+    SubmissionPurpose,
     SubmissionStatus,
     utcnow,
 )
@@ -36,6 +37,8 @@ FINISHED = (SubmissionStatus.COMPLETED.value, SubmissionStatus.FAILED.value)
 UNFINISHED = (SubmissionStatus.QUEUED.value, SubmissionStatus.RUNNING.value)
 #: submissions.priority of candidates' and teams' own work; every dispatcher grades higher first.
 NORMAL_PRIORITY = 0
+#: A Run (judge/runs.py): after counted work, before rejudges; never counted in `queue_depth`.
+RUN_PRIORITY = -5
 #: A rejudge's gradings: taken only when no normal work waits, and never counted in `queue_depth`.
 REJUDGE_PRIORITY = -10
 #: Any constant the API processes share: the one sweeping stale heartbeats holds it (see release_stale).
@@ -61,6 +64,13 @@ class NewSubmission:
     callback_url: str | None = None
     package_hash: str | None = None
     priority: int = NORMAL_PRIORITY
+    purpose: SubmissionPurpose = SubmissionPurpose.GRADE
+    invitation_id: str | None = None
+
+
+#: Every listing, count and read of submissions outside judge/runs.py takes only these rows: a Run
+#: is left out unless a query asks for it by name.
+COUNTED = Submission.purpose == SubmissionPurpose.GRADE.value
 
 
 def build(new: NewSubmission) -> Submission:
@@ -71,6 +81,8 @@ def build(new: NewSubmission) -> Submission:
         source=new.source,
         package_hash=new.package_hash,
         priority=new.priority,
+        purpose=new.purpose.value,
+        invitation_id=new.invitation_id,
         status=SubmissionStatus.QUEUED.value,
         attempts=0,
         owner_key_id=new.owner_key_id,
@@ -131,9 +143,9 @@ class Reader:
 def _readable_by(reader: Reader) -> ColumnElement[bool]:
     """The WHERE clause of the submissions `reader` may read."""
     if reader.admin:
-        return true()
+        return COUNTED
     if reader.team is None:
-        return Submission.owner_key_id == reader.key_id
+        return COUNTED & (Submission.owner_key_id == reader.key_id)
     # A team's keys: team and admin keys of that team, or, without a team, each its own (keys.team_of).
     team_keys = select(ApiKey.id).where(
         ApiKey.role != Role.CANDIDATE.value, func.coalesce(ApiKey.team, ApiKey.id) == reader.team
@@ -144,7 +156,7 @@ def _readable_by(reader: Reader) -> ColumnElement[bool]:
         .join(Assessment, Assessment.id == AssessmentEntry.assessment_id)
         .where(Assessment.team == reader.team)
     )
-    return or_(Submission.owner_key_id.in_(team_keys), Submission.id.in_(team_gradings))
+    return COUNTED & or_(Submission.owner_key_id.in_(team_keys), Submission.id.in_(team_gradings))
 
 
 def list_recent(session: Session, reader: Reader, limit: int, offset: int) -> list[Submission]:
@@ -169,9 +181,10 @@ def queue_depth(session: Session) -> int:
 
 
 def low_priority_backlog(session: Session) -> int:
-    """Submissions below normal priority (rejudges' gradings) waiting to be graded."""
+    """Submissions below normal priority (rejudges' gradings) waiting to be graded; Runs, limited per
+    caller instead, are left out."""
     query = select(func.count()).where(
-        Submission.status == SubmissionStatus.QUEUED.value, Submission.priority < NORMAL_PRIORITY
+        Submission.status == SubmissionStatus.QUEUED.value, Submission.priority < NORMAL_PRIORITY, COUNTED
     )
     return session.scalar(query) or 0
 
@@ -226,6 +239,7 @@ class Claim:
     problem: str = ""
     source: bytes = b""
     package_hash: str | None = None
+    purpose: SubmissionPurpose = SubmissionPurpose.GRADE
 
 
 def claim(session: Session, submission_id: str, *, worker: str, max_tries: int, heartbeat_timeout_s: float) -> Claim:
@@ -248,6 +262,7 @@ def claim(session: Session, submission_id: str, *, worker: str, max_tries: int, 
         return Claim(ClaimState.BUSY)
     # Read everything before the UPDATE: it refreshes `row` in the session.
     seen, problem, source, version = row.attempts, row.problem, row.source, row.package_hash
+    purpose = SubmissionPurpose(row.purpose)
     guard = (Submission.id == submission_id, Submission.attempts == seen, Submission.status == row.status)
     if seen >= max_tries:
         message = f"grading failed {seen} times (its worker died or the sandbox failed); giving up"
@@ -265,7 +280,14 @@ def claim(session: Session, submission_id: str, *, worker: str, max_tries: int, 
     session.commit()
     if taken != 1:
         return Claim(ClaimState.BUSY)
-    return Claim(ClaimState.CLAIMED, try_number=seen + 1, problem=problem, source=source, package_hash=version)
+    return Claim(
+        ClaimState.CLAIMED,
+        try_number=seen + 1,
+        problem=problem,
+        source=source,
+        package_hash=version,
+        purpose=purpose,
+    )
 
 
 def release_stale(session: Session, *, heartbeat_timeout_s: float) -> list[str] | None:
@@ -346,8 +368,16 @@ def _finish_callback(row_has_callback: bool) -> dict[str, str]:
     return {"callback_state": CallbackState.PENDING.value} if row_has_callback else {}
 
 
-def complete(session: Session, submission_id: str, try_number: int, result: GradeResult, seconds: float) -> bool:
-    """Store the result of the try; False when the try no longer held the submission."""
+def complete(
+    session: Session,
+    submission_id: str,
+    try_number: int,
+    result: GradeResult,
+    seconds: float,
+    output: str | None = None,
+) -> bool:
+    """Store the result of the try (a Run's with its printed `output`); False when the try no longer
+    held the submission."""
     row = get(session, submission_id)
     values = {
         "status": SubmissionStatus.COMPLETED.value,
@@ -356,6 +386,7 @@ def complete(session: Session, submission_id: str, try_number: int, result: Grad
         "max_score": result.max_score,
         "result": result.model_dump_json(),
         "grading_seconds": seconds,
+        "output": output,
         "finished_at": utcnow(),
         **_finish_callback(row is not None and row.callback_url is not None),
     }
@@ -433,14 +464,19 @@ def check_of(row: SubmissionCheck) -> CheckResult:
 
 
 def counts_by_verdict(session: Session) -> dict[tuple[str, str], int]:
-    """(status, verdict or '') -> number of submissions."""
-    query = select(Submission.status, Submission.verdict, func.count()).group_by(Submission.status, Submission.verdict)
+    """(status, verdict or '') -> number of counted submissions (Runs left out)."""
+    query = (
+        select(Submission.status, Submission.verdict, func.count())
+        .where(COUNTED)
+        .group_by(Submission.status, Submission.verdict)
+    )
     return {(status, verdict or ""): count for status, verdict, count in session.execute(query)}
 
 
 def grading_seconds_histogram(session: Session, bounds: list[float]) -> tuple[list[int], int, float]:
-    """Cumulative counts of completed grades at or under each bound, the total count and the sum of seconds."""
+    """Cumulative counts of completed grades (Runs left out) at or under each bound, the total count and the sum
+    of seconds."""
     columns = [func.sum(case((Submission.grading_seconds <= bound, 1), else_=0)) for bound in bounds]
     query = select(*columns, func.count(Submission.grading_seconds), func.sum(Submission.grading_seconds))
-    row = session.execute(query.where(Submission.grading_seconds.is_not(None))).one()
+    row = session.execute(query.where(Submission.grading_seconds.is_not(None), COUNTED)).one()
     return [int(v or 0) for v in row[: len(bounds)]], int(row[len(bounds)] or 0), float(row[len(bounds) + 1] or 0.0)

@@ -6,6 +6,7 @@ only skips starting the runner, deciding each check from directives in the submi
     # fake: sleep=<seconds per check>
     # fake: fault=<n>    raise SandboxFault on the first n runs of this source (in this process)
     # fake: die          SIGKILL the process running the sandbox (a worker killed by its grade)
+    # fake: print=<text> the run's output holds <text> as the candidate's printed output, after the checks' own
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from judge.errors import SandboxFault
+from judge.grading import CANDIDATE_OUTPUT_MARKER
 from judge.harness.events import CheckEvent
 from judge.result import Outcome
 from judge.sandbox.base import EventSink, Sandbox, SandboxJob, SandboxRun
@@ -75,7 +77,13 @@ class FakeSandbox(Sandbox):
             events.append(event)
             if on_event is not None:
                 on_event(event)
-        return SandboxRun(events=events, finished=True, timed_out=False)
+        # As the runner writes its stderr: pytest's output, then the candidate's (see judge.grading).
+        printed = (
+            f"checks: {len(events)} ran\n{CANDIDATE_OUTPUT_MARKER}{directives['print']}\n"
+            if "print" in directives
+            else ""
+        )
+        return SandboxRun(events=events, finished=True, timed_out=False, output=printed)
 
 
 def fake_sandbox_factory(_settings: Settings) -> Sandbox:

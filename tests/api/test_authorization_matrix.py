@@ -60,7 +60,7 @@ def world(start_service, tmp_path) -> World:
     # and sends many requests with each key at once: neither limit is what it tests.
     service = start_service(
         problems={"team_dirs": {"acme": [bank]}},
-        rate_limits={"auth_failures_per_minute": 10**6, "burst": 10**6, "per_minute": 10**6},
+        rate_limits={"auth_failures_per_minute": 10**6, "burst": 10**6, "per_minute": 10**6, "runs_per_minute": 10**6},
     )
     service.state.clock = Clock(T0)
     with service.state.sessions() as session:
@@ -98,6 +98,8 @@ def world(start_service, tmp_path) -> World:
         acme, "POST", "/submissions", json={"problem": "acme-private", "source": "def add(a, b):\n    return a + b\n"}
     )
     call(acme, "GET", f"/submissions/{practice['id']}", params={"wait": 20})
+    practice_run = call(acme, "POST", "/runs", json={"problem": "acme-private", "source": SOURCE})
+    candidate_run = call(taken["token"], "POST", "/candidate/runs", json={"problem": "acme-private", "source": SOURCE})
     upload = call(acme, "POST", "/problems", files={"package": ("p.zip", zip_bytes(tiny_package("acme-upload")))})
     own = call(service.candidate, "POST", "/submissions", json={"problem": "kl-divergence", "source": SOURCE})
     call(service.candidate, "GET", f"/submissions/{own['id']}", params={"wait": 20})
@@ -120,6 +122,8 @@ def world(start_service, tmp_path) -> World:
             "practice": practice["id"],
             "candidate_submission": own["id"],
             "upload": upload["id"],
+            "practice_run": practice_run["id"],
+            "candidate_run": candidate_run["id"],
         },
     )
 
@@ -222,6 +226,18 @@ ROWS: list[Row] = [
         expect(401, 401, 202, 404, 401, 401, 401),
         lambda: {"json": {"problem": "acme-private", "source": SOURCE}},
     ),
+    # Runs: any key on the problems it sees, a candidate on their assessment's; each readable by its maker alone.
+    ("POST", "/api/v1/runs", ANY_KEY, lambda: {"json": {"problem": "kl-divergence", "source": SOURCE}}),
+    ("GET", "/api/v1/runs/{practice_run}", expect(401, 404, 401, 401, OK, 404, 404), None),
+    (
+        "POST",
+        "/api/v1/candidate/runs",
+        expect(401, 401, 202, 404, 401, 401, 401),
+        lambda: {"json": {"problem": "acme-private", "source": SOURCE}},
+    ),
+    ("GET", "/api/v1/runs/{practice_run}/events", expect(401, 404, 401, 401, OK, 404, 404), None),
+    ("GET", "/api/v1/candidate/runs/{candidate_run}", INVITEE_OWN, None),
+    ("GET", "/api/v1/candidate/runs/{candidate_run}/events", INVITEE_OWN, None),
     ("POST", "/api/v1/candidate/finish", INVITEE, None),
     ("GET", "/healthz", OPEN, None),
     ("GET", "/readyz", OPEN, None),
@@ -260,6 +276,8 @@ def test_lists_hold_only_what_the_caller_may_see(world):
     assert practice not in listed("other_team", "/api/v1/submissions")
     assert listed("candidate_key", "/api/v1/submissions") == {theirs}
     assert {practice, theirs} <= listed("admin", "/api/v1/submissions")
+    runs = {world.ids["practice_run"], world.ids["candidate_run"]}
+    assert not runs & (listed("own_team", "/api/v1/submissions") | listed("admin", "/api/v1/submissions"))
     assert "acme-private" in listed("own_team", "/api/v1/problems")
     assert "acme-private" not in listed("other_team", "/api/v1/problems") | listed("candidate_key", "/api/v1/problems")
     assert world.ids["assessment"] not in listed("other_team", "/api/v1/assessments")

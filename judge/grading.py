@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from judge import bundle
 from judge.errors import InvalidSubmission, SandboxFault, SourceTooLarge
 from judge.harness import isolation
 from judge.harness.events import CheckEvent
@@ -34,6 +35,11 @@ def grade_submission(
     text = decode_source(source, settings)
     if problem.spec.kind is Kind.QUIZ:
         return grade_answers(problem, text)
+    if problem.spec.files:
+        try:
+            bundle.unpack(text, problem.file_names)
+        except InvalidSubmission as exc:
+            return _unreadable(problem, exc)
     slot = sandbox.take_slot()
     if slot is None:
         uid = isolation.pick_run_uid() if sandbox.drops_privileges else None
@@ -79,21 +85,26 @@ def grade_answers(problem: Problem, text: str) -> GradeResult:
     try:
         answers = parse_answers(text)
     except InvalidSubmission as exc:
-        results = [
-            CheckResult(
-                id=c.id,
-                category=c.category,
-                outcome=Outcome.ERROR,
-                points=0,
-                max_points=c.points,
-                message=str(exc)[:300],
-            )
-            for c in problem.check_specs
-        ]
-        return score(problem, results)
+        return _unreadable(problem, exc)
     # load_problem gives every quiz-kind problem its quiz.
     assert problem.quiz is not None
     return score(problem, grade_quiz(problem.quiz, answers))
+
+
+def _unreadable(problem: Problem, exc: InvalidSubmission) -> GradeResult:
+    """Every check an error saying why the submission could not be read (quiz answers, a bundle of files)."""
+    results = [
+        CheckResult(
+            id=c.id,
+            category=c.category,
+            outcome=Outcome.ERROR,
+            points=0,
+            max_points=c.points,
+            message=str(exc)[:300],
+        )
+        for c in problem.check_specs
+    ]
+    return score(problem, results)
 
 
 def build_job(

@@ -207,6 +207,7 @@ class CandidateProblem(CandidateProblemSummary):
     limits: LimitsView
     public_checks: list[PublicCheck]
     questions: list[QuestionView] | None = None
+    files: list[str] = Field(default_factory=list, description="The files to submit, the entrypoint first.")
 
 
 class CandidateSubmissionCreate(BaseModel):

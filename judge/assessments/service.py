@@ -552,6 +552,7 @@ def candidate_problem(
         limits=LimitsView(**detail.limits.model_dump()),
         public_checks=detail.public_checks,
         questions=detail.questions,
+        files=detail.files,
     )
 
 
@@ -670,3 +671,16 @@ def candidate_submission(
     assessment = assessment_of(session, invitation)
     choice = assessment_choice(session, assessment, attempt.entry.problem)
     return _entry_view(assessment, choice, attempt, choice_problem(bank, choice), now)
+
+
+def starter_problem(session: Session, bank: ProblemBank, invitation: Invitation, slug: str) -> Problem:
+    """The problem whose starter a candidate downloads: under the same rules as reading it
+    (`candidate_problem`: in their assessment, after Start)."""
+    assessment = assessment_of(session, invitation)
+    choice = assessment_choice(session, assessment, slug)
+    if invitation.started_at is None:
+        raise NotStarted("press Start first: problems are shown once your time runs")
+    problem = choice_problem(bank, choice)
+    if problem is None:
+        raise ProblemNotFound(f"problem {slug!r} is no longer in the bank; tell the hiring team")
+    return problem

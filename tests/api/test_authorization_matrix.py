@@ -194,6 +194,8 @@ ROWS: list[Row] = [
     ("GET", "/api/v1/candidate", INVITEE, None),
     ("GET", "/api/v1/candidate/problems/kl-divergence", expect(401, 401, OK, 409, 401, 401, 401), None),
     ("GET", "/api/v1/candidate/problems/acme-private", expect(401, 401, OK, 404, 401, 401, 401), None),
+    ("GET", "/api/v1/candidate/problems/kl-divergence/starter", expect(401, 401, OK, 409, 401, 401, 401), None),
+    ("GET", "/api/v1/candidate/problems/acme-private/starter", expect(401, 401, OK, 404, 401, 401, 401), None),
     ("GET", "/api/v1/candidate/submissions", INVITEE, None),
     ("GET", "/api/v1/candidate/submissions/{entry}", INVITEE_OWN, None),
     ("GET", "/api/v1/candidate/submissions/{entry}/events", INVITEE_OWN, None),

@@ -145,7 +145,8 @@ def grade(
     """Grade one submission and show each check with its points, or grade a directory or .zip of submissions in
     parallel, flagging suspicious code and similar pairs. Exits 0 whenever grading completed (3 if the judge failed
     on some file of a batch, after writing the report)."""
-    from judge.batch import Submission, checked, is_batch, report_row
+    from judge import bundle
+    from judge.batch import Submission, checked, holds_one_submission, is_batch, report_row
     from judge.grading import grade_submission
 
     settings = Settings()
@@ -155,14 +156,26 @@ def grade(
             check_report_path(report)
         except JudgeError as exc:
             raise fail(str(exc), EXIT_BAD_INPUT) from None
-    if is_batch(submission):
+    try:
+        names = bank.get(problem).file_names
+    except JudgeError as exc:
+        raise fail(str(exc), exit_code_for(exc)) from None
+    if is_batch(submission) and not holds_one_submission(submission, names):
         _grade_batch(bank, problem, submission, sandbox, json_output, report, jobs, similarity_threshold)
         return
     try:
-        source = submission.read_bytes()
+        raw = submission.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read {submission}: {exc.strerror}", EXIT_BAD_INPUT) from None
     try:
+        # A notebook is graded as its code cells, a zip of a problem's files as those files.
+        source = bundle.upload_source(
+            submission.name,
+            raw,
+            names,
+            max_source_bytes=settings.limits.max_source_bytes,
+            max_upload_bytes=settings.limits.max_upload_bytes,
+        )
         loaded = bank.get(problem)
         backend = cli_sandbox(settings, sandbox).sandbox
         started = time.perf_counter()
@@ -208,7 +221,7 @@ def _grade_batch(
     settings = bank.settings
     try:
         loaded = bank.get(problem)
-        submissions = collect_submissions(path, loaded.spec.entrypoint, settings)
+        submissions = collect_submissions(path, loaded.spec.entrypoint, settings, loaded.spec.files)
         backend = cli_sandbox(settings, sandbox).sandbox
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=errors, transient=True) as progress:

@@ -38,6 +38,7 @@ ROWS = [
     ("/team/assessments/{assessment}/export.json", TEAM_OWN),
     ("/take", INVITEE),
     ("/take/problems/kl-divergence", INVITEE),
+    ("/take/problems/kl-divergence/starter", INVITEE),
     ("/take/submissions/{entry}", INVITEE_OWN),
     ("/take/submissions/{entry}/result", INVITEE_OWN),
 ]

@@ -4,7 +4,9 @@ Layout of the directory (or of the archive's root; a single wrapping folder is l
 - one file per candidate, named after the candidate with the problem's entrypoint extension
   (`alice.py`, `bob.py`; `.json` for quizzes): the candidate is the file's stem;
 - or one sub-directory per candidate holding the problem's entrypoint file (`alice/solution.py`):
-  the candidate is the directory's name, and only the entrypoint file is graded.
+  the candidate is the directory's name, and only the entrypoint file is graded; for a problem of
+  several files, every file it declares (`alice/train.py`, `alice/model.py`), packed (judge.bundle);
+- a Jupyter notebook per candidate (`alice.ipynb`) for a code problem of one file: its code cells.
 Hidden entries, other files and symbolic links are skipped. Archives are read in memory, never
 extracted: no member can be written anywhere, and each read stops at the submission size limit.
 """
@@ -20,9 +22,11 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, Field
 
+from judge import bundle
 from judge.errors import InvalidSubmission, SandboxFault
 from judge.grading import decode_source, grade_submission
 from judge.integrity import IntegrityFlag, flag_source
+from judge.notebook import SUFFIX as NOTEBOOK_SUFFIX
 from judge.problem import Problem
 from judge.result import GradeResult, Outcome, Verdict
 from judge.sandbox.base import Sandbox
@@ -49,7 +53,10 @@ class Submission(BaseModel):
 
 def checked(submission: Submission, settings: Settings) -> Submission:
     """The submission with its source size-checked and decoded once: its text, or the error that leaves it
-    ungraded (an empty or blank file is one). Grading, integrity flags and similarity all read the result."""
+    ungraded (one found while collecting it stays; an empty or blank file is one). Grading, integrity flags and
+    similarity all read the result."""
+    if submission.error is not None:
+        return submission
     if not submission.source.strip():
         return submission.model_copy(update={"error": "the file is empty; nothing to grade"})
     try:
@@ -114,9 +121,27 @@ def is_batch(path: Path) -> bool:
     return path.is_dir() or (path.suffix.lower() == ".zip" and path.is_file())
 
 
-def collect_submissions(path: Path, entrypoint: str, settings: Settings) -> list[Submission]:
-    """Every candidate's submission in a directory or .zip, sorted by candidate; InvalidBatch if none or ambiguous."""
-    found = _read_zip(path, entrypoint, settings) if path.is_file() else _read_directory(path, entrypoint, settings)
+def holds_one_submission(path: Path, names: Sequence[str]) -> bool:
+    """Whether a .zip given to `judge grade` is one candidate's files rather than a batch: for a problem
+    of several files, a zip with the entrypoint at its top or in its only folder."""
+    if len(names) == 1 or path.is_dir():
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            paths = [p for p in (_safe_parts(i) for i in archive.infolist()) if p is not None]
+    except (zipfile.BadZipFile, OSError):
+        return False
+    tops = {p[0] for p in paths}
+    return (names[0],) in paths or (len(tops) == 1 and (*tops, names[0]) in paths)
+
+
+def collect_submissions(
+    path: Path, entrypoint: str, settings: Settings, others: Sequence[str] = ()
+) -> list[Submission]:
+    """Every candidate's submission in a directory or .zip, sorted by candidate; InvalidBatch if none or
+    ambiguous. `others`: the problem's files besides the entrypoint, read from each candidate's folder."""
+    names = [entrypoint, *others]
+    found = _read_zip(path, names, settings) if path.is_file() else _read_directory(path, names, settings)
     if not found:
         extension = PurePosixPath(entrypoint).suffix
         raise InvalidBatch(
@@ -141,7 +166,8 @@ def _skipped(name: str) -> bool:
     return name.startswith(".") or name in JUNK_NAMES
 
 
-def _read_directory(root: Path, entrypoint: str, settings: Settings) -> list[Submission]:
+def _read_directory(root: Path, names: Sequence[str], settings: Settings) -> list[Submission]:
+    entrypoint = names[0]
     extension = PurePosixPath(entrypoint).suffix
     found = []
     try:
@@ -154,27 +180,62 @@ def _read_directory(root: Path, entrypoint: str, settings: Settings) -> list[Sub
             continue
         if entry.is_file() and entry.suffix == extension:
             found.append(Submission(candidate=entry.stem, origin=entry.name, source=_read_capped(entry, settings)))
+        elif entry.is_file() and entry.suffix == NOTEBOOK_SUFFIX and extension == ".py":
+            raw = _read_capped(entry, settings, settings.limits.max_upload_bytes)
+            found.append(_converted(entry.stem, entry.name, raw, names, settings))
         elif entry.is_dir():
             file = entry / entrypoint
             if file.is_file() and not file.is_symlink():
-                found.append(
-                    Submission(
-                        candidate=entry.name, origin=f"{entry.name}/{entrypoint}", source=_read_capped(file, settings)
-                    )
-                )
+                files = {
+                    name: _read_capped(entry / name, settings)
+                    for name in names
+                    if (entry / name).is_file() and not (entry / name).is_symlink()
+                }
+                found.append(_folder(entry.name, f"{entry.name}/{entrypoint}", files, names, settings))
     return found
 
 
-def _read_capped(path: Path, settings: Settings) -> bytes:
+def _converted(candidate: str, origin: str, raw: bytes, names: Sequence[str], settings: Settings) -> Submission:
+    """A candidate's notebook as the source it stands for; the conversion's refusal is its error."""
+    try:
+        source = bundle.upload_source(
+            origin,
+            raw,
+            names,
+            max_source_bytes=settings.limits.max_source_bytes,
+            max_upload_bytes=settings.limits.max_upload_bytes,
+        )
+    except InvalidSubmission as exc:
+        return Submission(candidate=candidate, origin=origin, source=raw, error=str(exc))
+    return Submission(candidate=candidate, origin=origin, source=source)
+
+
+def _folder(
+    candidate: str, origin: str, files: dict[str, bytes], names: Sequence[str], settings: Settings
+) -> Submission:
+    """A candidate's folder: the entrypoint alone, or every declared file packed; a missing or unreadable
+    file is its error."""
+    if len(names) == 1:
+        return Submission(candidate=candidate, origin=origin, source=files[names[0]])
+    try:
+        texts = {name: decode_source(data, settings) for name, data in files.items()}
+        source = bundle.pack(texts, names).encode("utf-8")
+    except InvalidSubmission as exc:
+        return Submission(candidate=candidate, origin=origin, source=files[names[0]], error=str(exc))
+    return Submission(candidate=candidate, origin=origin, source=source)
+
+
+def _read_capped(path: Path, settings: Settings, limit: int | None = None) -> bytes:
     # One byte over the limit is enough for grading to refuse the file with its size.
     try:
         with path.open("rb") as f:
-            return f.read(settings.limits.max_source_bytes + 1)
+            return f.read((limit or settings.limits.max_source_bytes) + 1)
     except OSError as exc:
         raise InvalidBatch(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _read_zip(path: Path, entrypoint: str, settings: Settings) -> list[Submission]:
+def _read_zip(path: Path, names: Sequence[str], settings: Settings) -> list[Submission]:
+    entrypoint = names[0]
     size = path.stat().st_size
     if size > settings.batch.max_archive_bytes:
         raise InvalidBatch(
@@ -197,19 +258,37 @@ def _read_zip(path: Path, entrypoint: str, settings: Settings) -> list[Submissio
             inner = parts[len(prefix) :] if parts[: len(prefix)] == prefix else None
             if inner is None:
                 continue
-            if len(inner) == 1 and PurePosixPath(inner[0]).suffix == extension:
+            suffix = PurePosixPath(inner[0]).suffix
+            if len(inner) == 1 and suffix == extension:
                 candidate = PurePosixPath(inner[0]).stem
+                found.append(
+                    Submission(
+                        candidate=candidate,
+                        origin="/".join(parts),
+                        source=_member(archive, info, path, settings.limits.max_source_bytes),
+                    )
+                )
+            elif len(inner) == 1 and suffix == NOTEBOOK_SUFFIX and extension == ".py":
+                raw = _member(archive, info, path, settings.limits.max_upload_bytes)
+                found.append(_converted(PurePosixPath(inner[0]).stem, "/".join(parts), raw, names, settings))
             elif len(inner) == 2 and inner[1] == entrypoint:
-                candidate = inner[0]
-            else:
-                continue
-            try:
-                with archive.open(info) as f:
-                    source = f.read(settings.limits.max_source_bytes + 1)
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-                raise InvalidBatch(f"cannot read {'/'.join(parts)} from {path} ({exc})") from None
-            found.append(Submission(candidate=candidate, origin="/".join(parts), source=source))
+                folder = parts[:-1]
+                files = {
+                    name: _member(archive, members[(*folder, name)], path, settings.limits.max_source_bytes)
+                    for name in names
+                    if (*folder, name) in members
+                }
+                found.append(_folder(inner[0], "/".join(parts), files, names, settings))
     return found
+
+
+def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limit: int) -> bytes:
+    """A member's bytes, one past `limit` at most (enough for grading to refuse it with its size)."""
+    try:
+        with archive.open(info) as f:
+            return f.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+        raise InvalidBatch(f"cannot read {info.filename} from {path} ({exc})") from None
 
 
 def _safe_parts(info: zipfile.ZipInfo) -> tuple[str, ...] | None:

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.syntax import Syntax
 from rich.table import Table
 
+from judge import bundle
 from judge.bank.loader import ProblemBank
 from judge.errors import InvalidProblem, InvalidSubmission, JudgeError, ProblemNotFound, SandboxUnavailable
 from judge.logs import configure as configure_logs
@@ -27,7 +28,7 @@ from judge.problem import Kind, Problem
 from judge.report import check_report_path, write_report
 from judge.result import CheckResult, GradeResult, Outcome, Verdict
 from judge.settings import Settings
-from judge.syntax import SyntaxProblem, check_syntax
+from judge.syntax import SyntaxProblem
 
 if TYPE_CHECKING:
     from judge.batch import BatchReport, CandidateReport
@@ -166,7 +167,7 @@ def grade(
     """Grade one submission and show each check with its points, or grade a directory or .zip of submissions in
     parallel, flagging suspicious code and similar pairs. Exits 0 whenever grading completed (3 if the judge failed
     on some file of a batch, after writing the report)."""
-    from judge.batch import Submission, checked, is_batch, report_row
+    from judge.batch import Submission, checked, holds_one_submission, is_batch, report_row
     from judge.grading import grade_submission
     from judge.scoring import compile_error
 
@@ -177,13 +178,28 @@ def grade(
             check_report_path(report)
         except JudgeError as exc:
             raise fail(str(exc), EXIT_BAD_INPUT) from None
-    if is_batch(submission):
+    try:
+        names = bank.get(problem).file_names
+    except JudgeError as exc:
+        raise fail(str(exc), exit_code_for(exc)) from None
+    if is_batch(submission) and not holds_one_submission(submission, names):
         _grade_batch(bank, problem, submission, sandbox, json_output, report, jobs, similarity_threshold)
         return
     try:
-        source = submission.read_bytes()
+        raw = submission.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read {submission}: {exc.strerror}", EXIT_BAD_INPUT) from None
+    try:
+        # A notebook is graded as its code cells, a zip of a problem's files as those files.
+        source = bundle.upload_source(
+            submission.name,
+            raw,
+            names,
+            max_source_bytes=settings.limits.max_source_bytes,
+            max_upload_bytes=settings.limits.max_upload_bytes,
+        )
+    except JudgeError as exc:
+        raise fail(f"{submission}: {exc}", exit_code_for(exc)) from None
     one = checked(Submission(candidate=submission.stem, origin=submission.name, source=source), settings)
     if one.error is not None:
         raise fail(f"{submission}: {one.error}", EXIT_BAD_INPUT)
@@ -191,7 +207,7 @@ def grade(
         loaded = bank.get(problem)
         started = time.perf_counter()
         # Checked before a sandbox is chosen: a file that does not compile is reported at once.
-        syntax = check_syntax(one.text or "") if loaded.spec.kind is Kind.CODE else None
+        syntax = bundle.syntax_problem(one.text or "", loaded.file_names) if loaded.spec.kind is Kind.CODE else None
         if syntax is not None:
             result = compile_error(loaded, syntax)
         elif json_output:
@@ -252,7 +268,7 @@ def _grade_batch(
     settings = bank.settings
     try:
         loaded = bank.get(problem)
-        submissions = collect_submissions(path, loaded.spec.entrypoint, settings)
+        submissions = collect_submissions(path, loaded.spec.entrypoint, settings, loaded.spec.files)
         backend = cli_sandbox(settings, sandbox).sandbox
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=errors, transient=True) as progress:

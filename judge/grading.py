@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from judge import bundle
 from judge.errors import InvalidSubmission, SandboxFault, SourceTooLarge
 from judge.harness import isolation
 from judge.harness.events import CheckEvent
@@ -17,7 +18,6 @@ from judge.result import CheckResult, GradeResult, Outcome
 from judge.sandbox.base import Sandbox, SandboxJob
 from judge.scoring import check_results, compile_error, score
 from judge.settings import Settings
-from judge.syntax import check_syntax
 from judge.workspace import Workspace, fill_workspace, prepare_workspace
 
 CheckCallback = Callable[[CheckResult], None]
@@ -62,8 +62,13 @@ def grade_checks(
     text = decode_source(source, settings)
     if problem.spec.kind is Kind.QUIZ:
         return Graded(grade_answers(problem, text), "")
+    if problem.spec.files:
+        try:
+            bundle.unpack(text, problem.file_names)
+        except InvalidSubmission as exc:
+            return Graded(_unreadable(problem, exc), "")
     # Checked before a sandbox is taken: a file that does not compile is reported once, at its line.
-    syntax = check_syntax(text)
+    syntax = bundle.syntax_problem(text, problem.file_names)
     if syntax is not None:
         return Graded(compile_error(problem, syntax), "")
     specs = public_checks(problem) if public_only else problem.check_specs
@@ -132,21 +137,26 @@ def grade_answers(problem: Problem, text: str) -> GradeResult:
     try:
         answers = parse_answers(text)
     except InvalidSubmission as exc:
-        results = [
-            CheckResult(
-                id=c.id,
-                category=c.category,
-                outcome=Outcome.ERROR,
-                points=0,
-                max_points=c.points,
-                message=str(exc)[:300],
-            )
-            for c in problem.check_specs
-        ]
-        return score(problem, results)
+        return _unreadable(problem, exc)
     # load_problem gives every quiz-kind problem its quiz.
     assert problem.quiz is not None
     return score(problem, grade_quiz(problem.quiz, answers))
+
+
+def _unreadable(problem: Problem, exc: InvalidSubmission) -> GradeResult:
+    """Every check an error saying why the submission could not be read (quiz answers, a bundle of files)."""
+    results = [
+        CheckResult(
+            id=c.id,
+            category=c.category,
+            outcome=Outcome.ERROR,
+            points=0,
+            max_points=c.points,
+            message=str(exc)[:300],
+        )
+        for c in problem.check_specs
+    ]
+    return score(problem, results)
 
 
 def build_job(

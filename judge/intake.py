@@ -19,6 +19,7 @@ from types import MappingProxyType
 
 from sqlalchemy.orm import Session
 
+from judge import bundle
 from judge.assessments.errors import RejudgeQueueFull
 from judge.errors import CompileError, Overloaded
 from judge.grading import decode_source
@@ -26,7 +27,6 @@ from judge.settings import Settings
 from judge.storage import submissions
 from judge.storage.models import Submission
 from judge.storage.submissions import NORMAL_PRIORITY, REJUDGE_PRIORITY, RUN_PRIORITY, NewSubmission
-from judge.syntax import check_syntax
 
 #: Called with each new submission's id once its row is committed (the service passes the dispatcher's).
 Enqueue = Callable[[str], object]
@@ -107,10 +107,11 @@ def check_source(source: bytes, settings: Settings) -> CheckedSource:
     return CheckedSource(source)
 
 
-def refuse_compile_error(code: CheckedSource) -> None:
-    """CompileError, naming the line, when the Python source does not compile. The code is never run
-    and the check is bounded (judge.syntax), so it is safe before anything is stored or queued."""
-    problem = check_syntax(code.data.decode("utf-8"))
+def refuse_compile_error(code: CheckedSource, names: Sequence[str]) -> None:
+    """CompileError, naming the line, when the Python source (of the files `names`) does not compile.
+    The code is never run and the check is bounded (judge.syntax), so it is safe before anything is
+    stored or queued."""
+    problem = bundle.syntax_problem(code.data.decode("utf-8"), names)
     if problem is not None:
         raise CompileError(problem)
 

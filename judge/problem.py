@@ -4,7 +4,8 @@ A package is one directory:
     problem.toml   metadata, limits and the list of checks (this module's models)
     statement.md   what the candidate reads (parts only for the web or only for CLI/API users
                    between audience markers: judge.statement)
-    starter.py     the stub the candidate starts from (starter.json for quizzes)
+    starter.py     the stub the candidate starts from (starter.json for quizzes); with several
+                   `files`, starter.py, solution.py and the mutants are bundles (judge.bundle)
     solution.py    the reference (solution.json for quizzes)
     probes.py      functions the checks run inside the candidate's process (code problems)
     checks/        hidden pytest checks, run only in the trusted process
@@ -24,7 +25,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from judge.errors import InvalidProblem
+from judge import bundle
+from judge.errors import InvalidProblem, InvalidSubmission
 from judge.quiz import Quiz, load_quiz
 from judge.statement import Audience, check_markers, for_audience
 
@@ -87,6 +89,10 @@ class ProblemSpec(BaseModel):
     tags: list[str] = Field(default_factory=list)
     kind: Kind
     entrypoint: str = Field(description="The file name the submission is saved under.")
+    files: list[str] = Field(
+        default_factory=list,
+        description="Further files of a code submission (e.g. train.py), written beside the entrypoint and importable from it.",
+    )
     limits: Limits = Field(default_factory=Limits)
     checks: list[CheckSpec] = Field(default_factory=list)
 
@@ -108,6 +114,13 @@ class ProblemSpec(BaseModel):
             raise ValueError("a code problem's entrypoint must be a .py file")
         if self.kind is Kind.QUIZ and not self.entrypoint.endswith(".json"):
             raise ValueError("a quiz problem's entrypoint must be a .json file")
+        if self.files and self.kind is not Kind.CODE:
+            raise ValueError("only a code problem may declare files")
+        for name in self.files:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.py", name):
+                raise ValueError(f"files: {name!r} must be a plain Python file name such as train.py")
+        if len(set(self.files) | {self.entrypoint}) != len(self.files) + 1:
+            raise ValueError("files must be unique and differ from the entrypoint")
         if self.kind is Kind.QUIZ and self.checks:
             raise ValueError("a quiz problem lists its questions in quiz.toml, not checks")
         return self
@@ -125,6 +138,11 @@ class Problem:
     def slug(self) -> str:
         """The problem's unique short name."""
         return self.spec.slug
+
+    @property
+    def file_names(self) -> list[str]:
+        """The files a submission holds: the entrypoint the checks import, then the declared others."""
+        return [self.spec.entrypoint, *self.spec.files]
 
     @property
     def statement_path(self) -> Path:
@@ -223,9 +241,21 @@ def load_problem(root: Path) -> Problem:
     except InvalidProblem as exc:
         raise InvalidProblem(f"{root.name}: {exc}") from exc
     quiz = load_quiz(root / "quiz.toml") if spec.kind is Kind.QUIZ else None
+    problem = Problem(spec, root, quiz)
     if spec.kind is Kind.CODE:
         _check_files_match_visibility(spec, root)
-    return Problem(spec, root, quiz)
+        if spec.files:
+            _check_bundles(problem)
+    return problem
+
+
+def _check_bundles(problem: Problem) -> None:
+    """A problem with several files keeps its starter, reference and mutants as bundles of exactly those files."""
+    for path in [problem.starter_path, problem.solution_path, *problem.mutants]:
+        try:
+            bundle.unpack(path.read_text(encoding="utf-8"), problem.file_names)
+        except InvalidSubmission as exc:
+            raise InvalidProblem(f"{problem.slug}: {path.relative_to(problem.root)}: {exc}") from None
 
 
 def _check_files_match_visibility(spec: ProblemSpec, root: Path) -> None:

@@ -124,11 +124,11 @@ def runnable_checks(problem: Problem) -> list[CheckSpec]:
     return specs
 
 
-def accept_code(source: str, settings: Settings) -> CheckedSource:
+def accept_code(source: str, problem: Problem, settings: Settings) -> CheckedSource:
     """The Run's source after the intake's size, text and syntax checks, refused (422, a compile error
     naming its line) before anything is queued: a file that does not compile has nothing to run."""
     code = intake.check_source(source.encode("utf-8"), settings)
-    intake.refuse_compile_error(code)
+    intake.refuse_compile_error(code, problem.file_names)
     return code
 
 
@@ -144,10 +144,12 @@ def start_practice_run(
     session: Session, bank: ProblemBank, key_id: str, viewer: Viewer, body: RunCreate, enqueue: Enqueue
 ) -> RunView:
     """Queue a Run of a problem the key sees, at the bank's current version."""
-    code = accept_code(body.source, bank.settings)
+    intake.check_source(body.source.encode("utf-8"), bank.settings)  # size first: nothing big is parsed
     if body.problem not in ownership.visible_directories(session, bank.settings, viewer):
         raise ProblemNotFound(f"no problem {body.problem!r}; GET /api/v1/problems lists them")
-    specs = runnable_checks(bank.load(body.problem))
+    problem = bank.load(body.problem)
+    specs = runnable_checks(problem)
+    code = accept_code(body.source, problem, bank.settings)
     new = NewSubmission(
         problem=body.problem,
         source=code.data,
@@ -189,7 +191,7 @@ def start_candidate_run(
     session: Session, bank: ProblemBank, invitation: Invitation, body: RunCreate, now: datetime, enqueue: Enqueue
 ) -> RunView:
     """Queue a candidate's Run of a problem of their assessment, at the version the assessment grades."""
-    code = accept_code(body.source, bank.settings)
+    intake.check_source(body.source.encode("utf-8"), bank.settings)  # size first: nothing big is parsed
     assessment = service.assessment_of(session, invitation)
     choice = service.assessment_choice(session, assessment, body.problem)
     _require_running(session, invitation, now)
@@ -197,6 +199,7 @@ def start_candidate_run(
     if problem is None:
         raise ProblemNotFound(f"problem {body.problem!r} is no longer in the bank; tell the hiring team")
     specs = runnable_checks(problem)
+    code = accept_code(body.source, problem, bank.settings)
     new = NewSubmission(
         problem=choice.problem,
         source=code.data,

@@ -36,6 +36,10 @@ class LimitsSettings(BaseSettings):
     # The runner imports a problem's checks (a team's upload): contained too, with limits of its own.
     runner_memory_mb: int = Field(default=2048, gt=0, description="Memory of the runner that runs a problem's checks.")
     runner_pids: int = Field(default=64, gt=0, description="Processes and threads the runner may run.")
+    # A notebook carries outputs and a zip its headers: the upload may exceed the code it holds.
+    max_upload_bytes: int = Field(
+        default=4 * 1024 * 1024, gt=0, description="Largest accepted notebook (.ipynb) or zip of a submission's files."
+    )
 
 
 class SandboxSettings(BaseSettings):

@@ -165,6 +165,10 @@ class ProblemDetail(ProblemSummary):
     public_files: list[PublicFile] = Field(description="The public check files, to run locally.")
     hidden_checks: int = Field(description="How many checks are hidden (their points count towards max_score).")
     questions: list[QuestionView] | None = Field(default=None, description="A quiz's questions.")
+    files: list[str] = Field(
+        default_factory=list,
+        description="The files a submission holds, the entrypoint first; with several, submit a zip of them.",
+    )
 
     @classmethod
     def of(cls, problem: Problem) -> ProblemDetail:
@@ -192,4 +196,5 @@ class ProblemDetail(ProblemSummary):
             public_files=[PublicFile(name=p.name, source=p.read_text(encoding="utf-8")) for p in files],
             hidden_checks=len(problem.check_specs) - len(public),
             questions=questions,
+            files=problem.file_names,
         )

@@ -2,7 +2,7 @@
 
 <root>/            0711, owned by the judge
   trusted/         0700: checks (hidden and public), probes.py, pytest.ini, config.json
-  candidate/       0755: the submission file, readable but not writable by the run's uid;
+  candidate/       0755: the submission's files (the entrypoint, and any others the problem declares), readable but not writable by the run's uid;
                    tmp/ for scratch when no run uid isolates the candidate (a private tmpfs does then)
 """
 
@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from judge import bundle
 from judge.problem import Problem
 
 PYTEST_INI = "[pytest]\naddopts =\n"
@@ -81,6 +82,14 @@ def fill_workspace(workspace: Workspace, problem: Problem, source: bytes, *, pub
     shutil.copyfile(problem.probes_path, workspace.probes_path)
     workspace.ini_path.write_text(PYTEST_INI)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-    fd = os.open(workspace.candidate_dir / problem.spec.entrypoint, flags, 0o644)
-    with os.fdopen(fd, "wb") as out:
-        out.write(source)
+    names = problem.file_names
+    files = {names[0]: source} if len(names) == 1 else _split(source, names)
+    for name, data in files.items():
+        fd = os.open(workspace.candidate_dir / name, flags, 0o644)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+
+
+def _split(source: bytes, names: list[str]) -> dict[str, bytes]:
+    """Each file of a multi-file submission (a bundle, checked when it was taken in)."""
+    return {name: text.encode("utf-8") for name, text in bundle.unpack(source.decode("utf-8"), names).items()}

@@ -36,6 +36,8 @@ LAYERS: dict[str, int] = {
     "judge.bank": 0,
     "judge.bank.loader": 0,
     "judge.bank.versions": 0,
+    "judge.notebook": 0,
+    "judge.bundle": 0,
     "judge.sandbox": 1,
     "judge.grading": 2,
     "judge.batch": 2,

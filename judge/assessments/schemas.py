@@ -221,6 +221,7 @@ class CandidateProblem(CandidateProblemSummary):
         default=None,
         description="A quiz's questions, each one's points scaled like the problem's (they sum to points).",
     )
+    files: list[str] = Field(default_factory=list, description="The files to submit, the entrypoint first.")
 
 
 class CandidateSubmissionCreate(BaseModel):

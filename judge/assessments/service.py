@@ -574,6 +574,7 @@ def candidate_problem(
         limits=LimitsView(**detail.limits.model_dump()),
         public_checks=detail.public_checks,
         questions=questions,
+        files=detail.files,
     )
 
 
@@ -613,7 +614,7 @@ def submit(
         problem = choice_problem(bank, choice)
         if problem is not None and problem.spec.kind is Kind.CODE:
             # Refused before an attempt is counted or anything queued: a typo costs no attempt.
-            intake.refuse_compile_error(code)
+            intake.refuse_compile_error(code, problem.file_names)
     for _ in range(SUBMIT_RACE_RETRIES):
         used = (
             session.scalar(
@@ -741,3 +742,16 @@ def candidate_submission(
     choice = assessment_choice(session, assessment, attempt.entry.problem)
     problem = choice_problem(bank, choice)
     return _entry_view(choice, attempt, problem, candidate_level(session, invitation, choice, problem, now))
+
+
+def starter_problem(session: Session, bank: ProblemBank, invitation: Invitation, slug: str) -> Problem:
+    """The problem whose starter a candidate downloads: under the same rules as reading it
+    (`candidate_problem`: in their assessment, after Start)."""
+    assessment = assessment_of(session, invitation)
+    choice = assessment_choice(session, assessment, slug)
+    if invitation.started_at is None:
+        raise NotStarted("press Start first: problems are shown once your time runs")
+    problem = choice_problem(bank, choice)
+    if problem is None:
+        raise ProblemNotFound(f"problem {slug!r} is no longer in the bank; tell the hiring team")
+    return problem

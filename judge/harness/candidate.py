@@ -109,6 +109,9 @@ class Server:
         # Opened relative to the work dir: its absolute path may be covered by the private /tmp.
         with open(entrypoint, "rb") as source_file:
             source = source_file.read()
+        # A problem's other files (train.py beside model.py) are importable from the work dir; appended,
+        # so that they never shadow the standard library or torch.
+        sys.path.append(os.getcwd())
         module = types.ModuleType(SOLUTION_MODULE)
         module.__file__ = entrypoint
         sys.modules[SOLUTION_MODULE] = module

@@ -21,15 +21,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from judge import bundle, intake
 from judge.app.cookies import INVITATION_COOKIE, secure_cookies
 from judge.app.deps import DbSession, State, get_state, open_invitation
 from judge.app.errors import JUDGE_ERROR_STATUS, Unauthorized
 from judge.app.sessions import invitation_csrf_token, session_secret
+from judge.app.starters import StarterFormat, StarterFormatQuery, starter_response
 from judge.assessments import drafts, service
 from judge.assessments.errors import AssessmentError
 from judge.assessments.progress import progress_plan
 from judge.assessments.schemas import CandidateProblem, CandidateSubmissionCreate
-from judge.errors import CompileError, JudgeError
+from judge.errors import CompileError, InvalidSubmission, JudgeError
 from judge.problem import SLUG_PATTERN, Kind
 from judge.statement import Audience
 from judge.storage.models import Invitation
@@ -188,7 +190,7 @@ def _problem_page(
     mine = [
         s for s in service.candidate_submissions(session, state.bank, invitation, now) if s.problem == problem.problem
     ]
-    context = {
+    context: dict[str, Any] = {
         "view": view,
         "problem": problem,
         "source": source,
@@ -197,9 +199,19 @@ def _problem_page(
         "error": error,
         "error_line": syntax_error.line if syntax_error is not None else error_line(mine, problem.entrypoint),
         "syntax_error": syntax_error,
+        "files": _editor_files(problem, source) if len(problem.files) > 1 else {},
     }
     template = "candidate/quiz.html" if problem.kind is Kind.QUIZ else "candidate/problem.html"
     return _page(request, state, template, context, status_code=status_code)
+
+
+def _editor_files(problem: CandidateProblem, source: str) -> dict[str, str]:
+    """One editor tab's text per file of a multi-file problem; text that is not a bundle of them goes
+    to the entrypoint's tab, so that nothing the candidate wrote is lost."""
+    try:
+        return bundle.unpack(source, problem.files)
+    except InvalidSubmission:
+        return {name: source if name == problem.entrypoint else "" for name in problem.files}
 
 
 @router.get("/take/problems/{slug}", response_class=HTMLResponse)
@@ -238,6 +250,17 @@ async def submit(slug: Slug, request: Request, state: State, session: DbSession)
     chosen = None
     if problem.kind is Kind.QUIZ:
         source, chosen = _quiz_answers(problem, form)
+    elif len(problem.files) > 1:
+        # One textarea per file (tabs.js shows them as tabs); stored as the problem's bundle.
+        fields = {name: form.get(f"file:{name}") for name in problem.files}
+        texts = {name: value for name, value in fields.items() if isinstance(value, str)}
+        try:
+            source = bundle.pack(texts, problem.files)
+        except InvalidSubmission as exc:
+            source = "".join(f"{bundle.marker(n)}\n{t}\n" for n, t in texts.items())
+            return _problem_page(
+                request, state, session, invitation, problem, now, source=source, error=str(exc), status_code=422
+            )
     else:
         field = form.get("source")
         source = field if isinstance(field, str) else ""
@@ -289,3 +312,42 @@ def submission_result(entry_id: EntryId, request: Request, state: State, session
     invitation = _invitation(request, session, now)
     submission = service.candidate_submission(session, state.bank, invitation, entry_id, now)
     return page(request, state.settings, "candidate/result.html", {"submission": submission})
+
+
+@router.get("/take/problems/{slug}/starter")
+def starter_download(
+    slug: Slug, request: Request, state: State, session: DbSession, format: StarterFormatQuery = StarterFormat.PY
+) -> Response:
+    """The problem's starter as a file: .py, .ipynb or, for several files, .zip."""
+    invitation = _invitation(request, session, state.clock())
+    return starter_response(service.starter_problem(session, state.bank, invitation, slug), format)
+
+
+@router.post("/take/problems/{slug}/load", dependencies=[CsrfChecked])
+async def load_file(slug: Slug, request: Request, state: State, session: DbSession) -> Response:
+    """Load an uploaded notebook (or a zip of a problem's files) into the editor, converted as a
+    submission is (judge.bundle); nothing is submitted. A refusal shows the page with the reason."""
+    now = state.clock()
+    invitation = _invitation(request, session, now)
+    problem = service.candidate_problem(session, state.bank, invitation, slug, now, Audience.WEB)
+    limits = state.settings.limits
+    form = await request.form(max_files=1, max_fields=5)
+    upload = form.get("upload")
+    try:
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            raise InvalidSubmission("choose a file to load")
+        data = await upload.read(limits.max_upload_bytes + 1)
+        converted = bundle.upload_source(
+            upload.filename,
+            data,
+            problem.files,
+            max_source_bytes=limits.max_source_bytes,
+            max_upload_bytes=limits.max_upload_bytes,
+        )
+        text = intake.check_source(converted, state.settings).data.decode("utf-8")
+    except InvalidSubmission as exc:
+        kept = drafts.restore(session, state.bank, invitation, slug).source
+        return _problem_page(
+            request, state, session, invitation, problem, now, source=kept, error=str(exc), status_code=422
+        )
+    return _problem_page(request, state, session, invitation, problem, now, source=text)

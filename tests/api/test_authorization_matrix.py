@@ -216,6 +216,8 @@ ROWS: list[Row] = [
         expect(401, 401, OK, 404, 401, 401, 401),
         lambda: {"json": {"source": SOURCE}},
     ),
+    ("GET", "/api/v1/candidate/problems/kl-divergence/starter", expect(401, 401, OK, 409, 401, 401, 401), None),
+    ("GET", "/api/v1/candidate/problems/acme-private/starter", expect(401, 401, OK, 404, 401, 401, 401), None),
     ("GET", "/api/v1/candidate/submissions", INVITEE, None),
     ("GET", "/api/v1/candidate/submissions/{entry}", INVITEE_OWN, None),
     ("GET", "/api/v1/candidate/submissions/{entry}/events", INVITEE_OWN, None),

@@ -39,6 +39,7 @@ ROWS = [
     ("/team/assessments/{assessment}/similar/kl-divergence/{invitation}/{second_invitation}", TEAM_OWN),
     ("/take", INVITEE),
     ("/take/problems/kl-divergence", INVITEE),
+    ("/take/problems/kl-divergence/starter", INVITEE),
     ("/take/submissions/{entry}", INVITEE_OWN),
     ("/take/submissions/{entry}/result", INVITEE_OWN),
 ]

@@ -15,8 +15,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Header, Path, Query, Request, Security
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Cookie, Depends, Header, Path, Query, Request, Response, Security
+from fastapi.responses import PlainTextResponse, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -25,6 +25,7 @@ from judge.app.cookies import INVITATION_COOKIE
 from judge.app.deps import DbSession, State, open_invitation
 from judge.app.errors import Forbidden, ProblemDetails, Responses
 from judge.app.sessions import CSRF_HEADER, invitation_csrf_valid, session_secret
+from judge.app.starters import StarterFormat, StarterFormatQuery, starter_response
 from judge.app.state import ServiceState
 from judge.assessments import drafts, feedback, service
 from judge.assessments.drafts import DraftSave, DraftView
@@ -146,6 +147,32 @@ def finish(session: DbSession, state: State, invitation: CurrentInvitation) -> C
 def get_problem(slug: Slug, session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateProblem:
     """One problem of the assessment."""
     return service.candidate_problem(session, state.bank, invitation, slug, state.clock())
+
+
+@router.get(
+    "/problems/{slug}/starter",
+    response_class=PlainTextResponse,
+    summary="Download a problem's starter",
+    description=(
+        "As `GET /api/v1/problems/{slug}/starter`: `format=py` (default), `ipynb` (a Jupyter notebook) or "
+        "`zip` (each file of a problem of several files). Once you have started."
+    ),
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        **CONFLICT,
+        422: {"model": ProblemDetails, "description": "A format this problem's starter does not come in."},
+    },
+)
+def get_starter(
+    slug: Slug,
+    session: DbSession,
+    state: State,
+    invitation: CurrentInvitation,
+    format: StarterFormatQuery = StarterFormat.PY,
+) -> Response:
+    """The starter of one problem of the assessment."""
+    return starter_response(service.starter_problem(session, state.bank, invitation, slug), format)
 
 
 @router.post(

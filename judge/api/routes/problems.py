@@ -14,12 +14,13 @@ from judge.api.schemas import UploadQueued, UploadView, upload_links
 from judge.app.auth import Caller
 from judge.app.deps import CurrentCaller, DbSession, State, TeamCaller, viewer_of
 from judge.app.errors import Forbidden, NotFound, PayloadTooLarge, ProblemDetails, RateLimited, Responses
+from judge.app.starters import StarterFormat, StarterFormatQuery, starter_response
 from judge.app.state import ServiceState
 from judge.bank import ownership
 from judge.bank.ownership import Viewer
 from judge.bank.packages import precheck
 from judge.errors import InvalidProblem
-from judge.problem import SLUG_PATTERN, Kind, Problem, load_problem
+from judge.problem import SLUG_PATTERN, Problem, load_problem
 from judge.queue.dispatch import dispatch_upload
 from judge.settings import Settings
 from judge.storage import uploads
@@ -80,19 +81,31 @@ def get_problem(slug: Slug, state: State, session: DbSession, caller: CurrentCal
     "/{slug}/starter",
     response_class=PlainTextResponse,
     summary="Download a problem's starter file",
-    description="The stub to start from (Python, or JSON for a quiz), as an attachment named like the file to submit.",
+    description=(
+        "The stub to start from, as an attachment named like the file to submit: `format=py` (the default; "
+        "JSON for a quiz, and for a problem of several files every file under its `# ==== file: NAME ====` "
+        "line), `format=ipynb` (a Jupyter notebook; one-file code problems) or `format=zip` (each file)."
+    ),
     responses={
         **ERRORS,
         **NOT_FOUND,
-        200: {"content": {"text/x-python": {}, "application/json": {}}, "description": "The starter file."},
+        200: {
+            "content": {
+                "text/x-python": {},
+                "application/json": {},
+                "application/x-ipynb+json": {},
+                "application/zip": {},
+            },
+            "description": "The starter file.",
+        },
+        422: {"model": ProblemDetails, "description": "A format this problem's starter does not come in."},
     },
 )
-def get_starter(slug: Slug, state: State, session: DbSession, caller: CurrentCaller) -> Response:
-    """The starter file."""
-    problem = _problem(session, state.settings, caller, slug)
-    media = "application/json" if problem.spec.kind is Kind.QUIZ else "text/x-python; charset=utf-8"
-    disposition = f'attachment; filename="{problem.spec.entrypoint}"'
-    return Response(problem.starter(), media_type=media, headers={"Content-Disposition": disposition})
+def get_starter(
+    slug: Slug, state: State, session: DbSession, caller: CurrentCaller, format: StarterFormatQuery = StarterFormat.PY
+) -> Response:
+    """The starter file, in the asked format."""
+    return starter_response(_problem(session, state.settings, caller, slug), format)
 
 
 UploadId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The upload's id.")]

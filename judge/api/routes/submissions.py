@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from judge import intake
+from judge import bundle, intake
 from judge.api.event_stream import Progress, progress_events
 from judge.api.schemas import SubmissionAccepted, SubmissionCreate, SubmissionPage
 from judge.app.auth import Caller
@@ -34,7 +34,7 @@ from judge.app.errors import (
 from judge.app.state import ServiceState
 from judge.bank import ownership
 from judge.errors import CallbackRefused, ProblemNotFound, SourceTooLarge
-from judge.problem import SLUG_PATTERN
+from judge.problem import SLUG_PATTERN, load_problem
 from judge.queue import callbacks
 from judge.storage import submissions
 from judge.storage.models import Role, Submission
@@ -68,8 +68,8 @@ MULTIPART_SCHEMA = {
 }
 
 
-async def _read_submission(request: Request) -> SubmissionCreate | tuple[str, bytes, str | None]:
-    """The body as JSON (SubmissionCreate) or multipart (problem, file bytes, callback_url)."""
+async def _read_submission(request: Request) -> SubmissionCreate | tuple[str, bytes, str, str | None]:
+    """The body as JSON (SubmissionCreate) or multipart (problem, file bytes, file name, callback_url)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
         try:
@@ -92,7 +92,7 @@ async def _read_submission(request: Request) -> SubmissionCreate | tuple[str, by
                 SubmissionCreate(problem=problem, source="", callback_url=callback)
             except ValidationError:
                 raise Unprocessable("invalid submission: callback_url: not a valid http(s) URL") from None
-        return problem, await upload.read(), callback or None
+        return problem, await upload.read(), upload.filename or "", callback or None
     raise UnsupportedMediaType("send the submission as application/json or multipart/form-data")
 
 
@@ -104,7 +104,9 @@ async def _read_submission(request: Request) -> SubmissionCreate | tuple[str, by
     description=(
         "Stores the submission (committed before the answer) and queues it. The answer is 202 with the "
         "submission's id and a Location to poll. Send JSON `{problem, source, callback_url?}` or "
-        "multipart/form-data with `problem`, `file` and optional `callback_url`. With an `Idempotency-Key` "
+        "multipart/form-data with `problem`, `file` and optional `callback_url`: a `.py` file, a Jupyter notebook "
+        "(`.ipynb`: its code cells in order; shell and magic lines are refused) or, for a problem of several "
+        "files, a `.zip` holding exactly those files. With an `Idempotency-Key` "
         "header, repeating the same request returns the first submission instead of a new one."
     ),
     responses={
@@ -140,19 +142,21 @@ async def create_submission(
     """Submit a solution; 202 with its id and Location."""
     body = await _read_submission(request)
     if isinstance(body, SubmissionCreate):
-        problem, source, callback = (
+        problem, source, filename, callback = (
             body.problem,
             body.source.encode("utf-8"),
+            "",
             str(body.callback_url) if body.callback_url else None,
         )
     else:
-        problem, source, callback = body
+        problem, source, filename, callback = body
     row, created = await run_in_threadpool(
         _accept,
         state,
         caller,
         problem=problem,
         source=source,
+        filename=filename,
         callback_url=callback,
         idempotency_key=idempotency_key,
     )
@@ -178,24 +182,40 @@ def _accept(
     *,
     problem: str,
     source: bytes,
+    filename: str,
     callback_url: str | None,
     idempotency_key: str | None,
 ) -> tuple[Submission, bool]:
     """Check what only this route takes (a problem the key sees, callback_url, Idempotency-Key), then
-    hand the submission to the intake; (row, created). A repeated Idempotency-Key with the same request
+    hand the submission to the intake; (row, created). An uploaded notebook or zip (`filename`) is
+    converted to the source stored (judge.bundle). A repeated Idempotency-Key with the same request
     gives the earlier submission, even with the queue full; with a different request, 409."""
     settings = state.settings
-    try:
-        code = intake.check_source(source, settings)
-    except SourceTooLarge as exc:
-        # Here the source is the request's payload; elsewhere an over-long source is an invalid field (422).
-        raise PayloadTooLarge(str(exc)) from None
+    if len(source) > max(settings.limits.max_source_bytes, settings.limits.max_upload_bytes):
+        raise PayloadTooLarge(f"submission is {len(source)} bytes; the limit is {settings.limits.max_source_bytes}")
     if not re.fullmatch(SLUG_PATTERN, problem):
         raise Unprocessable("problem: must be a problem slug (lowercase letters, digits and dashes)")
     with state.sessions() as session:
         visible = ownership.visible_directories(session, settings, viewer_of(caller))
     if problem not in visible:
         raise ProblemNotFound(f"no problem {problem!r}; GET /api/v1/problems lists them")
+    names = load_problem(visible[problem]).file_names
+    try:
+        code = intake.check_source(
+            bundle.upload_source(
+                filename,
+                source,
+                names,
+                max_source_bytes=settings.limits.max_source_bytes,
+                max_upload_bytes=settings.limits.max_upload_bytes,
+            ),
+            settings,
+        )
+    except SourceTooLarge as exc:
+        # Here the source is the request's payload; elsewhere an over-long source is an invalid field (422).
+        raise PayloadTooLarge(str(exc)) from None
+    # A problem of several files takes them bundled; refused now rather than scored 0 by the grader.
+    bundle.unpack(code.data.decode("utf-8"), names)
     if callback_url is not None:
         if caller.role is Role.CANDIDATE:
             raise Forbidden("callback_url needs a team or admin key")

@@ -6,11 +6,14 @@
 
   var SAVE_AFTER_MS = 3000;
   var form = document.getElementById("submit-form");
-  var area = document.getElementById("source");
   var status = document.getElementById("draft-status");
-  if (!form || !area || !status || !form.dataset.draft) return;
+  if (!form || !status || !form.dataset.draft || !window.judgeEditor) return;
+  // One editor, or one per file of a multi-file problem: the draft is their packed text.
+  var areas = form.querySelectorAll("textarea.code-editor");
+  if (!areas.length) return;
+  function current() { return window.judgeEditor.source(form); }
   var csrf = document.querySelector('meta[name="csrf-token"]');
-  var saved = area.value;
+  var saved = current();
   var timer = null, saving = false, submitting = false;
 
   function show(text, failed) {
@@ -18,7 +21,7 @@
     status.classList.toggle("error", Boolean(failed));
   }
 
-  function dirty() { return area.value !== saved; }
+  function dirty() { return current() !== saved; }
 
   function schedule() {
     if (timer === null) timer = setTimeout(save, SAVE_AFTER_MS);
@@ -35,7 +38,7 @@
     if (timer !== null) { clearTimeout(timer); timer = null; }
     if (saving || submitting || !dirty()) return;
     saving = true;
-    var text = area.value;
+    var text = current();
     // A refusal (time up, too large) stands until the next edit; a lost connection is retried.
     var retry = false;
     show("Saving…");
@@ -57,15 +60,17 @@
       show("Not saved: the server could not be reached; trying again", true);
     }).then(function () {
       saving = false;
-      if (dirty() && (retry || area.value !== text)) schedule();
+      if (dirty() && (retry || current() !== text)) schedule();
     });
   }
 
-  area.addEventListener("input", function () {
-    if (!status.classList.contains("error")) show("Unsaved changes");
-    schedule();
+  Array.prototype.forEach.call(areas, function (area) {
+    area.addEventListener("input", function () {
+      if (!status.classList.contains("error")) show("Unsaved changes");
+      schedule();
+    });
+    area.addEventListener("blur", save);
   });
-  area.addEventListener("blur", save);
   // Submitting sends the code itself: leaving for the result is not losing it.
   form.addEventListener("submit", function () {
     submitting = true;

@@ -349,7 +349,19 @@
     block.innerHTML = highlight(block.textContent);
   });
   window.judgeHighlight = highlight;
+  var MARKER = /^# ==== file: \S+ ====$/m;
   window.judgeEditor = {
+    /** The code of `form` as the server stores it: the one editor's text, or, with one editor per file
+     * (tabs), each file under its marker line in page order, packed as judge/bundle.py packs them. */
+    source: function (form) {
+      var one = form.querySelector('textarea[name="source"]');
+      if (one) return one.value;
+      return Array.prototype.map.call(form.querySelectorAll('textarea[name^="file:"]'), function (area) {
+        var text = area.value;
+        if (MARKER.test(text)) return text; // the server refuses it, naming the file
+        return "# ==== file: " + area.name.slice(5) + " ====\n" + text + (text && text.slice(-1) !== "\n" ? "\n" : "");
+      }).join("");
+    },
     /** Mark `line` (1-based; null clears the mark) of the enhanced `textarea` and scroll it into view. */
     showErrorLine: function (textarea, line) {
       if (textarea && textarea.judgeShowErrorLine) textarea.judgeShowErrorLine(line);

@@ -6,9 +6,11 @@
   "use strict";
   var button = document.getElementById("run");
   var panel = document.getElementById("run-result");
+  var form = document.getElementById("submit-form");
+  // The one editor; a multi-file problem's tabs have none, and send their packed files.
   var editor = document.getElementById("source");
   var meta = document.querySelector('meta[name="csrf-token"]');
-  if (!button || !panel || !editor || !meta || !window.fetch) return;
+  if (!button || !panel || !form || !meta || !window.fetch || !window.judgeEditor) return;
   var status = document.getElementById("run-status");
   var checks = document.getElementById("run-checks");
   var output = document.getElementById("run-output");
@@ -94,13 +96,13 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": meta.getAttribute("content") },
-      body: JSON.stringify({ problem: button.getAttribute("data-problem"), source: editor.value })
+      body: JSON.stringify({ problem: button.getAttribute("data-problem"), source: window.judgeEditor.source(form) })
     }).then(function (answer) {
       if (!answer.ok) {
         var syntax = answer.body.syntax_error;
         say(answer.body.detail || "The run was refused.");
         // A file that does not compile is refused before it runs: mark its line in the editor.
-        if (syntax && window.judgeEditor) window.judgeEditor.showErrorLine(editor, syntax.line);
+        if (syntax && editor) window.judgeEditor.showErrorLine(editor, syntax.line);
         finish();
         return;
       }

@@ -4,71 +4,26 @@ sandbox): a candidate takes an assessment, a team member reads the report."""
 from __future__ import annotations
 
 import json
-import signal
 import time
 
-import httpx
 import pytest
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ready
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from judge.problem import load_problem
-from tests.api.support import ServiceProcess, create_key, free_port, judge_command, service_env, wait_healthy
 from tests.conftest import PROBLEMS
-from tests.web.browser import start_chromium
+from tests.web.browser import GRADE_TIMEOUT_S, wait_for
 from tests.web.pages import invite, make_assessment
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-GRADE_TIMEOUT_S = 180
-
-
-class Server:
-    """A real `judge serve` (embedded queue, two grading threads) on a free port and its own data dir."""
-
-    def __init__(self, tmp) -> None:
-        port = free_port()
-        self.env = service_env(tmp, port=str(port), workers="2", poll_interval_s="0.2")
-        self.base = f"http://127.0.0.1:{port}"
-        self.process = ServiceProcess(judge_command("serve"), self.env, tmp / "serve.log").start()
-        wait_healthy(self.base, self.process)
-        self.team_key = create_key(self.env, "team")
-        self.api = httpx.Client(base_url=self.base, timeout=60)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One real service for the module."""
-    running = Server(tmp_path_factory.mktemp("web"))
-    yield running
-    running.api.close()
-    running.process.kill(signal.SIGTERM)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium (1366x768) for the module; each test starts from clean cookies."""
-    chrome = start_chromium()
-    yield chrome
-    chrome.quit()
 
 
 @pytest.fixture(scope="module")
 def assessment(server) -> dict:
     """An assessment of vae-mnist (10 points) and a quiz, open now."""
     return make_assessment(server.api, server.team_key, title="Generative models screen")
-
-
-def wait_for(browser, condition, timeout_s: float = 20, message: str = ""):
-    """WebDriverWait with the page's text in the failure message."""
-    try:
-        return WebDriverWait(browser, timeout_s, poll_frequency=0.1).until(condition)
-    except TimeoutException:
-        pytest.fail(
-            f"{message or condition}; page {browser.current_url}:\n{browser.find_element(By.TAG_NAME, 'body').text[:3000]}"
-        )
 
 
 def test_candidate_takes_the_assessment_with_live_progress_and_a_loss_plot(server, browser, assessment):

@@ -10,8 +10,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 
+from tests.web.browser import GRADE_TIMEOUT_S, wait_for
 from tests.web.pages import invite, make_assessment
-from tests.web.test_browser import GRADE_TIMEOUT_S, browser, server, wait_for  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 BROKEN = "import torch\n\n\nclass VAE(torch.nn.Module)\n    pass\n"

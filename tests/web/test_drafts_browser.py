@@ -4,15 +4,12 @@ survives a reload, leaving with unsaved edits asks first (submitting does not), 
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 
-from tests.web.browser import start_chromium
+from tests.web.browser import wait_for
 from tests.web.pages import invite, make_assessment
-from tests.web.test_browser import Server, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 SAVE_TIMEOUT_S = 20
@@ -23,23 +20,6 @@ var event = new Event("beforeunload", {cancelable: true});
 window.dispatchEvent(event);
 return event.defaultPrevented;
 """
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One real service for the module."""
-    running = Server(tmp_path_factory.mktemp("drafts"))
-    yield running
-    running.api.close()
-    running.process.kill(signal.SIGTERM)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium (1366x768) for the module; each test starts from clean cookies."""
-    chrome = start_chromium()
-    yield chrome
-    chrome.quit()
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ with no CDN."""
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,8 @@ from selenium.webdriver.support import expected_conditions as ready
 
 from judge.problem import load_problem
 from tests.conftest import PROBLEMS
-from tests.web.browser import WINDOW, start_chromium
+from tests.web.browser import GRADE_TIMEOUT_S, WINDOW, wait_for
 from tests.web.pages import invite, make_assessment
-from tests.web.test_browser import GRADE_TIMEOUT_S, Server, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 VAE = load_problem(PROBLEMS / "vae-mnist")
@@ -32,23 +30,6 @@ CDNS = [
     "*fonts.gstatic.com*",
     "*fastapi.tiangolo.com*",
 ]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One real service for the module."""
-    running = Server(tmp_path_factory.mktemp("editor"))
-    yield running
-    running.api.close()
-    running.process.kill(signal.SIGTERM)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium (1366x768) for the module."""
-    chrome = start_chromium()
-    yield chrome
-    chrome.quit()
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from judge import bundle
 from judge.problem import load_problem
 from tests.conftest import PROBLEMS
 from tests.test_notebook import notebook
+from tests.web.browser import GRADE_TIMEOUT_S, wait_for
 from tests.web.pages import invite, make_assessment
-from tests.web.test_browser import GRADE_TIMEOUT_S, browser, server, wait_for  # noqa: F401 - shared fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 MLP = load_problem(PROBLEMS / "mlp-model-and-training")

@@ -16,19 +16,9 @@ from selenium.webdriver.common.keys import Keys
 
 from tests.web.browser import start_chromium
 from tests.web.pages import make_assessment
-from tests.web.test_browser import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 DOWNLOAD_TIMEOUT_S = 20
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One real service for the module."""
-    running = Server(tmp_path_factory.mktemp("invites"))
-    yield running
-    running.api.close()
-    running.process.kill()
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from selenium.webdriver.support import expected_conditions as ready
 from judge.assessments.feedback import QUIZ_WITHHELD_UNTIL_SETTLED
 from judge.problem import load_problem
 from tests.conftest import PROBLEMS
+from tests.web.browser import wait_for
 from tests.web.pages import invite, make_assessment
-from tests.web.test_browser import browser, server, wait_for  # noqa: F401 - the journey's fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

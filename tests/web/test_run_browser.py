@@ -4,20 +4,15 @@ editor, on the same page, with no attempt used."""
 
 from __future__ import annotations
 
-import signal
-
-import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 
 from judge.grading import public_checks
 from judge.problem import load_problem
-from tests.api.support import ServiceProcess, create_key, free_port, judge_command, service_env, wait_healthy
 from tests.conftest import PROBLEMS
-from tests.web.browser import start_chromium
+from tests.web.browser import wait_for
 from tests.web.pages import invite, make_assessment
-from tests.web.test_browser import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 KL = load_problem(PROBLEMS / "kl-divergence")
@@ -26,31 +21,8 @@ RUN_TIMEOUT_S = 180
 SCREENSHOT = "run-result.png"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A real `judge serve` (embedded queue, real sandbox) and a team key."""
-    tmp = tmp_path_factory.mktemp("run-web")
-    port = free_port()
-    env = service_env(tmp, port=str(port), workers="2", poll_interval_s="0.2")
-    process = ServiceProcess(judge_command("serve"), env, tmp / "serve.log").start()
-    base = f"http://127.0.0.1:{port}"
-    wait_healthy(base, process)
-    api = httpx.Client(base_url=base, timeout=60)
-    yield base, api, create_key(env, "team")
-    api.close()
-    process.kill(signal.SIGTERM)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium (1366x768)."""
-    chrome = start_chromium()
-    yield chrome
-    chrome.quit()
-
-
 def test_run_shows_public_check_results_and_printed_output_without_using_an_attempt(server, browser, tmp_path):
-    base, api, team_key = server
+    base, api, team_key = server.base, server.api, server.team_key
     assessment = make_assessment(
         api, team_key, title="Run screen", problems=[{"problem": "kl-divergence", "points": 10}], max_attempts=2
     )

@@ -5,7 +5,6 @@ candidates' code side by side with the shared lines marked."""
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 
 import pytest
@@ -14,31 +13,13 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ready
 
 from tests.conftest import PROBLEMS
-from tests.web.browser import start_chromium
+from tests.web.browser import GRADE_TIMEOUT_S, wait_for
 from tests.web.pages import invite, make_assessment
-from tests.web.test_browser import GRADE_TIMEOUT_S, Server, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 SOLUTION = (PROBLEMS / "kl-divergence" / "solution.py").read_text()
 #: dashboard.js refreshes every 10 s: a change shows within two periods plus the grading.
 REFRESH_WAIT_S = 40
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One real service for the module."""
-    running = Server(tmp_path_factory.mktemp("dashboard"))
-    yield running
-    running.api.close()
-    running.process.kill(signal.SIGTERM)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    chrome = start_chromium()
-    yield chrome
-    chrome.quit()
 
 
 def _screenshot(browser, name: str) -> None:

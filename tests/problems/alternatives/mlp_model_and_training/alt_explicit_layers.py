@@ -43,6 +43,8 @@ def fit(x, y, n_classes, hidden_dim=32, epochs=60, lr=0.01, batch_size=32, seed=
             weighted += train_step(model, optimizer, xb, yb) * xb.shape[0]
         history.append(weighted / x.shape[0])
     return model, history
+
+
 # ==== file: model.py ====
 import torch
 from torch import nn

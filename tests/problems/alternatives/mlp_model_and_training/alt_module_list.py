@@ -39,6 +39,8 @@ def fit(x, y, n_classes, hidden_dim=32, epochs=60, lr=0.01, batch_size=32, seed=
         ]
         per_epoch.append(sum(sums) / x.size(0))
     return model, per_epoch
+
+
 # ==== file: model.py ====
 from torch import nn
 from torch.nn import functional as F

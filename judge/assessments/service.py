@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from judge import intake
+from judge import bundle, intake
 from judge.assessments import clock, feedback, tokens
 from judge.assessments.attempts import Attempt, counted, load_attempts
 from judge.assessments.errors import (
@@ -578,11 +578,14 @@ def candidate_problem(
     )
 
 
-def _check_answers(problem: Problem | None, source: str) -> None:
-    """A quiz's answers file must parse (InvalidSubmission otherwise, before it costs an attempt): graded, a
-    malformed file scores 0, and with a quiz's score shown alone the candidate would never learn why."""
+def _check_readable(problem: Problem | None, source: str) -> None:
+    """A quiz's answers file must parse, and a multi-file problem's text must hold exactly its files
+    (InvalidSubmission otherwise, before it costs an attempt): graded, either scores 0, and with a quiz's
+    score shown alone the candidate would never learn why."""
     if problem is not None and problem.quiz is not None:
         parse_answers(source)
+    if problem is not None and problem.spec.files:
+        bundle.unpack(source, problem.file_names)
 
 
 def submit(
@@ -599,7 +602,7 @@ def submit(
     assessment = assessment_of(session, invitation)
     choice = assessment_choice(session, assessment, body.problem)
     code = intake.check_source(body.source.encode("utf-8"), bank.settings)
-    _check_answers(choice_problem(bank, choice), body.source)
+    _check_readable(choice_problem(bank, choice), body.source)
     if invitation.started_at is None:
         _require_window(assessment, now)
         raise NotStarted("press Start before submitting")

@@ -92,3 +92,19 @@ def test_the_practice_api_grades_it_compile_error_with_only_the_result_event(ser
         events = _parse_sse(stream.read().decode())
     assert [e["event"] for e in events] == ["result"]
     assert json.loads(events[0]["data"])["verdict"] == "compile_error"
+
+
+def test_a_multi_file_problem_refuses_text_that_is_not_its_files_and_checks_each_file_alone(world):
+    """A candidate's text for a problem of several files must hold exactly those files (422, no attempt
+    used); each file is compiled alone, so a later file's `from __future__` import is no error, and a
+    syntax error names its file and its own line."""
+    service, acme, _acme2, _globex = world
+    assessment = acme.create(max_attempts=1, problems=[{"problem": "mlp-model-and-training"}])
+    _invitation, ada = started(service, acme, assessment["id"], "Ada")
+    body = refused(ada.submit("import torch\n", "mlp-model-and-training"), 422, None)
+    assert "model.py" in body["detail"] and "train.py" in body["detail"], body
+    broken = "# ==== file: train.py ====\nimport torch\n# ==== file: model.py ====\nfrom __future__ import annotations\nclass MLP(\n"
+    body = refused(ada.submit(broken, "mlp-model-and-training"), 422, None)
+    assert body["syntax_error"]["line"] == 2 and body["syntax_error"]["message"].startswith("model.py: "), body
+    summary = {p["problem"]: p for p in ada.call("GET", "").json()["problems"]}
+    assert summary["mlp-model-and-training"]["attempts_left"] == 1

@@ -72,7 +72,7 @@ def main() -> None:
                 token = invite(api, team_key, assessment["id"], name)["token"]
                 headers = {"Authorization": f"Bearer {token}"}
                 api.post("/api/v1/candidate/start", headers=headers).raise_for_status()
-                body = {"problem": "vae-mnist", "source": reference.replace("latent_dim", f"z_{name.lower()}")}
+                body = {"problem": "vae-mnist", "source": f"# {name}'s VAE, close to the reference\n{reference}"}
                 api.post("/api/v1/candidate/submissions", json=body, headers=headers).raise_for_status()
             browser.delete_all_cookies()
             browser.get(f"{base}/team/assessments/{assessment['id']}")

@@ -121,7 +121,8 @@ def grade_offline(entries: list[Entry], env: dict[str, str], parallel: int = 2) 
             text=True,
             timeout=300,
         )
-        if done.returncode == 0:
+        # A file that does not compile exits 2 with its compile_error result printed, as the README says.
+        if done.returncode == 0 or (done.returncode == 2 and done.stdout.strip()):
             return entry.key, Offline(GradeResult.model_validate_json(done.stdout.strip().splitlines()[-1]))
         return entry.key, Offline(
             None, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"

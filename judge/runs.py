@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from judge import intake
@@ -162,17 +162,7 @@ def start_practice_run(
 
 def practice_run(session: Session, bank: ProblemBank, key_id: str, run_id: str) -> RunView:
     """One of the key's own Runs; RunNotFound for anyone else's (ids tell nothing about others)."""
-    session.expire_all()
-    row = session.scalar(
-        select(Submission).where(
-            Submission.id == run_id,
-            Submission.purpose == SubmissionPurpose.RUN.value,
-            Submission.owner_key_id == key_id,
-        )
-    )
-    if row is None:
-        raise RunNotFound(f"no run {run_id!r} among yours")
-    return run_view(row, _specs_of(bank, row))
+    return _own_run(session, bank, run_id, Submission.owner_key_id == key_id)
 
 
 def _require_running(session: Session, invitation: Invitation, now: datetime) -> None:
@@ -213,13 +203,14 @@ def start_candidate_run(
 
 def candidate_run(session: Session, bank: ProblemBank, invitation_id: str, run_id: str) -> RunView:
     """One of the candidate's (the invitation's) own Runs; RunNotFound for anyone else's."""
+    return _own_run(session, bank, run_id, Submission.invitation_id == invitation_id)
+
+
+def _own_run(session: Session, bank: ProblemBank, run_id: str, owned: ColumnElement[bool]) -> RunView:
+    """The Run `run_id` when `owned` holds for it, read afresh (a long poll reads it again and again)."""
     session.expire_all()
     row = session.scalar(
-        select(Submission).where(
-            Submission.id == run_id,
-            Submission.purpose == SubmissionPurpose.RUN.value,
-            Submission.invitation_id == invitation_id,
-        )
+        select(Submission).where(Submission.id == run_id, Submission.purpose == SubmissionPurpose.RUN.value, owned)
     )
     if row is None:
         raise RunNotFound(f"no run {run_id!r} among yours")

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from judge.api.schemas import SubmissionCreate
@@ -68,6 +69,12 @@ def with_self_parsed_bodies(document: dict[str, Any]) -> dict[str, Any]:
             schemas.setdefault(name, nested)
         schemas.setdefault(model.__name__, schema)
     return document
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route's function name as its operationId: what generated clients name their functions, so it stays
+    stable across releases (FastAPI's default appends the path and method, and changes when either does)."""
+    return route.name
 
 
 def install(app: FastAPI) -> None:

@@ -159,7 +159,7 @@ async def get_candidate_run(run_id: str, state: State, invitation: CurrentInvita
     response_class=StreamingResponse,
     responses={**KEY, **LIMITED, **NOT_FOUND, **STREAM},
 )
-async def run_events(
+async def stream_run_events(
     run_id: str, state: State, caller: CurrentCaller, last_event_id: LastEventId = 0
 ) -> StreamingResponse:
     """Server-sent events of a practice Run."""
@@ -178,7 +178,7 @@ async def run_events(
     response_class=StreamingResponse,
     responses={**INVITATION, **LIMITED, **NOT_FOUND, **STREAM},
 )
-async def candidate_run_events(
+async def stream_candidate_run_events(
     run_id: str, state: State, invitation: CurrentInvitation, last_event_id: LastEventId = 0
 ) -> StreamingResponse:
     """Server-sent events of a candidate's Run."""

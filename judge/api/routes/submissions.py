@@ -351,7 +351,7 @@ def _events(state: ServiceState, caller: Caller, submission_id: str, after_id: i
         200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."},
     },
 )
-async def submission_events(
+async def stream_submission_events(
     submission_id: str,
     state: State,
     caller: CurrentCaller,

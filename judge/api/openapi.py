@@ -16,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from judge.api.event_stream import EVENT_DATA
 from judge.api.schemas import SubmissionCreate
 from judge.app.errors import PROBLEM_JSON
 
@@ -61,9 +62,10 @@ SELF_PARSED_BODIES: tuple[type[BaseModel], ...] = (SubmissionCreate,)
 
 
 def with_self_parsed_bodies(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with the schemas of SELF_PARSED_BODIES (and the models they use) in its components."""
+    """`document` with the schemas of SELF_PARSED_BODIES and of the event streams' data (EVENT_DATA, named
+    only inside the streams' contentSchema, which FastAPI does not read) in its components."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    for model in SELF_PARSED_BODIES:
+    for model in (*SELF_PARSED_BODIES, *EVENT_DATA):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, nested in schema.pop("$defs", {}).items():
             schemas.setdefault(name, nested)

@@ -134,7 +134,9 @@ def revoke_invitation(
     summary="Ranking, score distribution, similar pairs and rejudges",
     responses={**ERRORS, **NOT_FOUND},
 )
-def get_assessment_report(assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller) -> AssessmentReport:
+def get_assessment_report(
+    assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller
+) -> AssessmentReport:
     """The assessment's report."""
     return reports.assessment_report(session, state.bank, viewer_of(caller), assessment_id, state.clock())
 

@@ -20,7 +20,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from judge.api.event_stream import Progress, progress_events
+from judge.api.event_stream import CandidateCheckEvent, CheckProgress, Progress, progress_events, stream_responses
 from judge.app.cookies import INVITATION_COOKIE
 from judge.app.deps import DbSession, State, open_invitation
 from judge.app.errors import Forbidden, ProblemDetails, Responses
@@ -144,7 +144,9 @@ def finish_assessment(session: DbSession, state: State, invitation: CurrentInvit
     description="Shown once you have started.",
     responses={**ERRORS, **NOT_FOUND, **CONFLICT},
 )
-def get_candidate_problem(slug: Slug, session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateProblem:
+def get_candidate_problem(
+    slug: Slug, session: DbSession, state: State, invitation: CurrentInvitation
+) -> CandidateProblem:
     """One problem of the assessment."""
     return service.candidate_problem(session, state.bank, invitation, slug, state.clock())
 
@@ -201,7 +203,9 @@ def create_candidate_submission(
 
 
 @router.get("/submissions", response_model=list[CandidateSubmissionView], summary="Your submissions", responses=ERRORS)
-def list_candidate_submissions(session: DbSession, state: State, invitation: CurrentInvitation) -> list[CandidateSubmissionView]:
+def list_candidate_submissions(
+    session: DbSession, state: State, invitation: CurrentInvitation
+) -> list[CandidateSubmissionView]:
     """Newest first, as the feedback level shows them."""
     return service.candidate_submissions(session, state.bank, invitation, state.clock())
 
@@ -283,7 +287,7 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
     responses={
         **ERRORS,
         **NOT_FOUND,
-        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."},
+        **stream_responses((CandidateCheckEvent, CheckProgress), CandidateSubmissionView),
     },
 )
 async def stream_candidate_submission_events(

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from judge.api.event_stream import EVENT_DATA
+from judge.api.examples import with_examples
 from judge.api.schemas import SubmissionCreate
 from judge.app.errors import PROBLEM_JSON
 
@@ -92,7 +93,7 @@ def install(app: FastAPI) -> None:
                 tags=app.openapi_tags,
                 servers=app.servers,
             )
-            app.openapi_schema = with_self_parsed_bodies(problem_json_errors(document))
+            app.openapi_schema = with_examples(with_self_parsed_bodies(problem_json_errors(document)))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document

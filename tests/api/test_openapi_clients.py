@@ -164,6 +164,39 @@ def test_each_status_a_route_answers_in_the_authorization_matrix_is_documented(w
     assert {200, 401, 403, 404, 409, 422} <= answered, answered
 
 
+STREAMS = [
+    ("own_team", "/api/v1/submissions/{practice}/events"),
+    ("invitee", "/api/v1/candidate/submissions/{entry}/events"),
+    ("own_team", "/api/v1/runs/{practice_run}/events"),
+    ("invitee", "/api/v1/candidate/runs/{candidate_run}/events"),
+]
+
+
+@pytest.mark.parametrize(("caller", "path"), STREAMS)
+def test_each_event_stream_sends_the_events_its_document_names(world, caller, path):  # noqa: F811
+    document = world.client.get("/api/v1/openapi.json").json()
+    operation = _operation_for(document, "GET", path.format(**world.ids))
+    variants = operation["responses"]["200"]["content"]["text/event-stream"]["schema"]["contentSchema"]["oneOf"]
+    answer = world.request(caller, "GET", path)
+    assert answer.status_code == 200, answer.text
+    events = _events(answer.text)
+    assert [name for name, _ in events][-1:] == ["result"] and len(events) > 1, answer.text
+    for name, data in events:
+        (variant,) = [variant for variant in variants if variant["properties"]["event"]["const"] == name]
+        errors = list(_validator(document, variant).iter_errors({"event": name, "data": json.loads(data)}))
+        assert not errors, f"{path} {name}: {[error.message for error in errors]}"
+
+
+def _events(stream: str) -> list[tuple[str, str]]:
+    """(event, data) of each event in a text/event-stream body."""
+    events = []
+    for block in stream.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if line and not line.startswith(":"))
+        if "event" in fields:
+            events.append((fields["event"], fields["data"]))
+    return events
+
+
 # ---------------------------------------------------------------- a generated client against a live server
 
 
@@ -226,16 +259,6 @@ def test_the_generator_accepts_the_served_document_without_a_warning(live):
     warnings = [line for line in output.splitlines() if re.search(r"warn|error|skipping|unsupported", line, re.I)]
     assert not warnings, output
     assert (live.generated / "judge_client" / "api" / "submissions" / "create_submission.py").is_file(), output
-
-
-def _events(stream: str) -> list[tuple[str, str]]:
-    """(event, data) of each event in a text/event-stream body."""
-    events = []
-    for block in stream.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if line and not line.startswith(":"))
-        if "event" in fields:
-            events.append((fields["event"], fields["data"]))
-    return events
 
 
 @pytest.mark.integration

@@ -256,8 +256,9 @@ def live(tmp_path_factory):
 def test_the_generator_accepts_the_served_document_without_a_warning(live):
     output = live.generator.stdout + live.generator.stderr
     assert live.generator.returncode == 0, output
-    warnings = [line for line in output.splitlines() if re.search(r"warn|error|skipping|unsupported", line, re.I)]
-    assert not warnings, output
+    # It says only what it generates: any other line is a warning (a skipped operation, an unsupported type...).
+    others = [line for line in output.splitlines() if line.strip() and not line.startswith("Generating ")]
+    assert not others, output
     assert (live.generated / "judge_client" / "api" / "submissions" / "create_submission.py").is_file(), output
 
 

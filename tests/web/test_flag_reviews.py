@@ -50,6 +50,9 @@ def test_a_flag_is_reviewed_from_the_candidate_page_and_the_review_cleared(servi
     assert html.escape("gc imported for a benchmark <b>only</b>", quote=False) in item, "the note, escaped"
     dashboard = service.client.get(f"/team/assessments/{made['id']}").text
     assert "1 flag</span>, 0 unreviewed" in dashboard
+    assert f"{KEY}=dismissed" in service.client.get(f"/team/assessments/{made['id']}/export.csv").text
+    exported = service.client.get(f"/team/assessments/{made['id']}/export.json").json()
+    assert exported["candidates"][0]["flags"][0]["review"]["note"] == "gc imported for a benchmark <b>only</b>"
     # A refused note comes back by its flag, as typed, with why.
     refused = service.client.post(action, data={**form, "note": "y" * 2001}, follow_redirects=False)
     assert refused.status_code == 422

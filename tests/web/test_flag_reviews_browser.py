@@ -69,3 +69,8 @@ def test_a_flag_is_reviewed_with_a_note_from_the_candidate_page(server, browser)
     ).json()
     [reviewed] = [f for f in report["flags"] if f["key"] == KEY]
     assert reviewed["review"]["outcome"] == "confirmed" and reviewed["review"]["note"] == NOTE
+
+    browser.get(f"{server.base}/team/assessments/{made['id']}")
+    cell = browser.find_element(By.CSS_SELECTOR, f'#live tr[data-invitation="{ada["id"]}"] td.flags-cell')
+    assert cell.text == "1 flag, 0 unreviewed"
+    _screenshot(browser, "flag-dashboard")

@@ -13,8 +13,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from judge.api.event_stream import EVENT_DATA
+from judge.api.examples import with_examples
 from judge.api.schemas import SubmissionCreate
 from judge.app.errors import PROBLEM_JSON
 
@@ -60,14 +63,21 @@ SELF_PARSED_BODIES: tuple[type[BaseModel], ...] = (SubmissionCreate,)
 
 
 def with_self_parsed_bodies(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with the schemas of SELF_PARSED_BODIES (and the models they use) in its components."""
+    """`document` with the schemas of SELF_PARSED_BODIES and of the event streams' data (EVENT_DATA, named
+    only inside the streams' contentSchema, which FastAPI does not read) in its components."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    for model in SELF_PARSED_BODIES:
+    for model in (*SELF_PARSED_BODIES, *EVENT_DATA):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, nested in schema.pop("$defs", {}).items():
             schemas.setdefault(name, nested)
         schemas.setdefault(model.__name__, schema)
     return document
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route's function name as its operationId: what generated clients name their functions, so it stays
+    stable across releases (FastAPI's default appends the path and method, and changes when either does)."""
+    return route.name
 
 
 def install(app: FastAPI) -> None:
@@ -83,7 +93,7 @@ def install(app: FastAPI) -> None:
                 tags=app.openapi_tags,
                 servers=app.servers,
             )
-            app.openapi_schema = with_self_parsed_bodies(problem_json_errors(document))
+            app.openapi_schema = with_examples(with_self_parsed_bodies(problem_json_errors(document)))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document

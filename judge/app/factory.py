@@ -93,6 +93,7 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
         # Served by judge.api.docs from files the package ships, not from a CDN.
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.judge = state
     handlers.install(app)

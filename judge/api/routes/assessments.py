@@ -94,7 +94,7 @@ def get_assessment(assessment_id: AssessmentId, session: DbSession, state: State
     ),
     responses={**ERRORS, **NOT_FOUND, **INVALID},
 )
-def invite(
+def create_invitation(
     assessment_id: AssessmentId, body: InvitationCreate, session: DbSession, state: State, caller: TeamCaller
 ) -> InvitationIssued:
     """A new invitation with its token."""
@@ -134,7 +134,9 @@ def revoke_invitation(
     summary="Ranking, score distribution, similar pairs and rejudges",
     responses={**ERRORS, **NOT_FOUND},
 )
-def report(assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller) -> AssessmentReport:
+def get_assessment_report(
+    assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller
+) -> AssessmentReport:
     """The assessment's report."""
     return reports.assessment_report(session, state.bank, viewer_of(caller), assessment_id, state.clock())
 
@@ -146,7 +148,7 @@ def report(assessment_id: AssessmentId, session: DbSession, state: State, caller
     description="Score per problem under the policy, attempts, time used, verdicts, submitted code, integrity flags, similar pairs.",
     responses={**ERRORS, **NOT_FOUND},
 )
-def candidate_report(
+def get_candidate_report(
     assessment_id: AssessmentId, invitation_id: str, session: DbSession, state: State, caller: TeamCaller
 ) -> CandidateReport:
     """One candidate's report."""
@@ -164,7 +166,7 @@ def candidate_report(
         200: {"content": {"application/json": {}, "text/csv": {}}, "description": "The export."},
     },
 )
-def export(
+def export_assessment(
     assessment_id: AssessmentId,
     session: DbSession,
     state: State,
@@ -203,7 +205,7 @@ def export(
         503: {"model": ProblemDetails, "description": "Too many rejudge gradings would wait; see Retry-After."},
     },
 )
-def rejudge(
+def rejudge_assessment(
     assessment_id: AssessmentId, session: DbSession, state: State, caller: TeamCaller, body: RejudgeCreate | None = None
 ) -> RejudgeView:
     """Start a rejudge round."""
@@ -226,7 +228,7 @@ def list_rejudges(assessment_id: AssessmentId, session: DbSession, caller: TeamC
 @router.get(
     "/practice-problems", response_model=list[str], summary="Problems the team marked practice-only", responses=ERRORS
 )
-def list_practice(session: DbSession, caller: TeamCaller) -> list[str]:
+def list_practice_problems(session: DbSession, caller: TeamCaller) -> list[str]:
     """The team's practice-only problems."""
     return ownership.practice_only(session, caller.team or "")
 
@@ -238,7 +240,7 @@ def list_practice(session: DbSession, caller: TeamCaller) -> list[str]:
     description="It stays open for practice over /submissions but cannot be put in the team's new assessments.",
     responses={**ERRORS, **INVALID, 404: {"model": ProblemDetails, "description": "Unknown problem."}},
 )
-def mark_practice(slug: Slug, session: DbSession, state: State, caller: TeamCaller) -> Response:
+def mark_practice_problem(slug: Slug, session: DbSession, state: State, caller: TeamCaller) -> Response:
     """Mark (idempotent)."""
     ownership.mark_practice_only(session, state.settings, caller.team or "", slug)
     return Response(status_code=204)
@@ -247,7 +249,7 @@ def mark_practice(slug: Slug, session: DbSession, state: State, caller: TeamCall
 @router.delete(
     "/practice-problems/{slug}", status_code=204, summary="Make a problem usable in assessments again", responses=ERRORS
 )
-def unmark_practice(slug: Slug, session: DbSession, caller: TeamCaller) -> Response:
+def unmark_practice_problem(slug: Slug, session: DbSession, caller: TeamCaller) -> Response:
     """Unmark (idempotent)."""
     ownership.unmark_practice_only(session, caller.team or "", slug)
     return Response(status_code=204)
@@ -270,7 +272,7 @@ def unmark_practice(slug: Slug, session: DbSession, caller: TeamCaller) -> Respo
         409: {"model": ProblemDetails, "description": "Names or emails invited already; send allow_duplicates."},
     },
 )
-def invite_many(
+def create_invitations(
     assessment_id: AssessmentId, body: InvitationBatch, session: DbSession, state: State, caller: TeamCaller
 ) -> list[InvitationIssued]:
     """A new invitation per line of the list, with their tokens."""

@@ -20,7 +20,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from judge.api.event_stream import Progress, progress_events
+from judge.api.event_stream import CandidateCheckEvent, CheckProgress, Progress, progress_events, stream_responses
 from judge.app.cookies import INVITATION_COOKIE
 from judge.app.deps import DbSession, State, open_invitation
 from judge.app.errors import Forbidden, ProblemDetails, Responses
@@ -106,7 +106,7 @@ CurrentInvitation = Annotated[Invitation, Depends(get_invitation)]
 @router.get(
     "", response_model=CandidateOverview, summary="The assessment, your clock and your problems", responses=ERRORS
 )
-def get_overview(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
+def get_candidate_overview(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
     """The overview, with the remaining time."""
     now = state.clock()
     drafts.submit_when_time_up(session, state.bank, now, state.enqueue, invitation.id)
@@ -120,7 +120,7 @@ def get_overview(session: DbSession, state: State, invitation: CurrentInvitation
     description="Your time (the assessment's duration, never past its close) starts now. Starting again changes nothing.",
     responses={**ERRORS, **WINDOW},
 )
-def start(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
+def start_assessment(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
     """Press Start."""
     return service.start(session, state.bank, invitation, state.clock())
 
@@ -132,7 +132,7 @@ def start(session: DbSession, state: State, invitation: CurrentInvitation) -> Ca
     description="No more submissions are accepted; what you submitted is graded and counted.",
     responses={**ERRORS, **CSRF, **CONFLICT},
 )
-def finish(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
+def finish_assessment(session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateOverview:
     """End early."""
     return service.finish(session, state.bank, invitation, state.clock())
 
@@ -144,7 +144,9 @@ def finish(session: DbSession, state: State, invitation: CurrentInvitation) -> C
     description="Shown once you have started.",
     responses={**ERRORS, **NOT_FOUND, **CONFLICT},
 )
-def get_problem(slug: Slug, session: DbSession, state: State, invitation: CurrentInvitation) -> CandidateProblem:
+def get_candidate_problem(
+    slug: Slug, session: DbSession, state: State, invitation: CurrentInvitation
+) -> CandidateProblem:
     """One problem of the assessment."""
     return service.candidate_problem(session, state.bank, invitation, slug, state.clock())
 
@@ -164,7 +166,7 @@ def get_problem(slug: Slug, session: DbSession, state: State, invitation: Curren
         422: {"model": ProblemDetails, "description": "A format this problem's starter does not come in."},
     },
 )
-def get_starter(
+def get_candidate_problem_starter(
     slug: Slug,
     session: DbSession,
     state: State,
@@ -193,7 +195,7 @@ def get_starter(
         422: {"model": ProblemDetails, "description": "Invalid body or source."},
     },
 )
-def submit(
+def create_candidate_submission(
     body: CandidateSubmissionCreate, session: DbSession, state: State, invitation: CurrentInvitation
 ) -> CandidateSubmissionView:
     """Submit one attempt."""
@@ -201,7 +203,9 @@ def submit(
 
 
 @router.get("/submissions", response_model=list[CandidateSubmissionView], summary="Your submissions", responses=ERRORS)
-def list_submissions(session: DbSession, state: State, invitation: CurrentInvitation) -> list[CandidateSubmissionView]:
+def list_candidate_submissions(
+    session: DbSession, state: State, invitation: CurrentInvitation
+) -> list[CandidateSubmissionView]:
     """Newest first, as the feedback level shows them."""
     return service.candidate_submissions(session, state.bank, invitation, state.clock())
 
@@ -219,7 +223,7 @@ def _view(state: ServiceState, invitation_id: str, entry_id: str) -> CandidateSu
     description="With `?wait=S` the answer waits up to S seconds (capped by the server) for grading to finish.",
     responses={**ERRORS, **NOT_FOUND},
 )
-async def get_submission(
+async def get_candidate_submission(
     entry_id: str,
     state: State,
     invitation: CurrentInvitation,
@@ -283,10 +287,10 @@ def _events(state: ServiceState, invitation_id: str, entry_id: str, after_id: in
     responses={
         **ERRORS,
         **NOT_FOUND,
-        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."},
+        **stream_responses((CandidateCheckEvent, CheckProgress), CandidateSubmissionView),
     },
 )
-async def submission_events(
+async def stream_candidate_submission_events(
     entry_id: str,
     state: State,
     invitation: CurrentInvitation,

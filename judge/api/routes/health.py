@@ -18,7 +18,7 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness", description="200 while the process serves requests.")
-def healthz() -> Health:
+def get_health() -> Health:
     """The process is alive."""
     return Health(status="ok")
 
@@ -54,7 +54,7 @@ def _readiness(state: ServiceState) -> tuple[dict[str, str], SandboxInfo | None]
     ),
     responses={503: {"model": Readiness, "description": "A dependency is down."}},
 )
-async def readyz(state: State) -> Response:
+async def get_readiness(state: State) -> Response:
     """Whether the service can take submissions now, and which sandbox it grades in."""
     checks, sandbox = await run_in_threadpool(_readiness, state)
     ok = all(v == "ok" for v in checks.values())
@@ -71,7 +71,7 @@ async def readyz(state: State) -> Response:
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "The metrics."}},
 )
-async def metrics(state: State) -> Response:
+async def get_metrics(state: State) -> Response:
     """The metrics, read from the database now."""
     text = await run_in_threadpool(generate_latest, state.registry)
     return Response(text, media_type=CONTENT_TYPE_LATEST)

@@ -101,7 +101,7 @@ def get_problem(slug: Slug, state: State, session: DbSession, caller: CurrentCal
         422: {"model": ProblemDetails, "description": "A format this problem's starter does not come in."},
     },
 )
-def get_starter(
+def get_problem_starter(
     slug: Slug, state: State, session: DbSession, caller: CurrentCaller, format: StarterFormatQuery = StarterFormat.PY
 ) -> Response:
     """The starter file, in the asked format."""
@@ -126,7 +126,7 @@ UploadId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The uploa
         404: {"model": ProblemDetails, "description": "No such upload, or another team's."},
     },
 )
-def get_upload(upload_id: UploadId, session: DbSession, caller: TeamCaller) -> UploadView:
+def get_problem_upload(upload_id: UploadId, session: DbSession, caller: TeamCaller) -> UploadView:
     """One upload, if the caller's team made it (any, for an admin)."""
     row = uploads.get(session, upload_id)
     if row is None or (caller.role is not Role.ADMIN and row.team != caller.team):

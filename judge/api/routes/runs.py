@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from judge import runs
-from judge.api.event_stream import Progress, progress_events
+from judge.api.event_stream import Progress, progress_events, stream_responses
 from judge.api.routes.candidate import CSRF, CurrentInvitation
 from judge.app.deps import CurrentCaller, DbSession, State, viewer_of
 from judge.app.errors import ProblemDetails, Responses
 from judge.app.state import ServiceState
-from judge.runs import RunCreate, RunView
+from judge.runs import RunCheck, RunCreate, RunView
 from judge.storage.submissions import FINISHED
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -52,9 +52,7 @@ EVENTS_DESCRIPTION = (
     "text/event-stream: one `check` event per finished public check (id, title, outcome, message), then one "
     "`result` event with the Run as GET returns it. Reconnect with `Last-Event-ID` to resume."
 )
-STREAM: Responses = {
-    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."}
-}
+STREAM: Responses = stream_responses((RunCheck,), RunView)
 Wait = Annotated[float, Query(ge=0, description="Seconds to wait for the Run to finish (long poll).")]
 RUN_DESCRIPTION = (
     "JSON `{problem, source}`. The code runs in the sandbox against the problem's public checks only; the "
@@ -159,7 +157,7 @@ async def get_candidate_run(run_id: str, state: State, invitation: CurrentInvita
     response_class=StreamingResponse,
     responses={**KEY, **LIMITED, **NOT_FOUND, **STREAM},
 )
-async def run_events(
+async def stream_run_events(
     run_id: str, state: State, caller: CurrentCaller, last_event_id: LastEventId = 0
 ) -> StreamingResponse:
     """Server-sent events of a practice Run."""
@@ -178,7 +176,7 @@ async def run_events(
     response_class=StreamingResponse,
     responses={**INVITATION, **LIMITED, **NOT_FOUND, **STREAM},
 )
-async def candidate_run_events(
+async def stream_candidate_run_events(
     run_id: str, state: State, invitation: CurrentInvitation, last_event_id: LastEventId = 0
 ) -> StreamingResponse:
     """Server-sent events of a candidate's Run."""

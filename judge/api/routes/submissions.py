@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from judge import bundle, intake
-from judge.api.event_stream import Progress, progress_events
+from judge.api.event_stream import Progress, SubmissionCheckEvent, progress_events, stream_responses
 from judge.api.schemas import SubmissionAccepted, SubmissionCreate, SubmissionPage
 from judge.app.auth import Caller
 from judge.app.deps import CurrentCaller, DbSession, State, viewer_of
@@ -348,10 +348,10 @@ def _events(state: ServiceState, caller: Caller, submission_id: str, after_id: i
     responses={
         **ERRORS,
         **NOT_FOUND,
-        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream."},
+        **stream_responses((SubmissionCheckEvent,), SubmissionView),
     },
 )
-async def submission_events(
+async def stream_submission_events(
     submission_id: str,
     state: State,
     caller: CurrentCaller,

@@ -69,7 +69,7 @@ def review_flag(
     description="The flag is unreviewed again (idempotent); a key that is not a current flag is a 404.",
     responses=ERRORS,
 )
-def clear_review(
+def clear_flag_review(
     assessment_id: AssessmentId,
     invitation_id: InvitationId,
     key: FlagKey,

@@ -13,6 +13,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from judge.api.schemas import SubmissionAccepted, SubmissionCreate
+from judge.assessments.flags import (
+    FlagReviewCreate,
+    FlagReviewView,
+    FlagSource,
+    ReviewableFlag,
+    ReviewOutcome,
+    SimilarityEvidence,
+)
 from judge.assessments.schemas import (
     AssessmentCreate,
     AssessmentProblemView,
@@ -27,9 +35,11 @@ from judge.assessments.schemas import (
     InvitationView,
     ProblemChoice,
     ProblemReport,
+    SimilarPairView,
 )
 from judge.problem import Kind
 from judge.result import CheckResult, GradeResult, Outcome, Verdict
+from judge.similarity import LineRange
 from judge.storage.models import SubmissionStatus
 from judge.views import API_PREFIX, LimitsView, Links, ProblemDetail, ProblemSummary, PublicCheck, SubmissionView
 
@@ -108,6 +118,41 @@ ISSUED = InvitationIssued(
     token=TOKEN,
     link=f"/invite/{TOKEN}",
 )
+OTHER_INVITATION_ID = "8b1e4d2c90f37a65"
+PAIR = SimilarPairView(
+    problem="kl-divergence",
+    invitation_a=INVITATION_ID,
+    candidate_a="Ada Lovelace",
+    invitation_b=OTHER_INVITATION_ID,
+    candidate_b="Grace Hopper",
+    similarity=0.84,
+    a_lines=[LineRange(start=4, end=5)],
+    b_lines=[LineRange(start=6, end=7)],
+)
+FLAG_REVIEW = FlagReviewCreate(
+    outcome=ReviewOutcome.DISMISSED, note="Both follow the statement's formula line by line."
+)
+FLAG = ReviewableFlag(
+    key=f"similar:kl-divergence:{OTHER_INVITATION_ID}",
+    source=FlagSource.SIMILARITY,
+    kind="similar_code",
+    problem="kl-divergence",
+    message="84% of the code is shared with Grace Hopper's",
+    evidence=SimilarityEvidence(
+        similarity=PAIR.similarity,
+        other_invitation_id=OTHER_INVITATION_ID,
+        other_candidate="Grace Hopper",
+        lines=PAIR.a_lines,
+        other_lines=PAIR.b_lines,
+        compare_url=f"/team/assessments/{ASSESSMENT_ID}/similar/kl-divergence/{INVITATION_ID}/{OTHER_INVITATION_ID}",
+    ),
+    review=FlagReviewView(
+        outcome=FLAG_REVIEW.outcome,
+        note=FLAG_REVIEW.note,
+        reviewer="recruiting lead",
+        reviewed_at=datetime(2026, 3, 3, 10, 15, tzinfo=UTC),
+    ),
+)
 CANDIDATE_REPORT = CandidateReport(
     assessment_id=ASSESSMENT_ID,
     invitation=INVITATION,
@@ -126,8 +171,11 @@ CANDIDATE_REPORT = CandidateReport(
         scores={"kl-divergence": 26.67},
         verdicts={"kl-divergence": Verdict.PARTIAL},
         integrity_flags=0,
-        similar_to=[],
+        similar_to=["Grace Hopper"],
         pending=0,
+        flags=1,
+        unreviewed_flags=0,
+        flag_list=f"{FLAG.key}=dismissed",
     ),
     problems=[
         ProblemReport(
@@ -164,7 +212,8 @@ CANDIDATE_REPORT = CandidateReport(
             ],
         )
     ],
-    similar_pairs=[],
+    similar_pairs=[PAIR],
+    flags=[FLAG],
 )
 
 
@@ -240,6 +289,7 @@ EXAMPLES: dict[str, OperationExamples] = {
     "create_invitation": OperationExamples(request=NEW_INVITATION, responses={201: ISSUED}),
     "list_invitations": OperationExamples(responses={200: [INVITATION]}),
     "get_candidate_report": OperationExamples(responses={200: CANDIDATE_REPORT}),
+    "review_flag": OperationExamples(request=FLAG_REVIEW, responses={200: FLAG}),
 }
 
 

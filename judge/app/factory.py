@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from judge.api import docs, openapi
 from judge.api.metrics import registry
-from judge.api.routes import assessments, candidate, health, problems, runs, submissions
+from judge.api.routes import assessments, candidate, flags, health, problems, runs, submissions
 from judge.app import handlers
 from judge.app.middleware import BodyLimit, StrictTransportSecurity
 from judge.app.ratelimits import RateLimits
@@ -102,6 +102,7 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
     app.include_router(submissions.router, prefix=API_PREFIX)
     app.include_router(problems.router, prefix=API_PREFIX)
     app.include_router(assessments.router, prefix=API_PREFIX)
+    app.include_router(flags.router, prefix=API_PREFIX)
     app.include_router(candidate.router, prefix=API_PREFIX)
     app.include_router(runs.router, prefix=API_PREFIX)
     app.include_router(runs.candidate_router, prefix=API_PREFIX)

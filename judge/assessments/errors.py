@@ -80,3 +80,7 @@ class DuplicateInvitation(AssessmentError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class FlagNotFound(AssessmentError):
+    """No flag with that key among the candidate's current flags (flags are recomputed with each report)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,9 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from judge.assessments import clock
+from judge.assessments import clock, flags
 from judge.assessments.attempts import Attempt, compared, counted, load_attempts, pending
 from judge.assessments.feedback import scale
+from judge.assessments.flags import CodeEvidence, FlagReviewView, FlagSource, ReviewableFlag, SimilarityEvidence
 from judge.assessments.schemas import (
     AssessmentExport,
     AssessmentReport,
@@ -43,12 +45,13 @@ from judge.assessments.service import (
 )
 from judge.bank.loader import ProblemBank
 from judge.bank.ownership import Viewer
-from judge.integrity import flag_source
+from judge.integrity import IntegrityFlag, flag_source
 from judge.problem import Kind, Problem
 from judge.quiz import AnsweredQuestion, answered_questions
 from judge.report import rows_to_csv
 from judge.result import Verdict
 from judge.similarity import similar_pairs
+from judge.storage import flag_reviews
 from judge.storage.models import Assessment, AssessmentProblem, Invitation, ScoringPolicy, SubmissionStatus
 from judge.storage.submissions import result_of
 
@@ -66,6 +69,7 @@ class _Context:
     attempts: dict[tuple[str, str], list[Attempt]]  # (invitation id, problem) -> attempts by number
     pairs: list[SimilarPairView]
     now: datetime
+    reviews: dict[str, dict[str, FlagReviewView]]  # invitation id -> flag key -> review
 
     @property
     def policy(self) -> ScoringPolicy:
@@ -89,7 +93,10 @@ def _context(session: Session, bank: ProblemBank, assessment: Assessment, now: d
     attempts: dict[tuple[str, str], list[Attempt]] = defaultdict(list)
     for attempt in load_attempts(session, assessment.id):
         attempts[(attempt.entry.invitation_id, attempt.entry.problem)].append(attempt)
-    context = _Context(assessment, choices, problems, invitations, attempts, [], now)
+    reviews: dict[str, dict[str, FlagReviewView]] = defaultdict(dict)
+    for review in flag_reviews.of_assessment(session, assessment.id):
+        reviews[review.invitation_id][review.key] = flags.review_view(review)
+    context = _Context(assessment, choices, problems, invitations, attempts, [], now, reviews)
     context.pairs = _similar_pairs(context, bank.settings.assessments.similarity_threshold)
     return context
 
@@ -189,7 +196,7 @@ def _candidate(context: _Context, invitation: Invitation) -> tuple[CandidateRow,
     """One candidate's row of the ranking (rank still unset) and per-problem results."""
     problem_reports = []
     total = 0.0
-    flags = 0
+    ast_flags = 0
     waiting = 0
     for choice in context.choices:
         mine = context.attempts.get((invitation.id, choice.problem), [])
@@ -198,7 +205,7 @@ def _candidate(context: _Context, invitation: Invitation) -> tuple[CandidateRow,
         entries = [_entry_report(a, choice, problem, a is chosen) for a in mine]
         score = chosen.points(choice.points) if chosen else None
         total += score or 0.0
-        flags += sum(len(e.integrity_flags) for e in entries)
+        ast_flags += sum(len(e.integrity_flags) for e in entries)
         waiting += pending(mine)
         problem_reports.append(
             ProblemReport(
@@ -220,6 +227,7 @@ def _candidate(context: _Context, invitation: Invitation) -> tuple[CandidateRow,
             if invitation.id in (p.invitation_a, p.invitation_b)
         }
     )
+    found = _flags(context, invitation, problem_reports)
     row = CandidateRow(
         rank=None,
         invitation_id=invitation.id,
@@ -234,11 +242,77 @@ def _candidate(context: _Context, invitation: Invitation) -> tuple[CandidateRow,
         attempts=sum(p.attempts for p in problem_reports),
         scores={p.problem: p.score for p in problem_reports},
         verdicts={p.problem: p.verdict for p in problem_reports},
-        integrity_flags=flags,
+        integrity_flags=ast_flags,
         similar_to=similar,
         pending=waiting,
+        flags=len(found),
+        unreviewed_flags=sum(1 for f in found if f.review is None),
+        flag_list=flags.summary(found),
     )
     return row, problem_reports
+
+
+def _flags(context: _Context, invitation: Invitation, problems: list[ProblemReport]) -> list[ReviewableFlag]:
+    """Every flag of the candidate with its review: one line per source below (a new source is one more line)."""
+    return flags.candidate_flags(
+        [
+            _code_flags(problems),
+            _similarity_flags(context.assessment.id, invitation.id, context.pairs),
+        ],
+        context.reviews.get(invitation.id, {}),
+    )
+
+
+def _code_flags(problems: Iterable[ProblemReport]) -> list[ReviewableFlag]:
+    """The AST flags of every attempt, one flag per problem, kind and line (listing the attempts that have it)."""
+    found: dict[str, tuple[str, IntegrityFlag, list[int]]] = {}
+    for problem in problems:
+        for entry in problem.entries:
+            for flag in entry.integrity_flags:
+                key = f"ast:{problem.problem}:{flag.kind.value}:{flag.line}"
+                found.setdefault(key, (problem.problem, flag, []))[2].append(entry.number)
+    return [
+        ReviewableFlag(
+            key=key,
+            source=FlagSource.CODE,
+            kind=flag.kind.value,
+            problem=slug,
+            message=flag.message,
+            evidence=CodeEvidence(line=flag.line, snippet=flag.snippet, attempts=numbers),
+        )
+        for key, (slug, flag, numbers) in found.items()
+    ]
+
+
+def _similarity_flags(assessment_id: str, invitation_id: str, pairs: Iterable[SimilarPairView]) -> list[ReviewableFlag]:
+    """A flag per similar pair the candidate is part of."""
+    found = []
+    for pair in pairs:
+        if invitation_id not in (pair.invitation_a, pair.invitation_b):
+            continue
+        mine_a = pair.invitation_a == invitation_id
+        other_id, other_name = (
+            (pair.invitation_b, pair.candidate_b) if mine_a else (pair.invitation_a, pair.candidate_a)
+        )
+        found.append(
+            ReviewableFlag(
+                key=f"similar:{pair.problem}:{other_id}",
+                source=FlagSource.SIMILARITY,
+                kind="similar_code",
+                problem=pair.problem,
+                message=f"{pair.similarity:.0%} of the code is shared with {other_name}'s",
+                evidence=SimilarityEvidence(
+                    similarity=pair.similarity,
+                    other_invitation_id=other_id,
+                    other_candidate=other_name,
+                    lines=pair.a_lines if mine_a else pair.b_lines,
+                    other_lines=pair.b_lines if mine_a else pair.a_lines,
+                    compare_url=f"/team/assessments/{assessment_id}/similar/{pair.problem}"
+                    f"/{pair.invitation_a}/{pair.invitation_b}",
+                ),
+            )
+        )
+    return found
 
 
 def _ranked(context: _Context) -> list[tuple[CandidateRow, list[ProblemReport]]]:
@@ -298,6 +372,7 @@ def _candidate_report(
         row=row,
         problems=problems,
         similar_pairs=[p for p in context.pairs if invitation.id in (p.invitation_a, p.invitation_b)],
+        flags=_flags(context, invitation, problems),
     )
 
 

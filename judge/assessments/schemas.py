@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, Field, computed_field, model_validator
 
+from judge.assessments.flags import ReviewableFlag
 from judge.integrity import IntegrityFlag
 from judge.problem import SLUG_PATTERN, Kind
 from judge.quiz import AnsweredQuestion
@@ -369,6 +370,9 @@ class CandidateRow(BaseModel):
     integrity_flags: int
     similar_to: list[str] = Field(description="Names of candidates with a similar counted submission.")
     pending: int = Field(description="Attempts still being graded.")
+    flags: int = Field(description="Flags of every source (see CandidateReport.flags).")
+    unreviewed_flags: int = Field(description="Of those, not yet reviewed by the team.")
+    flag_list: str = Field(description="Every flag as `key=outcome` (or `key=unreviewed`), `; `-separated.")
 
 
 class CandidateReport(BaseModel):
@@ -379,6 +383,9 @@ class CandidateReport(BaseModel):
     row: CandidateRow
     problems: list[ProblemReport]
     similar_pairs: list[SimilarPairView]
+    flags: list[ReviewableFlag] = Field(
+        description="Every integrity flag of every source, with its evidence and review."
+    )
 
 
 class ScoreBucket(BaseModel):

@@ -381,3 +381,21 @@ class Draft(Base):
         nullable=True,
         doc="The attempt the sweep submitted it as, when the candidate had never submitted the problem.",
     )
+
+
+class FlagReview(Base):
+    """A team member's review of one integrity flag of a candidate: the flag's key, an outcome and a note.
+    Flags themselves are computed when a report is made; only what a person decided about one is stored."""
+
+    __tablename__ = "flag_reviews"
+    __table_args__ = (UniqueConstraint("invitation_id", "key", name="uq_flag_reviews_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200), doc="The flag's key, stable within the invitation.")
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewer_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True)
+    reviewer: Mapped[str] = mapped_column(String(200), doc="The reviewing key's name when the review was made.")
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -26,6 +26,7 @@ from tests.api.test_assessments import HOUR, T0, Clock
 CALLERS = ("nobody", "candidate_key", "invitee", "other_invitee", "own_team", "other_team", "admin")
 OK = "ok"  # any 2xx
 SOURCE = "# fake: fail=\nimport torch\n"
+FLAGGED = "# fake: fail=\nimport gc\n"
 
 
 @dataclass
@@ -100,6 +101,11 @@ def world(start_service, tmp_path) -> World:
     call(acme, "GET", f"/submissions/{practice['id']}", params={"wait": 20})
     practice_run = call(acme, "POST", "/runs", json={"problem": "acme-private", "source": SOURCE})
     candidate_run = call(taken["token"], "POST", "/candidate/runs", json={"problem": "acme-private", "source": SOURCE})
+    # An attempt with an integrity flag (`import gc`, line 2), for the review routes.
+    flagged = call(
+        taken["token"], "POST", "/candidate/submissions", json={"problem": "acme-private", "source": FLAGGED}
+    )
+    call(taken["token"], "GET", f"/candidate/submissions/{flagged['id']}", params={"wait": 20})
     upload = call(acme, "POST", "/problems", files={"package": ("p.zip", zip_bytes(tiny_package("acme-upload")))})
     own = call(service.candidate, "POST", "/submissions", json={"problem": "kl-divergence", "source": SOURCE})
     call(service.candidate, "GET", f"/submissions/{own['id']}", params={"wait": 20})
@@ -124,6 +130,7 @@ def world(start_service, tmp_path) -> World:
             "upload": upload["id"],
             "practice_run": practice_run["id"],
             "candidate_run": candidate_run["id"],
+            "flag": "ast:acme-private:gc:2",
         },
     )
 
@@ -190,6 +197,13 @@ ROWS: list[Row] = [
     ("GET", "/api/v1/assessments/{assessment}/report/candidates/{taken}", TEAMS_OWN, None),
     ("GET", "/api/v1/assessments/{assessment}/export", TEAMS_OWN, None),
     ("GET", "/api/v1/assessments/{assessment}/rejudges", TEAMS_OWN, None),
+    (
+        "PUT",
+        "/api/v1/assessments/{assessment}/candidates/{taken}/flags/{flag}/review",
+        TEAMS_OWN,
+        lambda: {"json": {"outcome": "dismissed", "note": "checked"}},
+    ),
+    ("DELETE", "/api/v1/assessments/{assessment}/candidates/{taken}/flags/{flag}/review", TEAMS_OWN, None),
     ("POST", "/api/v1/assessments/{assessment}/rejudge", TEAMS_OWN, lambda: {"json": {}}),
     ("POST", "/api/v1/assessments/{assessment}/invitations/bulk", TEAMS_OWN, lambda: {"json": {"csv": "Nia\nOla"}}),
     # Before the DELETE row: a withdrawn invitation is not re-issued.

@@ -80,3 +80,15 @@ class DuplicateInvitation(AssessmentError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class KnownSolutionNotFound(AssessmentError):
+    """No such known solution, or one of another team."""
+
+
+class InvalidKnownSolution(AssessmentError):
+    """A known solution that cannot be stored: not UTF-8, not Python that compiles, or an unusable problem."""
+
+
+class KnownSolutionTooLarge(InvalidKnownSolution):
+    """A known solution over the submission size limit."""

@@ -1,0 +1,127 @@
+"""Stored fingerprints of counted assessment submissions, and the SQL that finds which of a team's
+submissions share the most of them with one submission (judge/similarity.py makes the fingerprints)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session, aliased
+
+from judge.storage.models import (
+    Assessment,
+    AssessmentEntry,
+    EntryGrading,
+    Fingerprint,
+    FingerprintSet,
+    Submission,
+    SubmissionPurpose,
+)
+
+
+class Unfingerprinted(BaseModel):
+    """A counted submission whose fingerprints are not stored yet."""
+
+    submission_id: str
+    assessment_id: str
+    invitation_id: str
+    source: bytes
+
+
+class SharedCount(BaseModel):
+    """Another submission of the team's to the same problem and how many fingerprints it shares."""
+
+    submission_id: str
+    assessment_id: str
+    invitation_id: str
+    shared: int
+    hashes: int
+
+
+def store(
+    session: Session,
+    submission_id: str,
+    *,
+    team: str,
+    problem: str,
+    assessment_id: str,
+    invitation_id: str,
+    hashes: Sequence[int],
+) -> None:
+    """Keep one submission's fingerprints (once: it must have none yet)."""
+    session.add(
+        FingerprintSet(
+            submission_id=submission_id,
+            team=team,
+            problem=problem,
+            assessment_id=assessment_id,
+            invitation_id=invitation_id,
+            hashes=len(hashes),
+        )
+    )
+    session.flush()
+    if hashes:
+        rows = [{"submission_id": submission_id, "hash": h, "team": team, "problem": problem} for h in hashes]
+        session.execute(insert(Fingerprint), rows)
+
+
+def unfingerprinted(session: Session, team: str, problem: str) -> list[Unfingerprinted]:
+    """The team's counted submissions to `problem` (in any of its assessments) without stored fingerprints."""
+    query = (
+        select(Submission.id, AssessmentEntry.assessment_id, AssessmentEntry.invitation_id, Submission.source)
+        .join(EntryGrading, EntryGrading.submission_id == Submission.id)
+        .join(AssessmentEntry, AssessmentEntry.id == EntryGrading.entry_id)
+        .join(Assessment, Assessment.id == AssessmentEntry.assessment_id)
+        .outerjoin(FingerprintSet, FingerprintSet.submission_id == Submission.id)
+        .where(
+            Assessment.team == team,
+            AssessmentEntry.problem == problem,
+            Submission.purpose != SubmissionPurpose.RUN.value,
+            FingerprintSet.submission_id.is_(None),
+        )
+        .order_by(Submission.id)
+    )
+    return [
+        Unfingerprinted(submission_id=s, assessment_id=a, invitation_id=i, source=src)
+        for s, a, i, src in session.execute(query)
+    ]
+
+
+def has_fingerprints(session: Session, submission_id: str) -> bool:
+    """Whether the submission's fingerprints are stored."""
+    return session.get(FingerprintSet, submission_id) is not None
+
+
+def shared_counts(session: Session, submission_id: str, limit: int) -> list[SharedCount]:
+    """The `limit` other submissions of the same team and problem sharing most of `submission_id`'s stored
+    fingerprints (the same candidate's excluded), found through the (team, problem, hash) index."""
+    mine = session.get(FingerprintSet, submission_id)
+    if mine is None or mine.hashes == 0:
+        return []
+    own, other = aliased(Fingerprint), aliased(Fingerprint)
+    shared = func.count().label("shared")
+    counts = (
+        select(other.submission_id, shared)
+        .join(own, (own.hash == other.hash) & (own.team == other.team) & (own.problem == other.problem))
+        .where(own.submission_id == submission_id, other.submission_id != submission_id)
+        .group_by(other.submission_id)
+        .subquery()
+    )
+    query = (
+        select(FingerprintSet, counts.c.shared)
+        .join(counts, counts.c.submission_id == FingerprintSet.submission_id)
+        .where(FingerprintSet.invitation_id != mine.invitation_id)
+        .order_by(counts.c.shared.desc(), FingerprintSet.submission_id)
+        .limit(limit)
+    )
+    return [
+        SharedCount(
+            submission_id=row.submission_id,
+            assessment_id=row.assessment_id,
+            invitation_id=row.invitation_id,
+            shared=count,
+            hashes=row.hashes,
+        )
+        for row, count in session.execute(query)
+    ]

@@ -100,6 +100,9 @@ def world(start_service, tmp_path) -> World:
     call(acme, "GET", f"/submissions/{practice['id']}", params={"wait": 20})
     practice_run = call(acme, "POST", "/runs", json={"problem": "acme-private", "source": SOURCE})
     candidate_run = call(taken["token"], "POST", "/candidate/runs", json={"problem": "acme-private", "source": SOURCE})
+    known = call(
+        acme, "POST", "/known-solutions", json={"problem": "kl-divergence", "label": "leak", "source": "x = 1\n"}
+    )
     upload = call(acme, "POST", "/problems", files={"package": ("p.zip", zip_bytes(tiny_package("acme-upload")))})
     own = call(service.candidate, "POST", "/submissions", json={"problem": "kl-divergence", "source": SOURCE})
     call(service.candidate, "GET", f"/submissions/{own['id']}", params={"wait": 20})
@@ -122,6 +125,7 @@ def world(start_service, tmp_path) -> World:
             "practice": practice["id"],
             "candidate_submission": own["id"],
             "upload": upload["id"],
+            "known": known["id"],
             "practice_run": practice_run["id"],
             "candidate_run": candidate_run["id"],
         },
@@ -198,6 +202,15 @@ ROWS: list[Row] = [
     ("GET", "/api/v1/practice-problems", expect(401, 403, 401, 401, OK, OK, OK), None),
     ("PUT", "/api/v1/practice-problems/kl-divergence", expect(401, 403, 401, 401, OK, OK, OK), None),
     ("DELETE", "/api/v1/practice-problems/kl-divergence", expect(401, 403, 401, 401, OK, OK, OK), None),
+    # Known solutions: a team's own corpus; another team's is a 404.
+    ("GET", "/api/v1/known-solutions", TEAMS_ANY, None),
+    (
+        "POST",
+        "/api/v1/known-solutions",
+        TEAMS_ANY,
+        lambda: {"json": {"problem": "kl-divergence", "label": "l", "source": "y = 2\n"}},
+    ),
+    ("DELETE", "/api/v1/known-solutions/{known}", TEAMS_OWN, None),
     ("GET", "/api/v1/candidate", INVITEE, None),
     ("GET", "/api/v1/candidate/problems/kl-divergence", expect(401, 401, OK, 409, 401, 401, 401), None),
     ("GET", "/api/v1/candidate/problems/acme-private", expect(401, 401, OK, 404, 401, 401, 401), None),

@@ -160,3 +160,33 @@ def _winnowed(normalised: str, winnow) -> set[int]:
         return set()
     selected, _ = winnow(np.array(grams, dtype=np.int64), INDEX_WINDOW)
     return {int(h) for h in selected}
+
+
+def pairs_with(label: str, source: str, others: Mapping[str, str], starter: str) -> dict[str, SimilarPair]:
+    """The similarity of one submission with each of `others` (label -> source), unfiltered, keyed by the
+    other's label; `label` is always the pair's `a`. Each file is fingerprinted once, so comparing one new
+    submission with n others costs n + 1 fingerprints, not the 2n of n separate all_pairs calls."""
+    from copydetect import CodeFingerprint, compare_files
+
+    boilerplate = list(CodeFingerprint("starter.py", NOISE_CHARS, 1, fp=io.StringIO(starter), language="python").hashes)
+
+    def printed(name: str, text: str) -> CodeFingerprint:
+        window = GUARANTEE_CHARS - NOISE_CHARS + 1
+        return CodeFingerprint(f"{name}.py", NOISE_CHARS, window, boilerplate, fp=io.StringIO(text), language="python")
+
+    mine = printed(label, source)
+    pairs = {}
+    for other, text in others.items():
+        shared, (a_fraction, b_fraction), (a_slices, b_slices) = compare_files(mine, printed(other, text))
+        a_fraction, b_fraction = min(float(a_fraction), 1.0), min(float(b_fraction), 1.0)
+        pairs[other] = SimilarPair(
+            a=label,
+            b=other,
+            score=max(a_fraction, b_fraction),
+            a_fraction=a_fraction,
+            b_fraction=b_fraction,
+            shared_chars=int(shared),
+            a_lines=_line_ranges(source, a_slices),
+            b_lines=_line_ranges(text, b_slices),
+        )
+    return pairs

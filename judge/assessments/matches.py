@@ -23,7 +23,7 @@ from judge.assessments.service import assessment_problems, choice_problem, team_
 from judge.bank.loader import ProblemBank
 from judge.bank.ownership import Viewer
 from judge.problem import Kind, Problem
-from judge.similarity import MIN_SHARED_CHARS, LineRange, SimilarPair, all_pairs, stored_fingerprints
+from judge.similarity import MIN_SHARED_CHARS, LineRange, SimilarPair, all_pairs, pairs_with, stored_fingerprints
 from judge.storage import fingerprints, known_solutions
 from judge.storage.models import (
     Assessment,
@@ -184,9 +184,10 @@ def _known_flags(
     known = {REFERENCE: ("reference solution", _reference(problem))}
     for row in known_solutions.of_team(session, assessment.team, slug):
         known[row.id] = (row.label, row.source)
+    compared_with = pairs_with(_CANDIDATE, source, {k: text for k, (_, text) in known.items()}, problem.starter())
     flags = []
-    for known_id, (label, text) in known.items():
-        (pair,) = all_pairs({_CANDIDATE: source, "known": text}, problem.starter())
+    for known_id, (label, _text) in known.items():
+        pair = compared_with[known_id]
         if not _similar(pair, threshold):
             continue
         flags.append(
@@ -215,20 +216,21 @@ def _cross_flags(
 ) -> list[MatchFlag]:
     starter = problem.starter()
     fingerprint_problem(session, assessment.team, choice.problem, starter)
-    own = len(stored_fingerprints(source, starter))
+    own = fingerprints.hash_count(session, submission.id)
     # Another candidate of this same assessment is compared by its counted attempt in the report's
     # similar pairs already; its other attempts, and every other assessment, are this check's.
     covered = _compared_submissions(session, assessment, choice)
+    likely = [
+        count
+        for count in fingerprints.shared_counts(session, submission.id, CROSS_CANDIDATES)
+        if count.submission_id not in covered
+        and count.shared >= BOUND_SLACK * threshold * max(1, min(own, count.hashes))
+    ]
+    texts = fingerprints.sources(session, [c.submission_id for c in likely])
+    compared_with = pairs_with(_CANDIDATE, source, {k: _text(v) for k, v in texts.items()}, starter)
     best: dict[str, tuple[SimilarPair, fingerprints.SharedCount]] = {}
-    for count in fingerprints.shared_counts(session, submission.id, CROSS_CANDIDATES):
-        if count.submission_id in covered:
-            continue
-        if count.shared < BOUND_SLACK * threshold * max(1, min(own, count.hashes)):
-            continue
-        other = session.get(Submission, count.submission_id)
-        if other is None:
-            continue
-        (pair,) = all_pairs({_CANDIDATE: source, "other": _text(other.source)}, starter)
+    for count in likely:
+        pair = compared_with[count.submission_id]
         kept = best.get(count.invitation_id)
         if _similar(pair, threshold) and (kept is None or pair.score > kept[0].score):
             best[count.invitation_id] = (pair, count)

@@ -125,3 +125,17 @@ def shared_counts(session: Session, submission_id: str, limit: int) -> list[Shar
         )
         for row, count in session.execute(query)
     ]
+
+
+def hash_count(session: Session, submission_id: str) -> int:
+    """How many fingerprints the submission has stored (0 when none are)."""
+    row = session.get(FingerprintSet, submission_id)
+    return row.hashes if row is not None else 0
+
+
+def sources(session: Session, submission_ids: Sequence[str]) -> dict[str, bytes]:
+    """Submission id -> stored source, for the given ids, read in one query."""
+    if not submission_ids:
+        return {}
+    query = select(Submission.id, Submission.source).where(Submission.id.in_(list(submission_ids)))
+    return {submission_id: source for submission_id, source in session.execute(query)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from judge.assessments.attempts import Attempt, compared, load_attempts
@@ -22,6 +23,7 @@ from judge.assessments.known_solutions import found
 from judge.assessments.service import assessment_problems, choice_problem, team_invitation
 from judge.bank.loader import ProblemBank
 from judge.bank.ownership import Viewer
+from judge.errors import InvalidProblem, ProblemNotFound
 from judge.problem import Kind, Problem
 from judge.similarity import MIN_SHARED_CHARS, LineRange, SimilarPair, all_pairs, pairs_with, stored_fingerprints
 from judge.storage import fingerprints, known_solutions
@@ -157,19 +159,39 @@ def fingerprint_problem(session: Session, team: str, problem: str, starter: str)
     """Store the fingerprints of every counted submission of the team's to `problem` that has none yet
     (committed); how many were stored."""
     missing = fingerprints.unfingerprinted(session, team, problem)
-    for row in missing:
-        fingerprints.store(
-            session,
-            row.submission_id,
-            team=team,
-            problem=problem,
-            assessment_id=row.assessment_id,
-            invitation_id=row.invitation_id,
-            hashes=stored_fingerprints(_text(row.source), starter),
-        )
-    if missing:
-        session.commit()
+    try:
+        for row in missing:
+            fingerprints.store(
+                session,
+                row.submission_id,
+                team=team,
+                problem=problem,
+                assessment_id=row.assessment_id,
+                invitation_id=row.invitation_id,
+                hashes=stored_fingerprints(_text(row.source), starter),
+            )
+        if missing:
+            session.commit()
+    except IntegrityError:
+        # Another report stored the same submissions' fingerprints first: theirs are the same ones.
+        session.rollback()
+        return 0
     return len(missing)
+
+
+def backfill(session: Session, bank: ProblemBank) -> int:
+    """Store the fingerprints of every counted submission that has none yet, every team and code problem
+    (a report does it for its own team and problems when first shown; this does all at once, for a
+    database with many submissions made before fingerprints were stored); how many were stored."""
+    stored = 0
+    for team, slug in fingerprints.assessed_problems(session):
+        try:
+            problem = bank.load(slug)
+        except (ProblemNotFound, InvalidProblem):
+            continue
+        if problem.spec.kind is Kind.CODE:
+            stored += fingerprint_problem(session, team, slug, problem.starter())
+    return stored
 
 
 def _known_flags(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from judge.storage.models import (
     Assessment,
     AssessmentEntry,
+    AssessmentProblem,
     EntryGrading,
     Fingerprint,
     FingerprintSet,
@@ -139,3 +140,14 @@ def sources(session: Session, submission_ids: Sequence[str]) -> dict[str, bytes]
         return {}
     query = select(Submission.id, Submission.source).where(Submission.id.in_(list(submission_ids)))
     return {submission_id: source for submission_id, source in session.execute(query)}
+
+
+def assessed_problems(session: Session) -> list[tuple[str, str]]:
+    """Every (team, problem) some assessment of the team holds."""
+    query = (
+        select(Assessment.team, AssessmentProblem.problem)
+        .join(AssessmentProblem, AssessmentProblem.assessment_id == Assessment.id)
+        .distinct()
+        .order_by(Assessment.team, AssessmentProblem.problem)
+    )
+    return [(team, problem) for team, problem in session.execute(query)]

@@ -403,7 +403,8 @@ class Fingerprint(Base):
     submission of the team's that shares it."""
 
     __tablename__ = "fingerprints"
-    __table_args__ = (Index("ix_fingerprints_team_problem_hash", "team", "problem", "hash"),)
+    # submission_id last makes the index cover the lookup: no table row is read per shared hash.
+    __table_args__ = (Index("ix_fingerprints_team_problem_hash", "team", "problem", "hash", "submission_id"),)
 
     submission_id: Mapped[str] = mapped_column(
         ForeignKey("fingerprint_sets.submission_id", ondelete="CASCADE"), primary_key=True

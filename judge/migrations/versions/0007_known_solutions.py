@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("team", sa.String(64), nullable=False),
         sa.Column("problem", sa.String(64), nullable=False),
     )
-    op.create_index("ix_fingerprints_team_problem_hash", "fingerprints", ["team", "problem", "hash"])
+    op.create_index("ix_fingerprints_team_problem_hash", "fingerprints", ["team", "problem", "hash", "submission_id"])
     op.create_table(
         "known_solutions",
         sa.Column("id", sa.String(32), primary_key=True),

@@ -8,6 +8,7 @@ candidate was given never makes two candidates look alike.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Mapping
 from itertools import combinations
@@ -126,3 +127,66 @@ def _line_ranges(text: str, slices) -> list[LineRange]:
         else:
             ranges.append(LineRange(start=first, end=last))
     return ranges
+
+
+#: Winnowing window of the stored fingerprints: about 2/(w+1) of the k-grams are kept, and any shared run of
+#: NOISE_CHARS + INDEX_WINDOW - 1 normalised characters still shares a stored hash.
+INDEX_WINDOW = 4
+
+
+def stored_fingerprints(source: str, starter: str) -> list[int]:
+    """The winnowed fingerprints of `source` worth storing to find similar code later, starter's removed.
+
+    The tokenisation and winnowing are copydetect's; the k-gram hash is not: copydetect uses Python's
+    `hash`, salted per process, so its hashes could never be compared with ones stored by another process.
+    Here each k-gram of the normalised text is hashed with BLAKE2b (8 bytes, as a signed 64-bit integer)."""
+    from copydetect.utils import filter_code, winnow
+
+    own = _winnowed(filter_code(source, "submission.py", "python")[0], winnow)
+    given = _winnowed(filter_code(starter, "starter.py", "python")[0], winnow) if starter else set()
+    return sorted(own - given)
+
+
+def _winnowed(normalised: str, winnow) -> set[int]:
+    import numpy as np
+
+    grams = [
+        int.from_bytes(
+            hashlib.blake2b(normalised[i : i + NOISE_CHARS].encode(), digest_size=8).digest(), "big", signed=True
+        )
+        for i in range(len(normalised) - NOISE_CHARS + 1)
+    ]
+    if not grams:
+        return set()
+    selected, _ = winnow(np.array(grams, dtype=np.int64), INDEX_WINDOW)
+    return {int(h) for h in selected}
+
+
+def pairs_with(label: str, source: str, others: Mapping[str, str], starter: str) -> dict[str, SimilarPair]:
+    """The similarity of one submission with each of `others` (label -> source), unfiltered, keyed by the
+    other's label; `label` is always the pair's `a`. Each file is fingerprinted once, so comparing one new
+    submission with n others costs n + 1 fingerprints, not the 2n of n separate all_pairs calls."""
+    from copydetect import CodeFingerprint, compare_files
+
+    boilerplate = list(CodeFingerprint("starter.py", NOISE_CHARS, 1, fp=io.StringIO(starter), language="python").hashes)
+
+    def printed(name: str, text: str) -> CodeFingerprint:
+        window = GUARANTEE_CHARS - NOISE_CHARS + 1
+        return CodeFingerprint(f"{name}.py", NOISE_CHARS, window, boilerplate, fp=io.StringIO(text), language="python")
+
+    mine = printed(label, source)
+    pairs = {}
+    for other, text in others.items():
+        shared, (a_fraction, b_fraction), (a_slices, b_slices) = compare_files(mine, printed(other, text))
+        a_fraction, b_fraction = min(float(a_fraction), 1.0), min(float(b_fraction), 1.0)
+        pairs[other] = SimilarPair(
+            a=label,
+            b=other,
+            score=max(a_fraction, b_fraction),
+            a_fraction=a_fraction,
+            b_fraction=b_fraction,
+            shared_chars=int(shared),
+            a_lines=_line_ranges(source, a_slices),
+            b_lines=_line_ranges(text, b_slices),
+        )
+    return pairs

@@ -88,7 +88,7 @@ def compare(
             candidate_name=name,
             attempt=numbers[invitation_id],
             shared_fraction=fraction,
-            lines=_lines(sources[invitation_id], ranges),
+            lines=marked_lines(sources[invitation_id], ranges),
         )
 
     return Comparison(
@@ -100,6 +100,7 @@ def compare(
     )
 
 
-def _lines(source: str, ranges: list[LineRange]) -> list[ComparedLine]:
+def marked_lines(source: str, ranges: list[LineRange]) -> list[ComparedLine]:
+    """`source` line by line, the lines within `ranges` marked shared."""
     shared = {n for r in ranges for n in range(r.start, r.end + 1)}
     return [ComparedLine(number=i, text=text, shared=i in shared) for i, text in enumerate(source.splitlines(), 1)]

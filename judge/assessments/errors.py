@@ -84,3 +84,15 @@ class DuplicateInvitation(AssessmentError):
 
 class FlagNotFound(AssessmentError):
     """No flag with that key among the candidate's current flags (flags are recomputed with each report)."""
+
+
+class KnownSolutionNotFound(AssessmentError):
+    """No such known solution, or one of another team."""
+
+
+class InvalidKnownSolution(AssessmentError):
+    """A known solution that cannot be stored: not UTF-8, not Python that compiles, or an unusable problem."""
+
+
+class KnownSolutionTooLarge(InvalidKnownSolution):
+    """A known solution over the submission size limit."""

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -399,3 +400,49 @@ class FlagReview(Base):
     reviewer_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True)
     reviewer: Mapped[str] = mapped_column(String(200), doc="The reviewing key's name when the review was made.")
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FingerprintSet(Base):
+    """That a counted submission to an assessment has its fingerprints stored, and how many (judge/similarity.py)."""
+
+    __tablename__ = "fingerprint_sets"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    team: Mapped[str] = mapped_column(String(64))
+    problem: Mapped[str] = mapped_column(String(64))
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    hashes: Mapped[int] = mapped_column(Integer, doc="How many fingerprints it has (none: starter code only).")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Fingerprint(Base):
+    """One winnowed fingerprint of a counted submission; team and problem repeated so one index finds every
+    submission of the team's that shares it."""
+
+    __tablename__ = "fingerprints"
+    # submission_id last makes the index cover the lookup: no table row is read per shared hash.
+    __table_args__ = (Index("ix_fingerprints_team_problem_hash", "team", "problem", "hash", "submission_id"),)
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("fingerprint_sets.submission_id", ondelete="CASCADE"), primary_key=True
+    )
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    team: Mapped[str] = mapped_column(String(64))
+    problem: Mapped[str] = mapped_column(String(64))
+
+
+class KnownSolution(Base):
+    """A team's known solution to a problem (a leaked answer, an assistant's answer): submissions like it are
+    flagged on the team's reports."""
+
+    __tablename__ = "known_solutions"
+    __table_args__ = (Index("ix_known_solutions_team_problem", "team", "problem"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team: Mapped[str] = mapped_column(String(64))
+    problem: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
+    uploaded_by_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

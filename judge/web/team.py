@@ -13,7 +13,7 @@ from judge.app.client import client_address
 from judge.app.cookies import SESSION_COOKIE, secure_cookies
 from judge.app.deps import DbSession, State, viewer_of
 from judge.app.sessions import make_session, read_session, session_secret
-from judge.assessments import comparisons, invitations, reports, service
+from judge.assessments import comparisons, invitations, matches, reports, service
 from judge.assessments.errors import DuplicateInvitation
 from judge.assessments.invitations import InvitationRow
 from judge.assessments.schemas import MAX_BATCH_ROWS, InvitationCreate
@@ -236,10 +236,10 @@ def candidate_detail(
     member: Member,
 ) -> Response:
     """One candidate: per-problem results, every attempt's code with integrity flags, similar pairs."""
-    report = reports.candidate_report(
-        session, state.bank, viewer_of(member.caller), assessment_id, invitation_id, state.clock()
-    )
-    return page(request, state.settings, "team/candidate.html", {"member": member, "report": report})
+    viewer = viewer_of(member.caller)
+    report = reports.candidate_report(session, state.bank, viewer, assessment_id, invitation_id, state.clock())
+    found = matches.candidate_matches(session, state.bank, viewer, assessment_id, invitation_id)
+    return page(request, state.settings, "team/candidate.html", {"member": member, "report": report, "matches": found})
 
 
 @router.get("/assessments/{assessment_id}/export.{kind}")

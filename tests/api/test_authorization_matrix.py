@@ -106,6 +106,9 @@ def world(start_service, tmp_path) -> World:
         taken["token"], "POST", "/candidate/submissions", json={"problem": "acme-private", "source": FLAGGED}
     )
     call(taken["token"], "GET", f"/candidate/submissions/{flagged['id']}", params={"wait": 20})
+    known = call(
+        acme, "POST", "/known-solutions", json={"problem": "kl-divergence", "label": "leak", "source": "x = 1\n"}
+    )
     upload = call(acme, "POST", "/problems", files={"package": ("p.zip", zip_bytes(tiny_package("acme-upload")))})
     own = call(service.candidate, "POST", "/submissions", json={"problem": "kl-divergence", "source": SOURCE})
     call(service.candidate, "GET", f"/submissions/{own['id']}", params={"wait": 20})
@@ -128,6 +131,7 @@ def world(start_service, tmp_path) -> World:
             "practice": practice["id"],
             "candidate_submission": own["id"],
             "upload": upload["id"],
+            "known": known["id"],
             "practice_run": practice_run["id"],
             "candidate_run": candidate_run["id"],
             "flag": "ast:acme-private:gc:2",
@@ -212,6 +216,15 @@ ROWS: list[Row] = [
     ("GET", "/api/v1/practice-problems", expect(401, 403, 401, 401, OK, OK, OK), None),
     ("PUT", "/api/v1/practice-problems/kl-divergence", expect(401, 403, 401, 401, OK, OK, OK), None),
     ("DELETE", "/api/v1/practice-problems/kl-divergence", expect(401, 403, 401, 401, OK, OK, OK), None),
+    # Known solutions: a team's own corpus; another team's is a 404.
+    ("GET", "/api/v1/known-solutions", TEAMS_ANY, None),
+    (
+        "POST",
+        "/api/v1/known-solutions",
+        TEAMS_ANY,
+        lambda: {"json": {"problem": "kl-divergence", "label": "l", "source": "y = 2\n"}},
+    ),
+    ("DELETE", "/api/v1/known-solutions/{known}", TEAMS_OWN, None),
     ("GET", "/api/v1/candidate", INVITEE, None),
     ("GET", "/api/v1/candidate/problems/kl-divergence", expect(401, 401, OK, 409, 401, 401, 401), None),
     ("GET", "/api/v1/candidate/problems/acme-private", expect(401, 401, OK, 404, 401, 401, 401), None),

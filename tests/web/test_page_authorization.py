@@ -37,6 +37,8 @@ ROWS = [
     ("/team/assessments/{assessment}/export.csv", TEAM_OWN),
     ("/team/assessments/{assessment}/export.json", TEAM_OWN),
     ("/team/assessments/{assessment}/similar/kl-divergence/{invitation}/{second_invitation}", TEAM_OWN),
+    ("/team/known-solutions", TEAM_ANY),
+    ("/team/assessments/{assessment}/candidates/{invitation}/known/kl-divergence/{known}", TEAM_OWN),
     ("/take", INVITEE),
     ("/take/problems/kl-divergence", INVITEE),
     ("/take/problems/kl-divergence/starter", INVITEE),
@@ -90,12 +92,24 @@ def browsers(service):
         "/api/v1/candidate/submissions", json={"problem": "kl-divergence", "source": "x = 2\n"}, headers=bo_auth
     )
     assert answer.status_code == 202, answer.text
+    known = service.client.post(
+        "/api/v1/known-solutions",
+        json={"problem": "kl-divergence", "label": "leak", "source": "x = 3\n"},
+        headers={"Authorization": f"Bearer {service.team}"},
+    )
+    assert known.status_code == 201, known.text
     made_browsers = {name: _browser(service, service.client) for name in BROWSERS}
     _sign_in(made_browsers["own_team"], service.team)
     _sign_in(made_browsers["other_team"], rival)
     _open_invitation(made_browsers["invitee"], ada["link"])
     _open_invitation(made_browsers["other_invitee"], eve["link"])
-    ids = {"assessment": made["id"], "invitation": ada["id"], "second_invitation": bo["id"], "entry": entry["id"]}
+    ids = {
+        "assessment": made["id"],
+        "invitation": ada["id"],
+        "second_invitation": bo["id"],
+        "entry": entry["id"],
+        "known": known.json()["id"],
+    }
     yield made_browsers, ids
     for client in made_browsers.values():
         client.close()

@@ -80,3 +80,7 @@ class DuplicateInvitation(AssessmentError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class PlaybackFull(AssessmentError):
+    """The candidate's edit log reached its bound (settings.playback.max_bytes): nothing more is recorded."""

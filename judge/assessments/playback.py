@@ -392,15 +392,23 @@ def texts(events: Sequence[LoggedEvent]) -> Iterator[tuple[int, LoggedEvent, str
             yield position, logged, None
 
 
+def files_at(events: Sequence[LoggedEvent], position: int) -> list[FileText]:
+    """Each file's text after the first `position` events, as the page load that changed last had them."""
+    pages: dict[str, _PageText] = defaultdict(_PageText)
+    current: _PageText | None = None
+    for logged in events[:position]:
+        if isinstance(logged.event, EditEvent | SnapshotEvent):
+            current = pages[logged.page]
+            current.apply(logged.event)
+    if current is None:
+        return []
+    return [FileText(file=name, text=current.files.get(name, "")) for name in current.order]
+
+
 def text_at(events: Sequence[LoggedEvent], position: int) -> str:
     """The editor's packed text after the first `position` events (that of the page load changed last)."""
-    current = ""
-    for index, _event, text in texts(events):
-        if index > position:
-            break
-        if text is not None:
-            current = text
-    return current
+    files = files_at(events, position)
+    return pack({f.file: f.text for f in files}, [f.file for f in files])
 
 
 def _normal(code: str) -> str:
@@ -571,7 +579,10 @@ def playback_flags(
                 key="away",
                 kind=PlaybackFlagKind.AWAY,
                 problem=None,
-                message=f"away from the page for {_minutes(total)} minutes in total ({len(spans)} times)",
+                message=(
+                    f"away from the page for {_minutes(total)} minutes in total"
+                    f" ({len(spans)} time{'' if len(spans) == 1 else 's'})"
+                ),
                 evidence=FlagEvidence(away_s=total, away_count=len(spans), away=spans),
             )
         )

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from judge.web import candidate, team, team_actions
+from judge.web import candidate, playback, team, team_actions
 from judge.web.render import STATIC_DIR
 
 
@@ -15,6 +15,7 @@ def install(app: FastAPI) -> None:
     app.include_router(candidate.router)
     app.include_router(team.router)
     app.include_router(team_actions.router)
+    app.include_router(playback.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -37,6 +37,7 @@ ROWS = [
     ("/team/assessments/{assessment}/export.csv", TEAM_OWN),
     ("/team/assessments/{assessment}/export.json", TEAM_OWN),
     ("/team/assessments/{assessment}/similar/kl-divergence/{invitation}/{second_invitation}", TEAM_OWN),
+    ("/team/assessments/{assessment}/candidates/{invitation}/playback/kl-divergence", TEAM_OWN),
     ("/take", INVITEE),
     ("/take/problems/kl-divergence", INVITEE),
     ("/take/problems/kl-divergence/starter", INVITEE),

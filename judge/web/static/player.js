@@ -129,11 +129,19 @@
     marksNode.appendChild(button);
   }
 
+  // A paste's text comes in with the edit after it (the paste event fires first): its mark shows that edit done.
+  function afterPaste(index) {
+    for (var next = index + 1; next < events.length; next++) {
+      if (events[next].page === events[index].page && events[next].event.type === "edit") return next + 1;
+    }
+    return index + 1;
+  }
+
   function clock(t) { return new Date(t).toISOString().slice(11, 19); }
 
   events.forEach(function (logged, index) {
     var event = logged.event;
-    if (event.type === "paste") mark("paste", index + 1, "Paste of " + event.size + " characters at " + clock(event.t));
+    if (event.type === "paste") mark("paste", afterPaste(index), "Paste of " + event.size + " characters at " + clock(event.t));
     if (event.type === "away") mark("away", index + 1, "Left the page at " + clock(event.t));
   });
   data.submissions.forEach(function (s) {

@@ -1,0 +1,169 @@
+"""Code playback in a real headless Chromium against a real `judge serve`: the candidate types, pastes,
+switches to another tab and back, and submits; the stored log holds all of it, the team's candidate page
+shows the summary and the paste flag, and the player shows exactly the submitted code at the
+submission's mark."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as ready
+
+from tests.web.browser import wait_for
+from tests.web.pages import invite, make_assessment
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+PROBLEM_TITLE = "KL divergence"
+#: The recorder sends every 4 s and on Submit; the server is a loaded 2-core machine.
+LOG_TIMEOUT_S = 30
+TYPED = "\n# typed by hand"
+PASTED = (
+    "\n\ndef pasted_helper(values):\n"
+    + "".join(f"    total_{i} = sum(v * {i} for v in values)\n" for i in range(40))
+    + "    return values\n"
+)
+# A paste as the browser makes it: the event with the clipboard's text, then the text inserted as a
+# paste input (what Ctrl+V does when a clipboard is at hand, which headless Chromium has not).
+PASTE = """
+var area = arguments[0], text = arguments[1];
+area.focus();
+area.setSelectionRange(area.value.length, area.value.length);
+var data = new DataTransfer();
+data.setData("text/plain", text);
+var event = new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true});
+if (area.dispatchEvent(event)) {
+  area.setRangeText(text, area.value.length, area.value.length, "end");
+  area.dispatchEvent(new InputEvent("input", {inputType: "insertFromPaste", data: text, bubbles: true}));
+}
+"""
+PLAYER_TEXT = """
+return Array.prototype.map.call(document.querySelectorAll('#player-files .player-code'), function (pre) {
+  return Array.prototype.map.call(pre.querySelectorAll('.line'), function (line) { return line.textContent; }).join('\\n');
+}).join('');
+"""
+
+
+def _screenshot(browser, name: str) -> None:
+    """Keep a screenshot for a person to look at, where JUDGE_TEST_SCREENSHOTS names a folder."""
+    folder = os.environ.get("JUDGE_TEST_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(Path(folder) / f"{name}.png"))
+
+
+def _playback(server, assessment_id: str, invitation_id: str) -> dict:
+    answer = server.api.get(
+        f"/api/v1/assessments/{assessment_id}/candidates/{invitation_id}/playback/kl-divergence",
+        headers={"Authorization": f"Bearer {server.team_key}"},
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _wait_log(server, assessment_id: str, invitation_id: str, ready_when, what: str) -> dict:
+    deadline = time.monotonic() + LOG_TIMEOUT_S
+    while True:
+        view = _playback(server, assessment_id, invitation_id)
+        if ready_when(view):
+            return view
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: the log has {len(view['events'])} events, marks {view['submissions']}")
+        time.sleep(0.5)
+
+
+def test_typing_a_paste_and_a_tab_switch_are_recorded_and_the_player_replays_the_submission(server, browser):
+    assessment = make_assessment(server.api, server.team_key, title="Playback", problems=[{"problem": "kl-divergence"}])
+    issued = invite(server.api, server.team_key, assessment["id"], "Ada")
+    browser.delete_all_cookies()
+    browser.get(server.base + issued["link"])
+    assert "recorded and shown to the hiring team" in browser.find_element(By.ID, "recording-notice").text
+    browser.find_element(By.ID, "continue").click()
+    browser.find_element(By.ID, "start").click()
+    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "[data-remaining]")), message="started")
+    browser.find_element(By.PARTIAL_LINK_TEXT, PROBLEM_TITLE).click()
+    editor = browser.find_element(By.ID, "source")
+    assert "recorded for the hiring team" in browser.find_element(By.ID, "recording-hint").text
+    starter = editor.get_attribute("value")
+
+    editor.click()
+    browser.execute_script("arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", editor)
+    editor.send_keys(TYPED)
+    browser.execute_script(PASTE, editor, PASTED)
+
+    # Another tab in front for a moment, then this one again.
+    mine = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    browser.get(server.base + "/healthz")
+    time.sleep(1.5)
+    browser.close()
+    browser.switch_to.window(mine)
+    editor = browser.find_element(By.ID, "source")
+    editor.click()
+    browser.execute_script("arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", editor)
+    editor.send_keys(" # and back")
+    submitted = editor.get_attribute("value")
+    assert submitted.startswith(starter) and PASTED in submitted
+    browser.find_element(By.ID, "submit").click()
+    wait_for(browser, ready.url_contains("/take/submissions/"), message="the attempt page after Submit")
+
+    view = _wait_log(
+        server,
+        assessment["id"],
+        issued["id"],
+        lambda v: v["submissions"] and v["submissions"][0]["matches_log"],
+        "the submission matched against the log",
+    )
+    kinds = [e["event"]["type"] for e in view["events"]]
+    assert kinds[0] == "snapshot" and view["events"][0]["event"]["reason"] == "load"
+    assert kinds.count("paste") == 1 and "away" in kinds and "back" in kinds, kinds
+    summary = view["summary"]
+    assert summary["characters_typed"] >= len(TYPED) + len(" # and back")
+    assert summary["characters_pasted"] == len(PASTED)
+    [paste] = summary["pastes"]
+    assert paste["survives"] and not paste["from_editor"]
+    assert summary["away_count"] == 1, summary["away"]
+    assert "paste:kl-divergence" in {f["key"] for f in view["flags"]}
+
+    # The team: the candidate page's summary and flag, then the player at the submission's mark.
+    browser.delete_all_cookies()
+    candidate_page = f"/team/assessments/{assessment['id']}/candidates/{issued['id']}"
+    browser.get(server.base + candidate_page)
+    browser.find_element(By.ID, "api_key").send_keys(server.team_key, Keys.ENTER)
+    flags = browser.find_element(By.ID, "playback-flags")
+    assert "characters pasted that make up" in flags.text
+    browser.find_element(By.CSS_SELECTOR, "#playback-heading").location_once_scrolled_into_view
+    _screenshot(browser, "playback-candidate")
+    browser.find_element(By.CSS_SELECTOR, "#playback-problems a.play").click()
+    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, ".player-mark.submission")), message="player")
+    _screenshot(browser, "playback-player")
+    assert browser.execute_script(PLAYER_TEXT) == submitted, "the player shows the submitted code at its mark"
+
+    # Back to the start, then the submission's mark again.
+    browser.execute_script(
+        "var s = document.getElementById('player-slider'); s.value = 0; s.dispatchEvent(new Event('input'));"
+    )
+    assert browser.execute_script(PLAYER_TEXT) == ""
+    browser.find_element(By.CSS_SELECTOR, ".player-mark.submission").click()
+    assert browser.execute_script(PLAYER_TEXT) == submitted
+    browser.find_element(By.CSS_SELECTOR, ".player-mark.paste").click()
+    assert PASTED in browser.execute_script(PLAYER_TEXT)
+    assert " # and back" not in browser.execute_script(PLAYER_TEXT), "at the paste, before the last keystrokes"
+
+    # Playing at 64x from the start reaches the end of the recording.
+    browser.execute_script(
+        "var s = document.getElementById('player-slider'); s.value = 0; s.dispatchEvent(new Event('input'));"
+    )
+    browser.find_element(By.CSS_SELECTOR, "#player-speed option[value='64']").click()
+    browser.find_element(By.ID, "player-play").click()
+    wait_for(
+        browser,
+        lambda b: b.find_element(By.ID, "player-play").text == "Play",
+        LOG_TIMEOUT_S,
+        "playing to the end",
+    )
+    assert browser.execute_script(PLAYER_TEXT) == submitted

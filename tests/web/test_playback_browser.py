@@ -91,7 +91,9 @@ def test_typing_a_paste_and_a_tab_switch_are_recorded_and_the_player_replays_the
     starter = editor.get_attribute("value")
 
     editor.click()
-    browser.execute_script("arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", editor)
+    browser.execute_script(
+        "arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", editor
+    )
     editor.send_keys(TYPED)
     browser.execute_script(PASTE, editor, PASTED)
 
@@ -104,7 +106,9 @@ def test_typing_a_paste_and_a_tab_switch_are_recorded_and_the_player_replays_the
     browser.switch_to.window(mine)
     editor = browser.find_element(By.ID, "source")
     editor.click()
-    browser.execute_script("arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", editor)
+    browser.execute_script(
+        "arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", editor
+    )
     editor.send_keys(" # and back")
     submitted = editor.get_attribute("value")
     assert submitted.startswith(starter) and PASTED in submitted
@@ -136,7 +140,7 @@ def test_typing_a_paste_and_a_tab_switch_are_recorded_and_the_player_replays_the
     browser.find_element(By.ID, "api_key").send_keys(server.team_key, Keys.ENTER)
     flags = browser.find_element(By.ID, "playback-flags")
     assert "characters pasted that make up" in flags.text
-    browser.find_element(By.CSS_SELECTOR, "#playback-heading").location_once_scrolled_into_view
+    browser.execute_script("document.getElementById('playback-heading').scrollIntoView()")
     _screenshot(browser, "playback-candidate")
     browser.find_element(By.CSS_SELECTOR, "#playback-problems a.play").click()
     wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, ".player-mark.submission")), message="player")

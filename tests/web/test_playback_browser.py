@@ -171,3 +171,50 @@ def test_typing_a_paste_and_a_tab_switch_are_recorded_and_the_player_replays_the
         "playing to the end",
     )
     assert browser.execute_script(PLAYER_TEXT) == submitted
+
+
+def test_edits_made_offline_are_sent_once_the_connection_is_back(server, browser):
+    assessment = make_assessment(server.api, server.team_key, title="Offline", problems=[{"problem": "kl-divergence"}])
+    issued = invite(server.api, server.team_key, assessment["id"], "Bo")
+    browser.delete_all_cookies()
+    browser.get(server.base + issued["link"])
+    browser.find_element(By.ID, "continue").click()
+    browser.find_element(By.ID, "start").click()
+    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "[data-remaining]")), message="started")
+    browser.find_element(By.PARTIAL_LINK_TEXT, PROBLEM_TITLE).click()
+    editor = browser.find_element(By.ID, "source")
+    browser.execute_cdp_cmd("Network.enable", {})
+    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+    try:
+        editor.click()
+        browser.execute_script(
+            "arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", editor
+        )
+        editor.send_keys("\n# written offline")
+        time.sleep(5)  # past one round of sending: it fails, and the edits wait
+        held = _replayed(_playback(server, assessment["id"], issued["id"]))
+        assert "written offline" not in held, "offline: nothing of it reached the server"
+    finally:
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+    expected = editor.get_attribute("value")
+    _wait_log(
+        server,
+        assessment["id"],
+        issued["id"],
+        lambda v: v["events"] and _replayed(v) == expected,
+        "the offline edits arriving",
+    )
+    assert browser.find_element(By.ID, "playback-status").get_attribute("hidden") is not None, "no error shown"
+
+
+def _replayed(view: dict) -> str:
+    """The log's text at its end, replayed here as the player does (one page load)."""
+    text = ""
+    for logged in view["events"]:
+        event = logged["event"]
+        if event["type"] == "snapshot":
+            text = event["files"][0]["text"]
+        elif event["type"] == "edit":
+            text = text[: event["at"]] + event["insert"] + text[event["at"] + event["delete"] :]
+    return text

@@ -4,7 +4,8 @@
 // each paste and every ~30 s of typing, every paste (its size and text) and every time the page is left
 // and come back to. Events go to the server in small numbered batches every few seconds, when the window
 // loses the focus and when the page goes away; a batch that fails for a lost connection is sent again
-// (the server keeps it once). The form carries the address only while the candidate's time runs; without
+// (the server keeps it once), and what is still unsent when the page goes away is kept in localStorage
+// and sent by the next page of the problem. The form carries the address only while the candidate's time runs; without
 // this script the page works the same, unrecorded.
 (function () {
   "use strict";
@@ -19,6 +20,7 @@
   var url = form.dataset.playback;
   var csrf = document.querySelector('meta[name="csrf-token"]');
   var status = document.getElementById("playback-status");
+  var STASH = "judge.playback." + url;
 
   function pageId() {
     var bytes = new Uint8Array(12);
@@ -71,7 +73,7 @@
   }
 
   function payload(batch) {
-    return JSON.stringify({ page: page, seq: batch.seq, sent_at: Date.now(), events: batch.events });
+    return JSON.stringify({ page: batch.page, seq: batch.seq, sent_at: Date.now(), events: batch.events });
   }
 
   function request(batch, keepalive) {
@@ -87,7 +89,7 @@
   function seal() {
     catchUp();
     if (!events.length) return;
-    batches.push({ seq: seq++, events: events });
+    batches.push({ page: page, seq: seq++, events: events });
     events = [];
   }
 
@@ -113,12 +115,21 @@
 
   function stop() { stopped = true; batches = []; events = []; }
 
-  // The page is going away: what is left goes with keepalive, which outlives the page.
+  // The page is going away: what is left goes with keepalive, which outlives the page, and is kept for
+  // the next page in case it does not arrive (offline); a batch that did arrive is not stored twice.
   function flushNow() {
     seal();
-    if (stopped) return;
+    if (stopped || !batches.length) return;
+    try { window.localStorage.setItem(STASH, JSON.stringify(batches)); } catch (e) { /* storage off or full */ }
     batches.forEach(function (batch) { request(batch, true).catch(function () { /* the page is gone */ }); });
-    batches = [];
+  }
+
+  function unstash() {
+    try {
+      var kept = JSON.parse(window.localStorage.getItem(STASH) || "[]");
+      window.localStorage.removeItem(STASH);
+      if (Array.isArray(kept)) batches = kept.filter(function (b) { return b && b.page && b.events; });
+    } catch (e) { /* storage off, or not ours to read */ }
   }
 
   function leave(reason) {
@@ -150,6 +161,7 @@
     });
   });
 
+  unstash();
   snapshot("load");
   window.addEventListener("blur", function () { leave("blur"); });
   window.addEventListener("focus", comeBack);

@@ -338,7 +338,8 @@ def merged_events(rows: Sequence[EditLog]) -> list[LoggedEvent]:
             for event in _EVENTS.validate_json(batch.events):
                 # One page load's events keep their order even if its clock stepped back.
                 last = max(last, event.t + offset)
-                ordered.append(LoggedEvent(page=page, event=event.model_copy(update={"t": last})))
+                event.t = last  # parsed just now: nothing else holds it
+                ordered.append(LoggedEvent.model_construct(page=page, event=event))
     ordered.sort(key=lambda e: e.event.t)  # stable: a page load's own order is kept on ties
     return ordered
 
@@ -416,26 +417,37 @@ def _normal(code: str) -> str:
     return code.replace("\r\n", "\n")
 
 
-def _mark(events: Sequence[LoggedEvent], attempt: Attempt) -> SubmissionMark:
-    """Where on the timeline `attempt` was submitted: the last position up to its moment (plus the
-    grace) whose text is its code, else the last position before its moment."""
-    moment = _millis(attempt.entry.submitted_at)
-    code = _normal(attempt.current.source.decode("utf-8", errors="replace"))
-    before = sum(1 for e in events if e.event.t <= moment)
-    matched: int | None = None
+def _marks(events: Sequence[LoggedEvent], attempts: Sequence[Attempt]) -> list[SubmissionMark]:
+    """Where on the timeline each attempt was submitted: the last position up to its moment (plus the
+    grace) whose text is its code, else the last position before its moment. One replay for them all."""
+    if not attempts:
+        return []
+    moments = [_millis(a.entry.submitted_at) for a in attempts]
+    codes = [_normal(a.current.source.decode("utf-8", errors="replace")) for a in attempts]
+    matched: list[int | None] = [None] * len(attempts)
+    horizon = max(moments) + SUBMIT_GRACE_MS
     for position, logged, text in texts(events):
-        if logged.event.t > moment + SUBMIT_GRACE_MS:
+        if logged.event.t > horizon:
             break
-        if text is not None and len(text) == len(code) and text == code:
-            matched = position
-    return SubmissionMark(
-        entry_id=attempt.entry.id,
-        number=attempt.entry.number,
-        submitted_at=attempt.entry.submitted_at,
-        t=moment,
-        position=matched if matched is not None else before,
-        matches_log=matched is not None,
-    )
+        if text is None:
+            continue
+        for index, code in enumerate(codes):
+            if logged.event.t <= moments[index] + SUBMIT_GRACE_MS and len(text) == len(code) and text == code:
+                matched[index] = position
+    marks = []
+    for attempt, moment, found in zip(attempts, moments, matched, strict=True):
+        before = sum(1 for e in events if e.event.t <= moment)
+        marks.append(
+            SubmissionMark(
+                entry_id=attempt.entry.id,
+                number=attempt.entry.number,
+                submitted_at=attempt.entry.submitted_at,
+                t=moment,
+                position=found if found is not None else before,
+                matches_log=found is not None,
+            )
+        )
+    return marks
 
 
 # --- facts and flags --------------------------------------------------------------------------------
@@ -481,9 +493,12 @@ def _union_seconds(spans: Sequence[AwaySpan]) -> float:
     return round(total, 3)
 
 
-def events_summary(problem: str, rows: Sequence[EditLog], code: str | None) -> EventsSummary:
-    """The facts of one problem's log (`rows`), against `code`: the compared attempt's code, if any."""
-    events = merged_events(rows)
+def events_summary(
+    problem: str, rows: Sequence[EditLog], code: str | None, events: Sequence[LoggedEvent] | None = None
+) -> EventsSummary:
+    """The facts of one problem's log (`rows`, and their `events` when merged already), against `code`:
+    the compared attempt's code, if any."""
+    events = merged_events(rows) if events is None else events
     code = _normal(code) if code is not None else None
     typed = 0
     pastes = []
@@ -625,7 +640,7 @@ def _facts(
     mine = candidate.attempts.get(choice.problem, [])
     shown = compared(mine, ScoringPolicy(candidate.assessment.scoring), choice.points)
     code = shown.current.source.decode("utf-8", errors="replace") if shown is not None else None
-    return events, events_summary(choice.problem, rows, code), [_mark(events, a) for a in mine]
+    return events, events_summary(choice.problem, rows, code, events), _marks(events, mine)
 
 
 def candidate_playback(

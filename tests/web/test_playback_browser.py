@@ -218,3 +218,54 @@ def _replayed(view: dict) -> str:
         elif event["type"] == "edit":
             text = text[: event["at"]] + event["insert"] + text[event["at"] + event["delete"] :]
     return text
+
+
+PLAYER_FILES = """
+var files = {};
+document.querySelectorAll('#player-files .player-file').forEach(function (figure) {
+  files[figure.getAttribute('data-file')] = Array.prototype.map.call(
+    figure.querySelectorAll('.line'), function (line) { return line.textContent; }).join('\\n');
+});
+return files;
+"""
+
+
+def test_a_problem_of_several_files_is_recorded_and_played_back_file_by_file(server, browser):
+    problem = "mlp-model-and-training"
+    assessment = make_assessment(server.api, server.team_key, title="Files", problems=[{"problem": problem}])
+    issued = invite(server.api, server.team_key, assessment["id"], "Nia")
+    browser.delete_all_cookies()
+    browser.get(server.base + issued["link"])
+    browser.find_element(By.ID, "continue").click()
+    browser.find_element(By.ID, "start").click()
+    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "[data-remaining]")), message="started")
+    browser.get(server.base + f"/take/problems/{problem}")
+    tabs = browser.find_elements(By.CSS_SELECTOR, ".file-tab")
+    assert len(tabs) >= 2
+    tabs[1].click()
+    second = browser.find_element(By.ID, "file-2")
+    second.click()
+    browser.execute_script(
+        "arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", second
+    )
+    second.send_keys("\n# in the second file")
+    areas = browser.find_elements(By.CSS_SELECTOR, "textarea.code-editor")
+    submitted = {area.get_attribute("name")[5:]: area.get_attribute("value") for area in areas}
+    browser.find_element(By.ID, "submit").click()
+    wait_for(browser, ready.url_contains("/take/submissions/"), message="the attempt page after Submit")
+    path = f"/api/v1/assessments/{assessment['id']}/candidates/{issued['id']}/playback/{problem}"
+    deadline = time.monotonic() + LOG_TIMEOUT_S
+    while True:
+        view = server.api.get(path, headers={"Authorization": f"Bearer {server.team_key}"}).json()
+        if view["submissions"] and view["submissions"][0]["matches_log"]:
+            break
+        assert time.monotonic() < deadline, f"the packed files never matched: {view['submissions']}"
+        time.sleep(0.5)
+    assert view["files"] == list(submitted)
+
+    browser.delete_all_cookies()
+    browser.get(server.base + f"/team/assessments/{assessment['id']}/candidates/{issued['id']}/playback/{problem}")
+    browser.find_element(By.ID, "api_key").send_keys(server.team_key, Keys.ENTER)
+    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, ".player-mark.submission")), message="player")
+    _screenshot(browser, "playback-files")
+    assert browser.execute_script(PLAYER_FILES) == submitted, "each file as it was submitted"

@@ -48,7 +48,7 @@ Id = Annotated[str, Path(max_length=32, description="An id.")]
         429: {"model": ProblemDetails, "description": "Too many requests; see Retry-After."},
     },
 )
-def record(
+def record_candidate_playback(
     slug: Slug, body: PlaybackBatch, session: DbSession, state: State, invitation: CurrentInvitation
 ) -> BatchReceipt:
     """Store one batch of events of your page."""
@@ -75,7 +75,7 @@ ERRORS: Responses = {
     ),
     responses=ERRORS,
 )
-def get_playback(
+def get_candidate_playback(
     assessment_id: Id, invitation_id: Id, problem: Slug, session: DbSession, state: State, caller: TeamCaller
 ) -> PlaybackView:
     """One candidate's log of one problem."""

@@ -5,9 +5,7 @@ submission's mark."""
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -16,6 +14,7 @@ from selenium.webdriver.support import expected_conditions as ready
 
 from tests.web.browser import wait_for
 from tests.web.pages import invite, make_assessment
+from tests.web.test_team_dashboard_browser import _screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 PROBLEM_TITLE = "KL divergence"
@@ -48,27 +47,42 @@ return Array.prototype.map.call(document.querySelectorAll('#player-files .player
 """
 
 
-def _screenshot(browser, name: str) -> None:
-    """Keep a screenshot for a person to look at, where JUDGE_TEST_SCREENSHOTS names a folder."""
-    folder = os.environ.get("JUDGE_TEST_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        browser.save_screenshot(str(Path(folder) / f"{name}.png"))
+def _take(server, browser, problem: str, name: str) -> tuple[dict, dict]:
+    """An assessment of `problem` and its candidate `name`, told on the landing page that edits are
+    recorded, started in the browser and on the problem's page: the assessment and the invitation."""
+    assessment = make_assessment(server.api, server.team_key, title="Playback", problems=[{"problem": problem}])
+    issued = invite(server.api, server.team_key, assessment["id"], name)
+    browser.delete_all_cookies()
+    browser.get(server.base + issued["link"])
+    assert "recorded and shown to the hiring team" in browser.find_element(By.ID, "recording-notice").text
+    browser.find_element(By.ID, "continue").click()
+    browser.find_element(By.ID, "start").click()
+    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "[data-remaining]")), message="started")
+    browser.get(server.base + f"/take/problems/{problem}")
+    return assessment, issued
 
 
-def _playback(server, assessment_id: str, invitation_id: str) -> dict:
+def _type_at_end(browser, area, text: str) -> None:
+    area.click()
+    browser.execute_script("arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", area)
+    area.send_keys(text)
+
+
+def _playback(server, assessment_id: str, invitation_id: str, problem: str = "kl-divergence") -> dict:
     answer = server.api.get(
-        f"/api/v1/assessments/{assessment_id}/candidates/{invitation_id}/playback/kl-divergence",
+        f"/api/v1/assessments/{assessment_id}/candidates/{invitation_id}/playback/{problem}",
         headers={"Authorization": f"Bearer {server.team_key}"},
     )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
-def _wait_log(server, assessment_id: str, invitation_id: str, ready_when, what: str) -> dict:
+def _wait_log(
+    server, assessment_id: str, invitation_id: str, ready_when, what: str, problem: str = "kl-divergence"
+) -> dict:
     deadline = time.monotonic() + LOG_TIMEOUT_S
     while True:
-        view = _playback(server, assessment_id, invitation_id)
+        view = _playback(server, assessment_id, invitation_id, problem)
         if ready_when(view):
             return view
         if time.monotonic() > deadline:
@@ -77,24 +91,12 @@ def _wait_log(server, assessment_id: str, invitation_id: str, ready_when, what: 
 
 
 def test_typing_a_paste_and_a_tab_switch_are_recorded_and_the_player_replays_the_submission(server, browser):
-    assessment = make_assessment(server.api, server.team_key, title="Playback", problems=[{"problem": "kl-divergence"}])
-    issued = invite(server.api, server.team_key, assessment["id"], "Ada")
-    browser.delete_all_cookies()
-    browser.get(server.base + issued["link"])
-    assert "recorded and shown to the hiring team" in browser.find_element(By.ID, "recording-notice").text
-    browser.find_element(By.ID, "continue").click()
-    browser.find_element(By.ID, "start").click()
-    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "[data-remaining]")), message="started")
-    browser.find_element(By.PARTIAL_LINK_TEXT, PROBLEM_TITLE).click()
+    assessment, issued = _take(server, browser, "kl-divergence", "Ada")
     editor = browser.find_element(By.ID, "source")
     assert "recorded for the hiring team" in browser.find_element(By.ID, "recording-hint").text
     starter = editor.get_attribute("value")
 
-    editor.click()
-    browser.execute_script(
-        "arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", editor
-    )
-    editor.send_keys(TYPED)
+    _type_at_end(browser, editor, TYPED)
     browser.execute_script(PASTE, editor, PASTED)
 
     # Another tab in front for a moment, then this one again.
@@ -105,11 +107,7 @@ def test_typing_a_paste_and_a_tab_switch_are_recorded_and_the_player_replays_the
     browser.close()
     browser.switch_to.window(mine)
     editor = browser.find_element(By.ID, "source")
-    editor.click()
-    browser.execute_script(
-        "arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", editor
-    )
-    editor.send_keys(" # and back")
+    _type_at_end(browser, editor, " # and back")
     submitted = editor.get_attribute("value")
     assert submitted.startswith(starter) and PASTED in submitted
     browser.find_element(By.ID, "submit").click()
@@ -174,24 +172,13 @@ def test_typing_a_paste_and_a_tab_switch_are_recorded_and_the_player_replays_the
 
 
 def test_edits_made_offline_are_sent_once_the_connection_is_back(server, browser):
-    assessment = make_assessment(server.api, server.team_key, title="Offline", problems=[{"problem": "kl-divergence"}])
-    issued = invite(server.api, server.team_key, assessment["id"], "Bo")
-    browser.delete_all_cookies()
-    browser.get(server.base + issued["link"])
-    browser.find_element(By.ID, "continue").click()
-    browser.find_element(By.ID, "start").click()
-    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "[data-remaining]")), message="started")
-    browser.find_element(By.PARTIAL_LINK_TEXT, PROBLEM_TITLE).click()
+    assessment, issued = _take(server, browser, "kl-divergence", "Bo")
     editor = browser.find_element(By.ID, "source")
     browser.execute_cdp_cmd("Network.enable", {})
     offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
     browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
     try:
-        editor.click()
-        browser.execute_script(
-            "arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", editor
-        )
-        editor.send_keys("\n# written offline")
+        _type_at_end(browser, editor, "\n# written offline")
         time.sleep(5)  # past one round of sending: it fails, and the edits wait
         held = _replayed(_playback(server, assessment["id"], issued["id"]))
         assert "written offline" not in held, "offline: nothing of it reached the server"
@@ -232,35 +219,23 @@ return files;
 
 def test_a_problem_of_several_files_is_recorded_and_played_back_file_by_file(server, browser):
     problem = "mlp-model-and-training"
-    assessment = make_assessment(server.api, server.team_key, title="Files", problems=[{"problem": problem}])
-    issued = invite(server.api, server.team_key, assessment["id"], "Nia")
-    browser.delete_all_cookies()
-    browser.get(server.base + issued["link"])
-    browser.find_element(By.ID, "continue").click()
-    browser.find_element(By.ID, "start").click()
-    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "[data-remaining]")), message="started")
-    browser.get(server.base + f"/take/problems/{problem}")
+    assessment, issued = _take(server, browser, problem, "Nia")
     tabs = browser.find_elements(By.CSS_SELECTOR, ".file-tab")
     assert len(tabs) >= 2
     tabs[1].click()
-    second = browser.find_element(By.ID, "file-2")
-    second.click()
-    browser.execute_script(
-        "arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length)", second
-    )
-    second.send_keys("\n# in the second file")
+    _type_at_end(browser, browser.find_element(By.ID, "file-2"), "\n# in the second file")
     areas = browser.find_elements(By.CSS_SELECTOR, "textarea.code-editor")
     submitted = {area.get_attribute("name")[5:]: area.get_attribute("value") for area in areas}
     browser.find_element(By.ID, "submit").click()
     wait_for(browser, ready.url_contains("/take/submissions/"), message="the attempt page after Submit")
-    path = f"/api/v1/assessments/{assessment['id']}/candidates/{issued['id']}/playback/{problem}"
-    deadline = time.monotonic() + LOG_TIMEOUT_S
-    while True:
-        view = server.api.get(path, headers={"Authorization": f"Bearer {server.team_key}"}).json()
-        if view["submissions"] and view["submissions"][0]["matches_log"]:
-            break
-        assert time.monotonic() < deadline, f"the packed files never matched: {view['submissions']}"
-        time.sleep(0.5)
+    view = _wait_log(
+        server,
+        assessment["id"],
+        issued["id"],
+        lambda v: v["submissions"] and v["submissions"][0]["matches_log"],
+        "the packed files matched against the log",
+        problem,
+    )
     assert view["files"] == list(submitted)
 
     browser.delete_all_cookies()

@@ -90,6 +90,20 @@ def _wait_log(
         time.sleep(0.5)
 
 
+def _submit(server, browser, assessment: dict, issued: dict, problem: str) -> dict:
+    """Press Submit; the team's playback once the log holds the submitted code at the attempt's mark."""
+    browser.find_element(By.ID, "submit").click()
+    wait_for(browser, ready.url_contains("/take/submissions/"), message="the attempt page after Submit")
+    return _wait_log(
+        server,
+        assessment["id"],
+        issued["id"],
+        lambda v: v["submissions"] and v["submissions"][0]["matches_log"],
+        "the submitted code matched against the log",
+        problem,
+    )
+
+
 def test_typing_a_paste_and_a_tab_switch_are_recorded_and_the_player_replays_the_submission(server, browser):
     assessment, issued = _take(server, browser, "kl-divergence", "Ada")
     editor = browser.find_element(By.ID, "source")
@@ -110,16 +124,7 @@ def test_typing_a_paste_and_a_tab_switch_are_recorded_and_the_player_replays_the
     _type_at_end(browser, editor, " # and back")
     submitted = editor.get_attribute("value")
     assert submitted.startswith(starter) and PASTED in submitted
-    browser.find_element(By.ID, "submit").click()
-    wait_for(browser, ready.url_contains("/take/submissions/"), message="the attempt page after Submit")
-
-    view = _wait_log(
-        server,
-        assessment["id"],
-        issued["id"],
-        lambda v: v["submissions"] and v["submissions"][0]["matches_log"],
-        "the submission matched against the log",
-    )
+    view = _submit(server, browser, assessment, issued, "kl-divergence")
     kinds = [e["event"]["type"] for e in view["events"]]
     assert kinds[0] == "snapshot" and view["events"][0]["event"]["reason"] == "load"
     assert kinds.count("paste") == 1 and "away" in kinds and "back" in kinds, kinds
@@ -226,16 +231,7 @@ def test_a_problem_of_several_files_is_recorded_and_played_back_file_by_file(ser
     _type_at_end(browser, browser.find_element(By.ID, "file-2"), "\n# in the second file")
     areas = browser.find_elements(By.CSS_SELECTOR, "textarea.code-editor")
     submitted = {area.get_attribute("name")[5:]: area.get_attribute("value") for area in areas}
-    browser.find_element(By.ID, "submit").click()
-    wait_for(browser, ready.url_contains("/take/submissions/"), message="the attempt page after Submit")
-    view = _wait_log(
-        server,
-        assessment["id"],
-        issued["id"],
-        lambda v: v["submissions"] and v["submissions"][0]["matches_log"],
-        "the packed files matched against the log",
-        problem,
-    )
+    view = _submit(server, browser, assessment, issued, problem)
     assert view["files"] == list(submitted)
 
     browser.delete_all_cookies()

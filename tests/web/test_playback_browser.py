@@ -240,3 +240,46 @@ def test_a_problem_of_several_files_is_recorded_and_played_back_file_by_file(ser
     wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, ".player-mark.submission")), message="player")
     _screenshot(browser, "playback-files")
     assert browser.execute_script(PLAYER_FILES) == submitted, "each file as it was submitted"
+
+
+def _fill_recording(server, token: str) -> None:
+    """Fill the candidate's edit log to within a few dozen bytes of its bound, over the API."""
+    headers = {"Authorization": f"Bearer {token}"}
+    seq, left = 0, None
+    while left is None or left > 150:
+        size = 250_000 if left is None else left - 150
+        files = [{"file": f"f{i}", "text": "x" * size} for i in range(8 if left is None else 1)]
+        batch = {
+            "page": "filler-page",
+            "seq": seq,
+            "sent_at": int(time.time() * 1000),
+            "events": [{"type": "snapshot", "t": 0, "reason": "load", "files": files}],
+        }
+        answer = server.api.post("/api/v1/candidate/playback/kl-divergence", json=batch, headers=headers)
+        assert answer.status_code == 200, answer.text
+        left = answer.json()["max_bytes"] - answer.json()["used_bytes"]
+        seq += 1
+
+
+def test_a_full_recording_is_said_once_and_the_candidate_works_on(server, browser):
+    _assessment, issued = _take(server, browser, "kl-divergence", "Cy")
+    _fill_recording(server, issued["token"])
+    editor = browser.find_element(By.ID, "source")
+    _type_at_end(browser, editor, "\n# " + "still typing " * 12)
+    wait_for(
+        browser,
+        ready.text_to_be_present_in_element((By.ID, "playback-status"), "Recording is full"),
+        LOG_TIMEOUT_S,
+        "the full recording said",
+    )
+    _type_at_end(browser, editor, "\n# and on")
+    wait_for(
+        browser,
+        ready.text_to_be_present_in_element((By.ID, "draft-status"), "Saved"),
+        LOG_TIMEOUT_S,
+        "the draft still saved",
+    )
+    assert editor.get_attribute("value").endswith("# and on")
+    assert browser.find_element(By.ID, "submit").is_enabled()
+    browser.execute_script("document.getElementById('editor-actions').scrollIntoView({block: 'center'})")
+    _screenshot(browser, "playback-full")

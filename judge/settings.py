@@ -400,6 +400,33 @@ class BatchSettings(BaseSettings):
     )
 
 
+class PlaybackSettings(BaseSettings):
+    """Code playback: the editor events a candidate's page records (judge/assessments/playback.py) and the
+    thresholds of the flags derived from them (never scored)."""
+
+    model_config = GROUP_CONFIG
+
+    max_bytes: int = Field(
+        default=2 * 2**20,
+        gt=0,
+        validation_alias="JUDGE_PLAYBACK_MAX_BYTES",
+        description="Most bytes of edit log kept per candidate, all problems together; past it a batch is a 413.",
+    )
+    paste_flag_percent: float = Field(
+        default=20.0,
+        ge=0,
+        le=100,
+        validation_alias="JUDGE_PLAYBACK_PASTE_FLAG_PERCENT",
+        description="Pasted text that survives in a submitted file and makes up at least this share of it is flagged.",
+    )
+    away_flag_s: float = Field(
+        default=60.0,
+        ge=0,
+        validation_alias="JUDGE_PLAYBACK_AWAY_FLAG_S",
+        description="A candidate away from the problem page this long in total (tab switched, window left) is flagged.",
+    )
+
+
 class Settings(BaseModel):
     """Every tunable of the judge, one group per concern; each group reads its `JUDGE_*` environment variables.
 
@@ -420,6 +447,7 @@ class Settings(BaseModel):
     callbacks: CallbacksSettings = Field(default_factory=CallbacksSettings)
     assessments: AssessmentsSettings = Field(default_factory=AssessmentsSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
+    playback: PlaybackSettings = Field(default_factory=PlaybackSettings)
 
     @model_validator(mode="before")
     @classmethod

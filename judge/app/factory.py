@@ -11,7 +11,17 @@ from fastapi import FastAPI
 
 from judge.api import docs, openapi
 from judge.api.metrics import registry
-from judge.api.routes import assessments, candidate, flags, health, known_solutions, problems, runs, submissions
+from judge.api.routes import (
+    assessments,
+    candidate,
+    flags,
+    health,
+    known_solutions,
+    playback,
+    problems,
+    runs,
+    submissions,
+)
 from judge.app import handlers
 from judge.app.middleware import BodyLimit, StrictTransportSecurity
 from judge.app.ratelimits import RateLimits
@@ -107,6 +117,8 @@ def create_app(settings: Settings, sandbox_factory: Callable[[Settings], Sandbox
     app.include_router(runs.router, prefix=API_PREFIX)
     app.include_router(runs.candidate_router, prefix=API_PREFIX)
     app.include_router(known_solutions.router, prefix=API_PREFIX)
+    app.include_router(playback.router, prefix=API_PREFIX)
+    app.include_router(playback.candidate_router, prefix=API_PREFIX)
     app.include_router(health.router)
     web.install(app)
     limit = max(settings.uploads.max_package_bytes, 8 * settings.limits.max_source_bytes) + BODY_OVERHEAD_BYTES

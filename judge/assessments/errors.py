@@ -96,3 +96,7 @@ class InvalidKnownSolution(AssessmentError):
 
 class KnownSolutionTooLarge(InvalidKnownSolution):
     """A known solution over the submission size limit."""
+
+
+class PlaybackFull(AssessmentError):
+    """The candidate's edit log reached its bound (settings.playback.max_bytes): nothing more is recorded."""

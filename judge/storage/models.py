@@ -446,3 +446,29 @@ class KnownSolution(Base):
     source: Mapped[str] = mapped_column(Text)
     uploaded_by_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EditLog(Base):
+    """One batch of a candidate's editor events for one problem (judge/assessments/playback.py), as the
+    recorder of one page load sent it: `page` names the load, `seq` the batch, so a retried batch is
+    stored once."""
+
+    __tablename__ = "edit_logs"
+    __table_args__ = (
+        UniqueConstraint("invitation_id", "problem", "page", "seq", name="uq_edit_logs_batch"),
+        Index("ix_edit_logs_invitation", "invitation_id", "problem"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"))
+    problem: Mapped[str] = mapped_column(String(64))
+    page: Mapped[str] = mapped_column(String(32), doc="The page load that recorded it (the recorder's random id).")
+    seq: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    clock_offset_ms: Mapped[int] = mapped_column(
+        BigInteger, doc="Server time minus the browser's when the batch arrived: added to its events' times."
+    )
+    events: Mapped[str] = mapped_column(Text, doc="The batch's events, as JSON.")
+    size_bytes: Mapped[int] = mapped_column(
+        Integer, doc="UTF-8 bytes of `events`: counted against the candidate's bound."
+    )

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from judge.web import candidate, flag_reviews, known_solutions, team, team_actions
+from judge.web import candidate, flag_reviews, known_solutions, playback, team, team_actions
 from judge.web.render import STATIC_DIR
 
 
@@ -17,6 +17,7 @@ def install(app: FastAPI) -> None:
     app.include_router(team_actions.router)
     app.include_router(flag_reviews.router)
     app.include_router(known_solutions.router)
+    app.include_router(playback.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

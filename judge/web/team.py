@@ -13,7 +13,7 @@ from judge.app.client import client_address
 from judge.app.cookies import SESSION_COOKIE, secure_cookies
 from judge.app.deps import DbSession, State, viewer_of
 from judge.app.sessions import make_session, read_session, session_secret
-from judge.assessments import comparisons, invitations, matches, reports, service
+from judge.assessments import comparisons, invitations, matches, playback, reports, service
 from judge.assessments.errors import DuplicateInvitation
 from judge.assessments.invitations import InvitationRow
 from judge.assessments.schemas import MAX_BATCH_ROWS, InvitationCreate
@@ -235,11 +235,14 @@ def candidate_detail(
     session: DbSession,
     member: Member,
 ) -> Response:
-    """One candidate: per-problem results, every attempt's code with integrity flags, similar pairs."""
+    """One candidate: per-problem results, every attempt's code with integrity flags, similar pairs, matches
+    with known code, and the code playback's events summary and flags."""
     viewer = viewer_of(member.caller)
     report = reports.candidate_report(session, state.bank, viewer, assessment_id, invitation_id, state.clock())
     found = matches.candidate_matches(session, state.bank, viewer, assessment_id, invitation_id)
-    return page(request, state.settings, "team/candidate.html", {"member": member, "report": report, "matches": found})
+    recorded = playback.candidate_playback(session, state.bank, viewer, assessment_id, invitation_id)
+    context = {"member": member, "report": report, "matches": found, "playback": recorded}
+    return page(request, state.settings, "team/candidate.html", context)
 
 
 @router.get("/assessments/{assessment_id}/export.{kind}")

@@ -267,6 +267,21 @@ ROWS: list[Row] = [
     ("GET", "/api/v1/runs/{practice_run}/events", expect(401, 404, 401, 401, OK, 404, 404), None),
     ("GET", "/api/v1/candidate/runs/{candidate_run}", INVITEE_OWN, None),
     ("GET", "/api/v1/candidate/runs/{candidate_run}/events", INVITEE_OWN, None),
+    # Playback: the path names only the problem, so each invitation writes its own log (Eve's assessment has
+    # kl-divergence too); only the assessment's team reads one.
+    (
+        "POST",
+        "/api/v1/candidate/playback/kl-divergence",
+        INVITEE,
+        lambda: {"json": {"page": "matrix-page", "seq": 0, "sent_at": 0, "events": []}},
+    ),
+    (
+        "POST",
+        "/api/v1/candidate/playback/acme-private",
+        expect(401, 401, OK, 404, 401, 401, 401),
+        lambda: {"json": {"page": "matrix-page", "seq": 1, "sent_at": 0, "events": []}},
+    ),
+    ("GET", "/api/v1/assessments/{assessment}/candidates/{taken}/playback/kl-divergence", TEAMS_OWN, None),
     ("POST", "/api/v1/candidate/finish", INVITEE, None),
     ("GET", "/healthz", OPEN, None),
     ("GET", "/readyz", OPEN, None),

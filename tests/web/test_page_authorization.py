@@ -39,6 +39,7 @@ ROWS = [
     ("/team/assessments/{assessment}/similar/kl-divergence/{invitation}/{second_invitation}", TEAM_OWN),
     ("/team/known-solutions", TEAM_ANY),
     ("/team/assessments/{assessment}/candidates/{invitation}/known/kl-divergence/{known}", TEAM_OWN),
+    ("/team/assessments/{assessment}/candidates/{invitation}/playback/kl-divergence", TEAM_OWN),
     ("/take", INVITEE),
     ("/take/problems/kl-divergence", INVITEE),
     ("/take/problems/kl-divergence/starter", INVITEE),

@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from judge.assessments.events_summary import FlagEvidence
 from judge.similarity import LineRange
 from judge.storage.models import FlagReview
 
@@ -66,7 +67,28 @@ class SimilarityEvidence(BaseModel):
     compare_url: str = Field(description="The team page showing both side by side.")
 
 
-Evidence = Annotated[CodeEvidence | SimilarityEvidence, Field(discriminator="type")]
+class EventsEvidence(BaseModel):
+    """What the editor recorded: pastes, a submission with no typing history, or time away."""
+
+    type: Literal["events"] = "events"
+    facts: FlagEvidence
+    playback_url: str | None = Field(description="The team's player for the problem; None for the whole assessment.")
+
+
+class MatchEvidence(BaseModel):
+    """Code shared with a known solution, or with a candidate of another of the team's assessments."""
+
+    type: Literal["match"] = "match"
+    similarity: float = Field(description="0..1: the larger share of either side's own code found in the other.")
+    other_label: str = Field(description="The known solution's label, or the other candidate's name.")
+    other_assessment_id: str | None
+    other_assessment_title: str | None
+    other_invitation_id: str | None
+    lines: list[LineRange] = Field(description="Where in this candidate's code the shared code is.")
+    link: str = Field(description="The team page that shows the evidence.")
+
+
+Evidence = Annotated[CodeEvidence | SimilarityEvidence | EventsEvidence | MatchEvidence, Field(discriminator="type")]
 
 
 class FlagReviewView(BaseModel):

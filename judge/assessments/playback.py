@@ -20,7 +20,6 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
@@ -30,10 +29,18 @@ from judge import bundle
 from judge.assessments import clock, service
 from judge.assessments.attempts import Attempt, compared, load_attempts
 from judge.assessments.errors import NotStarted, OutsideWindow, PlaybackFull, TimeUp
+from judge.assessments.events_summary import (
+    AwaySpan,
+    EventsSummary,
+    FlagEvidence,
+    PasteFact,
+    PlaybackFlag,
+    PlaybackFlagKind,
+)
 from judge.bank.loader import ProblemBank
 from judge.bank.ownership import Viewer
 from judge.errors import InvalidSubmission
-from judge.problem import SLUG_PATTERN, Kind
+from judge.problem import Kind
 from judge.settings import PlaybackSettings
 from judge.storage import edit_logs as stored
 from judge.storage.models import Assessment, AssessmentProblem, EditLog, Invitation, ScoringPolicy
@@ -163,74 +170,6 @@ class SubmissionMark(BaseModel):
     t: int = Field(description="submitted_at in milliseconds since the epoch.")
     position: int = Field(description="How many events of the log precede it (the player shows the text after them).")
     matches_log: bool = Field(description="Whether its code is the editor's text at or before that moment.")
-
-
-class PasteFact(BaseModel):
-    """One paste and what became of its text."""
-
-    t: int
-    at: datetime
-    file: str | None
-    size: int
-    from_editor: bool = Field(description="Its text was already in the editor (moved or copied within the code).")
-    survives: bool = Field(description="Most of its text is in the compared submission's code.")
-    surviving_chars: int
-
-
-class AwaySpan(BaseModel):
-    """One time away from the problem page."""
-
-    start: datetime
-    end: datetime
-    seconds: float
-
-
-class EventsSummary(BaseModel):
-    """What the log of one problem shows, against the candidate's compared (counted, else latest) attempt."""
-
-    problem: str = Field(pattern=SLUG_PATTERN)
-    recorded: bool = Field(description="Whether the page recorded anything for this problem.")
-    bytes: int
-    characters_typed: int
-    characters_pasted: int
-    pastes: list[PasteFact]
-    pasted_share_percent: float | None = Field(
-        description="Surviving pasted characters (not from the editor itself) as a share of the compared code."
-    )
-    away: list[AwaySpan]
-    away_s: float
-    away_count: int
-
-
-class PlaybackFlagKind(StrEnum):
-    """What a playback flag says."""
-
-    PASTE = "paste"
-    NO_HISTORY = "no_history"
-    AWAY = "away"
-
-
-class FlagEvidence(BaseModel):
-    """What a flag rests on; the fields of its kind are set."""
-
-    pasted_chars: int | None = None
-    percent: float | None = None
-    pastes: list[PasteFact] | None = None
-    entry_id: str | None = None
-    submitted_at: datetime | None = None
-    away_s: float | None = None
-    away_count: int | None = None
-    away: list[AwaySpan] | None = None
-
-
-class PlaybackFlag(BaseModel):
-    """A hint for a reviewer derived from the edit log; never scored. `key` is stable across reports."""
-
-    key: str
-    kind: PlaybackFlagKind
-    problem: str | None
-    message: str
-    evidence: FlagEvidence
 
 
 class PlaybackView(BaseModel):

@@ -18,10 +18,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from judge.assessments import clock, flags
+from judge.assessments import clock, flags, matches, playback
 from judge.assessments.attempts import Attempt, compared, counted, load_attempts, pending
+from judge.assessments.events_summary import PlaybackFlag
 from judge.assessments.feedback import scale
-from judge.assessments.flags import CodeEvidence, FlagReviewView, FlagSource, ReviewableFlag, SimilarityEvidence
+from judge.assessments.flags import (
+    CodeEvidence,
+    EventsEvidence,
+    FlagReviewView,
+    FlagSource,
+    MatchEvidence,
+    ReviewableFlag,
+    SimilarityEvidence,
+)
+from judge.assessments.matches import MatchFlag, MatchKind
 from judge.assessments.schemas import (
     AssessmentExport,
     AssessmentReport,
@@ -70,6 +80,12 @@ class _Context:
     pairs: list[SimilarPairView]
     now: datetime
     reviews: dict[str, dict[str, FlagReviewView]]  # invitation id -> flag key -> review
+    session: Session
+    bank: ProblemBank
+    viewer: Viewer
+    # invitation id -> its editor log's facts and its matches with known code, each computed once per report
+    recorded: dict[str, playback.CandidatePlayback]
+    matched: dict[str, list[MatchFlag]]
 
     @property
     def policy(self) -> ScoringPolicy:
@@ -81,7 +97,7 @@ def _text(source: bytes) -> str:
     return source.decode("utf-8", errors="replace")
 
 
-def _context(session: Session, bank: ProblemBank, assessment: Assessment, now: datetime) -> _Context:
+def _context(session: Session, bank: ProblemBank, viewer: Viewer, assessment: Assessment, now: datetime) -> _Context:
     choices = assessment_problems(session, assessment.id)
     problems = {c.problem: choice_problem(bank, c) for c in choices}
     query = (
@@ -96,7 +112,9 @@ def _context(session: Session, bank: ProblemBank, assessment: Assessment, now: d
     reviews: dict[str, dict[str, FlagReviewView]] = defaultdict(dict)
     for review in flag_reviews.of_assessment(session, assessment.id):
         reviews[review.invitation_id][review.key] = flags.review_view(review)
-    context = _Context(assessment, choices, problems, invitations, attempts, [], now, reviews)
+    context = _Context(
+        assessment, choices, problems, invitations, attempts, [], now, reviews, session, bank, viewer, {}, {}
+    )
     context.pairs = _similar_pairs(context, bank.settings.assessments.similarity_threshold)
     return context
 
@@ -227,6 +245,10 @@ def _candidate(context: _Context, invitation: Invitation) -> tuple[CandidateRow,
             if invitation.id in (p.invitation_a, p.invitation_b)
         }
     )
+    recorded = _recorded(context, invitation)
+    summaries = {s.problem: s for s in recorded.summaries}
+    for report in problem_reports:
+        report.events = summaries.get(report.problem)
     found = _flags(context, invitation, problem_reports)
     row = CandidateRow(
         rank=None,
@@ -248,6 +270,8 @@ def _candidate(context: _Context, invitation: Invitation) -> tuple[CandidateRow,
         flags=len(found),
         unreviewed_flags=sum(1 for f in found if f.review is None),
         flag_list=flags.summary(found),
+        pasted_chars=sum(s.characters_pasted for s in recorded.summaries),
+        away_s=round(sum(s.away_s for s in recorded.summaries), 1),
     )
     return row, problem_reports
 
@@ -258,6 +282,8 @@ def _flags(context: _Context, invitation: Invitation, problems: list[ProblemRepo
         [
             _code_flags(problems),
             _similarity_flags(context.assessment.id, invitation.id, context.pairs),
+            _match_flags(_matched(context, invitation)),
+            _events_flags(context.assessment.id, invitation.id, _recorded(context, invitation).flags),
         ],
         context.reviews.get(invitation.id, {}),
     )
@@ -356,7 +382,7 @@ def candidate_report(
 ) -> CandidateReport:
     """One candidate of one of the viewer's team's assessments, in full (code included)."""
     assessment, invitation = team_invitation(session, viewer, assessment_id, invitation_id)
-    context = _context(session, bank, assessment, now)
+    context = _context(session, bank, viewer, assessment, now)
     for row, problems in _ranked(context):
         if row.invitation_id == invitation.id:
             return _candidate_report(context, invitation, row, problems)
@@ -396,7 +422,7 @@ def _report_fields(
     session: Session, bank: ProblemBank, viewer: Viewer, assessment_id: str, now: datetime
 ) -> tuple[dict[str, Any], _Context, list[tuple[CandidateRow, list[ProblemReport]]]]:
     assessment = team_assessment(session, viewer, assessment_id)
-    context = _context(session, bank, assessment, now)
+    context = _context(session, bank, viewer, assessment, now)
     ranked = _ranked(context)
     rows = [row for row, _problems in ranked]
     fields = {
@@ -414,3 +440,64 @@ def _report_fields(
 def ranking_csv(report: AssessmentReport) -> str:
     """The ranking as CSV: one line per candidate, a score and verdict column per problem."""
     return rows_to_csv(report.ranking)
+
+
+def _recorded(context: _Context, invitation: Invitation) -> playback.CandidatePlayback:
+    """The candidate's events summaries and playback flags, read once per report."""
+    if invitation.id not in context.recorded:
+        context.recorded[invitation.id] = playback.candidate_playback(
+            context.session, context.bank, context.viewer, context.assessment.id, invitation.id
+        )
+    return context.recorded[invitation.id]
+
+
+def _matched(context: _Context, invitation: Invitation) -> list[MatchFlag]:
+    """The candidate's matches with known solutions and other assessments, searched once per report."""
+    if invitation.id not in context.matched:
+        context.matched[invitation.id] = matches.candidate_matches(
+            context.session, context.bank, context.viewer, context.assessment.id, invitation.id
+        )
+    return context.matched[invitation.id]
+
+
+def _match_flags(found: Iterable[MatchFlag]) -> list[ReviewableFlag]:
+    """A flag per match with a known solution or a candidate of another assessment."""
+    return [
+        ReviewableFlag(
+            key=match.key,
+            source=FlagSource.KNOWN_SOLUTION if match.kind is MatchKind.KNOWN_SOLUTION else FlagSource.CROSS_ASSESSMENT,
+            kind=match.kind.value,
+            problem=match.problem,
+            message=match.message,
+            evidence=MatchEvidence(
+                similarity=match.similarity,
+                other_label=match.other_label,
+                other_assessment_id=match.other_assessment_id,
+                other_assessment_title=match.other_assessment_title,
+                other_invitation_id=match.other_invitation_id,
+                lines=match.lines,
+                link=match.link,
+            ),
+        )
+        for match in found
+    ]
+
+
+def _events_flags(assessment_id: str, invitation_id: str, found: Iterable[PlaybackFlag]) -> list[ReviewableFlag]:
+    """A flag per fact of the editor log worth a look: pastes, code with no typing history, time away."""
+    return [
+        ReviewableFlag(
+            key=flag.key,
+            source=FlagSource.EVENTS,
+            kind=flag.kind.value,
+            problem=flag.problem,
+            message=flag.message,
+            evidence=EventsEvidence(
+                facts=flag.evidence,
+                playback_url=f"/team/assessments/{assessment_id}/candidates/{invitation_id}/playback/{flag.problem}"
+                if flag.problem
+                else None,
+            ),
+        )
+        for flag in found
+    ]

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, Field, computed_field, model_validator
 
+from judge.assessments.events_summary import EventsSummary
 from judge.assessments.flags import ReviewableFlag
 from judge.integrity import IntegrityFlag
 from judge.problem import SLUG_PATTERN, Kind
@@ -349,6 +350,9 @@ class ProblemReport(BaseModel):
     attempts: int
     verdict: Verdict | None = Field(description="The counted attempt's verdict.")
     entries: list[EntryReport]
+    events: EventsSummary | None = Field(
+        default=None, description="What the editor recorded for this problem (code problems); never scored."
+    )
 
 
 class CandidateRow(BaseModel):
@@ -373,6 +377,8 @@ class CandidateRow(BaseModel):
     flags: int = Field(description="Flags of every source (see CandidateReport.flags).")
     unreviewed_flags: int = Field(description="Of those, not yet reviewed by the team.")
     flag_list: str = Field(description="Every flag as `key=outcome` (or `key=unreviewed`), `; `-separated.")
+    pasted_chars: int = Field(default=0, description="Characters pasted into the editor, over every problem.")
+    away_s: float = Field(default=0.0, description="Seconds away from the problem pages, over every problem.")
 
 
 class CandidateReport(BaseModel):

@@ -13,7 +13,7 @@ from judge.app.client import client_address
 from judge.app.cookies import SESSION_COOKIE, secure_cookies
 from judge.app.deps import DbSession, State, viewer_of
 from judge.app.sessions import make_session, read_session, session_secret
-from judge.assessments import comparisons, invitations, matches, playback, reports, service
+from judge.assessments import comparisons, invitations, reports, service
 from judge.assessments.errors import DuplicateInvitation
 from judge.assessments.invitations import InvitationRow
 from judge.assessments.schemas import MAX_BATCH_ROWS, InvitationCreate
@@ -235,14 +235,11 @@ def candidate_detail(
     session: DbSession,
     member: Member,
 ) -> Response:
-    """One candidate: per-problem results, every attempt's code with integrity flags, similar pairs, matches
-    with known code, and the code playback's events summary and flags."""
+    """One candidate: per-problem results, every attempt's code, every flag (code, similar pairs, matches
+    with known code, the editor's events) with its review, and the code playback's summaries."""
     viewer = viewer_of(member.caller)
     report = reports.candidate_report(session, state.bank, viewer, assessment_id, invitation_id, state.clock())
-    found = matches.candidate_matches(session, state.bank, viewer, assessment_id, invitation_id)
-    recorded = playback.candidate_playback(session, state.bank, viewer, assessment_id, invitation_id)
-    context = {"member": member, "report": report, "matches": found, "playback": recorded}
-    return page(request, state.settings, "team/candidate.html", context)
+    return page(request, state.settings, "team/candidate.html", {"member": member, "report": report})
 
 
 @router.get("/assessments/{assessment_id}/export.{kind}")

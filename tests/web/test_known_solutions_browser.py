@@ -64,7 +64,11 @@ def test_an_uploaded_known_solution_flags_a_copy_side_by_side(server, browser, t
     assert answer.status_code == 202, answer.text
 
     browser.get(f"{server.base}/team/assessments/{made['id']}/candidates/{issued['id']}")
-    flag = wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "li.match")), message="the flag")
+    flag = wait_for(
+        browser,
+        ready.presence_of_element_located((By.CSS_SELECTOR, 'li.review-flag[data-key^="known:"]')),
+        message="the flag",
+    )
     assert "matches a known solution: forum post" in flag.text
     _screenshot(browser, "known-solution-flag")
     flag.find_element(By.LINK_TEXT, "side by side").click()

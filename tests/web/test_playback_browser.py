@@ -141,7 +141,7 @@ def test_typing_a_paste_and_a_tab_switch_are_recorded_and_the_player_replays_the
     candidate_page = f"/team/assessments/{assessment['id']}/candidates/{issued['id']}"
     browser.get(server.base + candidate_page)
     browser.find_element(By.ID, "api_key").send_keys(server.team_key, Keys.ENTER)
-    flags = browser.find_element(By.ID, "playback-flags")
+    flags = browser.find_element(By.CSS_SELECTOR, 'li.review-flag[data-key="paste:kl-divergence"]')
     assert "characters pasted that make up" in flags.text
     browser.execute_script("document.getElementById('playback-heading').scrollIntoView()")
     _screenshot(browser, "playback-candidate")

@@ -32,7 +32,7 @@ from judge.settings import Settings
 from judge.syntax import SyntaxProblem
 
 if TYPE_CHECKING:
-    from judge.assessments.schemas import CandidateSubmissionView
+    from judge.assessments.schemas import CandidateProblem, CandidateSubmissionView
     from judge.batch import BatchReport, CandidateReport
     from judge.client import JudgeClient
     from judge.client.errors import JudgeClientError
@@ -367,6 +367,11 @@ def problems_list(server: ServerOption = None, key: KeyOption = None, invite: In
     settings = Settings()
     if _remote(settings, server):
         with _client(settings, server, key, invite) as client:
+            if _as_candidate(client):
+                raise fail(
+                    "a candidate's problems are on their invite page; show one with: judge problems show SLUG --invite TOKEN",
+                    EXIT_BAD_INPUT,
+                )
             problems = _call(lambda: client.list_problems())
     else:
         try:
@@ -399,28 +404,31 @@ def problems_show(
     settings = Settings()
     if _remote(settings, server):
         with _client(settings, server, key, invite) as client:
-            problem = _call(lambda: client.get_problem(slug))
+            # A candidate's view of a problem has every field shown here, scaled to the assessment's points.
+            shown: ProblemDetail | CandidateProblem = _call(
+                lambda: client.candidate_problem(slug) if _as_candidate(client) else client.get_problem(slug)
+            )
     else:
         try:
             from judge.views import ProblemDetail
 
-            problem = ProblemDetail.of(ProblemBank(settings).get(slug))
+            shown = ProblemDetail.of(ProblemBank(settings).get(slug))
         except JudgeError as exc:
             raise fail(str(exc), exit_code_for(exc)) from None
-    console.print(Markdown(problem.statement))
-    limits = problem.limits
+    console.print(Markdown(shown.statement))
+    limits = shown.limits
     console.print(
         f"\nlimits: {limits.check_timeout_s:g} s per check, {limits.run_timeout_s:g} s per run, {limits.memory_mb} MB"
     )
-    for number, question in enumerate(problem.questions or [], 1):
+    for number, question in enumerate(shown.questions or [], 1):
         kind = "choose one" if question.kind == "single" else "choose all that apply"
         console.print(f"\n[bold]{number}. {question.id}[/] ({kind}, {question.points:g} pt)", highlight=False)
         console.print(question.prompt, highlight=False, markup=False)
         for label, option in question.options.items():
             console.print(f"   {label}) {option}", highlight=False, markup=False)
-    quiz = problem.kind is Kind.QUIZ
-    console.print(f"\n[bold]{'starter.json' if quiz else 'starter.py'}[/] (submit as {problem.entrypoint}):")
-    console.print(Syntax(problem.starter, "json" if quiz else "python"))
+    quiz = shown.kind is Kind.QUIZ
+    console.print(f"\n[bold]{'starter.json' if quiz else 'starter.py'}[/] (submit as {shown.entrypoint}):")
+    console.print(Syntax(shown.starter, "json" if quiz else "python"))
 
 
 @problems_app.command("validate")
@@ -802,13 +810,19 @@ def _client(settings: Settings, server: str | None, key: str | None, invite: str
     url = server or settings.client.server_url
     if not url:
         raise fail("give the service's URL: --server URL (or set JUDGE_SERVER_URL)", EXIT_BAD_INPUT)
+    # One credential: an option beats the environment, and of the environment's, the key beats the token.
     stored_key, stored_invite = settings.client.api_key, settings.client.invite_token
-    return JudgeClient(
-        url,
-        api_key=key or (stored_key.get_secret_value() if stored_key else None),
-        invite_token=invite or (stored_invite.get_secret_value() if stored_invite else None),
-        timeout=settings.client.timeout_s,
-    )
+    if invite or key:
+        chosen_key, chosen_invite = key, (invite if not key else None)
+    else:
+        chosen_key = stored_key.get_secret_value() if stored_key else None
+        chosen_invite = stored_invite.get_secret_value() if stored_invite and not stored_key else None
+    return JudgeClient(url, api_key=chosen_key, invite_token=chosen_invite, timeout=settings.client.timeout_s)
+
+
+def _as_candidate(client: JudgeClient) -> bool:
+    """Whether the client calls the service as a candidate, with an invitation token."""
+    return client.invite_token is not None
 
 
 def remote_exit_code(exc: JudgeClientError) -> int:
@@ -864,7 +878,7 @@ def submit(
     if not file.is_file():
         raise fail(f"cannot read {file}: no such file", EXIT_BAD_INPUT)
     with _client(settings, server, key, invite) as client:
-        if client.invite_token and not client.api_key:
+        if _as_candidate(client):
             _submit_candidate(client, problem, file, settings, json_output)
             return
         accepted = _call(lambda: client.submit(problem, file), file)
@@ -997,7 +1011,7 @@ def problems_starter(
     except ValueError:
         raise fail(f"unknown format {format!r} (choose from py, ipynb, zip)", EXIT_BAD_INPUT) from None
     with _client(settings, server, key, invite) as client:
-        if client.invite_token and not client.api_key:
+        if _as_candidate(client):
             starter = _call(lambda: client.candidate_starter(slug, chosen))
         else:
             starter = _call(lambda: client.starter(slug, chosen))

@@ -179,3 +179,12 @@ def test_a_candidate_takes_the_starter_offline_and_submits_it_from_the_terminal(
     graded = judge("submit", LIVE_PROBLEM, starter, "--server", base, "--invite", token)
     assert graded.exit_code == 0, graded.output
     assert "verdict: accepted   score: 30/30   attempt 1" in graded.stdout
+    # With the token: the problem as the assessment shows it, and a notebook converted as `judge grade` converts it.
+    shown = judge("problems", "show", LIVE_PROBLEM, "--server", base, "--invite", token)
+    assert shown.exit_code == 0 and "submit as solution.py" in shown.stdout
+    assert judge("problems", "list", "--server", base, "--invite", token).exit_code == 2
+    notebook = judge("problems", "starter", LIVE_PROBLEM, "--server", base, "--invite", token, "--format", "ipynb")
+    assert notebook.exit_code == 0 and Path("solution.ipynb").is_file()
+    graded = judge("submit", LIVE_PROBLEM, "solution.ipynb", "--server", base, "--invite", token)
+    assert graded.exit_code == 0, graded.output
+    assert "score: 0/30   attempt 2" in graded.stdout

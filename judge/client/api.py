@@ -384,7 +384,7 @@ def _until(lines: Iterator[str], deadline: float | None, what: str) -> Iterator[
     idle stream is noticed too."""
     for line in lines:
         if deadline is not None and time.monotonic() > deadline:
-            raise WaitTimedOut(f"{what} gave no result in time")
+            raise WaitTimedOut(f"no result on {what} within the time allowed")
         yield line
 
 

@@ -11,6 +11,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from judge.app.starters import StarterFormat
@@ -30,6 +31,7 @@ from judge.client import (
     UnprocessableError,
     WaitTimedOut,
 )
+from judge.client.errors import ServerError, error_of
 from judge.client.events import ServerSentEvent, parse_stream
 from judge.result import Outcome, Verdict
 from judge.storage.models import SubmissionStatus
@@ -110,6 +112,26 @@ def test_events_are_typed_checks_then_the_result(service):
     assert isinstance(last, ResultEvent) and last.submission.result is not None
     assert [e.check for e in checks if isinstance(e, CheckEvent)] == last.submission.result.checks
     assert all(e.check.outcome is Outcome.FAILED for e in checks if isinstance(e, CheckEvent))
+
+
+def test_a_stream_the_service_ends_for_time_is_resumed_after_the_last_event(start_service):
+    service = start_service(service={"stream_max_s": 0.3})
+    client = connect(service, service.candidate)
+    accepted = client.submit("vae-mnist", source="# fake: sleep=0.15\n")
+    events = list(client.events(accepted.id, timeout=60))
+    checks = [e.check.id for e in events if isinstance(e, CheckEvent)]
+    result = events[-1]
+    assert isinstance(result, ResultEvent) and result.submission.result is not None
+    # Grading outlasts one stream (0.15 s a check): several streams, each ended by a `timeout` event, yet
+    # every check exactly once, in order.
+    assert len(checks) * 0.15 > 2 * 0.3
+    assert checks == [c.id for c in result.submission.result.checks]
+
+
+def test_an_error_answer_that_is_not_problem_json_still_raises_with_its_status():
+    error = error_of(httpx.Response(502, text="<html>Bad gateway</html>\n<p>nginx</p>"))
+    assert isinstance(error, ServerError)
+    assert (error.status, error.title, error.detail) == (502, "Bad Gateway", "<html>Bad gateway</html>")
 
 
 def test_problems_and_starters(service):

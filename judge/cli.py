@@ -8,8 +8,9 @@ import shlex
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -31,9 +32,13 @@ from judge.settings import Settings
 from judge.syntax import SyntaxProblem
 
 if TYPE_CHECKING:
+    from judge.assessments.schemas import CandidateProblem, CandidateSubmissionView
     from judge.batch import BatchReport, CandidateReport
+    from judge.client import JudgeClient
+    from judge.client.errors import JudgeClientError
     from judge.sandbox.base import Sandbox
     from judge.sandbox.select import Choice
+    from judge.views import SubmissionView
 
 # Grading and the sandboxes import torch (seconds): they are imported where used, so that quick commands
 # (`judge sandbox build --if-stale`, run by every ./scripts/start) stay quick.
@@ -230,11 +235,7 @@ def grade(
         return
     if result.compile_error is not None:
         raise compile_failure(submission, result.compile_error)
-    print_rows(
-        checks_table(f"{result.problem}", result.checks),
-        [[r.id, r.category, r.outcome.value, f"{r.points:g}/{r.max_points:g}", r.message] for r in result.checks],
-    )
-    console.print(f"verdict: [bold]{result.verdict.value}[/]   score: [bold]{result.score:g}/{result.max_score:g}[/]")
+    show_result(result)
     quiz = loaded.quiz
     if quiz is not None:
         # Explanations are shown after grading, never with the questions.
@@ -242,6 +243,15 @@ def grade(
         for question in quiz.questions:
             console.print(f"[bold]{question.id}[/] ({', '.join(question.answer)}): ", end="", highlight=False)
             console.print(question.explanation, highlight=False, markup=False)
+
+
+def show_result(result: GradeResult) -> None:
+    """Every check of a graded submission, then its verdict and score."""
+    print_rows(
+        checks_table(f"{result.problem}", result.checks),
+        [[r.id, r.category, r.outcome.value, f"{r.points:g}/{r.max_points:g}", r.message] for r in result.checks],
+    )
+    console.print(f"verdict: [bold]{result.verdict.value}[/]   score: [bold]{result.score:g}/{result.max_score:g}[/]")
 
 
 def compile_failure(path: Path, syntax: SyntaxProblem) -> typer.Exit:
@@ -352,17 +362,25 @@ def _grade_live(
 
 
 @problems_app.command("list")
-def problems_list() -> None:
-    """List every problem in the bank."""
+def problems_list(server: ServerOption = None, key: KeyOption = None, invite: InviteOption = None) -> None:
+    """List every problem in the bank (with --server, the problems the service shows this key)."""
     settings = Settings()
-    try:
-        problems = ProblemBank(settings).problems()
-    except JudgeError as exc:
-        raise fail(str(exc), exit_code_for(exc)) from None
-    rows = [
-        [p.slug, p.spec.title, p.spec.kind.value, p.spec.difficulty, f"{p.max_score:g}", ", ".join(p.spec.tags)]
-        for p in problems
-    ]
+    if _remote(settings, server):
+        with _client(settings, server, key, invite) as client:
+            if _as_candidate(client):
+                raise fail(
+                    "a candidate's problems are on their invite page; show one with: judge problems show SLUG --invite TOKEN",
+                    EXIT_BAD_INPUT,
+                )
+            problems = _call(lambda: client.list_problems())
+    else:
+        try:
+            from judge.views import ProblemSummary
+
+            problems = [ProblemSummary.of(p) for p in ProblemBank(settings).problems()]
+        except JudgeError as exc:
+            raise fail(str(exc), exit_code_for(exc)) from None
+    rows = [[p.slug, p.title, p.kind.value, p.difficulty, f"{p.max_score:g}", ", ".join(p.tags)] for p in problems]
     table = Table()
     # Slugs are what a user types next: never wrapped or cut; the title and tags fold instead.
     table.add_column("slug", no_wrap=True, min_width=max((len(p.slug) for p in problems), default=4))
@@ -376,27 +394,41 @@ def problems_list() -> None:
 
 
 @problems_app.command("show")
-def problems_show(slug: Annotated[str, typer.Argument(help="The problem's slug.")]) -> None:
+def problems_show(
+    slug: Annotated[str, typer.Argument(help="The problem's slug.")],
+    server: ServerOption = None,
+    key: KeyOption = None,
+    invite: InviteOption = None,
+) -> None:
     """Show a problem's statement and starter (never its hidden checks, reference or mutants)."""
     settings = Settings()
-    try:
-        problem = ProblemBank(settings).get(slug)
-    except JudgeError as exc:
-        raise fail(str(exc), exit_code_for(exc)) from None
-    console.print(Markdown(problem.statement()))
-    limits = problem.spec.limits
+    if _remote(settings, server):
+        with _client(settings, server, key, invite) as client:
+            # A candidate's view of a problem has every field shown here, scaled to the assessment's points.
+            shown: ProblemDetail | CandidateProblem = _call(
+                lambda: client.candidate_problem(slug) if _as_candidate(client) else client.get_problem(slug)
+            )
+    else:
+        try:
+            from judge.views import ProblemDetail
+
+            shown = ProblemDetail.of(ProblemBank(settings).get(slug))
+        except JudgeError as exc:
+            raise fail(str(exc), exit_code_for(exc)) from None
+    console.print(Markdown(shown.statement))
+    limits = shown.limits
     console.print(
         f"\nlimits: {limits.check_timeout_s:g} s per check, {limits.run_timeout_s:g} s per run, {limits.memory_mb} MB"
     )
-    if problem.quiz is not None:
-        for number, question in enumerate(problem.quiz.questions, 1):
-            kind = "choose one" if question.kind == "single" else "choose all that apply"
-            console.print(f"\n[bold]{number}. {question.id}[/] ({kind}, {question.points:g} pt)", highlight=False)
-            console.print(question.prompt, highlight=False, markup=False)
-            for label, option in zip(question.labels, question.options):
-                console.print(f"   {label}) {option}", highlight=False, markup=False)
-    console.print(f"\n[bold]{problem.starter_path.name}[/] (submit as {problem.spec.entrypoint}):")
-    console.print(Syntax(problem.starter(), "json" if problem.quiz is not None else "python"))
+    for number, question in enumerate(shown.questions or [], 1):
+        kind = "choose one" if question.kind == "single" else "choose all that apply"
+        console.print(f"\n[bold]{number}. {question.id}[/] ({kind}, {question.points:g} pt)", highlight=False)
+        console.print(question.prompt, highlight=False, markup=False)
+        for label, option in question.options.items():
+            console.print(f"   {label}) {option}", highlight=False, markup=False)
+    quiz = shown.kind is Kind.QUIZ
+    console.print(f"\n[bold]{'starter.json' if quiz else 'starter.py'}[/] (submit as {shown.entrypoint}):")
+    console.print(Syntax(shown.starter, "json" if quiz else "python"))
 
 
 @problems_app.command("validate")
@@ -745,3 +777,253 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `
         if not keys.revoke_key(session, key_id):
             raise fail(f"no live key {key_id!r}", EXIT_BAD_INPUT)
     console.print(f"revoked {key_id}")
+
+
+# ---------------------------------------------------------------- a judge service, from the terminal (judge.client)
+
+T = TypeVar("T")
+
+ServerOption = Annotated[
+    str | None,
+    typer.Option("--server", help="A judge service's URL, e.g. http://127.0.0.1:8000 (default: JUDGE_SERVER_URL)."),
+]
+KeyOption = Annotated[str | None, typer.Option("--key", help="The API key to send (default: JUDGE_API_KEY).")]
+InviteOption = Annotated[
+    str | None,
+    typer.Option(
+        "--invite", help="A candidate's invitation token, sent instead of a key (default: JUDGE_INVITE_TOKEN)."
+    ),
+]
+#: What `judge submit` sends as the file of a candidate (the candidate API takes text): converted as `judge grade` does.
+CONVERTED_SUFFIXES = (".ipynb", ".zip")
+
+
+def _remote(settings: Settings, server: str | None) -> bool:
+    """Whether a problems command reads a service's bank (--server, or JUDGE_SERVER_URL) rather than the local one."""
+    return bool(server or settings.client.server_url)
+
+
+def _client(settings: Settings, server: str | None, key: str | None, invite: str | None) -> JudgeClient:
+    """A client of the service named by the options, else by settings.client."""
+    from judge.client import JudgeClient
+
+    url = server or settings.client.server_url
+    if not url:
+        raise fail("give the service's URL: --server URL (or set JUDGE_SERVER_URL)", EXIT_BAD_INPUT)
+    # One credential: an option beats the environment, and of the environment's, the key beats the token.
+    stored_key, stored_invite = settings.client.api_key, settings.client.invite_token
+    if invite or key:
+        chosen_key, chosen_invite = key, (invite if not key else None)
+    else:
+        chosen_key = stored_key.get_secret_value() if stored_key else None
+        chosen_invite = stored_invite.get_secret_value() if stored_invite and not stored_key else None
+    return JudgeClient(url, api_key=chosen_key, invite_token=chosen_invite, timeout=settings.client.timeout_s)
+
+
+def _as_candidate(client: JudgeClient) -> bool:
+    """Whether the client calls the service as a candidate, with an invitation token."""
+    return client.invite_token is not None
+
+
+def remote_exit_code(exc: JudgeClientError) -> int:
+    """The service refused the request (a key, problem, file or state the user can fix) exits 2; an
+    unreachable, failing or overloaded service, or grading that did not finish in time, exits 3."""
+    from judge.client.errors import JudgeAPIError, RateLimitedError, ServerError
+
+    if isinstance(exc, JudgeAPIError) and not isinstance(exc, (RateLimitedError, ServerError)):
+        return EXIT_BAD_INPUT
+    return EXIT_JUDGE_FAULT
+
+
+def remote_failure(exc: JudgeClientError, path: Path | None = None) -> typer.Exit:
+    """Say on stderr in one line why the service call failed (a file it refused as not compiling: where,
+    as `judge grade` says it); the Exit to raise."""
+    from judge.client.errors import UnauthorizedError, UnprocessableError
+
+    if isinstance(exc, UnprocessableError) and path is not None and exc.problem.syntax_error is not None:
+        return compile_failure(path, exc.problem.syntax_error)
+    message = str(exc)
+    if isinstance(exc, UnauthorizedError):
+        message += " (send a valid key: --key or JUDGE_API_KEY; a candidate: --invite)"
+    return fail(message, remote_exit_code(exc))
+
+
+def _call(action: Callable[[], T], path: Path | None = None) -> T:
+    """`action`'s answer; a failed call exits as remote_failure says."""
+    from judge.client.errors import JudgeClientError
+
+    try:
+        return action()
+    except JudgeClientError as exc:
+        raise remote_failure(exc, path) from None
+
+
+@app.command()
+def submit(
+    problem: Annotated[str, typer.Argument(help="The problem's slug on the service.")],
+    file: Annotated[
+        Path, typer.Argument(help="The file to submit: .py, .ipynb, a .zip of a problem's files, a quiz's .json.")
+    ],
+    server: ServerOption = None,
+    key: KeyOption = None,
+    invite: InviteOption = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print exactly one JSON object: the graded submission.")
+    ] = False,
+) -> None:
+    """Submit a file to a judge service and show each check as the service grades it, like `judge grade`;
+    exits as it does: 0 once graded, 2 for a file that does not compile or a request the service refuses
+    (401, 404, 413, 422), 3 when the service cannot be reached or fails to grade."""
+    settings = Settings()
+    if not file.is_file():
+        raise fail(f"cannot read {file}: no such file", EXIT_BAD_INPUT)
+    with _client(settings, server, key, invite) as client:
+        if _as_candidate(client):
+            _submit_candidate(client, problem, file, settings, json_output)
+            return
+        accepted = _call(lambda: client.submit(problem, file), file)
+        if json_output:
+            view = _call(lambda: client.wait(accepted.id, timeout=settings.client.wait_s))
+        else:
+            view = _follow(client, accepted.id, problem, settings.client.wait_s)
+    if json_output:
+        sys.stdout.write(view.model_dump_json() + "\n")
+    result = view.result
+    if result is not None and result.compile_error is not None:
+        raise compile_failure(file, result.compile_error)
+    if result is None or view.verdict is Verdict.INTERNAL_ERROR:
+        raise fail(f"the judge failed to grade {file}: {view.error or view.status.value}", EXIT_JUDGE_FAULT)
+    if not json_output:
+        show_result(result)
+
+
+def _follow(client: JudgeClient, submission_id: str, label: str, wait_s: float) -> SubmissionView:
+    """The submission once finished, its checks shown live from the service's events as they come."""
+    from judge.client import CheckEvent
+
+    finished: list[CheckResult] = []
+    attempt = 0
+    with Live(checks_table(f"{label}: grading…", finished), console=console, transient=True) as live:
+        for event in _call(lambda: client.events(submission_id, timeout=wait_s)):
+            if not isinstance(event, CheckEvent):
+                return event.submission
+            if event.attempt != attempt:  # graded again (a worker died): its checks come again
+                finished.clear()
+                attempt = event.attempt
+            finished.append(event.check)
+            live.update(checks_table(f"{label}: grading…", finished))
+    raise fail("the event stream ended before the result", EXIT_JUDGE_FAULT)
+
+
+def _submit_candidate(client: JudgeClient, problem: str, file: Path, settings: Settings, json_output: bool) -> None:
+    """`judge submit --invite`: one attempt of the candidate's assessment, shown as its feedback level allows."""
+    from judge.client import CandidateCheckEvent
+
+    raw = file.read_bytes()
+    if file.suffix.lower() in CONVERTED_SUFFIXES:
+        names = _call(lambda: client.candidate_problem(problem)).files
+        try:
+            raw = bundle.upload_source(
+                file.name,
+                raw,
+                names,
+                max_source_bytes=settings.limits.max_source_bytes,
+                max_upload_bytes=settings.limits.max_upload_bytes,
+            )
+        except JudgeError as exc:
+            raise fail(f"{file}: {exc}", exit_code_for(exc)) from None
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise fail(f"{file}: not UTF-8 text", EXIT_BAD_INPUT) from None
+    entry = _call(lambda: client.candidate_submit(problem, source), file)
+    view = entry
+    if json_output:
+        view = _call(lambda: client.candidate_wait(entry.id, timeout=settings.client.wait_s))
+    else:
+        finished: list[CheckResult] = []
+        with Live(checks_table(f"{problem}: grading…", finished), console=console, transient=True) as live:
+            for event in _call(lambda: client.candidate_events(entry.id, timeout=settings.client.wait_s)):
+                if not isinstance(event, CandidateCheckEvent):
+                    view = event.submission
+                    break
+                if event.check is not None:
+                    c = event.check
+                    finished.append(
+                        CheckResult(
+                            id=c.id,
+                            category="",
+                            outcome=c.outcome,
+                            points=c.points,
+                            max_points=c.max_points,
+                            message=c.message or "",
+                        )
+                    )
+                live.update(checks_table(f"{problem}: grading…", finished))
+    if json_output:
+        sys.stdout.write(view.model_dump_json() + "\n")
+    if view.compile_error is not None:
+        raise compile_failure(file, view.compile_error)
+    if view.verdict is Verdict.INTERNAL_ERROR or view.status.value == "failed":
+        raise fail(f"the judge failed to grade {file}", EXIT_JUDGE_FAULT)
+    if not json_output:
+        _show_candidate_result(problem, view)
+
+
+def _show_candidate_result(problem: str, view: CandidateSubmissionView) -> None:
+    """A candidate's graded attempt: its checks (when the feedback level shows them), verdict and score."""
+    checks = [
+        CheckResult(
+            id=c.id, category="", outcome=c.outcome, points=c.points, max_points=c.max_points, message=c.message or ""
+        )
+        for c in view.checks or []
+    ]
+    if checks:
+        print_rows(
+            checks_table(problem, checks),
+            [[r.id, r.category, r.outcome.value, f"{r.points:g}/{r.max_points:g}", r.message] for r in checks],
+        )
+    verdict = f"verdict: [bold]{view.verdict.value}[/]   " if view.verdict is not None else ""
+    score = f"{view.score:g}/{view.max_score:g}" if view.score is not None else f"-/{view.max_score:g}"
+    console.print(f"{verdict}score: [bold]{score}[/]   attempt {view.number}", highlight=False)
+    if view.withheld:
+        console.print(view.withheld, highlight=False, markup=False)
+
+
+@problems_app.command("starter")
+def problems_starter(
+    slug: Annotated[str, typer.Argument(help="The problem's slug on the service.")],
+    server: ServerOption = None,
+    key: KeyOption = None,
+    invite: InviteOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write it (default: the file name the service gives)."),
+    ] = None,
+    format: Annotated[str, typer.Option(help="py (JSON for a quiz), ipynb or zip.")] = "py",
+) -> None:
+    """Download a problem's starter from a judge service, to work on offline and then `judge submit`."""
+    from judge.app.starters import StarterFormat
+
+    settings = Settings()
+    try:
+        chosen = StarterFormat(format)
+    except ValueError:
+        raise fail(f"unknown format {format!r} (choose from py, ipynb, zip)", EXIT_BAD_INPUT) from None
+    with _client(settings, server, key, invite) as client:
+        if _as_candidate(client):
+            starter = _call(lambda: client.candidate_starter(slug, chosen))
+        else:
+            starter = _call(lambda: client.starter(slug, chosen))
+    path = output or Path(starter.filename)
+    if output is None and path.exists():
+        raise fail(f"{path} exists; name another file with -o", EXIT_BAD_INPUT)
+    try:
+        path.write_bytes(starter.content)
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc.strerror}", EXIT_BAD_INPUT) from None
+    console.print(
+        f"wrote {path} ({len(starter.content)} bytes); submit it with: judge submit {slug} {path} --server {client.base_url}",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -427,6 +427,29 @@ class PlaybackSettings(BaseSettings):
     )
 
 
+class ClientSettings(BaseSettings):
+    """How the CLI reaches a judge service (`judge submit`, `judge problems ... --server`; judge/client)."""
+
+    model_config = GROUP_CONFIG
+
+    server_url: str | None = Field(
+        default=None, description="The service to talk to, e.g. http://127.0.0.1:8000 (`--server` beats it)."
+    )
+    api_key: SecretStr | None = Field(default=None, description="The API key sent to it (`--key` beats it).")
+    invite_token: SecretStr | None = Field(
+        default=None, description="A candidate's invitation token, sent instead of a key (`--invite` beats it)."
+    )
+    timeout_s: float = Field(
+        default=30.0, gt=0, validation_alias="JUDGE_CLIENT_TIMEOUT_S", description="Timeout of one request."
+    )
+    wait_s: float = Field(
+        default=1800.0,
+        gt=0,
+        validation_alias="JUDGE_CLIENT_WAIT_S",
+        description="Longest `judge submit --server` waits for grading to finish.",
+    )
+
+
 class Settings(BaseModel):
     """Every tunable of the judge, one group per concern; each group reads its `JUDGE_*` environment variables.
 
@@ -448,6 +471,7 @@ class Settings(BaseModel):
     assessments: AssessmentsSettings = Field(default_factory=AssessmentsSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
     playback: PlaybackSettings = Field(default_factory=PlaybackSettings)
+    client: ClientSettings = Field(default_factory=ClientSettings)
 
     @model_validator(mode="before")
     @classmethod

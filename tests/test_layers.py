@@ -57,6 +57,8 @@ LAYERS: dict[str, int] = {
     "judge.app.factory": 7,
     "judge.app.handlers": 7,
     "judge.cli": 8,
+    # A client of the service: beside the CLI, on the service's models only (tests/test_client.py checks which).
+    "judge.client": 8,
 }
 NAMES = {
     0: "core",

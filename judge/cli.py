@@ -463,8 +463,9 @@ def problems_validate(
         backend = cli_sandbox(settings, sandbox).sandbox
         problems = [bank.get(ref) for ref in (sorted(bank.directories()) if slug is None else [slug])]
         # Each problem grades `workers` submissions at once: together about one grade per core.
-        workers = max(1, cores // min(jobs, len(problems)))
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        workers = max(1, cores // max(1, min(jobs, len(problems))))
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
             runs = [
                 pool.submit(validate_problem, p, settings, backend, bank.hidden_paths(), workers, seeds)
                 for p in problems
@@ -477,6 +478,9 @@ def problems_validate(
                         console.print(line, highlight=False)
                     if report.mutants:
                         print_rows(*mutant_table(report))
+        finally:
+            # A problem the judge failed on ends the command: the problems not started yet never start.
+            pool.shutdown(cancel_futures=True)
     except JudgeError as exc:
         raise fail(str(exc), exit_code_for(exc)) from None
     failures = sum(not report.ok for report in reports)

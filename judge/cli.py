@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shlex
@@ -33,6 +34,7 @@ from judge.syntax import SyntaxProblem
 
 if TYPE_CHECKING:
     from judge.assessments.schemas import CandidateProblem, CandidateSubmissionView
+    from judge.bank.validation import ValidationReport
     from judge.batch import BatchReport, CandidateReport
     from judge.client import JudgeClient
     from judge.client.errors import JudgeClientError
@@ -431,32 +433,119 @@ def problems_show(
     console.print(Syntax(shown.starter, "json" if quiz else "python"))
 
 
+@problems_app.command("new")
+def problems_new(
+    slug: Annotated[str, typer.Argument(help="The new problem's slug (lower-case letters, digits, hyphens).")],
+    kind: Annotated[
+        Kind, typer.Option(help="code: a Python submission graded by checks; quiz: questions.")
+    ] = Kind.CODE,
+    directory: Annotated[Path, typer.Option("--dir", help="Where to create the package.")] = Path("problems"),
+) -> None:
+    """Scaffold a problem package whose TODO(author) lines say what to write; `judge problems validate
+    DIR/SLUG` passes once they are filled in."""
+    from judge.bank.scaffold import scaffold
+
+    settings = Settings()
+    try:
+        if slug in ProblemBank(settings).directories():
+            raise InvalidProblem(f"the bank already has a problem {slug!r}; choose another slug")
+        root = scaffold(slug, kind, directory)
+    except JudgeError as exc:
+        raise fail(str(exc), exit_code_for(exc)) from None
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        console.print(f"created {path}", markup=False, highlight=False)
+    console.print(
+        f"Fill in every TODO(author), then: judge problems validate {root}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 @problems_app.command("validate")
 def problems_validate(
     slug: Annotated[str | None, typer.Argument(help="The problem's slug or directory.")] = None,
     all_problems: Annotated[bool, typer.Option("--all", help="Validate every problem in the bank.")] = False,
     sandbox: Annotated[str | None, typer.Option(help="Sandbox backend to grade with.")] = None,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Grade the reference with this many run seeds; report each threshold check's worst margin."
+        ),
+    ] = 1,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Problems validated at once (default: CPU cores).")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object with every report.")] = False,
 ) -> None:
-    """Reference full marks, starter 0, every mutant loses a check, two runs identical, within limits."""
+    """Reference full marks, starter 0, every mutant loses a check, two runs identical, within limits;
+    a mutant-by-check table, and checks that catch no mutant as warnings."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from judge.bank.validation import validate_problem
 
     settings = Settings()
     if bool(slug) == all_problems:
         raise fail("give one problem slug, or --all", EXIT_BAD_INPUT)
     bank = ProblemBank(settings)
+    cores = os.cpu_count() or 1
+    jobs = jobs or cores
+    reports: list[ValidationReport] = []
     try:
         backend = cli_sandbox(settings, sandbox).sandbox
-        refs = sorted(bank.directories()) if slug is None else [slug]
-        failures = 0
-        for ref in refs:
-            report = validate_problem(bank.get(ref), settings, backend, bank.hidden_paths())
-            for line in report.lines:
-                console.print(line, highlight=False)
-            failures += not report.ok
+        problems = [bank.get(ref) for ref in (sorted(bank.directories()) if slug is None else [slug])]
+        # Each problem grades `workers` submissions at once: together about one grade per core.
+        workers = max(1, cores // max(1, min(jobs, len(problems))))
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
+            runs = [
+                pool.submit(validate_problem, p, settings, backend, bank.hidden_paths(), workers, seeds)
+                for p in problems
+            ]
+            for run in runs:
+                report = run.result()
+                reports.append(report)
+                if not json_output:
+                    for line in report.lines:
+                        console.print(line, highlight=False)
+                    if report.mutants:
+                        print_rows(*mutant_table(report))
+        finally:
+            # A problem the judge failed on ends the command: the problems not started yet never start.
+            pool.shutdown(cancel_futures=True)
     except JudgeError as exc:
         raise fail(str(exc), exit_code_for(exc)) from None
+    failures = sum(not report.ok for report in reports)
+    if json_output:
+        sys.stdout.write(
+            json.dumps({"ok": not failures, "problems": [r.model_dump(mode="json") for r in reports]}) + "\n"
+        )
     if failures:
         raise fail(f"{failures} problem(s) failed validation", 1)
+
+
+def mutant_table(report: ValidationReport) -> tuple[Table, list[list[str]]]:
+    """Which mutant each check catches: a row per check and a column per mutant, or the transpose when
+    that is narrower and the first does not fit the terminal; the plain rows for print_rows too."""
+    checks, mutants = report.checks, [m.name for m in report.mutants]
+
+    def width(rows: list[str], columns: list[str]) -> int:
+        return max(map(len, rows), default=0) + sum(len(c) + 3 for c in columns) + 4
+
+    by_check = width(checks, mutants) <= terminal_width() or width(checks, mutants) <= width(mutants, checks)
+    rows, columns = (checks, mutants) if by_check else (mutants, checks)
+    corner = "check \\ mutant" if by_check else "mutant \\ check"
+    table = Table(title=f"{report.slug}: mutants caught (x) by each check", expand=False)
+    table.add_column(corner, no_wrap=True)
+    for column in columns:
+        table.add_column(column, justify="center", overflow="fold")
+    plain = [[corner, *columns]]
+    for row in rows:
+        cells = ["x" if report.catches(*((row, c) if by_check else (c, row))) else "." for c in columns]
+        idle = by_check and row in report.idle_checks
+        table.add_row(f"[yellow]{row}[/]" if idle else row, *cells)
+        plain.append([row, *cells])
+    return table, plain
 
 
 @sandbox_app.command("build")

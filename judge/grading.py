@@ -56,9 +56,12 @@ def grade_checks(
     on_check: CheckCallback | None = None,
     *,
     public_only: bool = False,
+    seed: int = 0,
 ) -> Graded:
     """Grade as `grade_submission` does, keeping the candidate's printed output; with `public_only`
-    (a Run) only the problem's public checks are copied in and run, and the result counts only them."""
+    (a Run) only the problem's public checks are copied in and run, and the result counts only them.
+    `seed` is the run's seed (RunnerConfig.seed): every grade uses 0; validation varies it to measure
+    the reference's margins."""
     text = decode_source(source, settings)
     if problem.spec.kind is Kind.QUIZ:
         return Graded(grade_answers(problem, text), "")
@@ -82,7 +85,7 @@ def grade_checks(
         fill_workspace(workspace, problem, source, public_only=public_only)
     epoch = sandbox.engine_epoch()
     try:
-        job = build_job(problem, workspace, settings, uid, hidden, specs)
+        job = build_job(problem, workspace, settings, uid, hidden, specs, seed=seed)
         run = (slot or sandbox).run(job, _forward(specs, on_check))
     finally:
         if slot is not None:
@@ -166,6 +169,8 @@ def build_job(
     uid: int | None,
     hidden: Sequence[Path],
     specs: Sequence[CheckSpec] | None = None,
+    *,
+    seed: int = 0,
 ) -> SandboxJob:
     """The runner's configuration for this submission, running `specs` (default: every check), limits
     clamped to the server's maxima; the candidate sees none of `hidden`, nor the directory holding the
@@ -185,6 +190,7 @@ def build_job(
         run_timeout_s=limits.run_timeout_s,
         policy=policy,
         output_cap_bytes=settings.limits.output_cap_bytes,
+        seed=seed,
     )
     return SandboxJob(
         workspace=workspace, config=config, wall_timeout_s=runner_deadline_s(limits.run_timeout_s), problem=problem.slug

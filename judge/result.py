@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -61,6 +62,35 @@ class Series(BaseModel):
     )
 
 
+#: At most this many margins per check (judge.harness.expect.record_margin).
+MAX_MARGINS_PER_CHECK = 8
+#: "max": the measured value must stay at or under the threshold; "min": at or over it.
+Bound = Literal["max", "min"]
+
+
+class Margin(BaseModel):
+    """What a threshold check measured and the threshold it compared it with, for problem authors
+    (`judge problems validate --seeds N`); never scored, and left out of serialised results."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    name: str = Field(pattern=SERIES_NAME_PATTERN, description="What was measured, e.g. loss_ratio.")
+    measured: float | None = Field(description="The value measured; None where it was not a finite number.")
+    threshold: float
+    bound: Bound = "max"
+
+    @property
+    def ratio(self) -> float | None:
+        """How much of the allowance the measured value used: 1 is on the threshold, over 1 past it
+        (measured / threshold for a "max" bound, threshold / measured for "min"); None when undefined."""
+        if self.measured is None:
+            return None
+        numerator, denominator = (
+            (self.measured, self.threshold) if self.bound == "max" else (self.threshold, self.measured)
+        )
+        return numerator / denominator if denominator > 0 and numerator >= 0 else None
+
+
 class CheckResult(BaseModel):
     """The outcome of one check and the points it earned."""
 
@@ -73,6 +103,8 @@ class CheckResult(BaseModel):
     series: list[Series] = Field(
         default_factory=list, max_length=MAX_SERIES_PER_CHECK, description="Recorded curves, e.g. the loss."
     )
+    # For authors' validation only: kept out of results as stored, sent and printed.
+    margins: list[Margin] = Field(default_factory=list, max_length=MAX_MARGINS_PER_CHECK, exclude=True)
 
 
 class GradeResult(BaseModel):

@@ -17,9 +17,9 @@ def check_results(specs: list[CheckSpec], events: list[CheckEvent], timed_out: b
         if event is None:
             outcome = Outcome.TIMEOUT if timed_out else Outcome.FAILED
             message = "the run's time limit ended before this check" if timed_out else "no result for this check"
-            series = []
+            series, margins = [], []
         else:
-            outcome, message, series = event.outcome, event.message, event.series
+            outcome, message, series, margins = event.outcome, event.message, event.series, event.margins
         results.append(
             CheckResult(
                 id=spec.id,
@@ -29,6 +29,7 @@ def check_results(specs: list[CheckSpec], events: list[CheckEvent], timed_out: b
                 max_points=spec.points,
                 message=message,
                 series=series,
+                margins=margins,
             )
         )
     return results

@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "judge.bank": 0,
     "judge.bank.loader": 0,
     "judge.bank.versions": 0,
+    "judge.bank.scaffold": 0,
     "judge.notebook": 0,
     "judge.bundle": 0,
     "judge.sandbox": 1,

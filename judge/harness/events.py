@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from judge.result import MAX_SERIES_PER_CHECK, Outcome, Series
+from judge.result import MAX_MARGINS_PER_CHECK, MAX_SERIES_PER_CHECK, Margin, Outcome, Series
 
 MAX_EVENT_BYTES = 16 * 1024
 
@@ -22,6 +22,9 @@ class CheckEvent(BaseModel):
     limit: Literal["memory", "time"] | None = Field(default=None, description="A resource limit this check hit.")
     series: list[Series] = Field(
         default_factory=list, max_length=MAX_SERIES_PER_CHECK, description="Curves the check recorded."
+    )
+    margins: list[Margin] = Field(
+        default_factory=list, max_length=MAX_MARGINS_PER_CHECK, description="Thresholds and what was measured."
     )
 
 

@@ -12,12 +12,27 @@ from typing import Any
 
 import torch
 
-from judge.result import MAX_SERIES_PER_CHECK, MAX_SERIES_POINTS, SERIES_NAME_PATTERN, Series
+from judge.result import (
+    MAX_MARGINS_PER_CHECK,
+    MAX_SERIES_PER_CHECK,
+    MAX_SERIES_POINTS,
+    SERIES_NAME_PATTERN,
+    Bound,
+    Margin,
+    Series,
+)
 
 #: Values of one series looked at, at most: a candidate returning millions costs no real time.
 MAX_SERIES_INPUT = 100_000
 #: Series the running check recorded; the harness plugin takes them into the check's event.
 _recorded: list[Series] = []
+#: Margins the running check recorded; the harness plugin takes them into the check's event.
+_margins: list[Margin] = []
+#: The run's seed (RunnerConfig.seed), set by the harness plugin; 0 in every graded run.
+_run_seed = 0
+#: Seeds a check derives with `generator` are offset by this much per unit of the run's seed, so that
+#: the seeds of one run never coincide with those of another run's for the small seeds checks use.
+SEED_STRIDE = 1_000_003
 
 
 def tensor(
@@ -72,6 +87,7 @@ def close(actual: Any, expected: torch.Tensor, name: str, rtol: float = 1e-5, at
     finite(actual, name)
     error = (actual - expected).abs()
     allowed = atol + rtol * expected.abs()
+    _note_tolerance(error, allowed)
     if not bool((error <= allowed).all()):
         worst = float(error.max())
         raise AssertionError(
@@ -83,6 +99,7 @@ def close_scalar(actual: Any, expected: float, name: str, rtol: float = 1e-5, at
     """Scalar form of close()."""
     value = scalar(actual, name)
     assert math.isfinite(value), f"{name} is not finite"
+    _note_tolerance(torch.tensor(abs(value - expected)), torch.tensor(atol + rtol * abs(expected)))
     if abs(value - expected) > atol + rtol * abs(expected):
         raise AssertionError(
             f"{name} differs from the reference (abs error {abs(value - expected):.3g}; tolerance rtol={rtol:g}, atol={atol:g})"
@@ -126,4 +143,59 @@ def take_series() -> list[Series]:
     """The series recorded since the last call, and forget them (the harness calls this per check)."""
     taken = list(_recorded)
     _recorded.clear()
+    return taken
+
+
+def set_run_seed(seed: int) -> None:
+    """Make `generator` derive its seeds from `seed` (the harness plugin calls this from RunnerConfig.seed)."""
+    global _run_seed
+    _run_seed = seed
+
+
+def generator(seed: int) -> torch.Generator:
+    """A CPU generator for a check's inputs: seeded with `seed` itself in every graded run (the run's
+    seed is 0), and with a different seed per run seed when `judge problems validate --seeds N` grades
+    the reference again to measure how close it comes to each threshold."""
+    return torch.Generator().manual_seed(seed + SEED_STRIDE * _run_seed)
+
+
+def record_margin(name: str, measured: float, threshold: float, bound: Bound = "max") -> None:
+    """Record what a threshold check measured and the threshold it compares it with (`bound` "max":
+    measured must stay at or under the threshold; "min": at or over it), for `judge problems validate
+    --seeds N`, which reports the reference's worst ratio over seeds. Never scored, never shown to
+    candidates; call it before the assertion it describes.
+
+    A bad name, a non-finite threshold or more than MAX_MARGINS_PER_CHECK margins in one check is the
+    check author's error (ValueError); a non-finite `measured` (from the candidate) is kept as None.
+    """
+    if not re.fullmatch(SERIES_NAME_PATTERN, name):
+        raise ValueError(f"margin name {name!r} must match {SERIES_NAME_PATTERN}")
+    if not math.isfinite(threshold):
+        raise ValueError(f"margin {name!r}: the threshold must be a finite number")
+    if len(_margins) >= MAX_MARGINS_PER_CHECK:
+        raise ValueError(f"a check may record at most {MAX_MARGINS_PER_CHECK} margins")
+    value = _point(measured)
+    _margins.append(Margin(name=name, measured=value, threshold=float(threshold), bound=bound))
+
+
+def _note_tolerance(error: torch.Tensor, allowed: torch.Tensor) -> None:
+    """Keep the check's worst error / allowed over its close() calls as its "tolerance" margin (at
+    most 1 passes), so that every tolerance check reports how close it came without asking its author."""
+    error, allowed = error.double().reshape(-1), allowed.double().reshape(-1)
+    if not bool(torch.isfinite(error).all()):
+        return
+    used = torch.where(allowed > 0, error / allowed.clamp_min(1e-300), torch.where(error > 0, math.inf, 0.0))
+    worst = float(used.max()) if used.numel() else 0.0
+    previous = next((m for m in _margins if m.name == "tolerance"), None)
+    if previous is None:
+        if len(_margins) < MAX_MARGINS_PER_CHECK:
+            _margins.append(Margin(name="tolerance", measured=_point(worst), threshold=1.0))
+    elif previous.measured is not None:
+        previous.measured = None if not math.isfinite(worst) else max(previous.measured, worst)
+
+
+def take_margins() -> list[Margin]:
+    """The margins recorded since the last call, and forget them (the harness calls this per check)."""
+    taken = list(_margins)
+    _margins.clear()
     return taken

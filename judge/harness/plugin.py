@@ -29,9 +29,15 @@ class HarnessPlugin:
     """Registered explicitly with pytest.main(plugins=[...]); the only plugin besides pytest's own."""
 
     def __init__(
-        self, session: CandidateSession, expected: list[str], emit: Callable[[CheckEvent | FaultEvent], None]
+        self,
+        session: CandidateSession,
+        expected: list[str],
+        emit: Callable[[CheckEvent | FaultEvent], None],
+        seed: int = 0,
     ) -> None:
         self.session = session
+        self.seed = seed
+        expect.set_run_seed(seed)
         self.expected = set(expected)
         self.emit = emit
         self.fault: FaultEvent | None = None
@@ -46,7 +52,7 @@ class HarnessPlugin:
 
     @pytest.fixture(autouse=True)
     def _deterministic(self) -> None:
-        torch.manual_seed(0)
+        torch.manual_seed(self.seed)
         torch.set_num_threads(1)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -86,7 +92,9 @@ class HarnessPlugin:
         if self.fault is not None:
             return
         if call.when == "setup":
-            expect.take_series()  # nothing a previous check left behind belongs to this one
+            # Nothing a previous check left behind belongs to this one.
+            expect.take_series()
+            expect.take_margins()
         if report.failed or report.skipped:
             self._failure.setdefault(check_id, self._event_for(check_id, call, report))
         if call.when == "teardown":
@@ -94,6 +102,7 @@ class HarnessPlugin:
             event = self._failure.get(check_id) or CheckEvent(id=check_id, outcome=Outcome.PASSED, duration_s=duration)
             event.duration_s = duration
             event.series = expect.take_series()
+            event.margins = expect.take_margins()
             self.emit(event)
 
     def _event_for(self, check_id: str, call: pytest.CallInfo[None], report: pytest.TestReport) -> CheckEvent:

@@ -116,7 +116,7 @@ def main() -> int:
     else:
         config = RunnerConfig.model_validate_json(config_text)
         session = CandidateSession(config, broker)
-    plugin = HarnessPlugin(session, config.check_ids, emit)
+    plugin = HarnessPlugin(session, config.check_ids, emit, config.seed)
     try:
         pytest.main(pytest_args(config), plugins=[plugin])
     except Exception as exc:  # noqa: BLE001 - any failure of the harness is the judge's fault

@@ -58,7 +58,7 @@ def loss(sol, recon, x, mu, logvar):
 
 
 def train(sol, latent_dim, data, steps, lr, eps):
-    torch.manual_seed(0)
+    # torch is seeded with the run's seed before each probe (0 when graded): the model's initialisation.
     model = sol.VAE(latent_dim=latent_dim)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 

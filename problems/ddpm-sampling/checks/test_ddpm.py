@@ -10,7 +10,7 @@ COEFFS = (0.3, -0.5)  # the probe's mock model: eps(x, t) = c1 * x + c2 * (t + 1
 
 def gen(seed):
     """A seeded torch.Generator for the inputs this side makes."""
-    return torch.Generator().manual_seed(seed)
+    return expect.generator(seed)
 
 
 def reference_schedule(steps, beta_start, beta_end):

@@ -17,7 +17,7 @@ PATTERN = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 0]
 
 def gen(seed):
     """A CPU generator for the check's own inputs."""
-    return torch.Generator().manual_seed(seed)
+    return expect.generator(seed)
 
 
 def tokens(vocab, shape, seed):
@@ -110,6 +110,8 @@ def test_train_step_update(candidate):
     # same batch, so the two moves have nearly the same size. Gradients left over from the first call
     # (no zero_grad) make the second move about twice as long.
     ratio = float(second / first)
+    expect.record_margin("step_ratio_low", ratio, 0.6, bound="min")
+    expect.record_margin("step_ratio_high", ratio, 1.5)
     assert 0.6 < ratio < 1.5, "two SGD steps on the same batch differ in size beyond [0.6, 1.5]x: gradients are not fresh at each step"
 
 
@@ -126,6 +128,7 @@ def test_loss_decreases(candidate):
     values = [reference_ce(expect.floating(logits, f"logits {name} training", (32, 24, 10)), targets) for name, logits in (("before", before), ("after", after))]
     # Beside the candidate's reported curve: the value compared, at step 0 and after the 50th update.
     expect.record_series("reference_loss", [values[0]] + [None] * 49 + [values[1]])
+    expect.record_margin("loss_ratio", values[1] / values[0], 0.25)
     assert values[1] < 0.25 * values[0], (
         f"the reference cross-entropy of your model's eval-mode logits did not fall below 0.25 x its starting "
         f"value after 50 steps ({values[0]:.4g} to {values[1]:.4g}; plotted as reference loss, beside the loss "
@@ -183,6 +186,7 @@ def test_temperature_distribution(candidate):
         expected = torch.softmax(row.double() / temperature, dim=0)
         assert bool((expected[ids] > 1e-9).all()), f"at temperature {temperature:g}, generate sampled an id with no probability"
         freq = torch.bincount(ids, minlength=6).double() / ids.numel()
+        expect.record_margin(f"frequency_error_t{k}", float((freq - expected).abs().max()), 0.05)
         assert float((freq - expected).abs().max()) < 0.05, f"at temperature {temperature:g}, sample frequencies over 2500 draws are more than 0.05 from softmax(logits / temperature)"
     (result,) = candidate.call("generate_stand_in", table, torch.tensor([0]), 50, 0.0, [0])
     ids = ids_tensor(result["ids"], "generate(..., temperature=0)", 50, 6)

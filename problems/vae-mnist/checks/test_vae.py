@@ -8,7 +8,8 @@ LATENT = 20
 
 
 def gen(seed):
-    return torch.Generator().manual_seed(seed)
+    """A CPU generator for inputs: `seed` itself when graded; varied by `judge problems validate --seeds N`."""
+    return expect.generator(seed)
 
 
 def reference_loss(recon, x, mu, logvar):
@@ -75,6 +76,8 @@ def test_reparameterize_random(candidate):
     second = expect.floating(second, "reparameterize(mu, logvar)", (1000, LATENT))
     expect.finite(first, "z")
     assert not torch.equal(first, second), "two calls with eps=None returned the same z"
+    expect.record_margin("eps_mean", abs(float(first.mean())), 0.05)
+    expect.record_margin("eps_std", abs(float(first.std()) - 1.0), 0.05)
     assert abs(float(first.mean())) < 0.05, "eps drawn with eps=None does not have mean 0"
     assert abs(float(first.std()) - 1.0) < 0.05, "eps drawn with eps=None does not have standard deviation 1"
 
@@ -107,6 +110,7 @@ def test_loss_decreases(candidate):
         losses.append(float(reference_loss(recon, data, mu, logvar)))
     # Beside the candidate's reported curve: the value compared, at step 0 and after the 40th update.
     expect.record_series("reference_loss", [losses[0]] + [None] * 39 + [losses[1]])
+    expect.record_margin("loss_ratio", losses[1] / losses[0], 0.75)
     assert losses[1] < 0.75 * losses[0], (
         f"the reference loss of your model's output did not fall below 0.75 x its starting value after 40 steps "
         f"({losses[0]:.4g} to {losses[1]:.4g}; plotted as reference loss, beside the loss your vae_loss reported)"

@@ -86,6 +86,10 @@ class _Context:
     # invitation id -> its editor log's facts and its matches with known code, each computed once per report
     recorded: dict[str, playback.CandidatePlayback]
     matched: dict[str, list[MatchFlag]]
+    # Whose matches with known code to search (None: everyone's): the search costs up to a few hundred ms
+    # per candidate, so the ranking alone (dashboard, assessment report) leaves it to the candidate's
+    # report and the exports.
+    match_for: set[str] | None = None
 
     @property
     def policy(self) -> ScoringPolicy:
@@ -282,7 +286,9 @@ def _flags(context: _Context, invitation: Invitation, problems: list[ProblemRepo
         [
             _code_flags(problems),
             _similarity_flags(context.assessment.id, invitation.id, context.pairs),
-            _match_flags(_matched(context, invitation)),
+            _match_flags(_matched(context, invitation))
+            if context.match_for is None or invitation.id in context.match_for
+            else [],
             _events_flags(context.assessment.id, invitation.id, _recorded(context, invitation).flags),
         ],
         context.reviews.get(invitation.id, {}),
@@ -383,6 +389,7 @@ def candidate_report(
     """One candidate of one of the viewer's team's assessments, in full (code included)."""
     assessment, invitation = team_invitation(session, viewer, assessment_id, invitation_id)
     context = _context(session, bank, viewer, assessment, now)
+    context.match_for = {invitation.id}
     for row, problems in _ranked(context):
         if row.invitation_id == invitation.id:
             return _candidate_report(context, invitation, row, problems)
@@ -406,23 +413,24 @@ def assessment_report(
     session: Session, bank: ProblemBank, viewer: Viewer, assessment_id: str, now: datetime
 ) -> AssessmentReport:
     """The ranking, score distribution, similar pairs and rejudges of one of the viewer's team's assessments."""
-    fields, _context, _ranked = _report_fields(session, bank, viewer, assessment_id, now)
+    fields, _context, _ranked = _report_fields(session, bank, viewer, assessment_id, now, with_matches=False)
     return AssessmentReport(**fields)
 
 
 def export(session: Session, bank: ProblemBank, viewer: Viewer, assessment_id: str, now: datetime) -> AssessmentExport:
-    """The report plus every candidate's full detail: the JSON export."""
-    fields, context, ranked = _report_fields(session, bank, viewer, assessment_id, now)
+    """The report plus every candidate's full detail, matches with known code included: the exports."""
+    fields, context, ranked = _report_fields(session, bank, viewer, assessment_id, now, with_matches=True)
     invitations = {i.id: i for i in context.invitations}
     candidates = [_candidate_report(context, invitations[row.invitation_id], row, problems) for row, problems in ranked]
     return AssessmentExport(**fields, candidates=candidates)
 
 
 def _report_fields(
-    session: Session, bank: ProblemBank, viewer: Viewer, assessment_id: str, now: datetime
+    session: Session, bank: ProblemBank, viewer: Viewer, assessment_id: str, now: datetime, with_matches: bool
 ) -> tuple[dict[str, Any], _Context, list[tuple[CandidateRow, list[ProblemReport]]]]:
     assessment = team_assessment(session, viewer, assessment_id)
     context = _context(session, bank, viewer, assessment, now)
+    context.match_for = None if with_matches else set()
     ranked = _ranked(context)
     rows = [row for row, _problems in ranked]
     fields = {

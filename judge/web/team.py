@@ -254,7 +254,7 @@ def export(
     now = state.clock()
     viewer = viewer_of(member.caller)
     if kind == "csv":
-        body = reports.ranking_csv(reports.assessment_report(session, state.bank, viewer, assessment_id, now))
+        body = reports.ranking_csv(reports.export(session, state.bank, viewer, assessment_id, now))
         media = "text/csv; charset=utf-8"
     else:
         body = reports.export(session, state.bank, viewer, assessment_id, now).model_dump_json(indent=2)

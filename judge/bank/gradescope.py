@@ -25,6 +25,7 @@ import tempfile
 import time
 import tomllib
 import zipfile
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -40,7 +41,6 @@ from judge.problem import Kind, Problem, ProblemSpec, Visibility
 from judge.quiz import load_quiz
 from judge.result import GradeResult, Outcome
 from judge.sandbox.doctor import smoke_test
-from judge.sandbox.image import SANDBOX_DISTRIBUTIONS, Log, build_judge_wheel, source_root
 from judge.sandbox.process import ProcessSandbox
 from judge.settings import Settings
 
@@ -104,9 +104,12 @@ def export(
     problem: Problem,
     dest: Path,
     hidden_visibility: ResultVisibility = ResultVisibility.AFTER_PUBLISHED,
-    log: Log = print,
+    log: Callable[[str], None] = print,
 ) -> Path:
     """Write the Gradescope autograder zip of `problem` to `dest` (a loaded, validated bank package)."""
+    # Imported here: the image builder needs the Docker SDK, which the autograder's venv lacks.
+    from judge.sandbox.image import build_judge_wheel, source_root
+
     with tempfile.TemporaryDirectory(prefix="judge-gradescope-") as tmp:
         wheel = build_judge_wheel(source_root(), Path(tmp), log)
         config = AutograderConfig(
@@ -146,6 +149,8 @@ def package_files(problem: Problem) -> list[Path]:
 def pinned_requirements() -> list[str]:
     """`name==version` for every distribution grading imports and everything they require, as installed
     here: the autograder installs exactly what the judge was tested with."""
+    from judge.sandbox.image import SANDBOX_DISTRIBUTIONS
+
     pending = [*SANDBOX_DISTRIBUTIONS, *GRADING_DISTRIBUTIONS]
     pinned: dict[str, str] = {}
     while pending:

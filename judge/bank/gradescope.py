@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import tomllib
+import traceback
 import zipfile
 from collections.abc import Callable
 from enum import StrEnum
@@ -35,7 +36,7 @@ from pydantic import BaseModel, Field
 
 from judge import bundle
 from judge.errors import InvalidSubmission, JudgeError
-from judge.grading import grade_checks
+from judge.grading import decode_source, grade_checks
 from judge.harness import isolation
 from judge.problem import Kind, Problem, ProblemSpec, Visibility
 from judge.quiz import load_quiz
@@ -316,6 +317,8 @@ def run_autograder(autograder: Path, settings: Settings) -> GradescopeResults:
     hidden = [autograder / "source"]
     try:
         source = find_submission(problem, autograder / "submission")
+        # Refused here, before any fork, so that the student reads why (too large, not UTF-8).
+        decode_source(source, settings)
         # Quizzes are graded in this process: only code needs the sandbox's isolation.
         if problem.spec.kind is Kind.CODE and isolation.is_root() and not namespaces_work(settings):
             print("no namespaces here: grading as an unprivileged user without them", flush=True)
@@ -323,13 +326,12 @@ def run_autograder(autograder: Path, settings: Settings) -> GradescopeResults:
         else:
             result = grade(problem, source, settings, hidden)
         results = results_for(problem, result, config.hidden_visibility, time.monotonic() - started)
-    except MissingFiles as exc:
+    except (MissingFiles, InvalidSubmission) as exc:
         results = failure_results(problem, str(exc), config.hidden_visibility, time.monotonic() - started)
-    except JudgeError as exc:
-        # A submission the judge refuses (not UTF-8, too large) says why; any other fault is the judge's.
-        print(f"grading failed: {type(exc).__name__}: {exc}", flush=True)
-        message = str(exc) if isinstance(exc, InvalidSubmission) else JUDGE_FAULT
-        results = failure_results(problem, message, config.hidden_visibility, time.monotonic() - started)
+    except Exception:  # noqa: BLE001 - whatever failed, Gradescope must get a results file
+        # The details are for the instructor (Gradescope's stdout, hidden from students).
+        traceback.print_exc(file=sys.stdout)
+        results = failure_results(problem, JUDGE_FAULT, config.hidden_visibility, time.monotonic() - started)
     write_results(results, autograder / "results" / "results.json")
     return results
 

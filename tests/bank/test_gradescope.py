@@ -178,13 +178,16 @@ def lay_out(slug: str, autograder: Path) -> None:
     (autograder / "submission").mkdir()
 
 
-def test_a_quiz_autograder_grades_the_answers_and_reports_a_missing_file(tmp_path: Path) -> None:
+def test_a_quiz_autograder_grades_the_answers_and_reports_a_missing_or_unreadable_file(tmp_path: Path) -> None:
     lay_out("aigc-concepts", tmp_path)
     settings = Settings()
     missing = run_autograder(tmp_path, settings)
     assert missing.score == 0 and "answers.json was not found" in missing.output
     assert spec_results((tmp_path / "results" / "results.json").read_text()).score == 0
     problem = load_problem(PROBLEMS / "aigc-concepts")
+    (tmp_path / "submission" / problem.spec.entrypoint).write_bytes(b'{"q1": "\xff"}')
+    binary = run_autograder(tmp_path, settings)
+    assert binary.score == 0 and all("not UTF-8" in t.output for t in binary.tests)
     shutil.copyfile(problem.solution_path, tmp_path / "submission" / problem.spec.entrypoint)
     full = run_autograder(tmp_path, settings)
     assert full.score == problem.max_score and all(t.status == "passed" for t in full.tests)

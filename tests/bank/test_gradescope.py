@@ -306,3 +306,15 @@ def test_the_exported_zip_grades_in_a_gradescope_layout(docker_base: str, tmp_pa
     assert crash.score == 0 and any("boom at import" in (t.output or "") for t in crash.tests or [])
     visibilities = {t.visibility for t in results["reference"].tests or []}
     assert visibilities == {"visible", "after_published"}
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--format", "moodle"], "unknown export format 'moodle'"),
+        (["--hidden-visibility", "never"], "--hidden-visibility must be one of visible, hidden"),
+    ],
+)
+def test_the_export_command_refuses_bad_options(args: list[str], error: str) -> None:
+    refused = CliRunner().invoke(app, ["problems", "export", FAST_PROBLEM, *args])
+    assert refused.exit_code == 2 and error in refused.output

@@ -38,7 +38,7 @@ from judge import bundle
 from judge.errors import InvalidSubmission, JudgeError
 from judge.grading import decode_source, grade_checks
 from judge.harness import isolation
-from judge.problem import Kind, Problem, ProblemSpec, Visibility
+from judge.problem import CheckSpec, Kind, Problem, ProblemSpec, Visibility
 from judge.quiz import load_quiz
 from judge.result import GradeResult, Outcome
 from judge.sandbox.doctor import smoke_test
@@ -207,22 +207,17 @@ def results_for(
 ) -> GradescopeResults:
     """results.json for a grade: one test per check, public checks visible, hidden ones at `visibility`."""
     specs = {c.id: c for c in problem.check_specs}
-    tests = []
-    for number, check in enumerate(result.checks, 1):
-        spec = specs[check.id]
-        public = spec.visibility is Visibility.PUBLIC
-        tests.append(
-            GradescopeTest(
-                name=f"{check.id}: {spec.title}" if spec.title else check.id,
-                number=str(number),
-                score=check.points,
-                max_score=check.max_points,
-                status="passed" if check.outcome is Outcome.PASSED else "failed",
-                output=check.message or ("passed" if check.outcome is Outcome.PASSED else check.outcome.value),
-                visibility=ResultVisibility.VISIBLE if public else visibility,
-                tags=[check.category, spec.visibility.value],
-            )
+    tests = [
+        _test(
+            specs[check.id],
+            number,
+            check.points,
+            check.outcome is Outcome.PASSED,
+            check.message or ("passed" if check.outcome is Outcome.PASSED else check.outcome.value),
+            visibility,
         )
+        for number, check in enumerate(result.checks, 1)
+    ]
     headline = f"{problem.spec.title}: {result.score:g} / {result.max_score:g} points ({result.verdict.value})"
     if result.compile_error is not None:
         headline += f"\nYour code does not compile: {result.compile_error.headline()}"
@@ -235,23 +230,27 @@ def results_for(
     )
 
 
+def _test(
+    spec: CheckSpec, number: int, score: float, passed: bool, output: str, hidden: ResultVisibility
+) -> GradescopeTest:
+    """One check as a Gradescope test: public checks always visible, hidden ones at `hidden`."""
+    return GradescopeTest(
+        name=f"{spec.id}: {spec.title}" if spec.title else spec.id,
+        number=str(number),
+        score=score,
+        max_score=spec.points,
+        status="passed" if passed else "failed",
+        output=output,
+        visibility=ResultVisibility.VISIBLE if spec.visibility is Visibility.PUBLIC else hidden,
+        tags=[spec.category, spec.visibility.value],
+    )
+
+
 def failure_results(
     problem: Problem, message: str, visibility: ResultVisibility, execution_time: float
 ) -> GradescopeResults:
     """results.json when nothing could be graded: every check failed with 0 points, `message` saying why."""
-    tests = [
-        GradescopeTest(
-            name=f"{spec.id}: {spec.title}" if spec.title else spec.id,
-            number=str(number),
-            score=0,
-            max_score=spec.points,
-            status="failed",
-            output=message,
-            visibility=ResultVisibility.VISIBLE if spec.visibility is Visibility.PUBLIC else visibility,
-            tags=[spec.category, spec.visibility.value],
-        )
-        for number, spec in enumerate(problem.check_specs, 1)
-    ]
+    tests = [_test(spec, number, 0, False, message, visibility) for number, spec in enumerate(problem.check_specs, 1)]
     return GradescopeResults(
         score=0,
         execution_time=round(execution_time),

@@ -1116,3 +1116,40 @@ def problems_starter(
         highlight=False,
         soft_wrap=True,
     )
+
+
+@problems_app.command("export")
+def problems_export(
+    slug: Annotated[str, typer.Argument(help="The problem's slug or directory.")],
+    export_format: Annotated[str, typer.Option("--format", help="The export format: gradescope.")] = "gradescope",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="The zip to write (default: SLUG-gradescope.zip).")
+    ] = None,
+    hidden_visibility: Annotated[
+        str,
+        typer.Option(
+            help="When Gradescope shows students the hidden checks' results: after_published, after_due_date, "
+            "hidden or visible (public checks are always visible)."
+        ),
+    ] = "after_published",
+) -> None:
+    """Write a Gradescope autograder zip that grades the problem with this judge's harness."""
+    from judge.bank.gradescope import ResultVisibility, export
+
+    if export_format != "gradescope":
+        raise fail(f"unknown export format {export_format!r}; the one format is gradescope", EXIT_BAD_INPUT)
+    try:
+        visibility = ResultVisibility(hidden_visibility)
+    except ValueError:
+        choices = ", ".join(v.value for v in ResultVisibility)
+        raise fail(f"--hidden-visibility must be one of {choices}", EXIT_BAD_INPUT) from None
+    settings = Settings()
+    try:
+        problem = ProblemBank(settings).get(slug)
+        dest = output or Path(f"{problem.slug}-gradescope.zip")
+        export(problem, dest, visibility, log=lambda line: errors.print(line, markup=False, highlight=False))
+    except JudgeError as exc:
+        raise fail(str(exc), exit_code_for(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror}", EXIT_BAD_INPUT) from None
+    console.print(f"wrote {dest} ({dest.stat().st_size} bytes)", highlight=False)

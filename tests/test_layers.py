@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "judge.grading": 2,
     "judge.batch": 2,
     "judge.bank.validation": 2,
+    "judge.bank.gradescope": 2,
     "judge.queue": 3,
     "judge.storage": 3,
     "judge.views": 3,

@@ -55,15 +55,16 @@ def _lines(problem: Path, patterns: tuple[str, ...]) -> set[str]:
 
 def secret_texts() -> list[str]:
     """Distinctive lines of every problem's hidden checks, reference solutions, mutants and quiz keys
-    that none of its public files (statement, starter, public checks) holds too."""
-    lines: set[str] = set()
+    that no problem's public files (statement, starter, public checks) hold too: a line any problem shows
+    (an import every check file starts with) is no secret of another."""
+    hidden: set[str] = set()
+    public: set[str] = set()
     for problem in PROBLEMS.iterdir():
-        hidden = _lines(problem, ("checks/*.py", "solution.py", "mutants/*.py", "solution.json"))
+        hidden |= _lines(problem, ("checks/*.py", "solution.py", "mutants/*.py", "solution.json"))
         # A quiz's questions and options are public; its answers and explanations are not.
         hidden |= {line for line in _lines(problem, ("quiz.toml",)) if line.startswith(("answer", "explanation"))}
-        public = _lines(problem, ("statement.md", "starter.*", "public/*.py", "problem.toml"))
-        lines |= {line for line in hidden - public if not any(line in p for p in public)}
-    return sorted(lines)
+        public |= _lines(problem, ("statement.md", "starter.*", "public/*.py", "problem.toml"))
+    return sorted(line for line in hidden - public if not any(line in p for p in public))
 
 
 def assert_clear_4xx(answer, *, statuses: tuple[int, ...] = (), app: bool = True) -> None:

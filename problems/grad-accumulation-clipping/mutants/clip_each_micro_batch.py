@@ -1,0 +1,42 @@
+"""Mutant: each micro-batch gradient is clipped as it is accumulated, not the sum once."""
+
+import math
+
+import torch
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0):
+    """Clip the global gradient norm in place; return the norm before clipping."""
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return torch.tensor(0.0)
+    if math.isinf(norm_type):
+        total = torch.stack([g.detach().abs().max() for g in grads]).max()
+    else:
+        total = torch.stack([g.detach().norm(norm_type) for g in grads]).norm(norm_type)
+    clip_coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    for g in grads:
+        g.detach().mul_(clip_coef.to(g.dtype))
+    return total
+
+
+def train_step(model, loss_fn, micro_batches, optimizer, max_norm):
+    """One optimizer step over micro-batches of one batch; returns the batch's mean loss."""
+    optimizer.zero_grad()
+    total = sum(len(x) for x, _ in micro_batches)
+    batch_loss = 0.0
+    for x, y in micro_batches:
+        share = len(x) / total
+        loss = loss_fn(model(x), y) * share
+        before = [None if p.grad is None else p.grad.clone() for p in model.parameters()]
+        for p in model.parameters():
+            p.grad = None
+        loss.backward()
+        clip_grad_norm(model.parameters(), max_norm)
+        for p, b in zip(model.parameters(), before):
+            if b is not None:
+                p.grad = p.grad + b
+        batch_loss += loss.item()
+    optimizer.step()
+    optimizer.zero_grad()
+    return batch_loss

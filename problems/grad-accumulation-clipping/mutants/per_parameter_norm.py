@@ -1,0 +1,36 @@
+"""Mutant: each gradient is clipped by its own norm instead of the global one."""
+
+import math
+
+import torch
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0):
+    """Clip the global gradient norm in place; return the norm before clipping."""
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return torch.tensor(0.0)
+    if math.isinf(norm_type):
+        total = torch.stack([g.detach().abs().max() for g in grads]).max()
+    else:
+        total = torch.stack([g.detach().norm(norm_type) for g in grads]).norm(norm_type)
+    for g in grads:
+        own = g.detach().abs().max() if math.isinf(norm_type) else g.detach().norm(norm_type)
+        g.detach().mul_(torch.clamp(max_norm / (own + 1e-6), max=1.0).to(g.dtype))
+    return total
+
+
+def train_step(model, loss_fn, micro_batches, optimizer, max_norm):
+    """One optimizer step over micro-batches of one batch; returns the batch's mean loss."""
+    optimizer.zero_grad()
+    total = sum(len(x) for x, _ in micro_batches)
+    batch_loss = 0.0
+    for x, y in micro_batches:
+        share = len(x) / total
+        loss = loss_fn(model(x), y) * share
+        loss.backward()
+        batch_loss += loss.item()
+    clip_grad_norm(model.parameters(), max_norm)
+    optimizer.step()
+    optimizer.zero_grad()
+    return batch_loss

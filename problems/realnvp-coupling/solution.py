@@ -15,16 +15,22 @@ class AffineCoupling(nn.Module):
         self.s_net = s_net
         self.t_net = t_net
 
+    def _scale_and_shift(self, conditioner):
+        """s and t of the transformed dims, from the masked (conditioning) input."""
+        return self.s_net(conditioner), self.t_net(conditioner)
+
     def forward(self, x):
         x_m = x * self.mask
-        s, t = self.s_net(x_m), self.t_net(x_m)
+        s, t = self._scale_and_shift(x_m)
         y = x_m + (1 - self.mask) * (x * torch.exp(s) + t)
-        return y, ((1 - self.mask) * s).sum(dim=-1)
+        log_det = ((1 - self.mask) * s).sum(dim=-1)
+        return y, log_det
 
     def inverse(self, y):
         y_m = y * self.mask
-        s, t = self.s_net(y_m), self.t_net(y_m)
-        return y_m + (1 - self.mask) * (y - t) * torch.exp(-s)
+        s, t = self._scale_and_shift(y_m)
+        x = y_m + (1 - self.mask) * (y - t) * torch.exp(-s)
+        return x
 
 
 def flow_log_prob(layers, x):
@@ -34,4 +40,5 @@ def flow_log_prob(layers, x):
         z, log_det = layer(z)
         total = total + log_det
     d = x.shape[-1]
-    return -0.5 * (z**2).sum(dim=-1) - 0.5 * d * math.log(2 * math.pi) + total
+    log_base = -0.5 * (z**2).sum(dim=-1) - 0.5 * d * math.log(2 * math.pi)
+    return log_base + total

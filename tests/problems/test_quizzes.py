@@ -115,6 +115,7 @@ RISKS = QuizPackage("aigc-risks-quiz")
 DIFFUSION = QuizPackage("diffusion-evaluation-quiz")
 GENERATIVE = QuizPackage("generative-models-quiz")
 TRANSFORMERS = QuizPackage("transformers-decoding-quiz")
+LLM_STACK = QuizPackage("llm-stack-quiz")
 
 # Shifting every label by one runs past the last option exactly where the key uses the last label.
 RUNS_PAST_THE_END = {q.id for q in DIFFUSION.questions.values() if q.labels[-1] in q.answer}
@@ -222,6 +223,21 @@ QUIZZES = [
             "nonexistent_option": ({"perplexity_value"}, {NONEXISTENT}),
             "misconceptions": (
                 {"attention_scaling", "kv_cache_memory", "top_p_nucleus", "perplexity_value"},
+                {INCORRECT},
+            ),
+        },
+    ),
+    Quiz(
+        LLM_STACK,
+        targeted={
+            "all_a": (set(LLM_STACK.questions) - keyed(LLM_STACK, "a"), {INCORRECT}),
+            "one_wrong_option": ({"quantization_facts"}, {INCORRECT}),
+            "missing_answer": ({"moe_active_parameters"}, {NOT_ANSWERED}),
+            "superset": ({"serving_techniques"}, {INCORRECT}),
+            "subset": ({"grpo_properties"}, {INCORRECT}),
+            "nonexistent_option": ({"lora_parameters"}, {NONEXISTENT}),
+            "misconceptions": (
+                {"gqa_kv_memory", "dpo_beta", "speculative_acceptance", "absmax_scale", "moe_active_parameters"},
                 {INCORRECT},
             ),
         },

@@ -66,38 +66,41 @@ def similar_pairs(sources: Mapping[str, str], starter: str, threshold: float) ->
 
 def all_pairs(sources: Mapping[str, str], starter: str) -> list[SimilarPair]:
     """The similarity of every pair of submissions (labels in sorted order within a pair), unfiltered."""
-    # copydetect pulls in matplotlib at import; only code that compares pays for it.
-    from copydetect import CodeFingerprint, compare_files
+    printer = _printer(starter)
+    prints = {label: printer(label, text) for label, text in sorted(sources.items())}
+    return [_pair(a, sources[a], prints[a], b, sources[b], prints[b]) for a, b in combinations(sorted(prints), 2)]
 
-    boilerplate = CodeFingerprint("starter.py", NOISE_CHARS, 1, fp=io.StringIO(starter), language="python").hashes
-    prints = {
-        label: CodeFingerprint(
-            f"{label}.py",
-            NOISE_CHARS,
-            GUARANTEE_CHARS - NOISE_CHARS + 1,
-            list(boilerplate),
-            fp=io.StringIO(text),
-            language="python",
-        )
-        for label, text in sorted(sources.items())
-    }
-    pairs = []
-    for a, b in combinations(sorted(prints), 2):
-        shared, (a_fraction, b_fraction), (a_slices, b_slices) = compare_files(prints[a], prints[b])
-        a_fraction, b_fraction = min(float(a_fraction), 1.0), min(float(b_fraction), 1.0)
-        pairs.append(
-            SimilarPair(
-                a=a,
-                b=b,
-                score=max(a_fraction, b_fraction),
-                a_fraction=a_fraction,
-                b_fraction=b_fraction,
-                shared_chars=int(shared),
-                a_lines=_line_ranges(sources[a], a_slices),
-                b_lines=_line_ranges(sources[b], b_slices),
-            )
-        )
-    return pairs
+
+def _printer(starter: str):
+    """A function fingerprinting one labelled source, with the starter's code left out."""
+    # copydetect pulls in matplotlib at import; only code that compares pays for it.
+    from copydetect import CodeFingerprint
+
+    boilerplate = list(CodeFingerprint("starter.py", NOISE_CHARS, 1, fp=io.StringIO(starter), language="python").hashes)
+    window = GUARANTEE_CHARS - NOISE_CHARS + 1
+
+    def printed(label: str, text: str):
+        return CodeFingerprint(f"{label}.py", NOISE_CHARS, window, boilerplate, fp=io.StringIO(text), language="python")
+
+    return printed
+
+
+def _pair(a: str, a_text: str, a_print, b: str, b_text: str, b_print) -> SimilarPair:
+    """copydetect's comparison of two fingerprinted sources as a SimilarPair."""
+    from copydetect import compare_files
+
+    shared, (a_fraction, b_fraction), (a_slices, b_slices) = compare_files(a_print, b_print)
+    a_fraction, b_fraction = min(float(a_fraction), 1.0), min(float(b_fraction), 1.0)
+    return SimilarPair(
+        a=a,
+        b=b,
+        score=max(a_fraction, b_fraction),
+        a_fraction=a_fraction,
+        b_fraction=b_fraction,
+        shared_chars=int(shared),
+        a_lines=_line_ranges(a_text, a_slices),
+        b_lines=_line_ranges(b_text, b_slices),
+    )
 
 
 def _line_ranges(text: str, slices) -> list[LineRange]:
@@ -166,27 +169,6 @@ def pairs_with(label: str, source: str, others: Mapping[str, str], starter: str)
     """The similarity of one submission with each of `others` (label -> source), unfiltered, keyed by the
     other's label; `label` is always the pair's `a`. Each file is fingerprinted once, so comparing one new
     submission with n others costs n + 1 fingerprints, not the 2n of n separate all_pairs calls."""
-    from copydetect import CodeFingerprint, compare_files
-
-    boilerplate = list(CodeFingerprint("starter.py", NOISE_CHARS, 1, fp=io.StringIO(starter), language="python").hashes)
-
-    def printed(name: str, text: str) -> CodeFingerprint:
-        window = GUARANTEE_CHARS - NOISE_CHARS + 1
-        return CodeFingerprint(f"{name}.py", NOISE_CHARS, window, boilerplate, fp=io.StringIO(text), language="python")
-
-    mine = printed(label, source)
-    pairs = {}
-    for other, text in others.items():
-        shared, (a_fraction, b_fraction), (a_slices, b_slices) = compare_files(mine, printed(other, text))
-        a_fraction, b_fraction = min(float(a_fraction), 1.0), min(float(b_fraction), 1.0)
-        pairs[other] = SimilarPair(
-            a=label,
-            b=other,
-            score=max(a_fraction, b_fraction),
-            a_fraction=a_fraction,
-            b_fraction=b_fraction,
-            shared_chars=int(shared),
-            a_lines=_line_ranges(source, a_slices),
-            b_lines=_line_ranges(text, b_slices),
-        )
-    return pairs
+    printer = _printer(starter)
+    mine = printer(label, source)
+    return {other: _pair(label, source, mine, other, text, printer(other, text)) for other, text in others.items()}

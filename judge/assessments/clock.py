@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from judge.assessments.errors import NotStarted, OutsideWindow, TimeUp
 from judge.assessments.schemas import CandidateState
 from judge.storage.models import Assessment, Invitation
 
@@ -47,3 +48,15 @@ def time_used_s(invitation: Invitation, now: datetime) -> float | None:
     if invitation.started_at is None or end is None:
         return None
     return max(0.0, (min(end, now) - invitation.started_at).total_seconds())
+
+
+def require_running(assessment: Assessment, invitation: Invitation, now: datetime, start_hint: str, lost: str) -> None:
+    """Refuse work sent outside the candidate's running time: NotStarted (`start_hint`), OutsideWindow or
+    TimeUp, each message ending in `lost` (what was not kept, e.g. "the draft was not saved")."""
+    if invitation.started_at is None:
+        raise NotStarted(start_hint)
+    if now < assessment.opens_at or now >= assessment.closes_at:
+        raise OutsideWindow(f"the assessment is not open; {lost}")
+    end = ends_at(invitation)
+    if end is not None and now >= end:
+        raise TimeUp(f"your time is up; {lost}")

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from judge import intake
 from judge.assessments import clock, service
 from judge.assessments.attempts import load_attempts
-from judge.assessments.errors import NotStarted, OutsideWindow, TimeUp
+from judge.assessments.errors import NotStarted
 from judge.bank.loader import ProblemBank
 from judge.errors import InvalidSubmission
 from judge.intake import Enqueue, Source
@@ -126,13 +126,7 @@ def save(
         raise InvalidSubmission(f"{slug!r} is a quiz: drafts are kept for code problems only")
     # The submission's own check: a draft that saves can always be submitted as it is.
     intake.check_source(body.source.encode("utf-8"), bank.settings)
-    if invitation.started_at is None:
-        raise NotStarted("press Start before saving a draft")
-    if now < assessment.opens_at or now >= assessment.closes_at:
-        raise OutsideWindow("the assessment is not open; the draft was not saved")
-    end = clock.ends_at(invitation)
-    if end is not None and now >= end:
-        raise TimeUp("your time is up; the draft was not saved")
+    clock.require_running(assessment, invitation, now, "press Start before saving a draft", "the draft was not saved")
     row = stored.save(session, invitation.id, slug, body.source, now)
     return DraftView(problem=slug, source=row.source, origin=DraftOrigin.DRAFT, saved_at=row.saved_at)
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from judge import bundle
 from judge.assessments import clock, service
 from judge.assessments.attempts import Attempt, compared, load_attempts
-from judge.assessments.errors import NotStarted, OutsideWindow, PlaybackFull, TimeUp
+from judge.assessments.errors import PlaybackFull
 from judge.assessments.events_summary import (
     AwaySpan,
     EventsSummary,
@@ -223,13 +223,13 @@ def record(
     problem = service.choice_problem(bank, choice)
     if problem is not None and problem.spec.kind is not Kind.CODE:
         raise InvalidSubmission(f"{slug!r} is a quiz: edits are recorded for code problems only")
-    if invitation.started_at is None:
-        raise NotStarted("press Start first: edits are recorded while your time runs")
-    if now < assessment.opens_at or now >= assessment.closes_at:
-        raise OutsideWindow("the assessment is not open; the edits were not recorded")
-    end = clock.ends_at(invitation)
-    if end is not None and now >= end:
-        raise TimeUp("your time is up; the edits were not recorded")
+    clock.require_running(
+        assessment,
+        invitation,
+        now,
+        "press Start first: edits are recorded while your time runs",
+        "the edits were not recorded",
+    )
     used = stored.total_bytes(session, invitation.id)
     if stored.find(session, invitation.id, slug, batch.page, batch.seq) is not None:
         return BatchReceipt(seq=batch.seq, stored=False, used_bytes=used, max_bytes=limit)
